@@ -1,0 +1,220 @@
+"""Test fixtures: the app, a database per run built by the real migrations, one
+rolled-back transaction per test, a real local SMTP server, and sign-in helpers.
+
+Set ``TEST_DATABASE_URL=postgresql+psycopg://...`` to run the same suite on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from virtualacademy import create_app
+from virtualacademy.extensions import db, limiter
+from virtualacademy.models import Base
+
+PASSWORD = "correct horse battery staple"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+def _reset_schema(app: Flask) -> None:
+    """Empty the test database, then build it with the migrations (never create_all)."""
+    with app.app_context():
+        engine = db.engine
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+            else:
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                names = [
+                    r[0]
+                    for r in connection.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+                    )
+                ]
+                for name in names:
+                    connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory) -> Iterator[Flask]:
+    url = _database_url(tmp_path_factory)
+    app = create_app({"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": url})
+    _reset_schema(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(app):
+    """Sign-in throttling counts per test, not across the run."""
+    with app.app_context():
+        limiter.reset()
+    yield
+
+
+@pytest.fixture
+def db_session(app) -> Iterator[Session]:
+    """Everything the test and the app under test write is rolled back afterwards.
+
+    The app's own ``commit()`` calls release a savepoint inside one outer transaction
+    (SQLAlchemy 2's ``join_transaction_mode="create_savepoint"``).
+    """
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        original_session = db.session
+        engines[None] = connection
+        db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original_session
+            engines[None] = engine
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def committed_db(app) -> Iterator[None]:
+    """For tests where other threads or processes must see the data (scheduler,
+    browser): real commits, and every table emptied afterwards."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables()
+
+
+def empty_all_tables() -> None:
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app, db_session):
+    """An app context over the rolled-back session, for service-level tests."""
+    with app.test_request_context():
+        yield db_session
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db_session):
+    return app.test_cli_runner()
+
+
+# --- a real SMTP server ---------------------------------------------------------
+
+
+@dataclass
+class Inbox:
+    messages: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler protocol
+        from email import message_from_bytes
+        from email.policy import default
+
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SMTPServer:
+    """aiosmtpd on a free local port; ``stop()`` and ``start()`` simulate an outage."""
+
+    def __init__(self):
+        self.inbox = Inbox()
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def start(self):
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        return self.inbox.messages
+
+
+@pytest.fixture
+def smtp_server(app) -> Iterator[SMTPServer]:
+    server = SMTPServer()
+    server.start()
+    old = (app.config["MAIL_SERVER"], app.config["MAIL_PORT"])
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+    try:
+        yield server
+    finally:
+        server.stop()
+        app.config.update(MAIL_SERVER=old[0], MAIL_PORT=old[1])
+
+
+# --- signing in ---------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/sign-in") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    token = csrf_token(client)
+    return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
+
+
+def post_form(client, path: str, data: dict | None = None, token_from: str | None = None, **kwargs):
+    """POST like a browser: with the CSRF token taken from a page (default: the dashboard)."""
+    token = csrf_token(client, token_from or "/dashboard")
+    return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)

@@ -1,0 +1,113 @@
+"""The Virtual Academy web application."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: object | str | Mapping | None = None) -> Flask:
+    """Build the app. ``config`` is a config class, an ``APP_ENV`` name, or a mapping
+    of overrides on top of the environment's config."""
+    from config import config_for
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
+    )
+    overrides: Mapping = {}
+    if config is None or isinstance(config, str):
+        app.config.from_object(config_for(config))
+    elif isinstance(config, Mapping):
+        app.config.from_object(config_for(config.get("APP_ENV")))
+        overrides = config
+    else:
+        app.config.from_object(config)
+    app.config.update(overrides)
+    _check_production_settings(app)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+
+    from virtualacademy import web
+
+    web.init_app(app)
+    return app
+
+
+WEAK_SECRETS = {"", "dev-only-insecure-secret-key", "test-secret-key", "changeme", "secret"}
+
+
+def _check_production_settings(app: Flask) -> None:
+    if app.config.get("ENV_NAME") != "production":
+        return
+    secret = app.config.get("SECRET_KEY") or ""
+    if secret in WEAK_SECRETS or len(secret) < 32:
+        raise RuntimeError(
+            "Refusing to start in production without a real SECRET_KEY "
+            "(set SECRET_KEY to at least 32 random characters, e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from virtualacademy.database import configure_engine, render_item
+    from virtualacademy.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True, render_item=render_item
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    WTFormsHelpers(app)
+
+    from virtualacademy.services import accounts
+
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(accounts.load_user_for_session)
+
+
+def register_blueprints(app: Flask) -> None:
+    from virtualacademy.blueprints.admin import bp as admin_bp
+    from virtualacademy.blueprints.auth import bp as auth_bp
+    from virtualacademy.blueprints.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from virtualacademy.cli import register
+
+    register(app)

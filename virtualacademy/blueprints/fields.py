@@ -1,0 +1,48 @@
+"""Form fields shared by every blueprint, in the GOV.UK style."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import DateField
+
+
+class GovDateField(DateField):
+    """A day / month / year date input with plain-English errors.
+
+    Handles a form posted (or a GET search) without the field at all, which the
+    GOV.UK widget cannot render on its own.
+    """
+
+    widget = GovDateInput()
+
+    def __init__(self, label=None, validators=None, format="%d %m %Y", **kwargs):
+        super().__init__(label, validators, format=format, **kwargs)
+
+    def process(self, formdata, data=None, extra_filters=None):
+        super().process(formdata, data=data, extra_filters=extra_filters)
+        if not self.raw_data or len(self.raw_data) != 3:
+            self.raw_data = None if not self.raw_data else (list(self.raw_data) + ["", "", ""])[:3]
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        if len(valuelist) != 3 or not all(v.strip() for v in valuelist):
+            self.data = None
+            raise ValueError(f"{self.label.text} must include a day, month and year")
+        try:
+            day, month, year = (int(v.strip()) for v in valuelist)
+            self.data = date(year, month, day)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date, like 27 3 2026") from None
+        if year < 1900:
+            self.data = None
+            raise ValueError(f"{self.label.text} must include a 4-digit year, like 2026")
+
+    def _value(self):
+        if isinstance(self.data, (date, datetime)):
+            return self.data.strftime("%d %m %Y")
+        return ""

@@ -1,0 +1,44 @@
+"""Role-appropriate navigation. Each module registers its own entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+
+from virtualacademy.models.accounts import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    #: Shown to users holding any of these roles; empty means every signed-in user.
+    roles: tuple[Role, ...] = ()
+    order: int = 50
+
+
+_ITEMS: list[NavItem] = []
+
+
+def register(item: NavItem) -> None:
+    if item not in _ITEMS:
+        _ITEMS.append(item)
+        _ITEMS.sort(key=lambda i: i.order)
+
+
+def items_for(user) -> list[dict]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    items = []
+    for item in _ITEMS:
+        if item.roles and not user.has_role(*item.roles):
+            continue
+        href = url_for(item.endpoint)
+        items.append({"text": item.label, "href": href, "active": request.path == href})
+    return items
+
+
+register(NavItem("Dashboard", "main.dashboard", order=0))
+register(NavItem("Users", "admin.users", roles=(Role.ADMIN,), order=90))
+register(NavItem("Audit log", "admin.audit_log", roles=(Role.ADMIN,), order=95))

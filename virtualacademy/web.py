@@ -1,0 +1,153 @@
+"""Request-wide behaviour: security headers, error pages, template helpers."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from virtualacademy import navigation
+from virtualacademy.context import request_ip
+from virtualacademy.extensions import client_ip
+
+log = logging.getLogger(__name__)
+
+ERROR_PAGES = {
+    400: (
+        "There is a problem with your request",
+        "The page could not understand what was sent. Go back and try again.",
+    ),
+    403: ("You do not have permission to see this page", "If you think you should, ask the academy's admin team."),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address.",
+    ),
+    405: ("There is a problem with your request", "This page cannot be used in that way. Go back and try again."),
+    413: (
+        "The file or form is too large",
+        "What you sent is larger than the academy accepts. Make it smaller and try again.",
+    ),
+    429: ("Too many attempts", "You have tried too many times in a short while. Wait 15 minutes, then try again."),
+    500: (
+        "Sorry, there is a problem with the service",
+        "Try again later. Nothing you entered has been saved if you saw this page after sending a form.",
+    ),
+}
+
+
+def init_app(app: Flask) -> None:
+    if app.config.get("ENV_NAME") == "production" or app.config.get("TRUST_PROXY"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    @app.before_request
+    def _request_context():
+        g.csp_nonce = secrets.token_urlsafe(16)
+        g.request_ip_token = request_ip.set(client_ip())
+
+    @app.teardown_request
+    def _reset_context(_exc):
+        token = g.pop("request_ip_token", None)
+        if token is not None:
+            request_ip.reset(token)
+
+    @app.after_request
+    def _security_headers(response):
+        nonce = g.get("csp_nonce", "")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'"
+        )
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if app.config.get("HSTS"):
+            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if current_user and current_user.is_authenticated:
+            # Pages about children are never kept in shared caches or the back/forward cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        from virtualacademy.services import audit
+
+        audit.record("security.csrf_failure", detail={"path": request.path, "reason": error.description})
+        from virtualacademy.extensions import db
+
+        db.session.commit()
+        return (
+            render_template(
+                "errors/error.html",
+                code=400,
+                title="Your form could not be sent",
+                message="The page had been open too long or was sent from somewhere else, so it was not accepted. "
+                "Go back, reload the page and try again.",
+            ),
+            400,
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        code = error.code or 500
+        title, message = ERROR_PAGES.get(code, (error.name, error.description))
+        if code == 429:
+            from virtualacademy.extensions import db
+            from virtualacademy.services import audit
+
+            audit.record("security.rate_limited", detail={"path": request.path, "limit": str(error.description)})
+            db.session.commit()
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        from virtualacademy.extensions import db
+
+        db.session.rollback()
+        title, message = ERROR_PAGES[500]
+        return render_template("errors/error.html", code=500, title=title, message=message), 500
+
+    london = ZoneInfo(app.config["DISPLAY_TIMEZONE"])
+
+    @app.template_filter("local_datetime")
+    def local_datetime(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return value.astimezone(london).strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
+
+    @app.template_filter("long_date")
+    def long_date(value: date | datetime | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = value.astimezone(london).date()
+        return value.strftime("%-d %B %Y")
+
+    @app.template_filter("money")
+    def money(pence: int | None) -> str:
+        """Integer pence shown as pounds: 123456 -> £1,234.56; -250 -> −£2.50."""
+        if pence is None:
+            return ""
+        sign = "−" if pence < 0 else ""
+        pounds, rem = divmod(abs(int(pence)), 100)
+        return f"{sign}£{pounds:,}.{rem:02d}"
+
+    @app.context_processor
+    def _template_globals():
+        return {
+            "academy_name": app.config["ACADEMY_NAME"],
+            "cspNonce": g.get("csp_nonce"),
+            "navigation": navigation.items_for(current_user),
+        }
