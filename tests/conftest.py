@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import Flask
+from flask import Flask, g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -55,15 +56,37 @@ def _reset_schema(app: Flask) -> None:
         upgrade()
 
 
+class FreshRequestClient(FlaskClient):
+    """Tests hold an app context open (for the rolled-back session), and Flask then
+    reuses it, and its ``g``, for every request. Production requests each get a fresh
+    ``g``; so do these (otherwise the signed-in user would leak between clients)."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for key in list(g):
+                g.pop(key)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory) -> Iterator[Flask]:
     url = _database_url(tmp_path_factory)
     app = create_app({"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app.test_client_class = FreshRequestClient
     _reset_schema(app)
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_unhandled_errors(caplog):
+    """A 500 from a bug fails the test that caused it, whatever the test asserted."""
+    yield
+    crashes = [r for r in caplog.get_records("call") if r.name == "virtualacademy.web" and r.levelname == "ERROR"]
+    if crashes and not getattr(caplog, "allow_unhandled", False):
+        pytest.fail("unhandled error in the app: " + crashes[0].getMessage() + "\n" + (crashes[0].exc_text or ""))
 
 
 @pytest.fixture(autouse=True)

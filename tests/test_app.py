@@ -105,7 +105,8 @@ def test_oversized_request_gets_a_clear_413(app, client):
     assert "too large" in response.get_data(as_text=True)
 
 
-def test_unexpected_error_is_a_500_page_without_a_stack_trace():
+def test_unexpected_error_is_a_500_page_without_a_stack_trace(caplog):
+    caplog.allow_unhandled = True
     app = create_app({"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
     @app.route("/_boom_for_test")

@@ -5,14 +5,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import EmailField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from virtualacademy.blueprints.fields import GovDateField
 from virtualacademy.models.accounts import ROLE_LABELS, STAFF_ROLES, Role
 
-STAFF_ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES]
-ALL_ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in Role]
+STAFF_ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES]
+ALL_ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role]
 
 
 class InviteStaffForm(FlaskForm):

@@ -1,6 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from virtualacademy.blueprints.admin import bp
 from virtualacademy.blueprints.admin.forms import AuditFilterForm, ConfirmForm, EditUserForm, InviteStaffForm
@@ -107,7 +108,7 @@ def resend_invitation(user_id: int):
 @requires_roles(Role.ADMIN)
 def audit_log():
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", "Any action")] + [(a, a) for a in audit.actions()]
+    form.action.choices = [SelectChoice("", "Any action")] + [SelectChoice(a) for a in audit.actions()]
     filters = audit.AuditFilter()
     if request.args and form.validate():
         filters = audit.AuditFilter(

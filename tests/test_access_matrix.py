@@ -1,0 +1,41 @@
+"""Each role x each route x someone else's object: the status is the one the table expects."""
+
+import pytest
+
+from tests.access import ANONYMOUS, EVERYONE, ROUTES, SIGN_IN_REDIRECT
+from tests.conftest import csrf_token, sign_in
+from tests.factories import UserFactory
+
+#: Routes that exist only inside individual tests.
+IGNORED_ENDPOINTS = {"static"}
+
+
+def test_every_route_is_in_the_access_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - IGNORED_ENDPOINTS
+    endpoints = {e for e in endpoints if not e.startswith("_")}
+    listed = {route.endpoint for route in ROUTES}
+    assert endpoints - listed == set(), "routes missing from tests/access.py ROUTES"
+    assert listed - endpoints == set(), "ROUTES lists endpoints that no longer exist"
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_access_matrix(who, client, db_session):
+    other_user = UserFactory(roles=["mentor"])
+    objects = {"other_user": other_user.id}
+    if who != ANONYMOUS:
+        me = UserFactory(roles=[who])
+        assert sign_in(client, me.email).status_code == 302
+    failures = []
+    for route in ROUTES:
+        path = route.path.format(**objects)
+        if route.method == "GET":
+            response = client.get(path)
+        else:
+            token = csrf_token(client, "/forgotten-password")
+            response = client.open(path, method=route.method, data={**route.data, "csrf_token": token})
+        expected = route.expect[who]
+        if response.status_code != expected:
+            failures.append(f"{route.method} {path}: expected {expected}, got {response.status_code}")
+        elif expected == SIGN_IN_REDIRECT and who == ANONYMOUS and "/sign-in" not in response.headers["Location"]:
+            failures.append(f"{route.method} {path}: anonymous not sent to sign in")
+    assert failures == [], f"{who}:\n" + "\n".join(failures)
