@@ -1,0 +1,313 @@
+"""Families, their guardians and learners, localities, applications and enrolments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from virtualacademy.models.accounts import User
+from virtualacademy.models.base import Base, TimestampMixin, utcnow
+
+
+def _enum(cls: type[enum.Enum], name: str, length: int = 32) -> Enum:
+    return Enum(
+        cls, name=name, native_enum=False, create_constraint=True, length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Locality(TimestampMixin, Base):
+    """A geographic area of the academy with its own coordinator, programme and budget."""
+
+    __tablename__ = "locality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    districts: Mapped[list[LocalityDistrict]] = relationship(
+        back_populates="locality", cascade="all, delete-orphan", order_by="LocalityDistrict.district",
+        lazy="selectin",
+    )
+    staff: Mapped[list[LocalityStaff]] = relationship(back_populates="locality", cascade="all, delete-orphan")
+
+    @property
+    def district_list(self) -> list[str]:
+        return [d.district for d in self.districts]
+
+    def __repr__(self) -> str:
+        return f"<Locality {self.id} {self.name}>"
+
+
+class LocalityDistrict(Base):
+    """A postcode district (the outward code, e.g. ``DN4``) covered by one locality."""
+
+    __tablename__ = "locality_district"
+
+    district: Mapped[str] = mapped_column(String(4), primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"), index=True)
+
+    locality: Mapped[Locality] = relationship(back_populates="districts")
+
+
+class LocalityRole(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    MENTOR = "mentor"
+
+
+class LocalityStaff(Base):
+    """A coordinator's one locality, or one of a mentor's localities."""
+
+    __tablename__ = "locality_staff"
+    __table_args__ = (
+        # A coordinator runs exactly one locality.
+        Index(
+            "uq_locality_staff_one_coordinator_locality", "user_id", unique=True,
+            sqlite_where=text("role = 'coordinator'"), postgresql_where=text("role = 'coordinator'"),
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[LocalityRole] = mapped_column(_enum(LocalityRole, "locality_role", 16), primary_key=True)
+
+    user: Mapped[User] = relationship()
+    locality: Mapped[Locality] = relationship(back_populates="staff")
+
+
+class EheReason(enum.StrEnum):
+    PHILOSOPHICAL = "philosophical"
+    UNMET_SEND = "unmet_send"
+    LEFT_UNDER_PRESSURE = "left_under_pressure"
+    HEALTH = "health"
+    OTHER = "other"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say"
+
+
+EHE_REASON_LABELS = {
+    EheReason.PHILOSOPHICAL: "Philosophical or preference",
+    EheReason.UNMET_SEND: "Unmet special educational needs",
+    EheReason.LEFT_UNDER_PRESSURE: "Left school under pressure or at risk of exclusion",
+    EheReason.HEALTH: "Health, including anxiety or medical needs",
+    EheReason.OTHER: "Other",
+    EheReason.PREFER_NOT_TO_SAY: "Prefer not to say",
+}
+
+
+class SendStatus(enum.StrEnum):
+    NONE = "none"
+    SEN_SUPPORT = "sen_support"
+    EHCP = "ehcp"
+
+
+SEND_STATUS_LABELS = {
+    SendStatus.NONE: "None",
+    SendStatus.SEN_SUPPORT: "SEN support",
+    SendStatus.EHCP: "Education, Health and Care Plan (EHCP)",
+}
+
+
+class Family(TimestampMixin, Base):
+    """The unit of enrolment: one or more guardians and one or more learners."""
+
+    __tablename__ = "family"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Shown to the family and staff, e.g. ``F7Q2K9``.
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    address_line_1: Mapped[str] = mapped_column(String(200))
+    address_line_2: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str] = mapped_column(String(100))
+    #: Normalised UK postcode, e.g. ``DN4 5HX``.
+    postcode: Mapped[str] = mapped_column(String(8))
+    #: How the family came to the academy: ``application`` or ``import``.
+    source: Mapped[str] = mapped_column(String(16), default="application")
+    #: The authority's own reference, for imported families (makes re-imports idempotent).
+    external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    privacy_consent_at: Mapped[datetime | None]
+    #: Set by admin when a withdrawn family asks to be forgotten; anonymised once retention ends.
+    erasure_requested_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+
+    guardians: Mapped[list[Guardian]] = relationship(
+        back_populates="family", cascade="all, delete-orphan", order_by="Guardian.id"
+    )
+    learners: Mapped[list[Learner]] = relationship(
+        back_populates="family", cascade="all, delete-orphan", order_by="Learner.id"
+    )
+
+
+class Guardian(TimestampMixin, Base):
+    """A parent or carer in a family; linked to a sign-in account once they have one."""
+
+    __tablename__ = "guardian"
+    __table_args__ = (UniqueConstraint("family_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    #: The main contact (the applicant).
+    is_primary: Mapped[bool] = mapped_column(default=False)
+
+    family: Mapped[Family] = relationship(back_populates="guardians")
+    user: Mapped[User | None] = relationship()
+
+
+class Learner(TimestampMixin, Base):
+    __tablename__ = "learner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    #: The learner's own sign-in account (optional; invited by a guardian).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), unique=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    date_of_birth: Mapped[date]
+    previous_school: Mapped[str | None] = mapped_column(String(200))
+    #: The school's Unique Reference Number (6 digits), if known.
+    previous_school_urn: Mapped[str | None] = mapped_column(String(6))
+    date_left_school: Mapped[date | None]
+    reason: Mapped[EheReason] = mapped_column(_enum(EheReason, "ehe_reason"))
+    send_status: Mapped[SendStatus] = mapped_column(_enum(SendStatus, "send_status", 16), default=SendStatus.NONE)
+    ehcp_review_date: Mapped[date | None]
+    fsm_eligible: Mapped[bool] = mapped_column(default=False)
+    young_carer: Mapped[bool] = mapped_column(default=False)
+    #: Anything the academy should know (needs, adjustments), written by the family.
+    needs: Mapped[str | None] = mapped_column(Text)
+    photo_consent: Mapped[bool] = mapped_column(default=False)
+    #: The learner's locality: suggested from the family's postcode, can be overridden.
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"), index=True)
+
+    family: Mapped[Family] = relationship(back_populates="learners")
+    locality: Mapped[Locality | None] = relationship()
+    user: Mapped[User | None] = relationship()
+    enrolments: Mapped[list[Enrolment]] = relationship(
+        back_populates="learner", cascade="all, delete-orphan", order_by="Enrolment.start_date"
+    )
+
+    @property
+    def known_as(self) -> str:
+        return self.preferred_name or self.legal_name.split()[0]
+
+    @property
+    def current_enrolment(self) -> Enrolment | None:
+        live = [e for e in self.enrolments if e.status is not EnrolmentStatus.WITHDRAWN]
+        return live[-1] if live else None
+
+
+class EnrolmentStatus(enum.StrEnum):
+    APPLIED = "applied"
+    ENROLLED = "enrolled"
+    WITHDRAWN = "withdrawn"
+
+
+class WithdrawalReason(enum.StrEnum):
+    RETURNED_TO_SCHOOL = "returned_to_school"
+    MOVED_OUT_OF_AREA = "moved_out_of_area"
+    COLLEGE_OR_WORK = "college_or_work"
+    NO_LONGER_WISHES = "no_longer_wishes"
+    OTHER = "other"
+
+
+WITHDRAWAL_REASON_LABELS = {
+    WithdrawalReason.RETURNED_TO_SCHOOL: "Returned to school",
+    WithdrawalReason.MOVED_OUT_OF_AREA: "Moved out of area",
+    WithdrawalReason.COLLEGE_OR_WORK: "Started college or work",
+    WithdrawalReason.NO_LONGER_WISHES: "No longer wishes to be enrolled",
+    WithdrawalReason.OTHER: "Other",
+}
+
+
+class Enrolment(TimestampMixin, Base):
+    """One spell on the academy's roll. Re-enrolment is a new row; history is kept.
+
+    Numbers on roll on a date are counted from ``start_date`` and ``end_date``.
+    """
+
+    __tablename__ = "enrolment"
+    __table_args__ = (Index("ix_enrolment_dates", "locality_id", "start_date", "end_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"))
+    status: Mapped[EnrolmentStatus] = mapped_column(_enum(EnrolmentStatus, "enrolment_status", 16))
+    start_date: Mapped[date]
+    #: The last day on roll is the day before; empty while enrolled.
+    end_date: Mapped[date | None]
+    withdrawal_reason: Mapped[WithdrawalReason | None] = mapped_column(_enum(WithdrawalReason, "withdrawal_reason"))
+    withdrawal_note: Mapped[str | None] = mapped_column(Text)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"))
+
+    learner: Mapped[Learner] = relationship(back_populates="enrolments")
+    locality: Mapped[Locality] = relationship()
+
+
+class ApplicationStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    MORE_INFO_REQUESTED = "more_info_requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.DRAFT: "Draft",
+    ApplicationStatus.SUBMITTED: "Submitted",
+    ApplicationStatus.MORE_INFO_REQUESTED: "More information requested",
+    ApplicationStatus.ACCEPTED: "Accepted",
+    ApplicationStatus.DECLINED: "Declined",
+}
+
+
+class Application(TimestampMixin, Base):
+    """A family's application to enrol. Answers are kept as the family typed them
+    until an admin accepts, which creates the family, learners and enrolments."""
+
+    __tablename__ = "application"
+    __table_args__ = (Index("ix_application_queue", "status", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Quoted to the family in emails, e.g. ``VA-7K3D9Q``.
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        _enum(ApplicationStatus, "application_status", 24), default=ApplicationStatus.DRAFT
+    )
+    #: The applicant's email (lower-case), where resume links and decisions are sent.
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    #: Everything typed so far: guardian, address, second guardian, children, consents.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"))
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    #: The guardian account created from the confirmation email's link.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("family.id", ondelete="SET NULL"))
+
+    locality: Mapped[Locality | None] = relationship()
+    messages: Mapped[list[ApplicationMessage]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ApplicationMessage.id"
+    )
+
+
+class ApplicationMessage(Base):
+    """A question from the academy, or the family's answer."""
+
+    __tablename__ = "application_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    from_family: Mapped[bool] = mapped_column(default=False)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+
+    application: Mapped[Application] = relationship(back_populates="messages")
