@@ -91,6 +91,11 @@ ROUTES: list[Route] = [
     roles("admin.deactivate_user", "/admin/users/{other_user}/deactivate", ADMIN, 302, method="POST"),
     roles("admin.reactivate_user", "/admin/users/{other_user}/reactivate", ADMIN, 302, method="POST"),
     roles("admin.audit_log", "/admin/audit", ADMIN),
+    # localities (admin)
+    roles("localities.index", "/localities/", ADMIN),
+    roles("localities.new", "/localities/new", ADMIN),
+    roles("localities.detail", "/localities/{locality}", ADMIN),
+    roles("localities.staff", "/localities/{locality}/staff", ADMIN),
     # last: ends the session
     signed_in("auth.sign_out", "/sign-out", 302, method="POST"),
 ]

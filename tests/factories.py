@@ -7,7 +7,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from tests.conftest import PASSWORD
 from virtualacademy.extensions import db
-from virtualacademy.models import Role, User, UserRole
+from virtualacademy.models import Locality, LocalityDistrict, Role, User, UserRole
 from virtualacademy.passwords import hash_password
 
 _HASH = hash_password(PASSWORD)  # hashed once: argon2 is deliberately slow
@@ -35,3 +35,19 @@ class UserFactory(BaseFactory):
             self.role_links.append(UserRole(role=Role(role)))
         if create:
             db.session.flush()
+
+
+class LocalityFactory(BaseFactory):
+    class Meta:
+        model = Locality
+
+    name = factory.Sequence(lambda n: f"Locality {n}")
+    active = True
+
+    @factory.post_generation
+    def districts(self, create, extracted, **kwargs):
+        codes = extracted if extracted is not None else [f"ZZ{self.name.split()[-1][-2:]}"]
+        for code in codes:
+            self.districts.append(LocalityDistrict(district=code))
+        if create:
+            db.session.commit()

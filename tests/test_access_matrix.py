@@ -4,7 +4,7 @@ import pytest
 
 from tests.access import ANONYMOUS, EVERYONE, ROUTES, SIGN_IN_REDIRECT
 from tests.conftest import csrf_token, sign_in
-from tests.factories import UserFactory
+from tests.factories import LocalityFactory, UserFactory
 
 #: Routes that exist only inside individual tests.
 IGNORED_ENDPOINTS = {"static"}
@@ -21,7 +21,7 @@ def test_every_route_is_in_the_access_matrix(app):
 @pytest.mark.parametrize("who", EVERYONE)
 def test_access_matrix(who, client, db_session):
     other_user = UserFactory(roles=["mentor"])
-    objects = {"other_user": other_user.id}
+    objects = {"other_user": other_user.id, "locality": LocalityFactory().id}
     if who != ANONYMOUS:
         me = UserFactory(roles=[who])
         assert sign_in(client, me.email).status_code == 302

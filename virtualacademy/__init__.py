@@ -100,11 +100,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from virtualacademy.blueprints.admin import bp as admin_bp
     from virtualacademy.blueprints.auth import bp as auth_bp
+    from virtualacademy.blueprints.localities import bp as localities_bp
     from virtualacademy.blueprints.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(localities_bp)
 
 
 def register_cli(app: Flask) -> None:

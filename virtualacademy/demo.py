@@ -25,6 +25,7 @@ DEMO_DOMAIN = "demo.example.org"
 class Demo:
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (roles, email, password)
     users: dict[str, User] = field(default_factory=dict)  # by short key
+    localities: dict[str, object] = field(default_factory=dict)  # by name
 
     def user(self, key: str, name: str, roles: tuple[Role, ...]) -> User:
         """Get or create a demo account ``<key>@demo.example.org`` with the demo password."""
@@ -74,3 +75,28 @@ def staff_and_guardians(demo: Demo) -> None:
     demo.user("guardian.jones", "Rachel Jones", (Role.GUARDIAN,))
     demo.user("guardian.ali", "Imran Ali", (Role.GUARDIAN,))
     demo.user("guardian.novak", "Kasia Novak", (Role.GUARDIAN,))
+
+
+@step(10)
+def localities(demo: Demo) -> None:
+    from virtualacademy.models import Locality, LocalityRole
+    from virtualacademy.services import localities as service
+
+    admin = demo.users["admin"]
+    plan = [
+        ("Doncaster North", "DN5, DN6, DN7", "coordinator.north", ["mentor.amara", "mentor.ben"]),
+        ("Doncaster South", "DN4, DN11, DN12", "coordinator.south", ["mentor.ben", "mentor.chloe"]),
+    ]
+    for name, districts, coordinator, mentors in plan:
+        locality = db.session.scalar(select(Locality).where(Locality.name == name))
+        if locality is None:
+            locality = service.save_locality(admin, None, name, districts)
+        wanted_coordinators = [demo.users[coordinator].id]
+        wanted_mentors = [demo.users[m].id for m in mentors]
+        current = {(s.user_id, s.role) for s in locality.staff}
+        wanted = {(u, LocalityRole.COORDINATOR) for u in wanted_coordinators} | {
+            (u, LocalityRole.MENTOR) for u in wanted_mentors
+        }
+        if current != wanted:
+            service.set_staff(admin, locality, wanted_coordinators, wanted_mentors)
+        demo.localities[name] = locality

@@ -40,5 +40,6 @@ def items_for(user) -> list[dict]:
 
 
 register(NavItem("Dashboard", "main.dashboard", order=0))
+register(NavItem("Localities", "localities.index", roles=(Role.ADMIN,), order=80))
 register(NavItem("Users", "admin.users", roles=(Role.ADMIN,), order=90))
 register(NavItem("Audit log", "admin.audit_log", roles=(Role.ADMIN,), order=95))

@@ -13,13 +13,10 @@ from virtualacademy.models.families import (
     Family,
     Guardian,
     Learner,
-    Locality,
-    LocalityDistrict,
-    LocalityRole,
-    LocalityStaff,
     SendStatus,
     WithdrawalReason,
 )
+from virtualacademy.models.localities import Locality, LocalityDistrict, LocalityRole, LocalityStaff
 from virtualacademy.models.notifications import OutboxMessage, OutboxStatus
 from virtualacademy.models.scheduler import SchedulerLock
 

@@ -6,77 +6,12 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from virtualacademy.models.accounts import User
-from virtualacademy.models.base import Base, TimestampMixin, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str, length: int = 32) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, create_constraint=True, length=length,
-        values_callable=lambda members: [m.value for m in members],
-    )
-
-
-class Locality(TimestampMixin, Base):
-    """A geographic area of the academy with its own coordinator, programme and budget."""
-
-    __tablename__ = "locality"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)
-
-    districts: Mapped[list[LocalityDistrict]] = relationship(
-        back_populates="locality", cascade="all, delete-orphan", order_by="LocalityDistrict.district",
-        lazy="selectin",
-    )
-    staff: Mapped[list[LocalityStaff]] = relationship(back_populates="locality", cascade="all, delete-orphan")
-
-    @property
-    def district_list(self) -> list[str]:
-        return [d.district for d in self.districts]
-
-    def __repr__(self) -> str:
-        return f"<Locality {self.id} {self.name}>"
-
-
-class LocalityDistrict(Base):
-    """A postcode district (the outward code, e.g. ``DN4``) covered by one locality."""
-
-    __tablename__ = "locality_district"
-
-    district: Mapped[str] = mapped_column(String(4), primary_key=True)
-    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"), index=True)
-
-    locality: Mapped[Locality] = relationship(back_populates="districts")
-
-
-class LocalityRole(enum.StrEnum):
-    COORDINATOR = "coordinator"
-    MENTOR = "mentor"
-
-
-class LocalityStaff(Base):
-    """A coordinator's one locality, or one of a mentor's localities."""
-
-    __tablename__ = "locality_staff"
-    __table_args__ = (
-        # A coordinator runs exactly one locality.
-        Index(
-            "uq_locality_staff_one_coordinator_locality", "user_id", unique=True,
-            sqlite_where=text("role = 'coordinator'"), postgresql_where=text("role = 'coordinator'"),
-        ),
-    )
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[LocalityRole] = mapped_column(_enum(LocalityRole, "locality_role", 16), primary_key=True)
-
-    user: Mapped[User] = relationship()
-    locality: Mapped[Locality] = relationship(back_populates="staff")
+from virtualacademy.models.base import Base, TimestampMixin, enum_type, utcnow
+from virtualacademy.models.localities import Locality
 
 
 class EheReason(enum.StrEnum):
@@ -174,8 +109,8 @@ class Learner(TimestampMixin, Base):
     #: The school's Unique Reference Number (6 digits), if known.
     previous_school_urn: Mapped[str | None] = mapped_column(String(6))
     date_left_school: Mapped[date | None]
-    reason: Mapped[EheReason] = mapped_column(_enum(EheReason, "ehe_reason"))
-    send_status: Mapped[SendStatus] = mapped_column(_enum(SendStatus, "send_status", 16), default=SendStatus.NONE)
+    reason: Mapped[EheReason] = mapped_column(enum_type(EheReason, "ehe_reason"))
+    send_status: Mapped[SendStatus] = mapped_column(enum_type(SendStatus, "send_status", 16), default=SendStatus.NONE)
     ehcp_review_date: Mapped[date | None]
     fsm_eligible: Mapped[bool] = mapped_column(default=False)
     young_carer: Mapped[bool] = mapped_column(default=False)
@@ -237,11 +172,11 @@ class Enrolment(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
     locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"))
-    status: Mapped[EnrolmentStatus] = mapped_column(_enum(EnrolmentStatus, "enrolment_status", 16))
+    status: Mapped[EnrolmentStatus] = mapped_column(enum_type(EnrolmentStatus, "enrolment_status", 16))
     start_date: Mapped[date]
     #: The last day on roll is the day before; empty while enrolled.
     end_date: Mapped[date | None]
-    withdrawal_reason: Mapped[WithdrawalReason | None] = mapped_column(_enum(WithdrawalReason, "withdrawal_reason"))
+    withdrawal_reason: Mapped[WithdrawalReason | None] = mapped_column(enum_type(WithdrawalReason, "withdrawal_reason"))
     withdrawal_note: Mapped[str | None] = mapped_column(Text)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"))
 
@@ -277,7 +212,7 @@ class Application(TimestampMixin, Base):
     #: Quoted to the family in emails, e.g. ``VA-7K3D9Q``.
     reference: Mapped[str] = mapped_column(String(12), unique=True)
     status: Mapped[ApplicationStatus] = mapped_column(
-        _enum(ApplicationStatus, "application_status", 24), default=ApplicationStatus.DRAFT
+        enum_type(ApplicationStatus, "application_status", 24), default=ApplicationStatus.DRAFT
     )
     #: The applicant's email (lower-case), where resume links and decisions are sent.
     email: Mapped[str] = mapped_column(String(254), index=True)
