@@ -27,6 +27,8 @@ class Route:
     #: Expected status for each of EVERYONE.
     expect: dict[str, int]
     data: dict = field(default_factory=dict)
+    #: Open to anonymous visitors (their redirects are not to the sign-in page).
+    is_public: bool = False
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -39,6 +41,7 @@ def public(endpoint: str, path: str, status: int = 200, signed_in: int | None = 
         method,
         path,
         {ANONYMOUS: status, **{r: signed_in if signed_in is not None else status for r in ROLES}},
+        is_public=True,
     )
 
 
@@ -96,6 +99,41 @@ ROUTES: list[Route] = [
     roles("localities.new", "/localities/new", ADMIN),
     roles("localities.detail", "/localities/{locality}", ADMIN),
     roles("localities.staff", "/localities/{locality}/staff", ADMIN),
+    # families: the public application (no draft in this session: pages send you to the start)
+    public("families.apply_start", "/apply"),
+    public("families.apply_guardian", "/apply/your-details"),
+    public("families.apply_address", "/apply/address", 302),
+    public("families.apply_second_guardian", "/apply/other-parent", 302),
+    public("families.apply_children", "/apply/children", 302),
+    public("families.apply_child", "/apply/children/add", 302),
+    public("families.apply_remove_child", "/apply/children/0/remove", 302, method="POST"),
+    public("families.apply_declaration", "/apply/declaration", 302),
+    public("families.apply_check", "/apply/check", 302),
+    public("families.apply_sent", "/apply/sent", 302),
+    public("families.resume_application", "/apply/resume/not-a-real-token", 400),
+    public("families.create_account", "/apply/account/not-a-real-token", 400),
+    # someone else's application: nobody but its applicant sees it
+    signed_in("families.my_application", "/my-applications/{application}", 404),
+    # review by admin (a POST without a valid form re-shows the page with errors)
+    roles("families.applications", "/applications", ADMIN),
+    roles("families.application_detail", "/applications/{application}", ADMIN),
+    roles("families.accept_application", "/applications/{application}/accept", ADMIN, method="POST"),
+    roles("families.ask_about_application", "/applications/{application}/ask", ADMIN, method="POST"),
+    roles("families.decline_application", "/applications/{application}/decline", ADMIN, method="POST"),
+    # learners of another family, in a locality nobody here coordinates
+    roles("families.learners", "/learners", {Role.ADMIN, Role.COORDINATOR}),
+    Route(
+        "families.learner_detail",
+        "GET",
+        "/learners/{learner}",
+        {ANONYMOUS: SIGN_IN_REDIRECT, **{r: 200 if r == "admin" else 404 for r in ROLES}},
+    ),
+    roles("families.withdraw_learner", "/learners/{learner}/withdraw", ADMIN, method="POST"),
+    roles("families.re_enrol_learner", "/learners/{learner}/re-enrol", ADMIN, method="POST"),
+    # the family's own view: a guardian gets 404 for another family's learner
+    roles("families.family_home", "/family", {Role.GUARDIAN}),
+    roles("families.family_learner", "/family/learners/{learner}", {Role.GUARDIAN}, 404),
+    roles("families.family_contact", "/family/contact", {Role.GUARDIAN}, 404),
     # last: ends the session
     signed_in("auth.sign_out", "/sign-out", 302, method="POST"),
 ]

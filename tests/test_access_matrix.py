@@ -2,9 +2,9 @@
 
 import pytest
 
-from tests.access import ANONYMOUS, EVERYONE, ROUTES, SIGN_IN_REDIRECT
+from tests.access import ANONYMOUS, EVERYONE, ROUTES
 from tests.conftest import csrf_token, sign_in
-from tests.factories import LocalityFactory, UserFactory
+from tests.factories import ApplicationFactory, GuardianFactory, LearnerFactory, LocalityFactory, UserFactory
 
 #: Routes that exist only inside individual tests.
 IGNORED_ENDPOINTS = {"static"}
@@ -21,7 +21,12 @@ def test_every_route_is_in_the_access_matrix(app):
 @pytest.mark.parametrize("who", EVERYONE)
 def test_access_matrix(who, client, db_session):
     other_user = UserFactory(roles=["mentor"])
-    objects = {"other_user": other_user.id, "locality": LocalityFactory().id}
+    objects = {
+        "other_user": other_user.id,
+        "locality": LocalityFactory().id,
+        "application": ApplicationFactory().id,
+        "learner": GuardianFactory(family=LearnerFactory().family).family.learners[0].id,
+    }
     if who != ANONYMOUS:
         me = UserFactory(roles=[who])
         assert sign_in(client, me.email).status_code == 302
@@ -36,6 +41,6 @@ def test_access_matrix(who, client, db_session):
         expected = route.expect[who]
         if response.status_code != expected:
             failures.append(f"{route.method} {path}: expected {expected}, got {response.status_code}")
-        elif expected == SIGN_IN_REDIRECT and who == ANONYMOUS and "/sign-in" not in response.headers["Location"]:
+        elif not route.is_public and who == ANONYMOUS and "/sign-in" not in response.headers["Location"]:
             failures.append(f"{route.method} {path}: anonymous not sent to sign in")
     assert failures == [], f"{who}:\n" + "\n".join(failures)

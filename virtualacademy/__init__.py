@@ -100,6 +100,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from virtualacademy.blueprints.admin import bp as admin_bp
     from virtualacademy.blueprints.auth import bp as auth_bp
+    from virtualacademy.blueprints.families import bp as families_bp
     from virtualacademy.blueprints.localities import bp as localities_bp
     from virtualacademy.blueprints.main import bp as main_bp
 
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(localities_bp)
+    app.register_blueprint(families_bp)
 
 
 def register_cli(app: Flask) -> None:

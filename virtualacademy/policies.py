@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, false
+from sqlalchemy import Select, false, or_, select
 
 from virtualacademy.extensions import db
 from virtualacademy.models import Role, User
@@ -120,3 +120,81 @@ def _users_scope(user: User, stmt: Select) -> Select:
     if user.has_role(Role.ADMIN):
         return stmt
     return stmt.where(User.id == user.id)
+
+
+# --- families: applications, learners ----------------------------------------------------
+
+from virtualacademy.models import (  # noqa: E402
+    Application,
+    Family,
+    Guardian,
+    Learner,
+    LocalityRole,
+    LocalityStaff,
+)
+
+
+def _guardian_of_family(user: User, family_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Guardian.id).where(Guardian.family_id == family_id, Guardian.user_id == user.id).limit(1)
+        )
+        is not None
+    )
+
+
+def _coordinates(user: User, locality_id: int | None) -> bool:
+    if locality_id is None or not user.has_role(Role.COORDINATOR):
+        return False
+    return (
+        db.session.scalar(
+            select(LocalityStaff.user_id).where(
+                LocalityStaff.user_id == user.id,
+                LocalityStaff.locality_id == locality_id,
+                LocalityStaff.role == LocalityRole.COORDINATOR,
+            )
+        )
+        is not None
+    )
+
+
+@rule(Application, "view_own")
+def _view_own_application(user: User, application: Application) -> bool:
+    return application.user_id == user.id
+
+
+@rule(Family, "view")
+def _view_family(user: User, family: Family) -> bool:
+    return user.has_role(Role.ADMIN) or _guardian_of_family(user, family.id)
+
+
+@rule(Learner, "view")
+def _view_learner(user: User, learner: Learner) -> bool:
+    return (
+        user.has_role(Role.ADMIN)
+        or learner.user_id == user.id
+        or _guardian_of_family(user, learner.family_id)
+        or _coordinates(user, learner.locality_id)
+    )
+
+
+@rule(Learner, "edit_details")
+def _edit_learner_details(user: User, learner: Learner) -> bool:
+    return _guardian_of_family(user, learner.family_id)
+
+
+@scope(Learner)
+def _learners_scope(user: User, stmt: Select) -> Select:
+    if user.has_role(Role.ADMIN):
+        return stmt
+    guardian_families = select(Guardian.family_id).where(Guardian.user_id == user.id)
+    coordinated = select(LocalityStaff.locality_id).where(
+        LocalityStaff.user_id == user.id, LocalityStaff.role == LocalityRole.COORDINATOR
+    )
+    return stmt.where(
+        or_(
+            Learner.user_id == user.id,
+            Learner.family_id.in_(guardian_families),
+            Learner.locality_id.in_(coordinated) if user.has_role(Role.COORDINATOR) else false(),
+        )
+    )

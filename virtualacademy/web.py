@@ -135,6 +135,11 @@ def init_app(app: Flask) -> None:
             value = value.astimezone(london).date()
         return value.strftime("%-d %B %Y")
 
+    @app.template_filter("iso_long_date")
+    def iso_long_date(value: str | None) -> str:
+        """An ISO date string (as kept in JSON answers) shown as a long date."""
+        return long_date(date.fromisoformat(value)) if value else ""
+
     @app.template_filter("money")
     def money(pence: int | None) -> str:
         """Integer pence shown as pounds: 123456 -> £1,234.56; -250 -> −£2.50."""

@@ -1,0 +1,229 @@
+"""The family's application, end to end over HTTP: apply, check, send, create an account,
+be reviewed, answer a question, be accepted, and see the children."""
+
+import re
+from datetime import date
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_token, post_form, sign_in
+from tests.factories import LocalityFactory, UserFactory
+from virtualacademy.models import (
+    Application,
+    ApplicationStatus,
+    AuditEvent,
+    Enrolment,
+    Family,
+    Guardian,
+    Learner,
+    OutboxMessage,
+    Role,
+    User,
+)
+
+PASSWORD = "our family learns together"
+
+
+def post(client, path, data):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
+
+
+def last_link(session, to, prefix):
+    message = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_address == to).order_by(OutboxMessage.id.desc())
+    ).first()
+    match = re.search(r"http://localhost(" + re.escape(prefix) + r"\S+)", message.body_text)
+    assert match, message.body_text
+    return match.group(1)
+
+
+CHILD = {
+    "legal_name": "Robin Example",
+    "preferred_name": "Robbie",
+    "date_of_birth": ["14", "3", "2014"],
+    "previous_school": "Hill Primary",
+    "previous_school_urn": "106789",
+    "date_left_school": ["20", "7", "2025"],
+    "reason": "health",
+    "send_status": "ehcp",
+    "ehcp_review_date": ["1", "2", "2027"],
+    "fsm_eligible": "y",
+    "needs": "Finds groups hard; loves astronomy.",
+}
+
+
+def fill_application(client, email="jo.example@example.com"):
+    assert client.get("/apply").status_code == 200
+    response = post(client, "/apply/your-details", {"name": "Jo Example", "email": email, "phone": "07700 900982"})
+    assert response.headers["Location"] == "/apply/address"
+    response = post(client, "/apply/address", {"line_1": "3 Mill Lane", "town": "Doncaster", "postcode": "dn45hx"})
+    assert response.headers["Location"] == "/apply/other-parent"
+    response = post(client, "/apply/other-parent", {})
+    assert response.headers["Location"] == "/apply/children"
+    response = post(client, "/apply/children/add", CHILD)
+    assert response.headers["Location"] == "/apply/children", response.get_data(as_text=True)
+    response = post(client, "/apply/declaration", {"privacy_consent": "y"})
+    assert response.headers["Location"] == "/apply/check"
+
+
+def test_a_family_applies_and_is_accepted(app, client, db_session):
+    south = LocalityFactory(name="Doncaster South", districts=["DN4"])
+    fill_application(client)
+    application = db_session.scalar(select(Application))
+    assert application.status is ApplicationStatus.DRAFT
+    assert application.locality_id == south.id  # suggested from the postcode district
+    assert application.answers["address"]["postcode"] == "DN4 5HX"
+    # a resume link was emailed at the start
+    assert last_link(db_session, "jo.example@example.com", "/apply/resume/")
+
+    check = client.get("/apply/check").get_data(as_text=True)
+    for text in (
+        "Jo Example",
+        "3 Mill Lane, Doncaster, DN4 5HX",
+        "Robin Example",
+        "14 March 2014",
+        "Hill Primary, URN 106789",
+        "Health, including anxiety or medical needs",
+        "Education, Health and Care Plan (EHCP), next annual review 1 February 2027",
+        "Doncaster South",
+    ):
+        assert text in check, text
+
+    response = post(client, "/apply/check", {})
+    assert response.headers["Location"] == "/apply/sent"
+    assert application.reference in client.get("/apply/sent").get_data(as_text=True)
+    db_session.expire_all()
+    application = db_session.get(Application, application.id)
+    assert application.status is ApplicationStatus.SUBMITTED and application.submitted_at
+
+    # the confirmation email's link verifies the email and creates the guardian account
+    account_link = last_link(db_session, "jo.example@example.com", "/apply/account/")
+    response = post(client, account_link, {"password": PASSWORD, "confirm": PASSWORD})
+    assert response.headers["Location"] == "/dashboard"
+    jo = db_session.scalar(select(User).where(User.email == "jo.example@example.com"))
+    assert jo.roles == {Role.GUARDIAN}
+    assert client.get(account_link).status_code == 400  # used
+    family_page = client.get("/family").get_data(as_text=True)
+    assert "Submitted" in family_page
+
+    # admin asks a question; the family answers in the app
+    admin_client = app.test_client()
+    admin = UserFactory(roles=[Role.ADMIN])
+    sign_in(admin_client, admin.email)
+    queue = admin_client.get("/applications").get_data(as_text=True)
+    assert application.reference in queue
+    detail = f"/applications/{application.id}"
+    response = admin_client.post(
+        f"{detail}/ask",
+        data={"question": "Which exam board was Robin studying?", "csrf_token": csrf_token(admin_client, detail)},
+    )
+    assert response.status_code == 302
+    question_link = last_link(db_session, "jo.example@example.com", "/my-applications/")
+    page = client.get(question_link).get_data(as_text=True)
+    assert "Which exam board was Robin studying?" in page
+    response = post(client, question_link, {"answer": "AQA for science."})
+    assert response.status_code == 302
+    assert "AQA for science." in admin_client.get(detail).get_data(as_text=True)
+
+    # accept
+    response = admin_client.post(
+        f"{detail}/accept",
+        data={
+            "start_date": ["1", "12", "2026"],
+            "locality_id": south.id,
+            "csrf_token": csrf_token(admin_client, detail),
+        },
+    )
+    assert response.status_code == 302
+    db_session.expire_all()
+    family = db_session.scalar(select(Family))
+    learner = db_session.scalar(select(Learner))
+    assert learner.legal_name == "Robin Example" and learner.preferred_name == "Robbie"
+    assert learner.ehcp_review_date == date(2027, 2, 1) and learner.fsm_eligible
+    assert learner.locality_id == south.id
+    (enrolment,) = db_session.scalars(select(Enrolment)).all()
+    assert enrolment.start_date == date(2026, 12, 1) and enrolment.locality_id == south.id
+    (guardian,) = db_session.scalars(select(Guardian)).all()
+    assert guardian.user_id == jo.id and guardian.family_id == family.id
+    welcome = db_session.scalars(select(OutboxMessage).where(OutboxMessage.subject.like("Welcome%"))).one()
+    assert "Robbie is enrolled from 1 December 2026 in the Doncaster South locality" in welcome.body_text
+    actions = set(db_session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(application.id))))
+    assert {
+        "application.submitted",
+        "application.more_information_requested",
+        "application.answered",
+        "application.accepted",
+    } <= actions
+
+    # the family sees its child, and only its child
+    home = client.get("/family").get_data(as_text=True)
+    assert "Robbie" in home and "Doncaster South" in home and "Enrolled" in home
+    assert client.get(f"/family/learners/{learner.id}").status_code == 200
+
+
+def test_bad_input_is_shown_and_nothing_typed_is_lost(client, db_session):
+    response = post(client, "/apply/your-details", {"name": "", "email": "not an email"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "There is a problem" in page and "Enter your full name" in page
+    post(client, "/apply/your-details", {"name": "Al", "email": "al@example.com"})
+    response = post(client, "/apply/address", {"line_1": "1 Road", "town": "Town", "postcode": "ZZ99"})
+    page = response.get_data(as_text=True)
+    assert "Enter a real UK postcode" in page and 'value="ZZ99"' in page and 'value="1 Road"' in page
+
+    future = {**CHILD, "date_of_birth": ["1", "1", str(date.today().year + 1)]}
+    page = post(client, "/apply/children/add", future).get_data(as_text=True)
+    assert "Date of birth must be in the past" in page
+    assert 'value="Robin Example"' in page and "Finds groups hard" in page  # kept
+    too_old = {**CHILD, "date_of_birth": ["1", "1", str(date.today().year - 25)]}
+    assert "statutory school age up to 18" in post(client, "/apply/children/add", too_old).get_data(as_text=True)
+    no_review = {**CHILD, "ehcp_review_date": ["", "", ""]}
+    assert "EHCP&#39;s next annual review" in post(client, "/apply/children/add", no_review).get_data(
+        as_text=True
+    ) or "EHCP's next annual review" in post(client, "/apply/children/add", no_review).get_data(as_text=True)
+    bad_date = {**CHILD, "date_of_birth": ["31", "2", "2014"]}
+    assert "Date of birth must be a real date" in post(client, "/apply/children/add", bad_date).get_data(as_text=True)
+    response = post(client, "/apply/declaration", {})
+    assert "Confirm you have read the privacy notice" in response.get_data(as_text=True)
+    application = db_session.scalar(select(Application))
+    assert application.answers["children"] == []
+
+
+def test_a_draft_survives_the_browser_closing(app, client, db_session):
+    post(client, "/apply/your-details", {"name": "Sam Draft", "email": "sam.draft@example.com"})
+    post(client, "/apply/address", {"line_1": "9 Elm Road", "town": "Doncaster", "postcode": "DN5 7AB"})
+    link = last_link(db_session, "sam.draft@example.com", "/apply/resume/")
+    fresh = app.test_client()  # a new browser: no session
+    response = fresh.get(link)
+    assert response.headers["Location"] == "/apply/other-parent"  # the first unfinished section
+    page = fresh.get("/apply/address").get_data(as_text=True)
+    assert 'value="9 Elm Road"' in page
+    assert fresh.get("/apply/resume/garbage").status_code == 400
+
+
+def test_cannot_send_an_unfinished_application(client, db_session):
+    post(client, "/apply/your-details", {"name": "Half Done", "email": "half@example.com"})
+    page = client.get("/apply/check").get_data(as_text=True)
+    assert "Some sections are not finished yet" in page and "Send application" not in page
+    response = post_form(client, "/apply/check", {}, "/apply/your-details")
+    assert response.status_code == 200
+    assert db_session.scalar(select(Application)).status is ApplicationStatus.DRAFT
+
+
+def test_decline_needs_a_reason_and_emails_it(client, db_session):
+    from tests.factories import ApplicationFactory
+
+    application = ApplicationFactory()
+    admin = UserFactory(roles=[Role.ADMIN])
+    sign_in(client, admin.email)
+    detail = f"/applications/{application.id}"
+    page = post_form(client, f"{detail}/decline", {"reason": " "}, detail).get_data(as_text=True)
+    assert "Enter the reason, which will be sent to the family" in page
+    response = post_form(client, f"{detail}/decline", {"reason": "You live outside the area we serve."}, detail)
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Application, application.id).status is ApplicationStatus.DECLINED
+    message = db_session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == application.email)).one()
+    assert "You live outside the area we serve." in message.body_text
+    # a decided application cannot be decided again
+    page = post_form(client, f"{detail}/decline", {"reason": "again"}, detail).get_data(as_text=True)
+    assert "already been decided" in page

@@ -1,0 +1,574 @@
+"""Family enrolment: the public application, review by admin, the family's own view,
+and withdrawal and re-enrolment."""
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from virtualacademy.blueprints.families import bp
+from virtualacademy.blueprints.families.forms import (
+    AcceptForm,
+    AddressForm,
+    AnswerForm,
+    ChildForm,
+    ContactForm,
+    DeclarationForm,
+    DeclineForm,
+    GuardianForm,
+    LearnerDetailsForm,
+    QuestionForm,
+    ReEnrolForm,
+    SecondGuardianForm,
+    SetPasswordForm,
+    SubmitApplicationForm,
+    WithdrawForm,
+)
+from virtualacademy.blueprints.families.summary import answer_sections
+from virtualacademy.blueprints.forms_common import show_domain_error
+from virtualacademy.errors import DomainError, InvalidToken
+from virtualacademy.extensions import db
+from virtualacademy.models import (
+    Application,
+    ApplicationStatus,
+    Guardian,
+    Learner,
+    Locality,
+    Role,
+    WithdrawalReason,
+)
+from virtualacademy.models.families import (
+    APPLICATION_STATUS_LABELS,
+    EHE_REASON_LABELS,
+    SEND_STATUS_LABELS,
+    WITHDRAWAL_REASON_LABELS,
+)
+from virtualacademy.policies import get_or_404, requires_roles, scoped
+from virtualacademy.services import families, localities
+
+DRAFT_KEY = "application_id"
+SECTION_ENDPOINTS = {
+    "guardian": "families.apply_guardian",
+    "address": "families.apply_address",
+    "second_guardian": "families.apply_second_guardian",
+    "children": "families.apply_children",
+    "declaration": "families.apply_declaration",
+}
+LABELS = {
+    "reasons": EHE_REASON_LABELS,
+    "send": SEND_STATUS_LABELS,
+    "statuses": APPLICATION_STATUS_LABELS,
+    "withdrawal_reasons": WITHDRAWAL_REASON_LABELS,
+}
+
+
+def _draft(required: bool = True) -> Application | None:
+    application_id = session.get(DRAFT_KEY)
+    application = db.session.get(Application, application_id) if application_id else None
+    if application is not None and application.status is not ApplicationStatus.DRAFT:
+        application = None
+    if application is None and required:
+        abort(redirect(url_for("families.apply_start")))
+    return application
+
+
+def _next_page(application: Application, default: str) -> str:
+    if request.args.get("change"):
+        return url_for("families.apply_check")
+    return url_for(default)
+
+
+def _save(form, action, next_endpoint: str, application: Application | None):
+    """Run a service action for a wizard page; on a broken rule show it on the form."""
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return None
+    db.session.commit()
+    return redirect(_next_page(application or result, next_endpoint))
+
+
+# --- the application -----------------------------------------------------------------
+
+
+@bp.route("/apply")
+def apply_start():
+    return render_template("families/apply_start.html", draft=_draft(required=False))
+
+
+@bp.route("/apply/your-details", methods=["GET", "POST"])
+def apply_guardian():
+    application = _draft(required=False)
+    data = (application.answers.get("guardian") if application else None) or {}
+    form = GuardianForm(data=data)
+    if form.validate_on_submit():
+        values = {"name": form.name.data, "email": form.email.data, "phone": form.phone.data}
+        if application is None:
+            try:
+                application = families.start_application(values)
+            except DomainError as error:
+                db.session.rollback()
+                show_domain_error(form, error)
+                return render_template("families/apply_guardian.html", form=form)
+            db.session.commit()
+            session[DRAFT_KEY] = application.id
+            return redirect(url_for("families.apply_address"))
+        response = _save(
+            form, lambda: families.save_guardian(application, values), "families.apply_address", application
+        )
+        if response:
+            return response
+    return render_template("families/apply_guardian.html", form=form)
+
+
+@bp.route("/apply/address", methods=["GET", "POST"])
+def apply_address():
+    application = _draft()
+    form = AddressForm(data=application.answers.get("address") or {})
+    if form.validate_on_submit():
+        values = {k: getattr(form, k).data for k in ("line_1", "line_2", "town", "postcode")}
+        response = _save(
+            form, lambda: families.save_address(application, values), "families.apply_second_guardian", application
+        )
+        if response:
+            return response
+    return render_template("families/apply_address.html", form=form)
+
+
+@bp.route("/apply/other-parent", methods=["GET", "POST"])
+def apply_second_guardian():
+    application = _draft()
+    form = SecondGuardianForm(data=application.answers.get("second_guardian") or {})
+    if form.validate_on_submit():
+        values = {"name": form.name.data, "email": form.email.data, "phone": form.phone.data}
+        response = _save(
+            form, lambda: families.save_second_guardian(application, values), "families.apply_children", application
+        )
+        if response:
+            return response
+    return render_template("families/apply_second_guardian.html", form=form)
+
+
+@bp.route("/apply/children")
+def apply_children():
+    application = _draft()
+    return render_template("families/apply_children.html", application=application, labels=LABELS)
+
+
+def _child_values(form: ChildForm) -> dict:
+    return {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "submit")}
+
+
+def _child_form_data(child: dict) -> dict:
+    data = dict(child)
+    for key in ("date_of_birth", "date_left_school", "ehcp_review_date"):
+        if data.get(key):
+            data[key] = date.fromisoformat(data[key])
+    return data
+
+
+@bp.route("/apply/children/add", methods=["GET", "POST"])
+@bp.route("/apply/children/<int:index>", methods=["GET", "POST"])
+def apply_child(index: int | None = None):
+    application = _draft()
+    children = application.answers.get("children") or []
+    if index is not None and not 0 <= index < len(children):
+        abort(404)
+    form = ChildForm(data=_child_form_data(children[index]) if index is not None else {})
+    if form.validate_on_submit():
+        values = _child_values(form)
+        response = _save(
+            form,
+            lambda: families.save_child(application, index, values, date.today()),
+            "families.apply_children",
+            application,
+        )
+        if response:
+            return response
+    return render_template("families/apply_child.html", form=form, index=index)
+
+
+@bp.route("/apply/children/<int:index>/remove", methods=["POST"])
+def apply_remove_child(index: int):
+    application = _draft()
+    form = SubmitApplicationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    families.remove_child(application, index)
+    db.session.commit()
+    flash("Child removed from the application.", "success")
+    return redirect(url_for("families.apply_children"))
+
+
+@bp.route("/apply/declaration", methods=["GET", "POST"])
+def apply_declaration():
+    application = _draft()
+    form = DeclarationForm(data={"privacy_consent": bool(application.answers.get("privacy_consent"))})
+    if form.validate_on_submit():
+        response = _save(
+            form,
+            lambda: families.save_declaration(application, form.privacy_consent.data),
+            "families.apply_check",
+            application,
+        )
+        if response:
+            return response
+    return render_template("families/apply_declaration.html", form=form)
+
+
+@bp.route("/apply/check", methods=["GET", "POST"])
+def apply_check():
+    application = _draft()
+    missing = families.missing_sections(application)
+    form = SubmitApplicationForm()
+    if form.validate_on_submit():
+        try:
+            families.submit(application)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            session.pop(DRAFT_KEY, None)
+            session["submitted_reference"] = application.reference
+            return redirect(url_for("families.apply_sent"))
+    locality = db.session.get(Locality, application.locality_id) if application.locality_id else None
+    return render_template(
+        "families/apply_check.html",
+        application=application,
+        missing=missing,
+        section_links=SECTION_ENDPOINTS,
+        sections=answer_sections(application.answers, change=True),
+        form=form,
+        labels=LABELS,
+        locality=locality,
+    )
+
+
+@bp.route("/apply/sent")
+def apply_sent():
+    reference = session.get("submitted_reference")
+    if not reference:
+        return redirect(url_for("families.apply_start"))
+    return render_template("families/apply_sent.html", reference=reference)
+
+
+@bp.route("/apply/resume/<token>")
+def resume_application(token: str):
+    try:
+        application = families.application_for_token(token, families.APPLICATION_RESUME)
+    except InvalidToken as error:
+        return render_template("auth/link_invalid.html", message=error.message), 400
+    if application.status is not ApplicationStatus.DRAFT:
+        flash(f"Application {application.reference} has already been sent.", "info")
+        return redirect(url_for("families.apply_start"))
+    session[DRAFT_KEY] = application.id
+    missing = families.missing_sections(application)
+    return redirect(url_for(SECTION_ENDPOINTS[missing[0]]) if missing else url_for("families.apply_check"))
+
+
+@bp.route("/apply/account/<token>", methods=["GET", "POST"])
+def create_account(token: str):
+    try:
+        application = families.application_for_account_link(token)
+    except InvalidToken as error:
+        return render_template("auth/link_invalid.html", message=error.message), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = families.create_account(token, form.password.data)
+        except InvalidToken as error:
+            db.session.rollback()
+            return render_template("auth/link_invalid.html", message=error.message), 400
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Your email address is confirmed and your account is ready.", "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("families/create_account.html", form=form, application=application)
+
+
+# --- the applicant's own view ---------------------------------------------------------------
+
+
+@bp.route("/my-applications/<int:application_id>", methods=["GET", "POST"])
+@login_required
+def my_application(application_id: int):
+    application = get_or_404(Application, application_id, "view_own")
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            families.answer_question(current_user, application, form.answer.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your answer has been sent to the academy.", "success")
+            return redirect(url_for("families.my_application", application_id=application.id))
+    return render_template("families/my_application.html", application=application, form=form, labels=LABELS)
+
+
+# --- review by admin -------------------------------------------------------------------
+
+
+def _locality_choices() -> list[SelectChoice]:
+    return [SelectChoice(loc.id, loc.name) for loc in localities.all_localities(active_only=True)]
+
+
+@bp.route("/applications")
+@requires_roles(Role.ADMIN)
+def applications():
+    status = request.args.get("status") or None
+    locality_id = request.args.get("locality", type=int)
+    try:
+        status_value = ApplicationStatus(status) if status else None
+    except ValueError:
+        abort(404)
+    page = db.paginate(families.applications_queue(status_value, locality_id), per_page=50, error_out=False)
+    return render_template(
+        "families/applications.html",
+        page=page,
+        status=status,
+        locality_id=locality_id,
+        statuses=[s for s in ApplicationStatus if s is not ApplicationStatus.DRAFT],
+        localities=localities.all_localities(),
+        labels=LABELS,
+        filter_args={k: v for k, v in {"status": status, "locality": locality_id}.items() if v},
+    )
+
+
+@bp.route("/applications/<int:application_id>")
+@requires_roles(Role.ADMIN)
+def application_detail(application_id: int):
+    application = get_or_404(Application, application_id, "review")
+    if application.status is ApplicationStatus.DRAFT:
+        abort(404)
+    return _render_review(
+        application, AcceptForm(data={"locality_id": application.locality_id}), QuestionForm(), DeclineForm()
+    )
+
+
+def _render_review(application, accept_form, question_form, decline_form, status=200):
+    accept_form.locality_id.choices = _locality_choices()
+    locality = db.session.get(Locality, application.locality_id) if application.locality_id else None
+    return render_template(
+        "families/application_detail.html",
+        application=application,
+        sections=answer_sections(application.answers, change=False),
+        warnings=families.duplicate_warnings(application),
+        accept_form=accept_form,
+        question_form=question_form,
+        decline_form=decline_form,
+        labels=LABELS,
+        locality=locality,
+        form=accept_form if accept_form.errors else question_form if question_form.errors else decline_form,
+    ), status
+
+
+def _decide(application_id: int, form_class, action, message: str):
+    application = get_or_404(Application, application_id, "review")
+    forms = {AcceptForm: AcceptForm(), QuestionForm: QuestionForm(), DeclineForm: DeclineForm()}
+    form = forms[form_class] = form_class()
+    if form_class is AcceptForm:
+        form.locality_id.choices = _locality_choices()
+    if form.validate_on_submit():
+        try:
+            action(application, form)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(message.format(application=application), "success")
+            return redirect(url_for("families.application_detail", application_id=application.id))
+    return _render_review(application, forms[AcceptForm], forms[QuestionForm], forms[DeclineForm])
+
+
+@bp.route("/applications/<int:application_id>/accept", methods=["POST"])
+@requires_roles(Role.ADMIN)
+def accept_application(application_id: int):
+    def action(application, form):
+        locality = db.session.get(Locality, form.locality_id.data)
+        if locality is None:
+            from virtualacademy.errors import ValidationError
+
+            raise ValidationError("Choose a locality", field="locality_id")
+        families.accept(current_user, application, form.start_date.data, locality)
+
+    return _decide(
+        application_id, AcceptForm, action, "Application {application.reference} accepted: the family is enrolled."
+    )
+
+
+@bp.route("/applications/<int:application_id>/ask", methods=["POST"])
+@requires_roles(Role.ADMIN)
+def ask_about_application(application_id: int):
+    return _decide(
+        application_id,
+        QuestionForm,
+        lambda application, form: families.request_more_information(current_user, application, form.question.data),
+        "Your question has been emailed to the family.",
+    )
+
+
+@bp.route("/applications/<int:application_id>/decline", methods=["POST"])
+@requires_roles(Role.ADMIN)
+def decline_application(application_id: int):
+    return _decide(
+        application_id,
+        DeclineForm,
+        lambda application, form: families.decline(current_user, application, form.reason.data),
+        "Application {application.reference} declined. The family has been told why.",
+    )
+
+
+# --- learners: staff view, withdrawal and re-enrolment -----------------------------------
+
+
+@bp.route("/learners")
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def learners():
+    stmt = scoped(current_user, select(Learner)).order_by(Learner.legal_name)
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("families/learners.html", page=page)
+
+
+@bp.route("/learners/<int:learner_id>")
+@login_required
+def learner_detail(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "view")
+    if current_user.has_role(Role.GUARDIAN) and families.is_guardian_of(current_user, learner):
+        return redirect(url_for("families.family_learner", learner_id=learner.id))
+    reenrol = ReEnrolForm(data={"locality_id": learner.locality_id})
+    reenrol.locality_id.choices = _locality_choices()
+    return render_template(
+        "families/learner_detail.html",
+        learner=learner,
+        withdraw_form=WithdrawForm(),
+        reenrol_form=reenrol,
+        labels=LABELS,
+    )
+
+
+@bp.route("/learners/<int:learner_id>/withdraw", methods=["POST"])
+@requires_roles(Role.ADMIN)
+def withdraw_learner(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "manage")
+    form = WithdrawForm()
+    reenrol = ReEnrolForm()
+    reenrol.locality_id.choices = _locality_choices()
+    if form.validate_on_submit():
+        try:
+            families.withdraw(
+                current_user, learner, form.withdrawal_date.data, WithdrawalReason(form.reason.data), form.note.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{learner.known_as} has been withdrawn. Their history is kept.", "success")
+            return redirect(url_for("families.learner_detail", learner_id=learner.id))
+    return render_template(
+        "families/learner_detail.html",
+        learner=learner,
+        withdraw_form=form,
+        reenrol_form=reenrol,
+        form=form,
+        labels=LABELS,
+    )
+
+
+@bp.route("/learners/<int:learner_id>/re-enrol", methods=["POST"])
+@requires_roles(Role.ADMIN)
+def re_enrol_learner(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "manage")
+    form = ReEnrolForm()
+    form.locality_id.choices = _locality_choices()
+    if form.validate_on_submit():
+        try:
+            locality = db.session.get(Locality, form.locality_id.data)
+            families.re_enrol(current_user, learner, form.start_date.data, locality)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{learner.known_as} has been re-enrolled.", "success")
+            return redirect(url_for("families.learner_detail", learner_id=learner.id))
+    return render_template(
+        "families/learner_detail.html",
+        learner=learner,
+        withdraw_form=WithdrawForm(),
+        reenrol_form=form,
+        form=form,
+        labels=LABELS,
+    )
+
+
+# --- the family's own view ----------------------------------------------------------------
+
+
+@bp.route("/family")
+@requires_roles(Role.GUARDIAN)
+def family_home():
+    mine = families.families_of(current_user)
+    open_applications = families.open_applications_of(current_user)
+    return render_template(
+        "families/family_home.html",
+        families=mine,
+        cards=families.child_cards,
+        applications=open_applications,
+        labels=LABELS,
+    )
+
+
+@bp.route("/family/learners/<int:learner_id>", methods=["GET", "POST"])
+@requires_roles(Role.GUARDIAN)
+def family_learner(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "edit_details")
+    form = LearnerDetailsForm(obj=None if request.method == "POST" else learner)
+    if form.validate_on_submit():
+        families.update_learner_details(current_user, learner, form.preferred_name.data, form.needs.data)
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("families.family_learner", learner_id=learner.id))
+    siblings = [lr for f in families.families_of(current_user) for lr in f.learners]
+    return render_template("families/family_learner.html", learner=learner, form=form, siblings=siblings, labels=LABELS)
+
+
+@bp.route("/family/contact", methods=["GET", "POST"])
+@requires_roles(Role.GUARDIAN)
+def family_contact():
+    guardian = db.session.scalar(select(Guardian).where(Guardian.user_id == current_user.id).order_by(Guardian.id))
+    if guardian is None:
+        abort(404)
+    family = guardian.family
+    data = {
+        "phone": guardian.phone,
+        "line_1": family.address_line_1,
+        "line_2": family.address_line_2,
+        "town": family.town,
+        "postcode": family.postcode,
+    }
+    form = ContactForm(data=None if request.method == "POST" else data)
+    if form.validate_on_submit():
+        address = {k: getattr(form, k).data for k in ("line_1", "line_2", "town", "postcode")}
+        try:
+            families.update_contact(current_user, guardian, form.phone.data, address)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your contact details have been saved.", "success")
+            return redirect(url_for("families.family_home"))
+    return render_template("families/family_contact.html", form=form)
