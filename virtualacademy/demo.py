@@ -100,3 +100,104 @@ def localities(demo: Demo) -> None:
         if current != wanted:
             service.set_staff(admin, locality, wanted_coordinators, wanted_mentors)
         demo.localities[name] = locality
+
+
+DEMO_FAMILIES = [
+    # (guardian key, locality, address, children: (legal name, preferred, born, reason, send, fsm))
+    (
+        "guardian.jones",
+        "Doncaster North",
+        ("14 Church Lane", "Bentley", "DN5 9QR"),
+        [
+            ("Ella Jones", "Ellie", "2013-05-14", "health", "sen_support", True),
+            ("Noah Jones", "", "2016-09-02", "philosophical", "none", True),
+        ],
+    ),
+    (
+        "guardian.ali",
+        "Doncaster South",
+        ("7 Balby Road", "Doncaster", "DN4 0RB"),
+        [
+            ("Zara Ali", "", "2011-11-30", "left_under_pressure", "ehcp", False),
+        ],
+    ),
+    (
+        "guardian.novak",
+        "Doncaster South",
+        ("22 Station Street", "Tickhill", "DN11 9AB"),
+        [
+            ("Jakub Novak", "Kuba", "2012-02-08", "unmet_send", "sen_support", False),
+        ],
+    ),
+]
+
+
+@step(20)
+def families(demo: Demo) -> None:
+    """Families enrolled through the real application path, in both localities, plus one waiting."""
+    from datetime import date
+
+    from virtualacademy.models import Application, ApplicationStatus, Guardian
+    from virtualacademy.models.base import utcnow
+    from virtualacademy.services import families as service
+
+    admin = demo.users["admin"]
+    for number, (key, locality_name, (line_1, town, postcode), children) in enumerate(DEMO_FAMILIES, start=1):
+        user = demo.users[key]
+        if db.session.scalar(select(Guardian.id).where(Guardian.user_id == user.id)) is not None:
+            continue
+        answers = {
+            "guardian": {"name": user.name, "email": user.email, "phone": "07700 900123"},
+            "address": {"line_1": line_1, "line_2": "", "town": town, "postcode": postcode},
+            "second_guardian": None,
+            "children": [
+                {
+                    "legal_name": name,
+                    "preferred_name": preferred,
+                    "date_of_birth": born,
+                    "previous_school": "",
+                    "previous_school_urn": "",
+                    "date_left_school": None,
+                    "reason": reason,
+                    "send_status": send,
+                    "ehcp_review_date": "2027-03-01" if send == "ehcp" else None,
+                    "fsm_eligible": fsm,
+                    "young_carer": False,
+                    "needs": "",
+                    "photo_consent": True,
+                }
+                for name, preferred, born, reason, send, fsm in children
+            ],
+            "privacy_consent": True,
+        }
+        application = Application(
+            reference=f"VA-DEMO{number:02d}",
+            email=user.email,
+            answers=answers,
+            status=ApplicationStatus.SUBMITTED,
+            submitted_at=utcnow(),
+            user_id=user.id,
+        )
+        db.session.add(application)
+        db.session.flush()
+        service.accept(admin, application, date(2026, 9, 1), demo.localities[locality_name])
+
+    waiting_email = f"new.family@{DEMO_DOMAIN}"
+    if db.session.scalar(select(Application.id).where(Application.email == waiting_email)) is None:
+        draft = service.start_application({"name": "Morgan Reed", "email": waiting_email, "phone": ""})
+        service.save_address(draft, {"line_1": "5 Quarry Hill", "town": "Conisbrough", "postcode": "DN12 3AA"})
+        service.save_second_guardian(draft, {})
+        service.save_child(
+            draft,
+            None,
+            {
+                "legal_name": "Alex Reed",
+                "date_of_birth": date(2012, 7, 19),
+                "reason": "health",
+                "send_status": "none",
+                "needs": "Anxiety about groups.",
+            },
+            date.today(),
+        )
+        service.save_declaration(draft, True)
+        service.submit(draft)

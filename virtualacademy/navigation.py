@@ -40,9 +40,5 @@ def items_for(user) -> list[dict]:
 
 
 register(NavItem("Dashboard", "main.dashboard", order=0))
-register(NavItem("Your family", "families.family_home", roles=(Role.GUARDIAN,), order=10))
-register(NavItem("Applications", "families.applications", roles=(Role.ADMIN,), order=20))
-register(NavItem("Learners", "families.learners", roles=(Role.ADMIN, Role.COORDINATOR), order=30))
-register(NavItem("Localities", "localities.index", roles=(Role.ADMIN,), order=80))
 register(NavItem("Users", "admin.users", roles=(Role.ADMIN,), order=90))
 register(NavItem("Audit log", "admin.audit_log", roles=(Role.ADMIN,), order=95))

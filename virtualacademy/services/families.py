@@ -592,6 +592,31 @@ def open_applications_of(user: User) -> list[Application]:
     )
 
 
+def applications_waiting() -> int:
+    """Sent applications awaiting a decision (including those waiting for the family's answer)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Application)
+        .where(Application.status.in_([ApplicationStatus.SUBMITTED, ApplicationStatus.MORE_INFO_REQUESTED]))
+    )
+
+
+@dataclass
+class LocalitySummary:
+    locality: Locality
+    on_roll: int
+
+
+def coordinator_summary(user: User) -> list[LocalitySummary]:
+    from virtualacademy.models import LocalityRole
+
+    today = date.today()
+    counts = localities.numbers_on_roll(today)
+    return [
+        LocalitySummary(loc, counts.get(loc.id, 0)) for loc in localities.localities_of(user, LocalityRole.COORDINATOR)
+    ]
+
+
 def families_of(user: User) -> list[Family]:
     return list(
         db.session.scalars(

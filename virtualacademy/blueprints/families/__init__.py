@@ -1,5 +1,41 @@
 from flask import Blueprint
 
+from virtualacademy import dashboards, navigation
+from virtualacademy.models import Role
+
 bp = Blueprint("families", __name__)
+
+navigation.register(navigation.NavItem("Your family", "families.family_home", roles=(Role.GUARDIAN,), order=10))
+navigation.register(navigation.NavItem("Applications", "families.applications", roles=(Role.ADMIN,), order=20))
+navigation.register(navigation.NavItem("Learners", "families.learners", roles=(Role.ADMIN, Role.COORDINATOR), order=30))
+
+
+def _guardian_panel(user) -> dict:
+    from virtualacademy.services import families
+
+    return {"families": families.families_of(user), "applications": families.open_applications_of(user)}
+
+
+def _admin_panel(user) -> dict:
+    from virtualacademy.services import families
+
+    return {"waiting": families.applications_waiting()}
+
+
+def _coordinator_panel(user) -> dict:
+    from virtualacademy.services import families
+
+    return {"summary": families.coordinator_summary(user)}
+
+
+dashboards.register(
+    dashboards.Panel(Role.GUARDIAN, "Your children", "dashboard/families_guardian.html", _guardian_panel, order=10)
+)
+dashboards.register(dashboards.Panel(Role.ADMIN, "Enrolment", "dashboard/families_admin.html", _admin_panel, order=10))
+dashboards.register(
+    dashboards.Panel(
+        Role.COORDINATOR, "Your locality", "dashboard/families_coordinator.html", _coordinator_panel, order=10
+    )
+)
 
 from virtualacademy.blueprints.families import views  # noqa: E402,F401

@@ -1,5 +1,10 @@
 from flask import Blueprint
 
+from virtualacademy import navigation
+from virtualacademy.models import Role
+
 bp = Blueprint("localities", __name__, url_prefix="/localities")
+
+navigation.register(navigation.NavItem("Localities", "localities.index", roles=(Role.ADMIN,), order=80))
 
 from virtualacademy.blueprints.localities import views  # noqa: E402,F401
