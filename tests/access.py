@@ -134,6 +134,9 @@ ROUTES: list[Route] = [
     roles("families.family_home", "/family", {Role.GUARDIAN}),
     roles("families.family_learner", "/family/learners/{learner}", {Role.GUARDIAN}, 404),
     roles("families.family_contact", "/family/contact", {Role.GUARDIAN}, 404),
+    roles("families.invite_learner_account", "/family/learners/{learner}/account", {Role.GUARDIAN}, 404, method="POST"),
+    # a learner account with no learner record behind it
+    roles("families.learner_home", "/me", {Role.LEARNER}, 404),
     # last: ends the session
     signed_in("auth.sign_out", "/sign-out", 302, method="POST"),
 ]

@@ -626,7 +626,7 @@ def families_of(user: User) -> list[Family]:
 
 
 def update_contact(actor: User, guardian: Guardian, phone: str, address: dict | None = None) -> None:
-    checked = check_person({"name": guardian.name, "email": guardian.email or actor.email, "phone": phone})
+    checked = check_person({"name": guardian.name, "email": guardian.email or actor.email, "phone": phone or ""})
     guardian.phone = checked["phone"] or None
     if address is not None:
         clean = check_address(address)
@@ -642,6 +642,65 @@ def update_learner_details(actor: User, learner: Learner, preferred_name: str, n
     learner.preferred_name = (preferred_name or "").strip() or None
     learner.needs = (needs or "").strip() or None
     audit.record("learner.details_updated", actor=actor, obj=learner)
+
+
+def invite_guardian(actor: User, family: Family, name: str, email: str) -> Guardian:
+    """Give another parent or carer their own account in the family (an emailed set-password link)."""
+    if not any(g.user_id == actor.id for g in family.guardians):
+        raise NotAllowed("You can only invite people to your own family")
+    person = check_person({"name": name, "email": email})
+    guardian = next((g for g in family.guardians if g.email == person["email"]), None)
+    if guardian is not None and guardian.user_id is not None:
+        raise ValidationError(f"{guardian.name} already has an account", field="email")
+    if guardian is None:
+        guardian = Guardian(name=person["name"], email=person["email"])
+        family.guardians.append(guardian)
+    user = accounts.get_by_email(person["email"])
+    if user is None:
+        user = accounts.create_user(person["email"], person["name"], [Role.GUARDIAN], actor=actor)
+        guardian.user_id = user.id
+        db.session.flush()
+        accounts.send_invitation(actor, user)
+    else:
+        # They already sign in (e.g. a guardian in another family): link the account, no new password.
+        guardian.user_id = user.id
+        _grant(user.id, Role.GUARDIAN)
+        mail.queue(
+            user.email,
+            f"You have been added to a family at {current_app.config['ACADEMY_NAME']}",
+            "guardian_added",
+            user=user,
+            inviter=actor,
+            link=mail.absolute_url("families.family_home"),
+        )
+    db.session.flush()
+    audit.record("family.guardian_invited", actor=actor, obj=family, detail={"guardian": guardian.id})
+    return guardian
+
+
+def invite_learner(actor: User, learner: Learner, email: str, today: date) -> User:
+    """A learner account for a child of at least LEARNER_ACCOUNT_MIN_AGE; the learner sees only themself."""
+    if not is_guardian_of(actor, learner):
+        raise NotAllowed("You can only invite your own children")
+    if learner.user_id is not None:
+        raise ValidationError(f"{learner.known_as} already has an account", field="email")
+    if age_on(learner.date_of_birth, today) < LEARNER_ACCOUNT_MIN_AGE:
+        raise ValidationError(
+            f"A learner account is for children aged {LEARNER_ACCOUNT_MIN_AGE} or over", field="email"
+        )
+    address = accounts.check_email(email)
+    if any(g.email == address for g in learner.family.guardians):
+        raise ValidationError("Use the child's own email address, not a parent's", field="email")
+    user = accounts.create_user(address, learner.legal_name, [Role.LEARNER], actor=actor)
+    learner.user_id = user.id
+    db.session.flush()
+    accounts.send_invitation(actor, user)
+    audit.record("learner.account_invited", actor=actor, obj=learner)
+    return user
+
+
+def learner_for_user(user: User) -> Learner | None:
+    return db.session.scalar(select(Learner).where(Learner.user_id == user.id))
 
 
 @dataclass

@@ -252,3 +252,27 @@ class LearnerDetailsForm(FlaskForm):
         "Needs and anything the academy should know", widget=GovTextArea(), validators=[Optional(), Length(max=4000)]
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class InviteGuardianForm(FlaskForm):
+    name = StringField(
+        "Their full name",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter their full name"), Length(max=200)],
+    )
+    email = EmailField(
+        "Their email address",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter their email address"), Length(max=254)],
+    )
+    invite = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class InviteLearnerForm(FlaskForm):
+    email = EmailField(
+        "Their email address",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the learner's own email address"), Length(max=254)],
+        description="The learner will get a link to set their own password. They will see only their own records.",
+    )
+    invite = SubmitField("Send invitation", widget=GovSubmitInput())

@@ -18,6 +18,8 @@ from virtualacademy.blueprints.families.forms import (
     DeclarationForm,
     DeclineForm,
     GuardianForm,
+    InviteGuardianForm,
+    InviteLearnerForm,
     LearnerDetailsForm,
     QuestionForm,
     ReEnrolForm,
@@ -517,13 +519,26 @@ def re_enrol_learner(learner_id: int):
 # --- the family's own view ----------------------------------------------------------------
 
 
-@bp.route("/family")
+@bp.route("/family", methods=["GET", "POST"])
 @requires_roles(Role.GUARDIAN)
 def family_home():
     mine = families.families_of(current_user)
     open_applications = families.open_applications_of(current_user)
+    invite_form = InviteGuardianForm()
+    if mine and invite_form.validate_on_submit():
+        try:
+            guardian = families.invite_guardian(current_user, mine[0], invite_form.name.data, invite_form.email.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(invite_form, error)
+        else:
+            db.session.commit()
+            flash(f"{guardian.name} has been invited to your family's account.", "success")
+            return redirect(url_for("families.family_home"))
     return render_template(
         "families/family_home.html",
+        invite_form=invite_form,
+        form=invite_form,
         families=mine,
         cards=families.child_cards,
         applications=open_applications,
@@ -541,8 +556,48 @@ def family_learner(learner_id: int):
         db.session.commit()
         flash("Saved.", "success")
         return redirect(url_for("families.family_learner", learner_id=learner.id))
+    return _family_learner_page(learner, form, InviteLearnerForm())
+
+
+def _family_learner_page(learner: Learner, form, account_form, status: int = 200):
     siblings = [lr for f in families.families_of(current_user) for lr in f.learners]
-    return render_template("families/family_learner.html", learner=learner, form=form, siblings=siblings, labels=LABELS)
+    return render_template(
+        "families/family_learner.html",
+        learner=learner,
+        form=form if form.errors or not account_form.errors else account_form,
+        details_form=form,
+        account_form=account_form,
+        siblings=siblings,
+        can_have_account=families.age_on(learner.date_of_birth, date.today()) >= families.LEARNER_ACCOUNT_MIN_AGE,
+        labels=LABELS,
+    ), status
+
+
+@bp.route("/family/learners/<int:learner_id>/account", methods=["POST"])
+@requires_roles(Role.GUARDIAN)
+def invite_learner_account(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "edit_details")
+    account_form = InviteLearnerForm()
+    if account_form.validate_on_submit():
+        try:
+            families.invite_learner(current_user, learner, account_form.email.data, date.today())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(account_form, error)
+        else:
+            db.session.commit()
+            flash(f"{learner.known_as} has been sent an invitation to set up their account.", "success")
+            return redirect(url_for("families.family_learner", learner_id=learner.id))
+    return _family_learner_page(learner, LearnerDetailsForm(obj=learner), account_form)
+
+
+@bp.route("/me")
+@requires_roles(Role.LEARNER)
+def learner_home():
+    learner = families.learner_for_user(current_user)
+    if learner is None:
+        abort(404)
+    return render_template("families/learner_home.html", learner=learner, labels=LABELS)
 
 
 @bp.route("/family/contact", methods=["GET", "POST"])
