@@ -98,7 +98,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite:///test.sqlite")
     MAIL_BACKEND = "smtp"
-    MAIL_PORT = 8025
+    MAIL_PORT = _int("MAIL_PORT", 8025)  # a test may point a scheduler subprocess at its own server
     MAIL_MAX_ATTEMPTS = 5
     WTF_CSRF_ENABLED = True
     PASSWORD_MIN_LENGTH = 10

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
@@ -18,6 +19,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Create (or refresh) a small demo academy and print its accounts."""
     if current_app.config.get("ENV_NAME") == "production":
@@ -33,6 +35,7 @@ def seed_demo():
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", prompt="Full name", help="The admin's full name.")
 @click.password_option(help="The admin's password (asked for if not given).")
@@ -55,12 +58,18 @@ def scheduler_group():
     """The scheduler process and its jobs."""
 
 
+# with_appcontext: the commands need the app however they are invoked (the ``flask``
+# command pushes a context; ``app.test_cli_runner()`` does not).
 @scheduler_group.command("run")
+@with_appcontext
 def scheduler_run():
     """Run the scheduler (one process; a second one waits for the lock)."""
-    from virtualacademy.scheduler import run_forever
+    from virtualacademy.scheduler import LockLost, run_forever
 
-    run_forever(current_app._get_current_object(), echo=click.echo)
+    try:
+        run_forever(current_app._get_current_object(), echo=click.echo)
+    except LockLost as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @scheduler_group.command("list")
@@ -73,6 +82,7 @@ def scheduler_list():
 
 
 @scheduler_group.command("run-once")
+@with_appcontext
 @click.argument("job_name")
 @click.option("--at", "at", default=None, help="Run as if it were this time (ISO 8601, with zone), for testing.")
 @click.option("--wait", default=60.0, show_default=True, help="Seconds to wait for the scheduler lock.")

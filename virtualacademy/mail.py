@@ -9,17 +9,19 @@ commit straight after the server accepts it, so nothing is lost and nothing is s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.errors import MessageError
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from virtualacademy.extensions import db
@@ -33,7 +35,8 @@ MAX_BACKOFF = timedelta(hours=6)
 
 
 def backoff(attempts: int) -> timedelta:
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    # The exponent is capped first: 2**n minutes overflows timedelta for large n.
+    return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 20)), MAX_BACKOFF)
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -82,16 +85,32 @@ class DeliveryReport:
     gave_up: int = 0
 
 
-def _build(message: OutboxMessage) -> EmailMessage:
+def message_id(message: OutboxMessage, domain: str) -> str:
+    """The same Message-ID on every attempt, so a server that accepted a message whose
+    "sent" mark was then lost (a crash before the commit) can drop the repeat. The
+    creation time keeps ids unique across databases that reuse row numbers."""
+    created = message.created_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+    return f"<outbox-{message.id}.{created}@{domain}>"
+
+
+def _sender_domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    return address.rpartition("@")[2] or "virtualacademy.invalid"
+
+
+def _build(message: OutboxMessage, sender: str, domain: str) -> EmailMessage:
     email = EmailMessage()
-    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["From"] = sender
     email["To"] = message.to_address
     email["Subject"] = message.subject
-    # The same Message-ID on every attempt lets a mail server drop a duplicate.
-    domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip(">") or "virtualacademy"
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
+    email["Message-ID"] = message_id(message, domain)
     email.set_content(message.body_text)
     return email
+
+
+def _refusal_is_permanent(exc: smtplib.SMTPRecipientsRefused) -> bool:
+    """A 5xx reply (no such mailbox) will not change on a retry; a 4xx one may."""
+    return bool(exc.recipients) and all(code >= 500 for code, _reply in exc.recipients.values())
 
 
 class _Transport:
@@ -101,9 +120,13 @@ class _Transport:
         self.config = config
         self.smtp: smtplib.SMTP | None = None
 
-    def send(self, email: EmailMessage) -> None:
+    def send(self, email: EmailMessage, body_text: str) -> None:
         if self.config["MAIL_BACKEND"] == "console":
-            print(f"\n----- email -----\n{email}\n----- end of email -----", flush=True)
+            # Readable in a terminal: the headers, then the text as written (not transfer-encoded).
+            headers = "".join(
+                f"{name}: {value}\n" for name, value in email.items() if name.lower() != "content-transfer-encoding"
+            )
+            print(f"\n----- email -----\n{headers}\n{body_text}\n----- end of email -----", flush=True)
             return
         if self.smtp is None:
             self.smtp = self._connect()
@@ -125,19 +148,54 @@ class _Transport:
 
     def close(self) -> None:
         if self.smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.smtp.quit()
-            except smtplib.SMTPException:
-                pass
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):
+                self.smtp.close()
             self.smtp = None
+
+
+def _failure(
+    message_id: int, attempts: int, exc: Exception, now: datetime, report: DeliveryReport, *, permanent: bool
+) -> dict:
+    """The outcome of a failed attempt: retry after the back-off, or give up."""
+    attempts += 1
+    values: dict = {"attempts": attempts, "last_error": f"{type(exc).__name__}: {exc}"[:2000]}
+    if permanent or attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        values["status"] = OutboxStatus.FAILED
+        report.gave_up += 1
+        log.error("Giving up on outbox message %s after %s attempt(s): %s", message_id, attempts, exc)
+    else:
+        values["next_attempt_at"] = now + backoff(attempts)
+        report.failed += 1
+        log.warning("Outbox message %s not delivered (%s); will retry", message_id, exc)
+    return values
+
+
+def _record(message_id: int, values: dict) -> None:
+    """Write the outcome of one attempt as a single UPDATE and commit it.
+
+    On SQLite this must be the first statement of its transaction: a transaction that
+    read before the (slow) send may not start writing once anyone else has written
+    meanwhile (SQLITE_BUSY_SNAPSHOT, "database is locked" at once), and a message sent
+    but left unmarked would be sent again.
+    """
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def deliver_pending(now: datetime | None = None) -> DeliveryReport:
     """Send every message that is due. Commits after each message."""
     now = now or utcnow()
     config = current_app.config
+    sender = config["MAIL_DEFAULT_SENDER"]
+    domain = _sender_domain(sender)
+    postgresql = db.engine.dialect.name == "postgresql"
     report = DeliveryReport()
     due_ids = list(
         db.session.scalars(
@@ -152,42 +210,47 @@ def deliver_pending(now: datetime | None = None) -> DeliveryReport:
     try:
         for message_id in due_ids:
             stmt = select(OutboxMessage).where(
-                OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at <= now,
             )
-            if db.engine.dialect.name == "postgresql":
+            if postgresql:
+                # Held until the outcome is committed, so a second sender skips this message.
                 stmt = stmt.with_for_update(skip_locked=True)
             message = db.session.scalar(stmt)
-            if message is None:  # sent meanwhile by someone else
+            if message is None:  # sent (or put off) meanwhile by someone else
                 db.session.commit()
                 continue
+            attempts, body = message.attempts, message.body_text
             try:
-                transport.send(_build(message))
-            except (smtplib.SMTPException, OSError) as exc:
-                # A refused recipient concerns this message only; anything else means the
-                # server is unreachable, so stop and leave the rest for the next run.
-                server_down = not isinstance(exc, smtplib.SMTPRecipientsRefused)
-                transport.close()
-                message.attempts += 1
-                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-                    message.status = OutboxStatus.FAILED
-                    report.gave_up += 1
-                    log.error("Giving up on outbox message %s after %s attempts", message.id, message.attempts)
-                else:
-                    message.next_attempt_at = now + backoff(message.attempts)
-                    report.failed += 1
-                    log.warning("Outbox message %s not delivered (%s); will retry", message.id, exc)
-                db.session.commit()
-                if server_down:
-                    break
+                email = _build(message, sender, domain)
+            except (ValueError, TypeError, MessageError) as exc:
+                # Bad data in the message itself (e.g. a line break in an address): a retry cannot help.
+                _record(message_id, _failure(message_id, attempts, exc, now, report, permanent=True))
                 continue
+            if not postgresql:
+                # SQLite: end the read before the network call (see _record). Only one
+                # scheduler delivers at a time there, so nobody else sends this message.
+                db.session.commit()
+            try:
+                transport.send(email, body)
+            except smtplib.SMTPRecipientsRefused as exc:
+                # Concerns this message only; the connection stays usable for the rest.
+                outcome = _failure(message_id, attempts, exc, now, report, permanent=_refusal_is_permanent(exc))
+            except (smtplib.SMTPException, OSError) as exc:
+                # The server is unreachable or unwilling: stop and leave the rest for the next run.
+                transport.close()
+                _record(message_id, _failure(message_id, attempts, exc, now, report, permanent=False))
+                break
             else:
-                message.attempts += 1
-                message.status = OutboxStatus.SENT
-                message.sent_at = utcnow()
-                message.last_error = None
+                outcome = {
+                    "status": OutboxStatus.SENT,
+                    "attempts": attempts + 1,
+                    "sent_at": utcnow(),
+                    "last_error": None,
+                }
                 report.sent += 1
-            db.session.commit()
+            _record(message_id, outcome)
     finally:
         transport.close()
     return report

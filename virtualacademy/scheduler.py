@@ -13,13 +13,18 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 import zlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from virtualacademy.extensions import db
@@ -31,6 +36,10 @@ log = logging.getLogger(__name__)
 LOCK_NAME = "scheduler"
 
 
+class LockLost(RuntimeError):
+    """The scheduler lost its lock (another process may now act), so it stopped."""
+
+
 class LeaderLock:
     """A lock across processes, machines included, kept in the shared database."""
 
@@ -39,24 +48,37 @@ class LeaderLock:
         self.name = name
         self.ttl = ttl
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._connection = None  # PostgreSQL: the session that holds the advisory lock
+        self._connection: Connection | None = None  # PostgreSQL: the session that holds the advisory lock
         self.held = False
+
+    @property
+    def _postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
 
     @property
     def _key(self) -> int:
         return zlib.crc32(f"virtualacademy:{self.name}".encode())
 
     def try_acquire(self) -> bool:
-        if self.engine.dialect.name == "postgresql":
+        if self._postgresql:
+            if self._connection is not None:  # already ours: a second session could not take it
+                return self.renew()
             connection = self.engine.connect()
-            got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}).scalar()
-            connection.commit()
+            # The lock lives as long as this database session: keep it out of the pool, so
+            # closing it really ends the session (and a pooled reuse can never inherit the lock).
+            connection.detach()
+            try:
+                got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}).scalar())
+                connection.commit()
+            except Exception:
+                connection.close()
+                raise
             if got:
                 self._connection = connection
             else:
                 connection.close()
-            self.held = bool(got)
-            return self.held
+            self.held = got
+            return got
         self.held = self._sqlite_claim()
         return self.held
 
@@ -83,8 +105,14 @@ class LeaderLock:
             return False
         return True
 
-    def acquire(self, timeout: float | None = None, poll: float = 2.0, on_wait=None) -> bool:
-        """Wait until the lock is ours (or ``timeout`` seconds pass)."""
+    def acquire(
+        self,
+        timeout: float | None = None,
+        poll: float = 2.0,
+        on_wait: Callable[[], object] | None = None,
+        stop: threading.Event | None = None,
+    ) -> bool:
+        """Wait until the lock is ours; False if ``timeout`` seconds pass or ``stop`` is set first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         told = False
         while not self.try_acquire():
@@ -93,29 +121,49 @@ class LeaderLock:
                 told = True
             if deadline is not None and time.monotonic() >= deadline:
                 return False
-            time.sleep(poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic())))
+            delay = poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic()))
+            if stop is None:
+                time.sleep(delay)
+            elif stop.wait(delay):
+                return False
         return True
 
     def renew(self) -> bool:
         """Keep holding the lock; False if it was lost (then the process must stop)."""
-        if self.engine.dialect.name == "postgresql":
-            if self._connection is None:
-                return False
-            self._connection.execute(text("SELECT 1"))
-            self._connection.commit()
-            return True
-        self.held = self._sqlite_claim()
+        try:
+            if self._postgresql:
+                self.held = self._connection is not None and self._pg_holds()
+            else:
+                self.held = self.held and self._sqlite_claim()
+        except Exception:
+            # A broken lock connection means the database session, and the lock with it, is gone.
+            log.exception("Could not renew the scheduler lock")
+            self.held = False
         return self.held
 
+    def _pg_holds(self) -> bool:
+        assert self._connection is not None
+        held = self._connection.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                "AND classid = 0 AND objid = :k AND objsubid = 1 AND granted)"
+            ),
+            {"k": self._key},
+        ).scalar()
+        self._connection.commit()
+        return bool(held)
+
     def release(self) -> None:
-        if self.engine.dialect.name == "postgresql":
-            if self._connection is not None:
+        if self._postgresql:
+            connection, self._connection = self._connection, None
+            if connection is not None:
                 try:
-                    self._connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
-                    self._connection.commit()
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+                    connection.commit()
+                except Exception:
+                    log.warning("Could not unlock the scheduler lock; closing its session instead", exc_info=True)
                 finally:
-                    self._connection.close()
-                    self._connection = None
+                    connection.close()  # detached: this ends the session, which frees the lock in any case
         elif self.held:
             with self.engine.begin() as connection:
                 connection.execute(
@@ -128,7 +176,7 @@ class LeaderLock:
 
 
 def _iso(value: datetime) -> str:
-    """SQLite stores timestamps as text in this form (what the ORM writes)."""
+    """SQLite stores timestamps as text in this form (what the ORM writes for UTCDateTime)."""
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
@@ -152,51 +200,103 @@ def lock_for(app: Flask) -> LeaderLock:
         return LeaderLock(db.engine, ttl=app.config["SCHEDULER_LOCK_TTL"])
 
 
-def run_forever(app: Flask, echo=print) -> None:
+def run_forever(app: Flask, echo=print, stop: threading.Event | None = None) -> None:
+    """Wait for the lock, then run the jobs until SIGTERM/SIGINT (or ``stop`` is set).
+
+    Raises :class:`LockLost` if the lock is lost while running.
+    """
+    stop = stop or threading.Event()
+    restore = _stop_on_signals(stop, echo)
+    try:
+        _run(app, echo, stop)
+    finally:
+        restore()
+
+
+def _stop_on_signals(stop: threading.Event, echo) -> Callable[[], None]:
+    """SIGTERM/SIGINT set ``stop``. Signal handlers can only be installed from the main
+    thread; run elsewhere (a test, an embedding), the caller stops us with ``stop``."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum, _frame):
+        echo(f"Signal {signum} received; stopping the scheduler.")
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore():
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore
+
+
+def _run(app: Flask, echo, stop: threading.Event) -> None:
     lock = lock_for(app)
-    if not lock.acquire(on_wait=lambda: echo("Another scheduler holds the lock; waiting for it to stop...")):
+    waiting = "Another scheduler holds the lock; waiting for it to stop..."
+    if not lock.acquire(on_wait=lambda: echo(waiting), stop=stop):
+        echo("Stopped before taking the scheduler lock.")
         return
-    echo(f"Scheduler lock taken by {lock.holder}.")
-    scheduler = BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"])
+    lost = threading.Event()
+    executor = ThreadPoolExecutor(max_workers=4)
+    try:
+        echo(f"Scheduler lock taken by {lock.holder}.")
+        scheduler = BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"], executors={"default": executor})
 
-    def safe(job: Job):
-        def runner():
-            # run_job logs a failure; the scheduler itself keeps going.
-            with contextlib.suppress(Exception):
-                run_job(app, job)
+        def safe(job: Job):
+            def runner():
+                # run_job logs a failure; the scheduler itself keeps going.
+                with contextlib.suppress(Exception):
+                    run_job(app, job)
 
-        return runner
+            return runner
 
-    for job in JOBS.values():
-        scheduler.add_job(
-            safe(job),
-            job.trigger(app.config),
-            id=job.name,
-            name=job.description,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-            next_run_time=utcnow(),
-        )
+        for job in JOBS.values():
+            scheduler.add_job(
+                safe(job),
+                job.trigger(app.config),
+                id=job.name,
+                name=job.description,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=None,
+                next_run_time=utcnow(),
+            )
 
-    def heartbeat():
-        with app.app_context():
+        def heartbeat():
             if not lock.renew():
                 log.error("Scheduler lock lost; stopping so another process can take over")
+                lost.set()
+                stop.set()
+
+        scheduler.add_job(
+            heartbeat,
+            "interval",
+            seconds=max(1, lock.ttl // 3),
+            id="lock-heartbeat",
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+
+        def watch_for_stop():
+            stop.wait()
+            with contextlib.suppress(SchedulerNotRunningError):
                 scheduler.shutdown(wait=False)
 
-    scheduler.add_job(heartbeat, "interval", seconds=max(1, lock.ttl // 3), id="lock-heartbeat")
-
-    def stop(signum, _frame):
-        echo(f"Signal {signum} received; stopping the scheduler.")
-        scheduler.shutdown(wait=False)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for job in JOBS.values():
-        echo(f"  {job.name}: {job.schedule}")
-    try:
+        # Started once the scheduler runs, so a stop that comes early still shuts it down.
+        scheduler.add_listener(
+            lambda _event: threading.Thread(target=watch_for_stop, name="scheduler-stop", daemon=True).start(),
+            EVENT_SCHEDULER_STARTED,
+        )
+        for job in JOBS.values():
+            echo(f"  {job.name}: {job.schedule}")
         scheduler.start()
     finally:
+        stop.set()
+        # Let a job in progress finish before another process may start the same work.
+        executor.shutdown(wait=True)
         lock.release()
         echo("Scheduler stopped and lock released.")
+    if lost.is_set():
+        raise LockLost("The scheduler lock was lost; stopped so that only one scheduler acts.")

@@ -1,0 +1,84 @@
+"""Commands: seed-demo and create-admin."""
+
+from sqlalchemy import func, select
+
+from tests.conftest import sign_in
+from virtualacademy import create_app
+from virtualacademy.demo import DEMO_PASSWORD
+from virtualacademy.models import AuditEvent, Role, User, UserRole
+
+
+def test_seed_demo_prints_every_account_and_is_safe_to_run_twice(runner, db_session):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    users = db_session.scalar(select(func.count()).select_from(User))
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+    assert db_session.scalar(select(func.count()).select_from(User)) == users
+    assert first.output == second.output
+    lines = [line for line in first.output.splitlines() if "@demo.example.org" in line]
+    assert len(lines) == users == 11
+    roles_present = set(db_session.scalars(select(UserRole.role).distinct()))
+    assert {
+        Role.ADMIN,
+        Role.EXAMS_OFFICER,
+        Role.SAFEGUARDING_LEAD,
+        Role.COORDINATOR,
+        Role.MENTOR,
+        Role.GUARDIAN,
+    } <= roles_present
+    assert sum("Locality coordinator" in line for line in lines) == 2
+    assert sum(line.strip().startswith("Mentor") for line in lines) == 3
+    assert all(DEMO_PASSWORD in line for line in lines)
+
+
+def test_every_demo_account_signs_in_and_sees_its_own_dashboard(app, runner, db_session):
+    runner.invoke(args=["seed-demo"])
+    expected = {
+        "admin": "Admin",
+        "exams": "Exams officer",
+        "dsl": "Safeguarding lead",
+        "coordinator.north": "Locality coordinator",
+        "mentor.amara": "Mentor",
+        "guardian.jones": "Guardian",
+    }
+    for key, section in expected.items():
+        client = app.test_client()
+        response = sign_in(client, f"{key}@demo.example.org", DEMO_PASSWORD)
+        assert response.status_code == 302, key
+        page = client.get("/dashboard").get_data(as_text=True)
+        assert 'id="section-' in page
+        assert f">{section}</h2>" in page, key
+
+
+def test_seed_demo_refuses_to_run_in_production(tmp_path):
+    app = create_app(
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": "z" * 48,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/prod.sqlite",
+        }
+    )
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "refuses to run in production" in result.output
+
+
+def test_create_admin(runner, db_session):
+    result = runner.invoke(
+        args=["create-admin", "Head@Academy.example.org", "--name", "Head Teacher"],
+        input="a long and secret passphrase\na long and secret passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db_session.scalar(select(User).where(User.email == "head@academy.example.org"))
+    assert user.roles == {Role.ADMIN} and user.name == "Head Teacher"
+    assert db_session.scalar(select(AuditEvent).where(AuditEvent.action == "user.created")).object_id == str(user.id)
+
+
+def test_create_admin_refuses_a_weak_password_or_a_duplicate(runner, db_session):
+    weak = runner.invoke(args=["create-admin", "a@example.org", "--name", "A", "--password", "password123"])
+    assert weak.exit_code != 0 and "too common" in weak.output
+    ok = runner.invoke(args=["create-admin", "a@example.org", "--name", "A", "--password", "good long passphrase"])
+    assert ok.exit_code == 0
+    again = runner.invoke(args=["create-admin", "A@example.org", "--name", "A", "--password", "good long passphrase"])
+    assert again.exit_code != 0 and "already exists" in again.output
