@@ -23,7 +23,10 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # pragma: no cover - driver hook
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock at the start, so a transaction that reads and then
+        # writes never fails with "database is locked" when another process (the scheduler)
+        # wrote in between; writers queue on the busy timeout instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def render_item(type_, obj, autogen_context):
