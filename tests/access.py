@@ -135,6 +135,8 @@ ROUTES: list[Route] = [
     roles("families.family_learner", "/family/learners/{learner}", {Role.GUARDIAN}, 404),
     roles("families.family_contact", "/family/contact", {Role.GUARDIAN}, 404),
     roles("families.invite_learner_account", "/family/learners/{learner}/account", {Role.GUARDIAN}, 404, method="POST"),
+    roles("families.cohort_profile", "/cohort", {Role.ADMIN, Role.COORDINATOR}),
+    roles("families.cohort_csv", "/cohort.csv", {Role.ADMIN, Role.COORDINATOR}),
     # a learner account with no learner record behind it
     roles("families.learner_home", "/me", {Role.LEARNER}, 404),
     # last: ends the session

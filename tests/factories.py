@@ -63,7 +63,7 @@ class LocalityFactory(BaseFactory):
 
     @factory.post_generation
     def districts(self, create, extracted, **kwargs):
-        codes = extracted if extracted is not None else [f"ZZ{self.name.split()[-1][-2:]}"]
+        codes = extracted if extracted is not None else [f"ZZ{self.id}"]
         for code in codes:
             self.districts.append(LocalityDistrict(district=code))
         if create:

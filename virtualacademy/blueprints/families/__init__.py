@@ -8,6 +8,9 @@ bp = Blueprint("families", __name__)
 navigation.register(navigation.NavItem("Your family", "families.family_home", roles=(Role.GUARDIAN,), order=10))
 navigation.register(navigation.NavItem("Applications", "families.applications", roles=(Role.ADMIN,), order=20))
 navigation.register(navigation.NavItem("Learners", "families.learners", roles=(Role.ADMIN, Role.COORDINATOR), order=30))
+navigation.register(
+    navigation.NavItem("Cohort", "families.cohort_profile", roles=(Role.ADMIN, Role.COORDINATOR), order=70)
+)
 
 
 def _guardian_panel(user) -> dict:
@@ -38,4 +41,5 @@ dashboards.register(
     )
 )
 
-from virtualacademy.blueprints.families import views  # noqa: E402,F401
+# The routes live in these modules; importing them registers them on `bp`.
+from virtualacademy.blueprints.families import cohort_views, views  # noqa: E402,F401

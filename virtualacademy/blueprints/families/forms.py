@@ -276,3 +276,10 @@ class InviteLearnerForm(FlaskForm):
         description="The learner will get a link to set their own password. They will see only their own records.",
     )
     invite = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class CohortDateForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form
+
+    on = GovDateField("On roll on", validators=[Optional()], description="For example, 1 10 2026")

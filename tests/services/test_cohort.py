@@ -1,0 +1,106 @@
+"""The cohort profile, against hand-counted cases."""
+
+import csv
+import io
+from datetime import date
+
+from tests.conftest import sign_in
+from tests.factories import LearnerFactory, LocalityFactory, UserFactory
+from virtualacademy.models import EheReason, Enrolment, EnrolmentStatus, LocalityRole, LocalityStaff, Role, SendStatus
+from virtualacademy.services import cohort
+
+ON = date(2026, 11, 23)
+
+
+def test_phase_is_by_age_on_31_august():
+    assert cohort.phase(date(2015, 8, 31), ON) == "secondary"  # 11 on 31 Aug 2026
+    assert cohort.phase(date(2015, 9, 1), ON) == "primary"  # 10 on 31 Aug 2026 (youngest in year 6)
+    assert cohort.phase(date(2015, 9, 1), date(2027, 9, 1)) == "secondary"
+
+
+def build(ctx):
+    north, south = LocalityFactory(name="North"), LocalityFactory(name="South")
+    LearnerFactory(
+        locality=north,
+        reason=EheReason.HEALTH,
+        send_status=SendStatus.EHCP,
+        fsm_eligible=True,
+        date_of_birth=date(2012, 1, 1),
+        enrolled=date(2026, 9, 1),
+    )
+    LearnerFactory(
+        locality=north,
+        reason=EheReason.HEALTH,
+        fsm_eligible=False,
+        date_of_birth=date(2018, 1, 1),
+        enrolled=date(2026, 10, 15),
+    )
+    LearnerFactory(
+        locality=south,
+        reason=EheReason.PHILOSOPHICAL,
+        fsm_eligible=True,
+        date_of_birth=date(2019, 5, 5),
+        enrolled=date(2025, 12, 1),
+    )
+    # left in October: counts as a leaver, not on roll
+    leaver = LearnerFactory(locality=south, reason=EheReason.OTHER, enrolled=False)
+    ctx.add(
+        Enrolment(
+            learner=leaver,
+            locality_id=south.id,
+            status=EnrolmentStatus.WITHDRAWN,
+            start_date=date(2026, 1, 10),
+            end_date=date(2026, 10, 1),
+        )
+    )
+    ctx.commit()
+    return north, south
+
+
+def test_profile_counts(ctx):
+    north, south = build(ctx)
+    p = cohort.profile(ON)
+    assert p.total == 3
+    assert dict(p.by_locality) == {"North": 2, "South": 1}
+    reasons = dict(p.by_reason)
+    assert reasons["Health, including anxiety or medical needs"] == 2
+    assert reasons["Philosophical or preference"] == 1 and reasons["Other"] == 0
+    assert dict(p.by_send)["Education, Health and Care Plan (EHCP)"] == 1
+    assert p.fsm == {"primary": (1, 2), "secondary": (1, 1)}
+    assert p.fsm_percent("primary") == 50
+    flows = {f.month: (f.joiners, f.leavers) for f in p.flows}
+    assert len(p.flows) == 12 and p.flows[0].month == date(2025, 12, 1) and p.flows[-1].month == date(2026, 11, 1)
+    assert flows[date(2025, 12, 1)] == (1, 0)
+    assert flows[date(2026, 1, 1)] == (1, 0)
+    assert flows[date(2026, 9, 1)] == (1, 0)
+    assert flows[date(2026, 10, 1)] == (1, 1)
+    assert sum(j for j, _ in flows.values()) == 4 and sum(lv for _, lv in flows.values()) == 1
+    only_south = cohort.profile(ON, [south.id])
+    assert only_south.total == 1 and dict(only_south.by_locality) == {"South": 1}
+
+
+def test_page_and_csv(client, ctx):
+    north, south = build(ctx)
+    admin = UserFactory(roles=[Role.ADMIN])
+    sign_in(client, admin.email)
+    page = client.get("/cohort").get_data(as_text=True)
+    assert "<strong>3</strong> learners on roll" in page
+    assert "<svg" in page and "Learners by locality as a table" in page
+    past = client.get("/cohort?on=1&on=1&on=2026").get_data(as_text=True)
+    assert "<strong>1</strong> learner on roll on 1 January 2026" in past  # the leaver joined on 10 January
+    response = client.get("/cohort.csv?on=23&on=11&on=2026")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert ["locality", "North", "2"] in rows and ["fsm_primary", "all", "2"] in rows
+    assert ["leavers", "2026-10", "1"] in rows
+
+
+def test_a_coordinator_sees_their_own_locality_only(client, ctx):
+    north, south = build(ctx)
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    ctx.add(LocalityStaff(user_id=coordinator.id, locality_id=north.id, role=LocalityRole.COORDINATOR))
+    ctx.commit()
+    sign_in(client, coordinator.email)
+    rows = list(csv.reader(io.StringIO(client.get("/cohort.csv?on=23&on=11&on=2026").get_data(as_text=True))))
+    assert ["total", "on roll on 2026-11-23", "2"] in rows
+    assert not any(r[:2] == ["locality", "South"] for r in rows)

@@ -1,0 +1,49 @@
+"""The cohort profile page and its CSV."""
+
+import csv
+import io
+from datetime import date
+
+from flask import Response, render_template, request
+from flask_login import current_user
+
+from virtualacademy.blueprints.families import bp
+from virtualacademy.blueprints.families.forms import CohortDateForm
+from virtualacademy.models import LocalityRole, Role
+from virtualacademy.policies import requires_roles
+from virtualacademy.services import cohort, localities
+
+
+def _scope() -> list[int] | None:
+    """Admins see the whole academy; a coordinator sees their own locality."""
+    if current_user.has_role(Role.ADMIN):
+        return None
+    return [loc.id for loc in localities.localities_of(current_user, LocalityRole.COORDINATOR)]
+
+
+def _date(form: CohortDateForm) -> date:
+    if request.args and form.validate() and form.on.data:
+        return form.on.data
+    return date.today()
+
+
+@bp.route("/cohort")
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def cohort_profile():
+    form = CohortDateForm(request.args)
+    on = _date(form)
+    return render_template("families/cohort.html", profile=cohort.profile(on, _scope()), form=form, on=on)
+
+
+@bp.route("/cohort.csv")
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def cohort_csv():
+    form = CohortDateForm(request.args)
+    on = _date(form)
+    out = io.StringIO()
+    csv.writer(out).writerows(cohort.as_csv_rows(cohort.profile(on, _scope())))
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="cohort-{on.isoformat()}.csv"'},
+    )
