@@ -17,10 +17,45 @@ from virtualacademy.models.families import (
     WithdrawalReason,
 )
 from virtualacademy.models.localities import Locality, LocalityDistrict, LocalityRole, LocalityStaff
-from virtualacademy.models.notifications import OutboxMessage, OutboxStatus
+from virtualacademy.models.mentoring import (
+    ActionOwner,
+    AgreedAction,
+    CadenceDefault,
+    CheckIn,
+    ConcernEntry,
+    ConcernEntryKind,
+    ConcernStatus,
+    ContactMethod,
+    ContactWith,
+    LearnerSupport,
+    MentorAssignment,
+    MentorProfile,
+    OtherAdult,
+    OtherAdultRole,
+    SafeguardingConcern,
+    SupportLevel,
+)
+from virtualacademy.models.notifications import Notification, OutboxMessage, OutboxStatus
 from virtualacademy.models.scheduler import SchedulerLock
 
 __all__ = [
+    "ActionOwner",
+    "AgreedAction",
+    "CadenceDefault",
+    "CheckIn",
+    "ConcernEntry",
+    "ConcernEntryKind",
+    "ConcernStatus",
+    "ContactMethod",
+    "ContactWith",
+    "LearnerSupport",
+    "MentorAssignment",
+    "MentorProfile",
+    "Notification",
+    "OtherAdult",
+    "OtherAdultRole",
+    "SafeguardingConcern",
+    "SupportLevel",
     "Application",
     "ApplicationMessage",
     "ApplicationStatus",
