@@ -139,6 +139,14 @@ ROUTES: list[Route] = [
     roles("families.cohort_csv", "/cohort.csv", {Role.ADMIN, Role.COORDINATOR}),
     # a learner account with no learner record behind it
     roles("families.learner_home", "/me", {Role.LEARNER}, 404),
+    # import of an authority's known families (admin); with no file uploaded, check and confirm go back to upload
+    roles("families.import_families", "/families/import", ADMIN),
+    roles("families.import_check", "/families/import/check", ADMIN, 302),
+    roles("families.import_confirm", "/families/import/confirm", ADMIN, 302, method="POST"),
+    # notifications: your own; someone else's is a 404
+    signed_in("notifications.index", "/notifications/"),
+    signed_in("notifications.open_notification", "/notifications/{notification}/open", 404, method="POST"),
+    signed_in("notifications.read_all", "/notifications/read-all", 302, method="POST"),
     # last: ends the session
     signed_in("auth.sign_out", "/sign-out", 302, method="POST"),
 ]

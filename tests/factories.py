@@ -20,6 +20,7 @@ from virtualacademy.models import (
     Learner,
     Locality,
     LocalityDistrict,
+    Notification,
     Role,
     User,
     UserRole,
@@ -151,3 +152,14 @@ class LearnerFactory(BaseFactory):
         )
         if create:
             db.session.commit()
+
+
+class NotificationFactory(BaseFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    key = factory.Sequence(lambda n: f"test-notification:{n}")
+    kind = "test"
+    title = "Something happened"
+    link = "/dashboard"

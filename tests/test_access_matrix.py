@@ -4,7 +4,14 @@ import pytest
 
 from tests.access import ANONYMOUS, EVERYONE, ROUTES
 from tests.conftest import csrf_token, sign_in
-from tests.factories import ApplicationFactory, GuardianFactory, LearnerFactory, LocalityFactory, UserFactory
+from tests.factories import (
+    ApplicationFactory,
+    GuardianFactory,
+    LearnerFactory,
+    LocalityFactory,
+    NotificationFactory,
+    UserFactory,
+)
 
 #: Routes that exist only inside individual tests.
 IGNORED_ENDPOINTS = {"static"}
@@ -25,6 +32,7 @@ def test_access_matrix(who, client, db_session):
         "other_user": other_user.id,
         "locality": LocalityFactory().id,
         "application": ApplicationFactory().id,
+        "notification": NotificationFactory(user=other_user).id,
         "learner": GuardianFactory(family=LearnerFactory().family).family.learners[0].id,
     }
     if who != ANONYMOUS:

@@ -103,12 +103,14 @@ def register_blueprints(app: Flask) -> None:
     from virtualacademy.blueprints.families import bp as families_bp
     from virtualacademy.blueprints.localities import bp as localities_bp
     from virtualacademy.blueprints.main import bp as main_bp
+    from virtualacademy.blueprints.notifications import bp as notifications_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(localities_bp)
     app.register_blueprint(families_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -46,6 +46,11 @@ def absolute_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def absolute_url_for_path(path: str) -> str:
+    """A full link for a path inside the app, e.g. ``/caseload`` -> ``https://academy.example.org/caseload``."""
+    return current_app.config["BASE_URL"].rstrip("/") + "/" + path.lstrip("/")
+
+
 def queue(
     to: str,
     subject: str,

@@ -151,7 +151,13 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _template_globals():
+        unread = 0
+        if current_user and current_user.is_authenticated:
+            from virtualacademy.services.notifications import unread_count
+
+            unread = unread_count(current_user)
         return {
+            "unread_notifications": unread,
             "academy_name": app.config["ACADEMY_NAME"],
             "cspNonce": g.get("csp_nonce"),
             "navigation": navigation.items_for(current_user),
