@@ -175,6 +175,12 @@ def format_violations(url: str, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def preload_axe(page) -> None:
+    """Put axe-core into every document the page's browser context opens from now on, so that
+    ``axe_check`` need not inject it each time (it saves about 0.15 s a page on a long journey)."""
+    page.context.add_init_script(path=str(AXE_JS))
+
+
 def axe_check(page) -> None:
     """Run axe-core on the page as it is now and fail on any violation."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):

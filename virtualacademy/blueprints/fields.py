@@ -8,6 +8,17 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import DateField
 
 
+class _DateInput(GovDateInput):
+    """GOV.UK date input whose Day box carries the field's id, so the error summary's link
+    (``#<field id>``) moves focus into the date rather than to the wrapper around it."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        params["id"] = f"{field.id}-date"
+        params["items"][0]["id"] = field.id
+        return params
+
+
 class GovDateField(DateField):
     """A day / month / year date input with plain-English errors.
 
@@ -15,7 +26,7 @@ class GovDateField(DateField):
     GOV.UK widget cannot render on its own.
     """
 
-    widget = GovDateInput()
+    widget = _DateInput()
 
     def __init__(self, label=None, validators=None, format="%d %m %Y", **kwargs):
         super().__init__(label, validators, format=format, **kwargs)

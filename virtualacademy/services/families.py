@@ -329,6 +329,9 @@ def applications_queue(status: ApplicationStatus | None, locality_id: int | None
 
 
 def duplicate_warnings(application: Application) -> list[str]:
+    """Possible duplicates of an undecided application (a decided one has none to warn about)."""
+    if application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.MORE_INFO_REQUESTED):
+        return []
     warnings = []
     for child in application.answers.get("children") or []:
         born = date.fromisoformat(child["date_of_birth"])

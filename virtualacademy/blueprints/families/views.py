@@ -377,7 +377,12 @@ def _render_review(application, accept_form, question_form, decline_form, status
 
 def _decide(application_id: int, form_class, action, message: str):
     application = get_or_404(Application, application_id, "review")
-    forms = {AcceptForm: AcceptForm(), QuestionForm: QuestionForm(), DeclineForm: DeclineForm()}
+    # The forms not being sent are shown fresh (not filled from this POST), as on the detail page.
+    forms = {
+        AcceptForm: AcceptForm(formdata=None, data={"locality_id": application.locality_id}),
+        QuestionForm: QuestionForm(formdata=None),
+        DeclineForm: DeclineForm(formdata=None),
+    }
     form = forms[form_class] = form_class()
     if form_class is AcceptForm:
         form.locality_id.choices = _locality_choices()
