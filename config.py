@@ -84,6 +84,18 @@ class Config:
 
     DISPLAY_TIMEZONE = "Europe/London"
 
+    # Mentoring: check-in reminders (the scheduler's `checkin-reminders` job)
+    #: Time of the morning digest, HH:MM in SCHEDULER_TIMEZONE.
+    CHECKIN_REMINDER_TIME = os.environ.get("CHECKIN_REMINDER_TIME", "07:30")
+    CHECKIN_SKIP_WEEKENDS = _bool("CHECKIN_SKIP_WEEKENDS", True)
+    #: Escalate to the coordinator and admins once a check-in is overdue by more than this many cadences.
+    CHECKIN_ESCALATE_AFTER_CADENCES = _int("CHECKIN_ESCALATE_AFTER_CADENCES", 1)
+
+    # Data protection
+    #: A family marked for erasure is anonymised on its youngest child's birthday at this age
+    #: (docs/data-protection.md); never earlier.
+    RETENTION_AGE_YEARS = _int("RETENTION_AGE_YEARS", 25)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

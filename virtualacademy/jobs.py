@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from virtualacademy import mail
@@ -48,3 +49,33 @@ def job(name: str, description: str, trigger: Callable[[dict], BaseTrigger], sch
 )
 def deliver_mail(now: datetime | None = None) -> mail.DeliveryReport:
     return mail.deliver_pending(now)
+
+
+@job(
+    "erase-due",
+    "Anonymise families marked for erasure once their retention period has ended",
+    trigger=lambda config: CronTrigger(hour=2, minute=30, timezone=config["SCHEDULER_TIMEZONE"]),
+    schedule="daily at 02:30 (SCHEDULER_TIMEZONE)",
+)
+def erase_due(now: datetime | None = None):
+    from virtualacademy.services import data_protection
+
+    return data_protection.erase_due(now)
+
+
+def _reminder_trigger(config) -> CronTrigger:
+    hour, minute = (int(part) for part in config["CHECKIN_REMINDER_TIME"].split(":"))
+    days = "mon-fri" if config["CHECKIN_SKIP_WEEKENDS"] else "*"
+    return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=config["SCHEDULER_TIMEZONE"])
+
+
+@job(
+    "checkin-reminders",
+    "Each morning: one digest per mentor of due and overdue check-ins; escalate long-overdue ones",
+    trigger=_reminder_trigger,
+    schedule="weekdays at CHECKIN_REMINDER_TIME (07:30)",
+)
+def checkin_reminders(now: datetime | None = None):
+    from virtualacademy.services import mentoring
+
+    return mentoring.send_reminders(now)

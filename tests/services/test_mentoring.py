@@ -1,0 +1,287 @@
+"""Mentoring rules, and the reminder job driven with a controlled clock over simulated days."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import GuardianFactory, LearnerFactory, UserFactory
+from virtualacademy import mail
+from virtualacademy.errors import NotAllowed, ValidationError
+from virtualacademy.models import (
+    ActionOwner,
+    ContactMethod,
+    ContactWith,
+    LocalityRole,
+    LocalityStaff,
+    MentorAssignment,
+    Notification,
+    OutboxMessage,
+    Role,
+    SupportLevel,
+    WithdrawalReason,
+)
+from virtualacademy.models.base import utcnow
+from virtualacademy.services import families, mentoring
+from virtualacademy.services.mentoring import ActionInput, ContactStatus
+
+MONDAY = date(2026, 11, 23)
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+@pytest.fixture
+def people(ctx):
+    admin = UserFactory(roles=[Role.ADMIN], name="Ada Admin")
+    mentor = UserFactory(roles=[Role.MENTOR], name="Mo Mentor")
+    learner = LearnerFactory(legal_name="Robin Example", preferred_name="Robbie", enrolled=date(2026, 9, 1))
+    coordinator = UserFactory(roles=[Role.COORDINATOR], name="Cora Ordinator")
+    ctx.add(LocalityStaff(user_id=coordinator.id, locality_id=learner.locality_id, role=LocalityRole.COORDINATOR))
+    ctx.flush()
+    return {"admin": admin, "mentor": mentor, "learner": learner, "coordinator": coordinator}
+
+
+def check_in(mentor, learner, day, **kw):
+    values = {"method": ContactMethod.PHONE, "with_whom": ContactWith.BOTH, "contact_made": True}
+    values.update(kw)
+    return mentoring.record_check_in(mentor, learner, occurred_at=at(day), now=at(day, 18), **values)
+
+
+# --- assignment -------------------------------------------------------------------------
+
+
+def test_assignment_history_and_one_current_mentor(people, ctx):
+    admin, mentor, learner = people["admin"], people["mentor"], people["learner"]
+    other = UserFactory(roles=[Role.MENTOR], name="Nat Next")
+    mentoring.assign(admin, learner, mentor, date(2026, 9, 1))
+    mentoring.assign(people["coordinator"], learner, other, date(2026, 11, 1), "Loves astronomy; call after 2pm.")
+    history = ctx.scalars(select(MentorAssignment).order_by(MentorAssignment.id)).all()
+    assert [(a.mentor_id, a.starts_on, a.ends_on) for a in history] == [
+        (mentor.id, date(2026, 9, 1), date(2026, 11, 1)),
+        (other.id, date(2026, 11, 1), None),
+    ]
+    assert mentoring.current_mentor(learner) == other
+    assert history[1].handover_note == "Loves astronomy; call after 2pm."
+    note = ctx.scalars(select(Notification).where(Notification.user_id == other.id)).one()
+    assert note.title == "Robbie has joined your caseload"
+    with pytest.raises(ValidationError, match="already Robbie's mentor"):
+        mentoring.assign(admin, learner, other, date(2026, 11, 2))
+    assert mentoring.was_recent_mentor(mentor, learner, date(2026, 11, 30))
+    assert not mentoring.was_recent_mentor(mentor, learner, date(2026, 12, 1))
+
+
+def test_only_admin_or_the_localitys_coordinator_assigns(people):
+    outsider = UserFactory(roles=[Role.COORDINATOR])
+    with pytest.raises(NotAllowed):
+        mentoring.assign(outsider, people["learner"], people["mentor"], MONDAY)
+    with pytest.raises(NotAllowed):
+        mentoring.assign(people["mentor"], people["learner"], people["mentor"], MONDAY)
+
+
+def test_a_withdrawn_learner_cannot_be_assigned(people):
+    families.withdraw(people["admin"], people["learner"], date(2026, 10, 1), WithdrawalReason.MOVED_OUT_OF_AREA)
+    with pytest.raises(ValidationError, match="not enrolled"):
+        mentoring.assign(people["admin"], people["learner"], people["mentor"], MONDAY)
+
+
+def test_the_caseload_limit_needs_confirming(people, ctx):
+    admin, mentor = people["admin"], people["mentor"]
+    mentoring.set_caseload_limit(admin, mentor, 1)
+    mentoring.assign(admin, people["learner"], mentor, MONDAY)
+    second = LearnerFactory(locality=people["learner"].locality)
+    with pytest.raises(ValidationError, match="already has 1 learners, their limit is 1") as error:
+        mentoring.assign(admin, second, mentor, MONDAY)
+    assert error.value.field == "confirm_over_limit"
+    mentoring.assign(admin, second, mentor, MONDAY, confirm_over_limit=True)
+    assert mentoring.caseload_sizes([mentor.id]) == {mentor.id: 2}
+
+
+def test_suggestions_put_local_mentors_with_space_first(people, ctx):
+    learner = people["learner"]
+    UserFactory(roles=[Role.MENTOR], name="Far Away")
+    full = UserFactory(roles=[Role.MENTOR], name="Full Local")
+    near = people["mentor"]
+    for m in (full, near):
+        ctx.add(LocalityStaff(user_id=m.id, locality_id=learner.locality_id, role=LocalityRole.MENTOR))
+    ctx.flush()
+    mentoring.set_caseload_limit(people["admin"], full, 1)
+    mentoring.assign(people["admin"], LearnerFactory(locality=learner.locality), full, MONDAY)
+    names = [o.mentor.name for o in mentoring.mentor_options(learner)]
+    assert names.index("Mo Mentor") < names.index("Full Local") < names.index("Far Away")
+
+
+def test_unassigned_learners_are_listed(people, ctx):
+    learner = people["learner"]
+    withdrawn = LearnerFactory(enrolled=date(2026, 9, 1))
+    families.withdraw(people["admin"], withdrawn, date(2026, 10, 1), WithdrawalReason.OTHER, "moved")
+    assert ctx.scalars(mentoring.unassigned_learners(MONDAY)).all() == [learner]
+    mentoring.assign(people["admin"], learner, people["mentor"], MONDAY)
+    assert ctx.scalars(mentoring.unassigned_learners(MONDAY)).all() == []
+
+
+# --- cadence and check-ins ---------------------------------------------------------------------
+
+
+def test_next_due_comes_from_the_last_contact_and_the_cadence(people, ctx):
+    admin, mentor, learner = people["admin"], people["mentor"], people["learner"]
+    mentoring.assign(admin, learner, mentor, date(2026, 11, 2))
+    (state,) = mentoring.contact_states(MONDAY, mentor_ids=[mentor.id])
+    assert state.due_on == date(2026, 11, 2) and state.days_overdue == 21  # never contacted
+    check_in(mentor, learner, date(2026, 11, 20))
+    check_in(mentor, learner, date(2026, 11, 22), contact_made=False)  # an attempt does not count
+    (state,) = mentoring.contact_states(MONDAY, mentor_ids=[mentor.id])
+    assert state.last_contact == date(2026, 11, 20) and state.due_on == date(2026, 11, 27)
+    assert state.status is ContactStatus.ON_TRACK
+    mentoring.set_support(admin, learner, SupportLevel.ENHANCED, None)
+    (state,) = mentoring.contact_states(MONDAY, mentor_ids=[mentor.id])
+    assert state.due_on == date(2026, 11, 23) and state.status is ContactStatus.DUE_TODAY
+    mentoring.set_support(admin, learner, SupportLevel.ENHANCED, 2)
+    (state,) = mentoring.contact_states(MONDAY, mentor_ids=[mentor.id])
+    assert state.due_on == date(2026, 11, 22) and state.status is ContactStatus.OVERDUE and state.days_overdue == 1
+    mentoring.set_cadence_defaults(
+        admin, {SupportLevel.STANDARD: 14, SupportLevel.ENHANCED: 4, SupportLevel.INTENSIVE: 1}
+    )
+    mentoring.set_support(admin, learner, SupportLevel.STANDARD, None)
+    (state,) = mentoring.contact_states(MONDAY, mentor_ids=[mentor.id])
+    assert state.due_on == date(2026, 12, 4)
+
+
+def test_bad_check_ins_are_refused_and_nothing_is_written(people, ctx):
+    mentor, learner = people["mentor"], people["learner"]
+    mentoring.assign(people["admin"], learner, mentor, date(2026, 11, 2))
+    now = at(MONDAY, 12)
+    cases = [
+        (dict(occurred_at=at(MONDAY + timedelta(days=1))), "cannot be in the future"),
+        (dict(occurred_at=at(MONDAY), wellbeing=6), "Wellbeing must be a score from 1 to 5"),
+        (dict(occurred_at=at(MONDAY), engagement=0), "Engagement must be a score from 1 to 5"),
+        (dict(occurred_at=at(MONDAY), contact_made=False, wellbeing=3), "only be recorded when contact was made"),
+    ]
+    for extra, message in cases:
+        values = {"method": ContactMethod.VIDEO, "with_whom": ContactWith.LEARNER, "contact_made": True, **extra}
+        with pytest.raises(ValidationError, match=message):
+            mentoring.record_check_in(mentor, learner, now=now, **values)
+    assert mentoring.chronology(learner) == []
+    stranger = UserFactory(roles=[Role.MENTOR])
+    with pytest.raises(NotAllowed):
+        check_in(stranger, learner, MONDAY)
+
+
+def test_actions_carry_over_until_closed(people, ctx):
+    mentor, learner = people["mentor"], people["learner"]
+    mentoring.assign(people["admin"], learner, mentor, date(2026, 11, 2))
+    check_in(
+        mentor,
+        learner,
+        date(2026, 11, 10),
+        actions=[
+            ActionInput("Try the astronomy club", ActionOwner.LEARNER, date(2026, 11, 30)),
+            ActionInput("Send exam centre list", ActionOwner.MENTOR),
+            ActionInput("  ", ActionOwner.GUARDIAN),
+        ],
+    )
+    check_in(mentor, learner, date(2026, 11, 17))
+    actions = mentoring.open_actions(learner)
+    assert [a.text for a in actions] == ["Try the astronomy club", "Send exam centre list"]
+    mentoring.close_action(mentor, actions[1])
+    assert [a.text for a in mentoring.open_actions(learner)] == ["Try the astronomy club"]
+    with pytest.raises(ValidationError, match="already closed"):
+        mentoring.close_action(mentor, actions[1])
+    assert [a.text for a in mentoring.open_actions(learner, (ActionOwner.LEARNER, ActionOwner.GUARDIAN))] == [
+        "Try the astronomy club"
+    ]
+
+
+@pytest.mark.parametrize(("scores", "alerts"), [([4, 3], 0), ([4, 2], 1), ([3, 1], 1), ([1], 1), ([5, 4, 2], 1)])
+def test_wellbeing_alerts_the_mentor_at_once(people, ctx, scores, alerts):
+    mentor, learner = people["mentor"], people["learner"]
+    mentoring.assign(people["admin"], learner, mentor, date(2026, 11, 2))
+    for n, score in enumerate(scores):
+        check_in(mentor, learner, date(2026, 11, 3 + n), wellbeing=score)
+    found = ctx.scalars(select(Notification).where(Notification.kind == "wellbeing")).all()
+    assert len(found) == alerts
+    if alerts:
+        assert found[0].user_id == mentor.id and "Robbie" in found[0].title
+
+
+def test_caseload_is_sorted_most_urgent_first_with_trend_and_actions(people, ctx):
+    admin, mentor = people["admin"], people["mentor"]
+    learners = [people["learner"]] + [LearnerFactory(locality=people["learner"].locality) for _ in range(2)]
+    for lr in learners:
+        mentoring.assign(admin, lr, mentor, date(2026, 11, 1))
+    check_in(mentor, learners[0], date(2026, 11, 20), wellbeing=4)  # due 27th: on track
+    check_in(mentor, learners[1], date(2026, 11, 16), wellbeing=3)  # due 23rd: today
+    for n, score in enumerate([2, 3, 4, 5, 4, 3]):
+        check_in(mentor, learners[2], date(2026, 11, 1 + n), wellbeing=score)  # due 13th: overdue 10 days
+    rows = mentoring.caseload(mentor, MONDAY)
+    assert [r.learner.id for r in rows] == [learners[2].id, learners[1].id, learners[0].id]
+    assert rows[0].state.days_overdue == 10 and rows[0].wellbeing == [3, 4, 5, 4, 3]
+    assert [r.learner.id for r in mentoring.caseload(mentor, MONDAY, ContactStatus.DUE_TODAY)] == [learners[1].id]
+
+
+# --- the reminder job over simulated days -------------------------------------------------------
+
+
+def test_reminders_once_a_day_escalation_after_a_cadence_and_nothing_twice(app, people, ctx, smtp_server):
+    admin, mentor, learner, coordinator = people["admin"], people["mentor"], people["learner"], people["coordinator"]
+    mentoring.assign(admin, learner, mentor, date(2026, 11, 16))
+    check_in(mentor, learner, date(2026, 11, 16))  # standard cadence: due Monday 23rd
+    family_guardian = GuardianFactory(family=learner.family).user
+
+    def run(day, hour=8):
+        now = at(day, hour)
+        report = mentoring.send_reminders(now)
+        ctx.flush()
+        return report
+
+    def count(kind, user=None):
+        stmt = select(func.count()).select_from(Notification).where(Notification.kind == kind)
+        if user is not None:
+            stmt = stmt.where(Notification.user_id == user.id)
+        return ctx.scalar(stmt)
+
+    assert run(date(2026, 11, 20)).digests == 0  # Friday: not yet due
+    assert run(MONDAY, 7).too_early  # 07:00 in London: before the 07:30 digest time
+    assert count("checkin_digest") == 0
+    for day_offset in range(5):  # Monday to Friday
+        day = MONDAY + timedelta(days=day_offset)
+        first, again = run(day), run(day, 9)  # a late re-run the same day
+        assert (first.digests, again.digests) == (1, 0), day
+        assert count("checkin_digest", mentor) == day_offset + 1
+    # escalation: overdue by more than one cadence (7 days) first on Tuesday 1 December
+    assert count("checkin_escalation") == 0
+    weekend = run(date(2026, 11, 28))
+    assert weekend.skipped_weekend and count("checkin_digest") == 5
+    report = run(date(2026, 12, 1))
+    assert report.escalations == 2  # the coordinator and the admin
+    assert count("checkin_escalation", coordinator) == 1 and count("checkin_escalation", admin) == 1
+    assert count("checkin_escalation", family_guardian) == 0
+    assert run(date(2026, 12, 2)).escalations == 0  # the same overdue episode is not escalated again
+    # contact made: nothing due until the next cadence
+    check_in(mentor, learner, date(2026, 12, 2))
+    assert run(date(2026, 12, 3)).digests == 0
+
+    # every notification went out by email exactly once, through a real SMTP server
+    ctx.commit()
+    mail.deliver_pending(at(date(2026, 12, 3), 12))
+    digests = [m for m in smtp_server.messages if m["To"] == mentor.email and "due or overdue" in m["Subject"]]
+    assert len(digests) == 7  # Monday to Friday, then Tuesday and Wednesday of the next week
+    assert "Robbie: overdue by 1 day" in digests[1].get_content()
+    assert ctx.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != "sent")) == 0
+    mail.deliver_pending(at(date(2026, 12, 4), 12))
+    assert len([m for m in smtp_server.messages if m["To"] == mentor.email and "due or overdue" in m["Subject"]]) == 7
+
+
+def test_reminders_with_the_mail_server_down_wait_in_the_outbox(app, people, ctx, smtp_server):
+    mentoring.assign(people["admin"], people["learner"], people["mentor"], date(2026, 11, 16))
+    smtp_server.stop()
+    mentoring.send_reminders(at(MONDAY, 8))
+    ctx.commit()
+    now = utcnow()  # the outbox runs on the real clock
+    mail.deliver_pending(now)
+    assert ctx.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")) >= 1
+    assert smtp_server.messages == []
+    smtp_server.start()
+    mail.deliver_pending(now + timedelta(minutes=2))
+    assert any(m["To"] == people["mentor"].email for m in smtp_server.messages)

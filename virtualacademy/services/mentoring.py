@@ -1,0 +1,737 @@
+"""Mentoring: caseloads, contact cadence, check-ins and agreed actions, other adults,
+and the reminders and escalations the scheduler sends."""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from virtualacademy.errors import NotAllowed, ValidationError
+from virtualacademy.extensions import db
+from virtualacademy.models import (
+    ActionOwner,
+    AgreedAction,
+    CadenceDefault,
+    CheckIn,
+    ContactMethod,
+    ContactWith,
+    Enrolment,
+    Learner,
+    LearnerSupport,
+    LocalityRole,
+    LocalityStaff,
+    MentorAssignment,
+    MentorProfile,
+    OtherAdult,
+    OtherAdultRole,
+    Role,
+    SupportLevel,
+    User,
+    UserRole,
+)
+from virtualacademy.models.base import utcnow
+from virtualacademy.models.mentoring import DEFAULT_CASELOAD_LIMIT
+from virtualacademy.services import audit, notifications
+from virtualacademy.services.localities import on_roll_filter
+
+LONDON = ZoneInfo("Europe/London")
+#: Used when an admin has not changed them (and if the table is ever empty).
+DEFAULT_CADENCE = {SupportLevel.STANDARD: 7, SupportLevel.ENHANCED: 3, SupportLevel.INTENSIVE: 1}
+#: "Due soon": due within this many days.
+DUE_SOON_DAYS = 2
+#: A mentor keeps read-only access to a learner's records for this long after handing over.
+HANDOVER_READ_DAYS = 30
+
+
+def london_today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(LONDON).date()
+
+
+# --- cadence ------------------------------------------------------------------------------
+
+
+def cadence_defaults() -> dict[SupportLevel, int]:
+    stored = {row.level: row.days for row in db.session.scalars(select(CadenceDefault))}
+    return {level: stored.get(level, days) for level, days in DEFAULT_CADENCE.items()}
+
+
+def set_cadence_defaults(actor: User, days: dict[SupportLevel, int]) -> None:
+    for level, value in days.items():
+        if not 1 <= int(value) <= 90:
+            raise ValidationError("Each cadence must be between 1 and 90 days", field=f"days_{level.value}")
+    for level, value in days.items():
+        row = db.session.get(CadenceDefault, level)
+        if row is None:
+            db.session.add(CadenceDefault(level=level, days=int(value)))
+        else:
+            row.days = int(value)
+    db.session.flush()
+    audit.record("mentoring.cadence_defaults_changed", actor=actor, detail={k.value: int(v) for k, v in days.items()})
+
+
+def support_of(learner: Learner) -> LearnerSupport:
+    return db.session.get(LearnerSupport, learner.id) or LearnerSupport(
+        learner_id=learner.id, level=SupportLevel.STANDARD
+    )
+
+
+def cadence_days(support: LearnerSupport, defaults: dict[SupportLevel, int] | None = None) -> int:
+    if support.override_days:
+        return support.override_days
+    return (defaults or cadence_defaults())[support.level or SupportLevel.STANDARD]
+
+
+def set_support(actor: User, learner: Learner, level: SupportLevel, override_days: int | None) -> None:
+    _require_can_manage(actor, learner)
+    if override_days is not None and not 1 <= override_days <= 90:
+        raise ValidationError("An individual cadence must be between 1 and 90 days", field="override_days")
+    support = db.session.get(LearnerSupport, learner.id)
+    if support is None:
+        support = LearnerSupport(learner_id=learner.id)
+        db.session.add(support)
+    support.level = level
+    support.override_days = override_days
+    db.session.flush()
+    audit.record(
+        "mentoring.support_changed",
+        actor=actor,
+        obj=learner,
+        detail={"level": level.value, "override_days": override_days},
+    )
+
+
+# --- caseloads and assignment -----------------------------------------------------------------
+
+
+def current_assignment(learner: Learner) -> MentorAssignment | None:
+    return db.session.scalar(
+        select(MentorAssignment).where(MentorAssignment.learner_id == learner.id, MentorAssignment.ends_on.is_(None))
+    )
+
+
+def current_mentor(learner: Learner) -> User | None:
+    assignment = current_assignment(learner)
+    return assignment.mentor if assignment else None
+
+
+def caseload_limit(mentor: User) -> int:
+    profile = db.session.get(MentorProfile, mentor.id)
+    return profile.caseload_limit if profile else DEFAULT_CASELOAD_LIMIT
+
+
+def set_caseload_limit(actor: User, mentor: User, limit: int) -> None:
+    if not mentor.has_role(Role.MENTOR):
+        raise ValidationError(f"{mentor.name} is not a mentor")
+    if not 1 <= limit <= 200:
+        raise ValidationError("A caseload limit must be between 1 and 200", field="caseload_limit")
+    profile = db.session.get(MentorProfile, mentor.id)
+    if profile is None:
+        db.session.add(MentorProfile(user_id=mentor.id, caseload_limit=limit))
+    else:
+        profile.caseload_limit = limit
+    db.session.flush()
+    audit.record("mentoring.caseload_limit_changed", actor=actor, obj=mentor, detail={"limit": limit})
+
+
+def caseload_sizes(mentor_ids: list[int] | None = None) -> dict[int, int]:
+    stmt = select(MentorAssignment.mentor_id, func.count()).where(MentorAssignment.ends_on.is_(None))
+    if mentor_ids is not None:
+        stmt = stmt.where(MentorAssignment.mentor_id.in_(mentor_ids))
+    return dict(db.session.execute(stmt.group_by(MentorAssignment.mentor_id)).all())
+
+
+def coordinates_locality(user: User, locality_id: int | None) -> bool:
+    if locality_id is None:
+        return False
+    return (
+        db.session.scalar(
+            select(LocalityStaff.user_id).where(
+                LocalityStaff.user_id == user.id,
+                LocalityStaff.locality_id == locality_id,
+                LocalityStaff.role == LocalityRole.COORDINATOR,
+            )
+        )
+        is not None
+    )
+
+
+def _require_can_manage(actor: User, learner: Learner) -> None:
+    if not (actor.has_role(Role.ADMIN) or coordinates_locality(actor, learner.locality_id)):
+        raise NotAllowed("Only an admin or the learner's locality coordinator can do this")
+
+
+@dataclass
+class MentorOption:
+    mentor: User
+    caseload: int
+    limit: int
+    in_locality: bool
+
+    @property
+    def spare(self) -> int:
+        return self.limit - self.caseload
+
+
+def mentor_options(learner: Learner) -> list[MentorOption]:
+    """Every active mentor; those in the learner's locality with spare capacity first."""
+    mentors = list(
+        db.session.scalars(
+            select(User).join(UserRole).where(UserRole.role == Role.MENTOR, User.active.is_(True)).order_by(User.name)
+        )
+    )
+    ids = [m.id for m in mentors]
+    sizes = caseload_sizes(ids)
+    limits = {
+        p.user_id: p.caseload_limit
+        for p in db.session.scalars(select(MentorProfile).where(MentorProfile.user_id.in_(ids)))
+    }
+    local = set(
+        db.session.scalars(
+            select(LocalityStaff.user_id).where(
+                LocalityStaff.locality_id == learner.locality_id, LocalityStaff.role == LocalityRole.MENTOR
+            )
+        )
+    )
+    options = [
+        MentorOption(m, sizes.get(m.id, 0), limits.get(m.id, DEFAULT_CASELOAD_LIMIT), m.id in local) for m in mentors
+    ]
+    options.sort(key=lambda o: (not o.in_locality, o.spare <= 0, -o.spare, o.mentor.name))
+    return options
+
+
+def assign(
+    actor: User,
+    learner: Learner,
+    mentor: User,
+    starts_on: date,
+    handover_note: str | None = None,
+    *,
+    confirm_over_limit: bool = False,
+) -> MentorAssignment:
+    """Make ``mentor`` the learner's primary mentor from ``starts_on``, ending any current assignment."""
+    _require_can_manage(actor, learner)
+    if learner.current_enrolment is None:
+        raise ValidationError(f"{learner.known_as} is not enrolled, so cannot be given a mentor", field="mentor_id")
+    if not (mentor.active and mentor.has_role(Role.MENTOR)):
+        raise ValidationError("Choose someone with the mentor role", field="mentor_id")
+    current = current_assignment(learner)
+    if current is not None and current.mentor_id == mentor.id:
+        raise ValidationError(f"{mentor.name} is already {learner.known_as}'s mentor", field="mentor_id")
+    if current is not None and starts_on < current.starts_on:
+        raise ValidationError(
+            f"The start date must be on or after {current.starts_on:%-d %B %Y}, when the current mentor started",
+            field="starts_on",
+        )
+    size, limit = caseload_sizes([mentor.id]).get(mentor.id, 0), caseload_limit(mentor)
+    if size >= limit and not confirm_over_limit:
+        raise ValidationError(
+            f"{mentor.name} already has {size} learners, their limit is {limit}. "
+            "Tick the box to confirm you want to go over it.",
+            field="confirm_over_limit",
+        )
+    if current is not None:
+        current.ends_on = starts_on
+        db.session.flush()
+    assignment = MentorAssignment(
+        learner_id=learner.id,
+        mentor_id=mentor.id,
+        starts_on=starts_on,
+        handover_note=(handover_note or "").strip() or None,
+        assigned_by_id=actor.id,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record(
+        "mentoring.assigned",
+        actor=actor,
+        obj=learner,
+        detail={"mentor": mentor.id, "previous": current.mentor_id if current else None, "over_limit": size >= limit},
+    )
+    notifications.notify(
+        mentor,
+        f"assigned:{assignment.id}",
+        "assignment",
+        f"{learner.known_as} has joined your caseload",
+        body="Read the handover note on their page." if assignment.handover_note else None,
+        link=f"/caseload/learners/{learner.id}",
+        email_template="notification",
+    )
+    return assignment
+
+
+def unassigned_learners(today: date, locality_ids: list[int] | None = None):
+    """A query of learners on roll today without a current primary mentor."""
+    has_mentor = select(MentorAssignment.learner_id).where(MentorAssignment.ends_on.is_(None))
+    stmt = (
+        select(Learner)
+        .join(Enrolment, Enrolment.learner_id == Learner.id)
+        .where(on_roll_filter(today), Learner.id.not_in(has_mentor))
+        .order_by(Enrolment.start_date, Learner.legal_name)
+    )
+    if locality_ids is not None:
+        stmt = stmt.where(Enrolment.locality_id.in_(locality_ids))
+    return stmt
+
+
+# --- other adults -----------------------------------------------------------------------------
+
+
+def add_other_adult(
+    actor: User,
+    learner: Learner,
+    name: str,
+    role: OtherAdultRole,
+    organisation: str | None,
+    starts_on: date,
+    ends_on: date | None,
+) -> OtherAdult:
+    if not (
+        actor.has_role(Role.ADMIN)
+        or coordinates_locality(actor, learner.locality_id)
+        or is_current_mentor(actor, learner)
+    ):
+        raise NotAllowed("Only the learner's mentor, coordinator or an admin can do this")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("Enter the person's name", field="name")
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError("The end date must be on or after the start date", field="ends_on")
+    adult = OtherAdult(
+        learner_id=learner.id,
+        name=name,
+        role=role,
+        organisation=(organisation or "").strip() or None,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    db.session.add(adult)
+    db.session.flush()
+    audit.record("mentoring.other_adult_added", actor=actor, obj=learner, detail={"role": role.value})
+    return adult
+
+
+def other_adults(learner: Learner) -> list[OtherAdult]:
+    return list(
+        db.session.scalars(
+            select(OtherAdult).where(OtherAdult.learner_id == learner.id).order_by(OtherAdult.starts_on.desc())
+        )
+    )
+
+
+# --- check-ins -----------------------------------------------------------------------------------
+
+
+def is_current_mentor(user: User, learner: Learner) -> bool:
+    return (
+        db.session.scalar(
+            select(MentorAssignment.id).where(
+                MentorAssignment.learner_id == learner.id,
+                MentorAssignment.mentor_id == user.id,
+                MentorAssignment.ends_on.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def was_recent_mentor(user: User, learner: Learner, today: date) -> bool:
+    """Handed over within HANDOVER_READ_DAYS: may still read, not write."""
+    return (
+        db.session.scalar(
+            select(MentorAssignment.id).where(
+                MentorAssignment.learner_id == learner.id,
+                MentorAssignment.mentor_id == user.id,
+                MentorAssignment.ends_on.is_not(None),
+                MentorAssignment.ends_on > today - timedelta(days=HANDOVER_READ_DAYS),
+            )
+        )
+        is not None
+    )
+
+
+@dataclass
+class ActionInput:
+    text: str
+    owner: ActionOwner
+    due_on: date | None = None
+
+
+def record_check_in(
+    actor: User,
+    learner: Learner,
+    *,
+    occurred_at: datetime,
+    method: ContactMethod,
+    with_whom: ContactWith,
+    contact_made: bool,
+    wellbeing: int | None = None,
+    engagement: int | None = None,
+    notes: str | None = None,
+    actions: list[ActionInput] | None = None,
+    now: datetime | None = None,
+) -> CheckIn:
+    """Record a contact (or an attempt). A very low or sharply falling wellbeing score alerts the mentor."""
+    now = now or utcnow()
+    if not (
+        is_current_mentor(actor, learner)
+        or actor.has_role(Role.ADMIN)
+        or coordinates_locality(actor, learner.locality_id)
+    ):
+        raise NotAllowed("Only the learner's mentor, coordinator or an admin can record a check-in")
+    if occurred_at.tzinfo is None:
+        raise ValueError("occurred_at must be timezone-aware")
+    if occurred_at > now + timedelta(minutes=5):
+        raise ValidationError("A check-in cannot be in the future", field="occurred_on")
+    for name, value in (("wellbeing", wellbeing), ("engagement", engagement)):
+        if value is not None and not 1 <= int(value) <= 5:
+            raise ValidationError(f"{name.capitalize()} must be a score from 1 to 5", field=name)
+    if not contact_made and (wellbeing is not None or engagement is not None):
+        raise ValidationError("Scores can only be recorded when contact was made", field="wellbeing")
+    previous = last_wellbeing(learner)
+    check_in = CheckIn(
+        learner_id=learner.id,
+        mentor_id=actor.id,
+        occurred_at=occurred_at,
+        method=method,
+        with_whom=with_whom,
+        contact_made=contact_made,
+        wellbeing=wellbeing,
+        engagement=engagement,
+        notes=(notes or "").strip() or None,
+    )
+    db.session.add(check_in)
+    db.session.flush()
+    for item in actions or []:
+        text = (item.text or "").strip()
+        if not text:
+            continue
+        db.session.add(
+            AgreedAction(
+                learner_id=learner.id, check_in_id=check_in.id, text=text, owner=item.owner, due_on=item.due_on
+            )
+        )
+    db.session.flush()
+    audit.record(
+        "mentoring.check_in_recorded",
+        actor=actor,
+        obj=learner,
+        detail={"check_in": check_in.id, "contact_made": contact_made},
+    )
+    if wellbeing is not None and (wellbeing == 1 or (previous is not None and previous - wellbeing >= 2)):
+        mentor = current_mentor(learner) or actor
+        reason = "a wellbeing score of 1" if wellbeing == 1 else f"wellbeing down from {previous} to {wellbeing}"
+        notifications.notify(
+            mentor,
+            f"wellbeing:{check_in.id}",
+            "wellbeing",
+            f"Wellbeing alert for {learner.known_as}",
+            body=f"The check-in on {occurred_at.astimezone(LONDON):%-d %B} recorded {reason}.",
+            link=f"/caseload/learners/{learner.id}",
+            email_template="notification",
+        )
+    return check_in
+
+
+def last_wellbeing(learner: Learner) -> int | None:
+    return db.session.scalar(
+        select(CheckIn.wellbeing)
+        .where(CheckIn.learner_id == learner.id, CheckIn.wellbeing.is_not(None))
+        .order_by(CheckIn.occurred_at.desc(), CheckIn.id.desc())
+        .limit(1)
+    )
+
+
+def close_action(actor: User, action: AgreedAction) -> None:
+    learner = db.session.get(Learner, action.learner_id)
+    if not (
+        is_current_mentor(actor, learner)
+        or actor.has_role(Role.ADMIN)
+        or coordinates_locality(actor, learner.locality_id)
+    ):
+        raise NotAllowed("Only the learner's mentor, coordinator or an admin can close an action")
+    if action.closed_at is not None:
+        raise ValidationError("This action is already closed")
+    action.closed_at = utcnow()
+    action.closed_by_id = actor.id
+    audit.record("mentoring.action_closed", actor=actor, obj=learner, detail={"action": action.id})
+
+
+def chronology(learner: Learner) -> list[CheckIn]:
+    return list(
+        db.session.scalars(
+            select(CheckIn)
+            .where(CheckIn.learner_id == learner.id)
+            .order_by(CheckIn.occurred_at.desc(), CheckIn.id.desc())
+        )
+    )
+
+
+def open_actions(learner: Learner, owners: tuple[ActionOwner, ...] | None = None) -> list[AgreedAction]:
+    stmt = select(AgreedAction).where(AgreedAction.learner_id == learner.id, AgreedAction.closed_at.is_(None))
+    if owners:
+        stmt = stmt.where(AgreedAction.owner.in_(owners))
+    return list(db.session.scalars(stmt.order_by(AgreedAction.due_on.is_(None), AgreedAction.due_on, AgreedAction.id)))
+
+
+# --- contact status ---------------------------------------------------------------------------------
+
+
+class ContactStatus(enum.StrEnum):
+    OVERDUE = "overdue"
+    DUE_TODAY = "due_today"
+    DUE_SOON = "due_soon"
+    ON_TRACK = "on_track"
+
+
+CONTACT_STATUS_LABELS = {
+    ContactStatus.OVERDUE: "Overdue",
+    ContactStatus.DUE_TODAY: "Due today",
+    ContactStatus.DUE_SOON: "Due soon",
+    ContactStatus.ON_TRACK: "On track",
+}
+
+
+@dataclass
+class ContactState:
+    learner_id: int
+    mentor_id: int
+    last_contact: date | None
+    cadence: int
+    due_on: date
+    today: date
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, (self.today - self.due_on).days)
+
+    @property
+    def status(self) -> ContactStatus:
+        if self.due_on < self.today:
+            return ContactStatus.OVERDUE
+        if self.due_on == self.today:
+            return ContactStatus.DUE_TODAY
+        if (self.due_on - self.today).days <= DUE_SOON_DAYS:
+            return ContactStatus.DUE_SOON
+        return ContactStatus.ON_TRACK
+
+    @property
+    def escalate(self) -> bool:
+        """Overdue by more than one full cadence (the threshold is configurable)."""
+        cadences = current_app.config.get("CHECKIN_ESCALATE_AFTER_CADENCES", 1)
+        return self.days_overdue > self.cadence * cadences
+
+
+def _london_date(value) -> date | None:
+    """The London calendar day of a stored UTC time. ``max()`` over a column comes back untyped on
+    SQLite (text), so it is parsed here."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return value.astimezone(LONDON).date()
+
+
+def contact_states(
+    today: date, mentor_ids: list[int] | None = None, learner_ids: list[int] | None = None
+) -> list[ContactState]:
+    """Contact status of every learner with a current mentor (optionally narrowed), in a fixed number of queries.
+
+    The next check-in is due one cadence after the last contact made, or on the day the mentor started if
+    there has been no contact since.
+    """
+    stmt = (
+        select(
+            MentorAssignment.learner_id,
+            MentorAssignment.mentor_id,
+            MentorAssignment.starts_on,
+            LearnerSupport.level,
+            LearnerSupport.override_days,
+        )
+        .outerjoin(LearnerSupport, LearnerSupport.learner_id == MentorAssignment.learner_id)
+        .where(MentorAssignment.ends_on.is_(None))
+    )
+    if mentor_ids is not None:
+        stmt = stmt.where(MentorAssignment.mentor_id.in_(mentor_ids))
+    if learner_ids is not None:
+        stmt = stmt.where(MentorAssignment.learner_id.in_(learner_ids))
+    rows = db.session.execute(stmt).all()
+    last_stmt = (
+        select(CheckIn.learner_id, func.max(CheckIn.occurred_at))
+        .where(CheckIn.contact_made.is_(True))
+        .group_by(CheckIn.learner_id)
+    )
+    if mentor_ids is not None or learner_ids is not None:
+        last_stmt = last_stmt.where(CheckIn.learner_id.in_([r.learner_id for r in rows]))
+    last = {lid: at for lid, at in db.session.execute(last_stmt)}
+    defaults = cadence_defaults()
+    states = []
+    for r in rows:
+        cadence = r.override_days or defaults[r.level or SupportLevel.STANDARD]
+        last_day = _london_date(last.get(r.learner_id))
+        due = last_day + timedelta(days=cadence) if last_day and last_day >= r.starts_on else r.starts_on
+        states.append(ContactState(r.learner_id, r.mentor_id, last_day, cadence, due, today))
+    return states
+
+
+@dataclass
+class CaseloadRow:
+    learner: Learner
+    state: ContactState
+    wellbeing: list[int] = field(default_factory=list)  # oldest first, at most five
+    open_actions: int = 0
+
+
+STATUS_ORDER = {
+    ContactStatus.OVERDUE: 0,
+    ContactStatus.DUE_TODAY: 1,
+    ContactStatus.DUE_SOON: 2,
+    ContactStatus.ON_TRACK: 3,
+}
+
+
+def caseload(mentor: User, today: date, status: ContactStatus | None = None) -> list[CaseloadRow]:
+    states = contact_states(today, mentor_ids=[mentor.id])
+    ids = [s.learner_id for s in states]
+    learners = {lr.id: lr for lr in db.session.scalars(select(Learner).where(Learner.id.in_(ids)))}
+    trends: dict[int, list[int]] = defaultdict(list)
+    ranked = (
+        select(
+            CheckIn.learner_id,
+            CheckIn.wellbeing,
+            func.row_number()
+            .over(partition_by=CheckIn.learner_id, order_by=(CheckIn.occurred_at.desc(), CheckIn.id.desc()))
+            .label("n"),
+        )
+        .where(CheckIn.learner_id.in_(ids), CheckIn.wellbeing.is_not(None))
+        .subquery()
+    )
+    for learner_id, score, _n in db.session.execute(
+        select(ranked).where(ranked.c.n <= 5).order_by(ranked.c.learner_id, ranked.c.n.desc())
+    ):
+        trends[learner_id].append(score)
+    actions = dict(
+        db.session.execute(
+            select(AgreedAction.learner_id, func.count())
+            .where(AgreedAction.learner_id.in_(ids), AgreedAction.closed_at.is_(None))
+            .group_by(AgreedAction.learner_id)
+        ).all()
+    )
+    rows = [
+        CaseloadRow(learners[s.learner_id], s, trends.get(s.learner_id, []), actions.get(s.learner_id, 0))
+        for s in states
+        if s.learner_id in learners
+    ]
+    if status is not None:
+        rows = [r for r in rows if r.state.status is status]
+    rows.sort(key=lambda r: (STATUS_ORDER[r.state.status], -r.state.days_overdue, r.state.due_on, r.learner.legal_name))
+    return rows
+
+
+def family_contact_summary(learner: Learner, today: date) -> tuple[date | None, date | None]:
+    """(last check-in, next due) as the family sees them: dates only."""
+    states = contact_states(today, learner_ids=[learner.id])
+    if not states:
+        return None, None
+    return states[0].last_contact, states[0].due_on
+
+
+# --- reminders and escalations (the scheduler job) ------------------------------------------------
+
+
+@dataclass
+class ReminderReport:
+    digests: int = 0
+    escalations: int = 0
+    skipped_weekend: bool = False
+    too_early: bool = False
+
+
+def send_reminders(now: datetime | None = None) -> ReminderReport:
+    """Level-triggered: for today (London), one digest per mentor with due or overdue check-ins, and an
+    escalation per learner overdue by more than a cadence, to their coordinator(s) and the admins.
+    Unique keys make a re-run send nothing twice."""
+    now = now or utcnow()
+    today = london_today(now)
+    report = ReminderReport()
+    if current_app.config.get("CHECKIN_SKIP_WEEKENDS", True) and today.weekday() >= 5:
+        report.skipped_weekend = True
+        return report
+    hour, minute = (int(p) for p in current_app.config.get("CHECKIN_REMINDER_TIME", "07:30").split(":"))
+    if now.astimezone(LONDON).time() < time(hour, minute):
+        report.too_early = True  # today's digest is not due yet (a restarted scheduler runs every job at once)
+        return report
+    states = [s for s in contact_states(today) if s.status in (ContactStatus.OVERDUE, ContactStatus.DUE_TODAY)]
+    if not states:
+        return report
+    ids = {s.learner_id for s in states}
+    names = {}
+    locality_of = {}
+    for learner_id, legal, preferred, locality_id in db.session.execute(
+        select(Learner.id, Learner.legal_name, Learner.preferred_name, Learner.locality_id).where(Learner.id.in_(ids))
+    ):
+        names[learner_id] = preferred or legal.split()[0]
+        locality_of[learner_id] = locality_id
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({s.mentor_id for s in states})))}
+    by_mentor: dict[int, list[ContactState]] = defaultdict(list)
+    for s in states:
+        by_mentor[s.mentor_id].append(s)
+    for mentor_id, items in by_mentor.items():
+        mentor = users.get(mentor_id)
+        if mentor is None or not mentor.active:
+            continue
+        items.sort(key=lambda s: (-s.days_overdue, names[s.learner_id]))
+        lines = [
+            f"- {names[s.learner_id]}: "
+            + (
+                f"overdue by {s.days_overdue} day{'s' if s.days_overdue != 1 else ''}"
+                if s.days_overdue
+                else "due today"
+            )
+            for s in items
+        ]
+        created = notifications.notify(
+            mentor,
+            f"checkin-digest:{mentor_id}:{today.isoformat()}",
+            "checkin_digest",
+            f"{len(items)} check-in{'s' if len(items) != 1 else ''} due or overdue",
+            body="\n".join(lines),
+            link="/caseload",
+            email_template="notification",
+        )
+        report.digests += 1 if created else 0
+    to_escalate = [s for s in states if s.escalate]
+    if to_escalate:
+        admins = list(
+            db.session.scalars(select(User).join(UserRole).where(UserRole.role == Role.ADMIN, User.active.is_(True)))
+        )
+        coordinators: dict[int, list[User]] = defaultdict(list)
+        for locality_id, user in db.session.execute(
+            select(LocalityStaff.locality_id, User)
+            .join(User, User.id == LocalityStaff.user_id)
+            .where(LocalityStaff.role == LocalityRole.COORDINATOR, User.active.is_(True))
+        ):
+            coordinators[locality_id].append(user)
+        mentor_names = {m.id: m.name for m in users.values()}
+        for s in to_escalate:
+            recipients = {u.id: u for u in coordinators.get(locality_of[s.learner_id], []) + admins}
+            for user in recipients.values():
+                created = notifications.notify(
+                    user,
+                    f"checkin-escalation:{s.learner_id}:{s.due_on.isoformat()}:{user.id}",
+                    "checkin_escalation",
+                    f"Check-in overdue by {s.days_overdue} days for {names[s.learner_id]}",
+                    body=f"Mentor: {mentor_names.get(s.mentor_id, 'unknown')}. The check-in was due on "
+                    f"{s.due_on:%-d %B %Y} (every {s.cadence} day{'s' if s.cadence != 1 else ''}).",
+                    link=f"/caseload/learners/{s.learner_id}",
+                    email_template="notification",
+                )
+                report.escalations += 1 if created else 0
+    return report
