@@ -10,6 +10,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 from tests.conftest import PASSWORD
 from virtualacademy.extensions import db
 from virtualacademy.models import (
+    ActionOwner,
+    AgreedAction,
     Application,
     ApplicationStatus,
     EheReason,
@@ -55,6 +57,17 @@ class UserFactory(BaseFactory):
             db.session.flush()
 
 
+def _district_for(n: int) -> str:
+    """A unique 4-character district code for a test locality (``Z`` and the id in base 36)."""
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    code = ""
+    while True:
+        n, rem = divmod(n, 36)
+        code = digits[rem] + code
+        if n == 0:
+            return "Z" + code.rjust(3, "0")
+
+
 class LocalityFactory(BaseFactory):
     class Meta:
         model = Locality
@@ -64,7 +77,7 @@ class LocalityFactory(BaseFactory):
 
     @factory.post_generation
     def districts(self, create, extracted, **kwargs):
-        codes = extracted if extracted is not None else [f"ZZ{self.id}"]
+        codes = extracted if extracted is not None else [_district_for(self.id)]
         for code in codes:
             self.districts.append(LocalityDistrict(district=code))
         if create:
@@ -163,3 +176,32 @@ class NotificationFactory(BaseFactory):
     kind = "test"
     title = "Something happened"
     link = "/dashboard"
+
+
+class AgreedActionFactory(BaseFactory):
+    class Meta:
+        model = AgreedAction
+
+    learner = factory.SubFactory(LearnerFactory)
+    text = "Visit the library"
+    owner = ActionOwner.LEARNER
+
+
+# --- safeguarding ---------------------------------------------------------------------
+
+from datetime import timedelta  # noqa: E402
+
+from virtualacademy.models import SafeguardingConcern  # noqa: E402
+
+
+class SafeguardingConcernFactory(BaseFactory):
+    """A concern about a learner, raised by a mentor, about something seen two hours ago."""
+
+    class Meta:
+        model = SafeguardingConcern
+
+    learner = factory.SubFactory(LearnerFactory)
+    raised_by = factory.SubFactory(UserFactory, roles=[Role.MENTOR])
+    observed_at = factory.LazyFunction(lambda: utcnow() - timedelta(hours=2))
+    what_happened = "Said they were frightened to go home."
+    immediate_action = "Listened, and said I would pass it on."

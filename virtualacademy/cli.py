@@ -15,6 +15,8 @@ from virtualacademy.extensions import db
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(import_families_command)
+    app.cli.add_command(erase_due_command)
     app.cli.add_command(scheduler_group)
 
 
@@ -51,6 +53,91 @@ def create_admin(email: str, name: str, password: str):
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(f"Admin account created for {user.email}.")
+
+
+@click.command("import-families")
+@with_appcontext
+@click.argument("file", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would be added; write nothing.")
+@click.option(
+    "--start-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Enrolment start date (YYYY-MM-DD) for rows without a start_date. Default: today.",
+)
+def import_families_command(file, dry_run: bool, start_date: datetime | None):
+    """Import an authority's list of known families from a CSV file (see docs/import-format.md).
+
+    The whole file is checked first; if any row has a problem nothing is imported. Families
+    whose family_ref was imported before are skipped, so running it twice adds nothing.
+    """
+    from virtualacademy.services import family_import
+
+    plan = family_import.check(file.read(), start_date=start_date.date() if start_date else None)
+    report = plan.report
+    if report.rows:
+        click.echo(
+            f"Checked {report.rows} row{'' if report.rows == 1 else 's'}: "
+            f"{report.new_families} new famil{'y' if report.new_families == 1 else 'ies'} "
+            f"({report.new_children} children, {report.new_guardians} guardians, "
+            f"{report.linked_accounts} with an existing account) to add; "
+            f"{report.skipped_families} already imported ({report.skipped_children} rows skipped)."
+        )
+    if report.errors:
+        shown = report.errors[: family_import.REPORT_LIMIT]
+        click.echo(f"{len(report.errors)} problem{'' if len(report.errors) == 1 else 's'}:", err=True)
+        for error in shown:
+            click.echo(f"  {error}", err=True)
+        if len(report.errors) > len(shown):
+            click.echo(f"  ... and {len(report.errors) - len(shown)} more", err=True)
+        db.session.rollback()
+        raise click.ClickException("Nothing was imported. Correct the file and run the command again.")
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing was written. Run again without --dry-run to import.")
+        return
+    if not plan.families:
+        db.session.rollback()
+        click.echo("Nothing to import: every family in the file has been imported before.")
+        return
+    try:
+        with click.progressbar(length=report.new_children, label="Importing families", show_pos=True) as bar:
+            family_import.apply(plan, progress=bar.update)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Imported {report.new_families} families and {report.new_children} children.")
+
+
+@click.command("erase-due")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="List the families that are due for erasure; change nothing.")
+def erase_due_command(dry_run: bool):
+    """Anonymise the families marked for erasure whose retention period has ended (docs/data-protection.md).
+
+    The same as the scheduler's daily erase-due job; running it again erases nothing more.
+    """
+    from virtualacademy.services import data_protection
+
+    if dry_run:
+        due = data_protection.due_for_erasure()
+        db.session.rollback()
+        for family in due:
+            click.echo(f"Would erase family {family.reference}.")
+        click.echo(f"Dry run: {len(due)} famil{'y' if len(due) == 1 else 'ies'} due for erasure; nothing was changed.")
+        return
+    run = data_protection.erase_due()
+    db.session.commit()
+    for reference in run.erased:
+        click.echo(f"Erased family {reference}.")
+    if not run.erased and not run.failed:
+        click.echo("No family is due for erasure.")
+    if run.failed:
+        raise click.ClickException(
+            f"Could not erase {', '.join(run.failed)} (see the log); they were left untouched. "
+            f"{len(run.erased)} other famil{'y was' if len(run.erased) == 1 else 'ies were'} erased."
+        )
 
 
 @click.group("scheduler")
