@@ -70,7 +70,31 @@ def roles(
     )
 
 
+def scoped_roles(
+    endpoint: str,
+    path: str,
+    allowed: set[Role],
+    reach: set[Role],
+    status: int = 200,
+    method: str = "GET",
+) -> Route:
+    """Roles in ``allowed`` may use the page, but only those in ``reach`` can reach this object: the
+    others get 404 (it is someone else's); roles outside ``allowed`` get 403."""
+    names = {r.value for r in allowed}
+    reach_names = {r.value for r in reach}
+    return Route(
+        endpoint,
+        method,
+        path,
+        {
+            ANONYMOUS: SIGN_IN_REDIRECT,
+            **{r: (status if r in reach_names else 404) if r in names else 403 for r in ROLES},
+        },
+    )
+
+
 ADMIN = {Role.ADMIN}
+STAFF_WITH_LEARNERS = {Role.MENTOR, Role.COORDINATOR, Role.ADMIN}
 
 #: Every route of the app. Order matters only for routes with side effects: sign-out is last.
 ROUTES: list[Route] = [
@@ -147,6 +171,65 @@ ROUTES: list[Route] = [
     signed_in("notifications.index", "/notifications/"),
     signed_in("notifications.open_notification", "/notifications/{notification}/open", 404, method="POST"),
     signed_in("notifications.read_all", "/notifications/read-all", 302, method="POST"),
+    # data-protection requests (admin): another family's data; its child is enrolled, so a request for erasure
+    # is refused on the page (200), there is none to cancel (200), and erasing now goes back to the page (302)
+    roles("families.family_data", "/families/{family}/data", ADMIN),
+    roles("families.export_family_data", "/families/{family}/data/export", ADMIN, method="POST"),
+    roles("families.request_family_erasure", "/families/{family}/data/erasure", ADMIN, method="POST"),
+    roles("families.cancel_family_erasure", "/families/{family}/data/erasure/cancel", ADMIN, method="POST"),
+    roles("families.erase_family_now", "/families/{family}/data/erase", ADMIN, 302),
+    roles("families.erase_family_now", "/families/{family}/data/erase", ADMIN, method="POST"),
+    # mentoring: the shared learner is on nobody's caseload and in a locality nobody here coordinates
+    roles("mentoring.caseload", "/caseload", {Role.MENTOR}),
+    scoped_roles("mentoring.learner", "/caseload/learners/{learner}", STAFF_WITH_LEARNERS, ADMIN),
+    scoped_roles("mentoring.record_check_in", "/caseload/learners/{learner}/check-in", STAFF_WITH_LEARNERS, ADMIN),
+    scoped_roles(
+        "mentoring.close_action", "/caseload/actions/{action}/close", STAFF_WITH_LEARNERS, ADMIN, 302, method="POST"
+    ),
+    scoped_roles(
+        "mentoring.set_support",
+        "/caseload/learners/{learner}/support",
+        {Role.COORDINATOR, Role.ADMIN},
+        ADMIN,
+        method="POST",
+    ),
+    scoped_roles(
+        "mentoring.add_other_adult", "/caseload/learners/{learner}/adults", STAFF_WITH_LEARNERS, ADMIN, method="POST"
+    ),
+    roles("mentoring.unassigned", "/mentoring/unassigned", {Role.ADMIN, Role.COORDINATOR}),
+    scoped_roles("mentoring.assign", "/mentoring/learners/{learner}/assign", {Role.ADMIN, Role.COORDINATOR}, ADMIN),
+    roles("mentoring.settings", "/mentoring/settings", ADMIN),
+    roles("mentoring.report", "/mentoring/report", {Role.ADMIN, Role.COORDINATOR}),
+    roles("mentoring.mentor_limit", "/mentoring/mentors/{other_user}", ADMIN),
+    # safeguarding: any member of staff raises a concern (about the shared learner; a POST with nothing filled in
+    # comes back with errors). The concern, raised by another mentor, is seen and acted on only by a safeguarding lead.
+    roles("safeguarding.index", "/safeguarding/", set(Role) - {Role.GUARDIAN, Role.LEARNER}),
+    roles("safeguarding.raise_concern", "/safeguarding/raise", set(Role) - {Role.GUARDIAN, Role.LEARNER}),
+    roles(
+        "safeguarding.raise_concern", "/safeguarding/raise?learner={learner}", set(Role) - {Role.GUARDIAN, Role.LEARNER}
+    ),
+    roles(
+        "safeguarding.raise_concern",
+        "/safeguarding/raise?learner={learner}",
+        set(Role) - {Role.GUARDIAN, Role.LEARNER},
+        method="POST",
+    ),
+    roles("safeguarding.raised", "/safeguarding/raised", set(Role) - {Role.GUARDIAN, Role.LEARNER}, 302),
+    roles("safeguarding.concern", "/safeguarding/concerns/{concern}", {Role.SAFEGUARDING_LEAD}, denied=404),
+    roles(
+        "safeguarding.add_entry",
+        "/safeguarding/concerns/{concern}/entries",
+        {Role.SAFEGUARDING_LEAD},
+        denied=404,
+        method="POST",
+    ),
+    roles(
+        "safeguarding.reopen",
+        "/safeguarding/concerns/{concern}/reopen",
+        {Role.SAFEGUARDING_LEAD},
+        denied=404,
+        method="POST",
+    ),
     # last: ends the session
     signed_in("auth.sign_out", "/sign-out", 302, method="POST"),
 ]

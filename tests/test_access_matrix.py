@@ -5,11 +5,13 @@ import pytest
 from tests.access import ANONYMOUS, EVERYONE, ROUTES
 from tests.conftest import csrf_token, sign_in
 from tests.factories import (
+    AgreedActionFactory,
     ApplicationFactory,
     GuardianFactory,
     LearnerFactory,
     LocalityFactory,
     NotificationFactory,
+    SafeguardingConcernFactory,
     UserFactory,
 )
 
@@ -28,12 +30,16 @@ def test_every_route_is_in_the_access_matrix(app):
 @pytest.mark.parametrize("who", EVERYONE)
 def test_access_matrix(who, client, db_session):
     other_user = UserFactory(roles=["mentor"])
+    learner = GuardianFactory(family=LearnerFactory().family).family.learners[0]
     objects = {
         "other_user": other_user.id,
         "locality": LocalityFactory().id,
         "application": ApplicationFactory().id,
         "notification": NotificationFactory(user=other_user).id,
-        "learner": GuardianFactory(family=LearnerFactory().family).family.learners[0].id,
+        "learner": learner.id,
+        "action": AgreedActionFactory(learner=learner).id,
+        "family": learner.family_id,
+        "concern": SafeguardingConcernFactory(learner=learner, raised_by=other_user).id,
     }
     if who != ANONYMOUS:
         me = UserFactory(roles=[who])

@@ -82,3 +82,18 @@ def test_create_admin_refuses_a_weak_password_or_a_duplicate(runner, db_session)
     assert ok.exit_code == 0
     again = runner.invoke(args=["create-admin", "A@example.org", "--name", "A", "--password", "good long passphrase"])
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_dashboard_panels_show_their_own_data(app, runner, db_session):
+    runner.invoke(args=["seed-demo"])
+    client = app.test_client()
+    sign_in(client, "guardian.jones@demo.example.org", DEMO_PASSWORD)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Ellie" in page and "Noah" in page  # the family's children, from the panel's context
+    coordinator = app.test_client()
+    sign_in(coordinator, "coordinator.north@demo.example.org", DEMO_PASSWORD)
+    page = coordinator.get("/dashboard").get_data(as_text=True)
+    assert "Doncaster North: <strong>2</strong> learners on roll today" in page
+    admin = app.test_client()
+    sign_in(admin, "admin@demo.example.org", DEMO_PASSWORD)
+    assert "1 application waiting for a decision" in admin.get("/dashboard").get_data(as_text=True)

@@ -103,7 +103,9 @@ def register_blueprints(app: Flask) -> None:
     from virtualacademy.blueprints.families import bp as families_bp
     from virtualacademy.blueprints.localities import bp as localities_bp
     from virtualacademy.blueprints.main import bp as main_bp
+    from virtualacademy.blueprints.mentoring import bp as mentoring_bp
     from virtualacademy.blueprints.notifications import bp as notifications_bp
+    from virtualacademy.blueprints.safeguarding import bp as safeguarding_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -111,6 +113,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(localities_bp)
     app.register_blueprint(families_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(mentoring_bp)
+    app.register_blueprint(safeguarding_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import render_template
+from markupsafe import Markup
+
 from virtualacademy.models.accounts import ROLE_LABELS, Role
 
 
@@ -35,7 +38,10 @@ def sections_for(user) -> list[dict]:
         panels = []
         for panel in _PANELS:
             if panel.role is role:
-                panels.append({"panel": panel, "context": panel.context(user) if panel.context else {}})
+                context = panel.context(user) if panel.context else {}
+                # render_template autoescapes: its output is safe HTML.
+                html = Markup(render_template(panel.template, user=user, **context))  # noqa: S704
+                panels.append({"panel": panel, "html": html})
         sections.append({"role": role, "label": ROLE_LABELS[role], "panels": panels})
     return sections
 

@@ -15,6 +15,7 @@ Three layers, each extended by later modules:
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -131,6 +132,7 @@ from virtualacademy.models import (  # noqa: E402
     Learner,
     LocalityRole,
     LocalityStaff,
+    MentorAssignment,
 )
 
 
@@ -168,6 +170,23 @@ def _view_family(user: User, family: Family) -> bool:
     return user.has_role(Role.ADMIN) or _guardian_of_family(user, family.id)
 
 
+def _mentors(user: User, learner_id: int, *, recently: bool) -> bool:
+    """The learner's current mentor, or (``recently``) one who handed over in the last 30 days."""
+    if not user.has_role(Role.MENTOR):
+        return False
+    from virtualacademy.services.mentoring import HANDOVER_READ_DAYS, london_today
+
+    stmt = select(MentorAssignment.id).where(
+        MentorAssignment.learner_id == learner_id, MentorAssignment.mentor_id == user.id
+    )
+    if recently:
+        cutoff = london_today() - timedelta(days=HANDOVER_READ_DAYS)
+        stmt = stmt.where(or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on > cutoff))
+    else:
+        stmt = stmt.where(MentorAssignment.ends_on.is_(None))
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
 @rule(Learner, "view")
 def _view_learner(user: User, learner: Learner) -> bool:
     return (
@@ -175,7 +194,32 @@ def _view_learner(user: User, learner: Learner) -> bool:
         or learner.user_id == user.id
         or _guardian_of_family(user, learner.family_id)
         or _coordinates(user, learner.locality_id)
+        or _mentors(user, learner.id, recently=True)
     )
+
+
+@rule(Learner, "mentor_view")
+def _mentor_view_learner(user: User, learner: Learner) -> bool:
+    """Staff records of contact: the mentor (read-only for 30 days after handover), coordinator, admin."""
+    return (
+        user.has_role(Role.ADMIN)
+        or _coordinates(user, learner.locality_id)
+        or _mentors(user, learner.id, recently=True)
+    )
+
+
+@rule(Learner, "mentor_write")
+def _mentor_write_learner(user: User, learner: Learner) -> bool:
+    return (
+        user.has_role(Role.ADMIN)
+        or _coordinates(user, learner.locality_id)
+        or _mentors(user, learner.id, recently=False)
+    )
+
+
+@rule(Learner, "assign_mentor")
+def _assign_mentor(user: User, learner: Learner) -> bool:
+    return user.has_role(Role.ADMIN) or _coordinates(user, learner.locality_id)
 
 
 @rule(Learner, "edit_details")
@@ -191,10 +235,19 @@ def _learners_scope(user: User, stmt: Select) -> Select:
     coordinated = select(LocalityStaff.locality_id).where(
         LocalityStaff.user_id == user.id, LocalityStaff.role == LocalityRole.COORDINATOR
     )
+    if user.has_role(Role.MENTOR):
+        from virtualacademy.services.mentoring import HANDOVER_READ_DAYS, london_today
+
+        cutoff = london_today() - timedelta(days=HANDOVER_READ_DAYS)
+        mentored = select(MentorAssignment.learner_id).where(
+            MentorAssignment.mentor_id == user.id,
+            or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on > cutoff),
+        )
     return stmt.where(
         or_(
             Learner.user_id == user.id,
             Learner.family_id.in_(guardian_families),
             Learner.locality_id.in_(coordinated) if user.has_role(Role.COORDINATOR) else false(),
+            Learner.id.in_(mentored) if user.has_role(Role.MENTOR) else false(),
         )
     )

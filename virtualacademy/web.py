@@ -140,6 +140,11 @@ def init_app(app: Flask) -> None:
         """An ISO date string (as kept in JSON answers) shown as a long date."""
         return long_date(date.fromisoformat(value)) if value else ""
 
+    @app.template_filter("zip_with")
+    def zip_with(left, right) -> list[tuple]:
+        """Pair two sequences for a chart: names with values (None becomes 0)."""
+        return [(a, b or 0) for a, b in zip(list(left), list(right), strict=True)]
+
     @app.template_filter("money")
     def money(pence: int | None) -> str:
         """Integer pence shown as pounds: 123456 -> £1,234.56; -250 -> −£2.50."""

@@ -285,3 +285,31 @@ def test_reminders_with_the_mail_server_down_wait_in_the_outbox(app, people, ctx
     smtp_server.start()
     mail.deliver_pending(now + timedelta(minutes=2))
     assert any(m["To"] == people["mentor"].email for m in smtp_server.messages)
+
+
+# --- the variation report ------------------------------------------------------------------------
+
+
+def test_variation_report_against_hand_counts(people, ctx):
+    admin, mentor, learner = people["admin"], people["mentor"], people["learner"]
+    second = LearnerFactory(locality=learner.locality, legal_name="Sam Second")
+    mentoring.assign(admin, learner, mentor, date(2026, 11, 2))
+    mentoring.assign(admin, second, mentor, date(2026, 11, 2))
+    # learner: due 2 Nov (first contact) -> made 2 Nov on time; next due 9 Nov -> made 12 Nov late; due 19 Nov
+    check_in(mentor, learner, date(2026, 11, 2), wellbeing=4)
+    check_in(mentor, learner, date(2026, 11, 12), wellbeing=2)
+    # second: never contacted -> overdue since 2 Nov
+    report = mentoring.variation_report(date(2026, 11, 1), MONDAY)
+    (row,) = report.mentors
+    assert (row.check_ins, row.on_time, row.on_time_percent) == (2, 1, 50)
+    # on 23 Nov: learner due 19th -> 4 days overdue; second due 2nd -> 21 days overdue
+    assert row.average_days_overdue == 12.5
+    assert row.without_contact == 1  # second has no contact at all; learner's last was 11 days ago
+    assert (row.caseload, row.limit) == (2, 15)
+    assert row.wellbeing == [0, 1, 0, 1, 0]
+    (place,) = report.localities
+    assert place.name == learner.locality.name and place.check_ins == 2
+    later = mentoring.variation_report(date(2026, 11, 10), MONDAY)
+    assert later.mentors[0].check_ins == 1 and later.mentors[0].on_time == 0
+    with pytest.raises(ValidationError, match="on or after its start"):
+        mentoring.variation_report(MONDAY, date(2026, 11, 1))

@@ -185,6 +185,7 @@ class AgreedAction(TimestampMixin, Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     check_in: Mapped[CheckIn | None] = relationship(back_populates="actions")
+    learner: Mapped[Learner] = relationship()
 
 
 class OtherAdultRole(enum.StrEnum):

@@ -714,4 +714,10 @@ class ChildCard:
 
 
 def child_cards(family: Family) -> list[ChildCard]:
-    return [ChildCard(learner, learner.current_enrolment, None) for learner in family.learners]
+    from virtualacademy.services import mentoring
+
+    cards = []
+    for learner in family.learners:
+        mentor = mentoring.current_mentor(learner)
+        cards.append(ChildCard(learner, learner.current_enrolment, mentor.name if mentor else None))
+    return cards

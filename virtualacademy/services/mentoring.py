@@ -265,6 +265,19 @@ def assign(
     return assignment
 
 
+def managed_localities(user: User) -> list[int] | None:
+    """None for an admin (every locality); otherwise the localities the user coordinates."""
+    if user.has_role(Role.ADMIN):
+        return None
+    return list(
+        db.session.scalars(
+            select(LocalityStaff.locality_id).where(
+                LocalityStaff.user_id == user.id, LocalityStaff.role == LocalityRole.COORDINATOR
+            )
+        )
+    )
+
+
 def unassigned_learners(today: date, locality_ids: list[int] | None = None):
     """A query of learners on roll today without a current primary mentor."""
     has_mentor = select(MentorAssignment.learner_id).where(MentorAssignment.ends_on.is_(None))
@@ -735,3 +748,119 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
                 )
                 report.escalations += 1 if created else 0
     return report
+
+
+@dataclass
+class MentorSummary:
+    mentor: User
+    caseload: int
+    limit: int
+
+
+def mentor_summaries() -> list[MentorSummary]:
+    mentors = list(
+        db.session.scalars(select(User).join(UserRole).where(UserRole.role == Role.MENTOR).order_by(User.name))
+    )
+    sizes = caseload_sizes([m.id for m in mentors])
+    limits = {p.user_id: p.caseload_limit for p in db.session.scalars(select(MentorProfile))}
+    return [MentorSummary(m, sizes.get(m.id, 0), limits.get(m.id, DEFAULT_CASELOAD_LIMIT)) for m in mentors]
+
+
+# --- variation report --------------------------------------------------------------------------
+
+#: "Without contact" in the report: no contact made for more than this many days.
+NO_CONTACT_DAYS = 14
+
+
+@dataclass
+class VariationRow:
+    name: str
+    check_ins: int = 0
+    on_time: int = 0
+    overdue_days: list[int] = field(default_factory=list)
+    without_contact: int = 0
+    caseload: int = 0
+    limit: int | None = None
+    wellbeing: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])  # scores 1..5
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return round(100 * self.on_time / self.check_ins) if self.check_ins else None
+
+    @property
+    def average_days_overdue(self) -> float:
+        return round(sum(self.overdue_days) / len(self.overdue_days), 1) if self.overdue_days else 0.0
+
+
+@dataclass
+class VariationReport:
+    start: date
+    end: date
+    mentors: list[VariationRow]
+    localities: list[VariationRow]
+
+
+def variation_report(start: date, end: date, locality_ids: list[int] | None = None) -> VariationReport:
+    """Per mentor and per locality, for check-ins made from ``start`` to ``end`` (London days):
+    the share made on time (on or before the day they were due), the average days overdue of their
+    learners on ``end``, learners without contact for more than 14 days, caseload against limit, and
+    the wellbeing scores recorded."""
+    if end < start:
+        raise ValidationError("The end of the period must be on or after its start", field="end")
+    from virtualacademy.models import Locality
+
+    states = contact_states(end)
+    learner_locality = dict(db.session.execute(select(Learner.id, Learner.locality_id)).all())
+    if locality_ids is not None:
+        states = [s for s in states if learner_locality.get(s.learner_id) in locality_ids]
+    learner_ids = [s.learner_id for s in states]
+    starts = dict(
+        db.session.execute(
+            select(MentorAssignment.learner_id, MentorAssignment.starts_on).where(MentorAssignment.ends_on.is_(None))
+        ).all()
+    )
+    contacts: dict[int, list[tuple[date, int | None, int | None]]] = defaultdict(list)
+    for learner_id, occurred_at, wellbeing, mentor_id in db.session.execute(
+        select(CheckIn.learner_id, CheckIn.occurred_at, CheckIn.wellbeing, CheckIn.mentor_id)
+        .where(CheckIn.learner_id.in_(learner_ids), CheckIn.contact_made.is_(True))
+        .order_by(CheckIn.learner_id, CheckIn.occurred_at)
+    ):
+        contacts[learner_id].append((_london_date(occurred_at), wellbeing, mentor_id))
+
+    mentor_ids = sorted({s.mentor_id for s in states})
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(mentor_ids))).all())
+    limits = {p.user_id: p.caseload_limit for p in db.session.scalars(select(MentorProfile))}
+    locality_names = dict(db.session.execute(select(Locality.id, Locality.name)).all())
+    mentors = {
+        m: VariationRow(names.get(m, "Unknown"), limit=limits.get(m, DEFAULT_CASELOAD_LIMIT)) for m in mentor_ids
+    }
+    places: dict[int | None, VariationRow] = {}
+
+    for s in states:
+        rows = [mentors[s.mentor_id]]
+        loc = learner_locality.get(s.learner_id)
+        rows.append(places.setdefault(loc, VariationRow(locality_names.get(loc, "No locality"))))
+        for row in rows:
+            row.caseload += 1
+            row.overdue_days.append(s.days_overdue)
+            if s.last_contact is None or (end - s.last_contact).days > NO_CONTACT_DAYS:
+                row.without_contact += 1
+        # As in contact_states: the first contact is due the day the mentor starts, each later one a
+        # cadence after the last contact.
+        assigned_on = starts.get(s.learner_id)
+        last = None
+        for day, wellbeing, _mentor in contacts.get(s.learner_id, []):
+            due = last + timedelta(days=s.cadence) if last is not None and last >= assigned_on else assigned_on
+            if start <= day <= end:
+                for row in rows:
+                    row.check_ins += 1
+                    row.on_time += 1 if day <= due else 0
+                    if wellbeing:
+                        row.wellbeing[wellbeing - 1] += 1
+            last = day
+    return VariationReport(
+        start,
+        end,
+        sorted(mentors.values(), key=lambda r: r.name),
+        sorted(places.values(), key=lambda r: r.name),
+    )

@@ -42,4 +42,9 @@ dashboards.register(
 )
 
 # The routes live in these modules; importing them registers them on `bp`.
-from virtualacademy.blueprints.families import cohort_views, views  # noqa: E402,F401
+from virtualacademy.blueprints.families import (  # noqa: E402,F401
+    cohort_views,
+    data_protection_views,
+    import_views,  # noqa: E402,F401
+    views,
+)

@@ -33,6 +33,7 @@ from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.errors import DomainError, InvalidToken
 from virtualacademy.extensions import db
 from virtualacademy.models import (
+    ActionOwner,
     Application,
     ApplicationStatus,
     Guardian,
@@ -47,8 +48,9 @@ from virtualacademy.models.families import (
     SEND_STATUS_LABELS,
     WITHDRAWAL_REASON_LABELS,
 )
+from virtualacademy.models.mentoring import ACTION_OWNER_LABELS
 from virtualacademy.policies import get_or_404, requires_roles, scoped
-from virtualacademy.services import families, localities
+from virtualacademy.services import families, localities, mentoring
 
 DRAFT_KEY = "application_id"
 SECTION_ENDPOINTS = {
@@ -574,6 +576,10 @@ def _family_learner_page(learner: Learner, form, account_form, status: int = 200
         account_form=account_form,
         siblings=siblings,
         can_have_account=families.age_on(learner.date_of_birth, date.today()) >= families.LEARNER_ACCOUNT_MIN_AGE,
+        contact=mentoring.family_contact_summary(learner, mentoring.london_today()),
+        mentor=mentoring.current_mentor(learner),
+        family_actions=mentoring.open_actions(learner, (ActionOwner.LEARNER, ActionOwner.GUARDIAN)),
+        owner_labels=ACTION_OWNER_LABELS,
         labels=LABELS,
     ), status
 

@@ -1,0 +1,184 @@
+"""Mentoring pages over HTTP: assign, record a check-in, the caseload, handover, and what the family sees."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from tests.conftest import post_form, sign_in
+from tests.factories import GuardianFactory, LearnerFactory, UserFactory
+from virtualacademy.models import AgreedAction, CheckIn, LocalityRole, LocalityStaff, MentorAssignment, Role
+from virtualacademy.services import mentoring
+
+
+def setup_locality(db_session):
+    learner = LearnerFactory(legal_name="Robin Example", preferred_name="Robbie", enrolled=date(2026, 9, 1))
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    mentor = UserFactory(roles=[Role.MENTOR], name="Mo Mentor")
+    db_session.add_all(
+        [
+            LocalityStaff(user_id=coordinator.id, locality_id=learner.locality_id, role=LocalityRole.COORDINATOR),
+            LocalityStaff(user_id=mentor.id, locality_id=learner.locality_id, role=LocalityRole.MENTOR),
+        ]
+    )
+    db_session.commit()
+    return learner, coordinator, mentor
+
+
+def test_coordinator_assigns_and_mentor_records_a_check_in_the_family_sees_dates_not_notes(app, client, db_session):
+    learner, coordinator, mentor = setup_locality(db_session)
+    guardian = GuardianFactory(family=learner.family).user
+    sign_in(client, coordinator.email)
+    assert "Robin Example" in client.get("/mentoring/unassigned").get_data(as_text=True)
+    path = f"/mentoring/learners/{learner.id}/assign"
+    page = client.get(path).get_data(as_text=True)
+    assert "Mo Mentor: 0 of 15 (in this locality)" in page
+    today = mentoring.london_today()
+    response = post_form(
+        client,
+        path,
+        {
+            "mentor_id": mentor.id,
+            "starts_on": [str(today.day), str(today.month), str(today.year)],
+            "handover_note": "Call after 2pm.",
+        },
+        path,
+    )
+    assert response.status_code == 302
+    assert "Every learner on roll has a mentor" in client.get("/mentoring/unassigned").get_data(as_text=True)
+
+    mentor_client = app.test_client()
+    sign_in(mentor_client, mentor.email)
+    caseload = mentor_client.get("/caseload").get_data(as_text=True)
+    assert "Robbie" in caseload and "Due today" in caseload
+    page = mentor_client.get(f"/caseload/learners/{learner.id}").get_data(as_text=True)
+    assert "Call after 2pm." in page
+    form = f"/caseload/learners/{learner.id}/check-in"
+    bad = post_form(
+        mentor_client,
+        form,
+        {
+            "occurred_on": ["1", "1", str(today.year + 1)],
+            "occurred_time": "25:00",
+            "method": "phone",
+            "with_whom": "both",
+            "contact_made": "yes",
+            "notes": "Worried about sleep.",
+        },
+        form,
+    )
+    text = bad.get_data(as_text=True)
+    assert "Enter a time like 14:30" in text and "Worried about sleep." in text
+    day = [str(today.day), str(today.month), str(today.year)]
+    bad = post_form(
+        mentor_client,
+        form,
+        {
+            "occurred_on": ["1", "1", str(today.year + 1)],
+            "occurred_time": "10:00",
+            "method": "phone",
+            "with_whom": "both",
+            "contact_made": "yes",
+        },
+        form,
+    )
+    assert "A check-in cannot be in the future" in bad.get_data(as_text=True)
+    assert db_session.scalars(select(CheckIn)).all() == []
+    response = post_form(
+        mentor_client,
+        form,
+        {
+            "occurred_on": day,
+            "occurred_time": "00:05",
+            "method": "video",
+            "with_whom": "both",
+            "contact_made": "yes",
+            "wellbeing": "4",
+            "engagement": "3",
+            "notes": "Worried about sleep.",
+            "action_1_text": "Try the astronomy club",
+            "action_1_owner": "learner",
+            "action_2_text": "Send the exam centre list",
+            "action_2_owner": "mentor",
+        },
+        form,
+    )
+    assert response.status_code == 302
+    (check_in,) = db_session.scalars(select(CheckIn)).all()
+    assert check_in.wellbeing == 4 and check_in.notes == "Worried about sleep."
+    assert len(db_session.scalars(select(AgreedAction)).all()) == 2
+    assert "On track" in mentor_client.get("/caseload").get_data(as_text=True)
+
+    family = app.test_client()
+    sign_in(family, guardian.email)
+    page = family.get(f"/family/learners/{learner.id}").get_data(as_text=True)
+    assert "Mo Mentor" in page
+    assert f"{(today + timedelta(days=7)):%-d %B %Y}" in page  # next check-in
+    assert "Try the astronomy club" in page
+    assert "Send the exam centre list" not in page  # the mentor's own action
+    assert "Worried about sleep" not in page  # staff notes never
+    assert "Mo Mentor" in family.get("/family").get_data(as_text=True)
+
+
+def test_over_the_limit_needs_confirming_on_the_form(client, db_session):
+    learner, coordinator, mentor = setup_locality(db_session)
+    admin = UserFactory(roles=[Role.ADMIN])
+    mentoring.set_caseload_limit(admin, mentor, 1)
+    mentoring.assign(admin, LearnerFactory(locality=learner.locality), mentor, date(2026, 11, 1))
+    db_session.commit()
+    sign_in(client, coordinator.email)
+    path = f"/mentoring/learners/{learner.id}/assign"
+    data = {"mentor_id": mentor.id, "starts_on": ["1", "11", "2026"]}
+    page = post_form(client, path, data, path).get_data(as_text=True)
+    assert "Tick the box to confirm you want to go over it" in page
+    assert db_session.scalar(select(MentorAssignment).where(MentorAssignment.learner_id == learner.id)) is None
+    assert post_form(client, path, {**data, "confirm_over_limit": "y"}, path).status_code == 302
+
+
+def test_after_handover_the_old_mentor_reads_for_30_days_but_cannot_write(app, client, db_session):
+    learner, coordinator, mentor = setup_locality(db_session)
+    admin = UserFactory(roles=[Role.ADMIN])
+    today = mentoring.london_today()
+    mentoring.assign(admin, learner, mentor, today - timedelta(days=20))
+    mentoring.assign(admin, learner, UserFactory(roles=[Role.MENTOR]), today - timedelta(days=10))
+    db_session.commit()
+    sign_in(client, mentor.email)
+    page = client.get(f"/caseload/learners/{learner.id}")
+    assert page.status_code == 200 and "this record is read-only" in page.get_data(as_text=True)
+    assert client.get(f"/caseload/learners/{learner.id}/check-in").status_code == 404
+    assert "Robbie" not in client.get("/caseload").get_data(as_text=True)
+    assignment = db_session.scalars(select(MentorAssignment).where(MentorAssignment.mentor_id == mentor.id)).one()
+    assignment.ends_on = today - timedelta(days=31)
+    db_session.commit()
+    assert client.get(f"/caseload/learners/{learner.id}").status_code == 404
+
+
+def test_admin_changes_cadences_and_a_limit(client, db_session):
+    admin = UserFactory(roles=[Role.ADMIN])
+    mentor = UserFactory(roles=[Role.MENTOR], name="Mo Mentor")
+    sign_in(client, admin.email)
+    page = post_form(
+        client, "/mentoring/settings", {"standard": "0", "enhanced": "3", "intensive": "1"}, "/mentoring/settings"
+    ).get_data(as_text=True)
+    assert "Enter a number of days from 1 to 90" in page
+    assert (
+        post_form(
+            client, "/mentoring/settings", {"standard": "10", "enhanced": "3", "intensive": "1"}, "/mentoring/settings"
+        ).status_code
+        == 302
+    )
+    assert mentoring.cadence_defaults()[mentoring.SupportLevel.STANDARD] == 10
+    path = f"/mentoring/mentors/{mentor.id}"
+    assert post_form(client, path, {"caseload_limit": "12"}, path).status_code == 302
+    assert mentoring.caseload_limit(mentor) == 12
+
+
+def test_variation_report_page_with_chart_and_table(client, db_session):
+    learner, coordinator, mentor = setup_locality(db_session)
+    admin = UserFactory(roles=[Role.ADMIN])
+    mentoring.assign(admin, learner, mentor, mentoring.london_today())
+    db_session.commit()
+    sign_in(client, coordinator.email)
+    page = client.get("/mentoring/report").get_data(as_text=True)
+    assert "<svg" in page and "By mentor" in page and "Mo Mentor" in page
+    bad = client.get("/mentoring/report?start=10&start=11&start=2026&end=1&end=11&end=2026").get_data(as_text=True)
+    assert "The end of the period must be on or after its start" in bad

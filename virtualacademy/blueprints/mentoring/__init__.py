@@ -1,0 +1,47 @@
+from flask import Blueprint
+
+from virtualacademy import dashboards, navigation
+from virtualacademy.models import Role
+
+bp = Blueprint("mentoring", __name__)
+
+navigation.register(navigation.NavItem("Caseload", "mentoring.caseload", roles=(Role.MENTOR,), order=5))
+navigation.register(
+    navigation.NavItem("Mentoring", "mentoring.unassigned", roles=(Role.ADMIN, Role.COORDINATOR), order=40)
+)
+
+
+def _mentor_panel(user) -> dict:
+    from virtualacademy.services import mentoring
+
+    rows = mentoring.caseload(user, mentoring.london_today())
+    counts = {status: 0 for status in mentoring.ContactStatus}
+    for row in rows:
+        counts[row.state.status] += 1
+    return {"counts": counts, "total": len(rows), "labels": mentoring.CONTACT_STATUS_LABELS}
+
+
+def _unassigned_panel(user) -> dict:
+    from virtualacademy.extensions import db
+    from virtualacademy.services import mentoring
+
+    return {
+        "unassigned": len(
+            db.session.scalars(
+                mentoring.unassigned_learners(mentoring.london_today(), mentoring.managed_localities(user))
+            ).all()
+        )
+    }
+
+
+dashboards.register(
+    dashboards.Panel(Role.MENTOR, "Your caseload", "dashboard/mentoring_mentor.html", _mentor_panel, order=10)
+)
+dashboards.register(
+    dashboards.Panel(Role.ADMIN, "Mentoring", "dashboard/mentoring_unassigned.html", _unassigned_panel, order=5)
+)
+dashboards.register(
+    dashboards.Panel(Role.COORDINATOR, "Mentoring", "dashboard/mentoring_unassigned.html", _unassigned_panel, order=20)
+)
+
+from virtualacademy.blueprints.mentoring import views  # noqa: E402,F401

@@ -1,0 +1,340 @@
+"""Caseloads, check-ins, assignment and contact settings."""
+
+from datetime import datetime, time, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice
+
+from virtualacademy.blueprints.forms_common import show_domain_error
+from virtualacademy.blueprints.mentoring import bp
+from virtualacademy.blueprints.mentoring.forms import (
+    ACTION_SLOTS,
+    AssignForm,
+    CadenceForm,
+    CaseloadLimitForm,
+    CheckInForm,
+    OtherAdultForm,
+    ReportPeriodForm,
+    SupportForm,
+)
+from virtualacademy.errors import DomainError, ValidationError
+from virtualacademy.extensions import db
+from virtualacademy.models import (
+    ActionOwner,
+    AgreedAction,
+    ContactMethod,
+    ContactWith,
+    Learner,
+    OtherAdultRole,
+    Role,
+    SupportLevel,
+    User,
+)
+from virtualacademy.models.mentoring import (
+    ACTION_OWNER_LABELS,
+    CONTACT_METHOD_LABELS,
+    CONTACT_WITH_LABELS,
+    OTHER_ADULT_ROLE_LABELS,
+    SUPPORT_LEVEL_LABELS,
+)
+from virtualacademy.policies import can, get_or_404, requires_roles
+from virtualacademy.services import mentoring
+from virtualacademy.services.mentoring import LONDON, ActionInput, ContactStatus
+
+LABELS = {
+    "status": mentoring.CONTACT_STATUS_LABELS,
+    "method": CONTACT_METHOD_LABELS,
+    "with": CONTACT_WITH_LABELS,
+    "owner": ACTION_OWNER_LABELS,
+    "adult_role": OTHER_ADULT_ROLE_LABELS,
+    "level": SUPPORT_LEVEL_LABELS,
+}
+
+
+@bp.route("/caseload")
+@requires_roles(Role.MENTOR)
+def caseload():
+    status = request.args.get("status") or None
+    try:
+        chosen = ContactStatus(status) if status else None
+    except ValueError:
+        abort(404)
+    rows = mentoring.caseload(current_user, mentoring.london_today(), chosen)
+    return render_template(
+        "mentoring/caseload.html", rows=rows, status=status, statuses=list(ContactStatus), labels=LABELS
+    )
+
+
+def _learner_page(learner: Learner, *, checkin_form=None, support_form=None, adult_form=None, status=200):
+    support = mentoring.support_of(learner)
+    support_form = support_form or SupportForm(
+        data={"level": support.level.value if support.level else "standard", "override_days": support.override_days}
+    )
+    adult_form = adult_form or OtherAdultForm()
+    today = mentoring.london_today()
+    states = mentoring.contact_states(today, learner_ids=[learner.id])
+    assignment = mentoring.current_assignment(learner)
+    errors_form = next((f for f in (support_form, adult_form) if f.errors), None)
+    return render_template(
+        "mentoring/learner.html",
+        learner=learner,
+        assignment=assignment,
+        state=states[0] if states else None,
+        check_ins=mentoring.chronology(learner),
+        actions=mentoring.open_actions(learner),
+        adults=mentoring.other_adults(learner),
+        support=support,
+        cadence=mentoring.cadence_days(support),
+        support_form=support_form,
+        adult_form=adult_form,
+        form=errors_form,
+        can_write=can(current_user, "mentor_write", learner),
+        can_assign=can(current_user, "assign_mentor", learner),
+        labels=LABELS,
+    ), status
+
+
+@bp.route("/caseload/learners/<int:learner_id>")
+@requires_roles(Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
+def learner(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "mentor_view")
+    return _learner_page(learner)
+
+
+def _occurred_at(form: CheckInForm) -> datetime:
+    hours, minutes = (int(x) for x in form.occurred_time.data.replace(".", ":").split(":"))
+    return datetime.combine(form.occurred_on.data, time(hours, minutes), LONDON)
+
+
+@bp.route("/caseload/learners/<int:learner_id>/check-in", methods=["GET", "POST"])
+@requires_roles(Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
+def record_check_in(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "mentor_write")
+    now = datetime.now(LONDON)
+    form = CheckInForm(
+        data={"occurred_on": now.date(), "occurred_time": now.strftime("%H:%M")} if request.method == "GET" else None
+    )
+    if form.validate_on_submit():
+        actions = [
+            ActionInput(
+                getattr(form, f"action_{n}_text").data or "",
+                ActionOwner(getattr(form, f"action_{n}_owner").data or "learner"),
+                getattr(form, f"action_{n}_due").data,
+            )
+            for n in range(1, ACTION_SLOTS + 1)
+        ]
+        try:
+            mentoring.record_check_in(
+                current_user,
+                learner,
+                occurred_at=_occurred_at(form),
+                method=ContactMethod(form.method.data),
+                with_whom=ContactWith(form.with_whom.data),
+                contact_made=form.contact_made.data == "yes",
+                wellbeing=int(form.wellbeing.data) if form.wellbeing.data else None,
+                engagement=int(form.engagement.data) if form.engagement.data else None,
+                notes=form.notes.data,
+                actions=actions,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Check-in saved.", "success")
+            return redirect(url_for("mentoring.learner", learner_id=learner.id))
+    return render_template("mentoring/check_in.html", form=form, learner=learner, slots=range(1, ACTION_SLOTS + 1))
+
+
+@bp.route("/caseload/actions/<int:action_id>/close", methods=["POST"])
+@requires_roles(Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
+def close_action(action_id: int):
+    action = db.get_or_404(AgreedAction, action_id)
+    learner = get_or_404(Learner, action.learner_id, "mentor_write")
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        mentoring.close_action(current_user, action)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Action closed.", "success")
+    return redirect(url_for("mentoring.learner", learner_id=learner.id))
+
+
+@bp.route("/caseload/learners/<int:learner_id>/support", methods=["POST"])
+@requires_roles(Role.COORDINATOR, Role.ADMIN)
+def set_support(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "assign_mentor")
+    form = SupportForm()
+    if form.validate_on_submit():
+        try:
+            mentoring.set_support(current_user, learner, SupportLevel(form.level.data), form.override_days.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Support level saved.", "success")
+            return redirect(url_for("mentoring.learner", learner_id=learner.id))
+    return _learner_page(learner, support_form=form)
+
+
+@bp.route("/caseload/learners/<int:learner_id>/adults", methods=["POST"])
+@requires_roles(Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
+def add_other_adult(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "mentor_write")
+    form = OtherAdultForm()
+    if form.validate_on_submit():
+        try:
+            mentoring.add_other_adult(
+                current_user,
+                learner,
+                form.name.data,
+                OtherAdultRole(form.role.data),
+                form.organisation.data,
+                form.starts_on.data,
+                form.ends_on.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{form.name.data} has been added.", "success")
+            return redirect(url_for("mentoring.learner", learner_id=learner.id))
+    return _learner_page(learner, adult_form=form)
+
+
+# --- assignment (admin and coordinators) --------------------------------------------------------
+
+
+@bp.route("/mentoring/unassigned")
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def unassigned():
+    stmt = mentoring.unassigned_learners(mentoring.london_today(), mentoring.managed_localities(current_user))
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("mentoring/unassigned.html", page=page)
+
+
+@bp.route("/mentoring/learners/<int:learner_id>/assign", methods=["GET", "POST"])
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def assign(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "assign_mentor")
+    options = mentoring.mentor_options(learner)
+    form = AssignForm(data={"starts_on": mentoring.london_today()} if request.method == "GET" else None)
+    form.mentor_id.choices = [
+        SelectChoice(
+            o.mentor.id,
+            f"{o.mentor.name}: {o.caseload} of {o.limit}"
+            + (" (in this locality)" if o.in_locality else "")
+            + (" (full)" if o.spare <= 0 else ""),
+        )
+        for o in options
+    ]
+    if form.validate_on_submit():
+        mentor = db.session.get(User, form.mentor_id.data)
+        try:
+            if mentor is None:
+                raise ValidationError("Choose a mentor", field="mentor_id")
+            mentoring.assign(
+                current_user,
+                learner,
+                mentor,
+                form.starts_on.data,
+                form.handover_note.data,
+                confirm_over_limit=form.confirm_over_limit.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{mentor.name} is now {learner.known_as}'s mentor.", "success")
+            return redirect(url_for("mentoring.learner", learner_id=learner.id))
+    return render_template(
+        "mentoring/assign.html",
+        form=form,
+        learner=learner,
+        options=options,
+        current=mentoring.current_assignment(learner),
+    )
+
+
+# --- settings (admin) --------------------------------------------------------------------------
+
+
+@bp.route("/mentoring/settings", methods=["GET", "POST"])
+@requires_roles(Role.ADMIN)
+def settings():
+    defaults = mentoring.cadence_defaults()
+    form = CadenceForm(
+        data={level.value: days for level, days in defaults.items()} if request.method == "GET" else None
+    )
+    if form.validate_on_submit():
+        try:
+            mentoring.set_cadence_defaults(
+                current_user,
+                {
+                    SupportLevel.STANDARD: form.standard.data,
+                    SupportLevel.ENHANCED: form.enhanced.data,
+                    SupportLevel.INTENSIVE: form.intensive.data,
+                },
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Cadences saved.", "success")
+            return redirect(url_for("mentoring.settings"))
+    mentors = mentoring.mentor_summaries()
+    return render_template("mentoring/settings.html", form=form, mentors=mentors)
+
+
+@bp.route("/mentoring/mentors/<int:user_id>", methods=["GET", "POST"])
+@requires_roles(Role.ADMIN)
+def mentor_limit(user_id: int):
+    mentor = get_or_404(User, user_id, "manage")
+    if not mentor.has_role(Role.MENTOR):
+        abort(404)
+    form = CaseloadLimitForm(
+        data={"caseload_limit": mentoring.caseload_limit(mentor)} if request.method == "GET" else None
+    )
+    if form.validate_on_submit():
+        try:
+            mentoring.set_caseload_limit(current_user, mentor, form.caseload_limit.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{mentor.name}'s caseload limit is now {form.caseload_limit.data}.", "success")
+            return redirect(url_for("mentoring.settings"))
+    return render_template(
+        "mentoring/mentor_limit.html",
+        form=form,
+        mentor=mentor,
+        caseload=mentoring.caseload_sizes([mentor.id]).get(mentor.id, 0),
+    )
+
+
+@bp.route("/mentoring/report")
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def report():
+    form = ReportPeriodForm(request.args)
+    end = mentoring.london_today()
+    start = end - timedelta(days=27)
+    if request.args and form.validate():
+        start = form.start.data or start
+        end = form.end.data or end
+    try:
+        result = mentoring.variation_report(start, end, mentoring.managed_localities(current_user))
+    except DomainError as error:
+        form.end.errors = [*form.end.errors, error.message]
+        result = None
+    return render_template("mentoring/report.html", form=form, report=result, start=start, end=end)

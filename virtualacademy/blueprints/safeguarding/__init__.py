@@ -1,0 +1,34 @@
+from flask import Blueprint
+
+from virtualacademy import dashboards, navigation
+from virtualacademy.models import Role
+
+bp = Blueprint("safeguarding", __name__, url_prefix="/safeguarding")
+
+navigation.register(navigation.NavItem("Safeguarding", "safeguarding.index", roles=(Role.SAFEGUARDING_LEAD,), order=60))
+# Every other member of staff can raise a concern from any page (leads do it from the Safeguarding page).
+navigation.register(
+    navigation.NavItem(
+        "Raise a concern",
+        "safeguarding.raise_concern",
+        roles=(Role.MENTOR, Role.COORDINATOR, Role.EXAMS_OFFICER, Role.ADMIN),
+        order=61,
+    )
+)
+
+
+def _lead_panel(user) -> dict:
+    from virtualacademy.services import safeguarding
+
+    return {"open_count": safeguarding.open_count()}
+
+
+dashboards.register(
+    dashboards.Panel(
+        Role.SAFEGUARDING_LEAD, "Safeguarding concerns", "dashboard/safeguarding_panel.html", _lead_panel, order=10
+    )
+)
+
+# Importing these registers the access rules and the routes.
+from virtualacademy import safeguarding_policy  # noqa: E402,F401
+from virtualacademy.blueprints.safeguarding import views  # noqa: E402,F401
