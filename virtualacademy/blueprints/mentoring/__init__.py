@@ -45,3 +45,4 @@ dashboards.register(
 )
 
 from virtualacademy.blueprints.mentoring import views  # noqa: E402,F401
+from virtualacademy.services import mentoring_privacy  # noqa: E402,F401  (registers its data-protection section)
