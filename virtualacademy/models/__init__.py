@@ -16,6 +16,18 @@ from virtualacademy.models.families import (
     SendStatus,
     WithdrawalReason,
 )
+from virtualacademy.models.funding import (
+    Account,
+    AccountKind,
+    CensusDate,
+    FundingYear,
+    SpendingCategory,
+    SpendRequest,
+    SpendStatus,
+    Transfer,
+    TransferKind,
+    YearEndPolicy,
+)
 from virtualacademy.models.localities import Locality, LocalityDistrict, LocalityRole, LocalityStaff
 from virtualacademy.models.mentoring import (
     ActionOwner,
@@ -39,6 +51,16 @@ from virtualacademy.models.notifications import Notification, OutboxMessage, Out
 from virtualacademy.models.scheduler import SchedulerLock
 
 __all__ = [
+    "Account",
+    "AccountKind",
+    "CensusDate",
+    "FundingYear",
+    "SpendingCategory",
+    "SpendRequest",
+    "SpendStatus",
+    "Transfer",
+    "TransferKind",
+    "YearEndPolicy",
     "ActionOwner",
     "AgreedAction",
     "CadenceDefault",
