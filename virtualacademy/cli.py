@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_families_command)
     app.cli.add_command(erase_due_command)
     app.cli.add_command(scheduler_group)
+    app.cli.add_command(funding_group)
 
 
 @click.command("seed-demo")
@@ -198,3 +199,25 @@ def scheduler_run_once(job_name: str, at: str | None, wait: float):
     finally:
         lock.release()
     click.echo(f"{job.name}: {result}")
+
+
+@click.group("funding")
+def funding_group():
+    """The funding ledger."""
+
+
+@funding_group.command("verify")
+@with_appcontext
+def funding_verify():
+    """Prove the ledger's invariants; exit non-zero if any fails."""
+    from virtualacademy.services import ledger
+
+    result = ledger.verify()
+    if result.ok:
+        click.echo(
+            f"Ledger verified: {result.transfers} transfers across {result.accounts} accounts; all invariants hold."
+        )
+        return
+    for problem in result.problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    raise click.ClickException(f"{len(result.problems)} ledger problem(s) found")

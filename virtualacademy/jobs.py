@@ -79,3 +79,15 @@ def checkin_reminders(now: datetime | None = None):
     from virtualacademy.services import mentoring
 
     return mentoring.send_reminders(now)
+
+
+@job(
+    "funding-verify",
+    "Nightly: prove the funding ledger's invariants and alert the admins if any fails",
+    trigger=lambda config: CronTrigger(hour=3, minute=0, timezone=config["SCHEDULER_TIMEZONE"]),
+    schedule="daily at 03:00 (SCHEDULER_TIMEZONE)",
+)
+def funding_verify(now: datetime | None = None):
+    from virtualacademy.services import ledger
+
+    return ledger.verify_and_alert(now)

@@ -1,0 +1,216 @@
+"""The ledger: amounts, idempotency, overdraft refusal, reversals, verification, and racing spends."""
+
+import threading
+
+import pytest
+from sqlalchemy import select, text
+
+from tests.conftest import empty_all_tables
+from tests.factories import LearnerFactory, LocalityFactory, UserFactory
+from virtualacademy.errors import NotAllowed, ValidationError
+from virtualacademy.extensions import db
+from virtualacademy.models import AccountKind, Role, SpendingCategory, Transfer, TransferKind
+from virtualacademy.services import ledger
+
+
+@pytest.mark.parametrize(
+    ("typed", "pence"),
+    [("12.50", 1250), ("£1,250", 125000), (" 0.01 ", 1), ("45", 4500), ("9999999.99", 999999999)],
+)
+def test_amounts_in_pounds_become_pence(typed, pence):
+    assert ledger.parse_pounds(typed) == pence
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Enter an amount"),
+        ("abc", "Enter an amount"),
+        ("-5", "more than £0"),
+        ("0", "more than £0"),
+        ("0.001", "part of a penny"),
+        ("12.345", "part of a penny"),
+        ("10000000.01", "too large"),
+        ("1e9", "too large"),
+        ("NaN", "Enter an amount"),
+        ("Infinity", "Enter an amount"),
+    ],
+)
+def test_bad_amounts_are_refused(typed, message):
+    with pytest.raises(ValidationError, match=message):
+        ledger.parse_pounds(typed)
+
+
+def fund(actor, account, pence, key="seed"):
+    return ledger.post(actor, ledger.funding_source(), account, pence, TransferKind.INCOME, "Seed money", key)
+
+
+def test_a_transfer_moves_money_once_per_key(ctx):
+    admin = UserFactory(roles=[Role.ADMIN])
+    core = ledger.central(AccountKind.CENTRAL_CORE)
+    first = fund(admin, core, 10_000)
+    again = fund(admin, core, 10_000)
+    assert first.id == again.id and core.balance_pence == 10_000
+    with pytest.raises(ledger.DuplicateKey):
+        fund(admin, core, 5_000)
+    assert ledger.funding_source().balance_pence == -10_000
+    assert ledger.verify().ok
+
+
+def test_a_budget_cannot_be_overdrawn(ctx):
+    admin = UserFactory(roles=[Role.ADMIN])
+    budget = ledger.personal_account(LearnerFactory())
+    fund(admin, budget, 5_000)
+    tuition = ledger.spending_account(SpendingCategory.TUITION)
+    ledger.post(admin, budget, tuition, 3_000, TransferKind.SPEND, "Maths tutor", "spend:1")
+    with pytest.raises(ledger.InsufficientFunds, match="has £20.00, not enough for £30.00"):
+        ledger.post(admin, budget, tuition, 3_000, TransferKind.SPEND, "Maths tutor again", "spend:2")
+    assert budget.balance_pence == 2_000 and tuition.balance_pence == 3_000
+    assert ctx.scalar(select(Transfer).where(Transfer.idempotency_key == "spend:2")) is None
+    with pytest.raises(ValidationError, match="different accounts"):
+        ledger.post(admin, budget, budget, 100, TransferKind.MOVE, "Nowhere", "same")
+    with pytest.raises(ValidationError, match="Say what the money is for"):
+        ledger.post(admin, budget, tuition, 100, TransferKind.SPEND, "  ", "blank-memo")
+
+
+def test_reversal_undoes_once_and_cannot_be_reversed(ctx):
+    admin = UserFactory(roles=[Role.ADMIN])
+    locality = ledger.locality_account(LocalityFactory())
+    grant = fund(admin, locality, 80_000)
+    reversal = ledger.reverse(admin, grant, "Posted to the wrong locality")
+    assert reversal.reverses_id == grant.id and reversal.kind is TransferKind.REVERSAL
+    assert locality.balance_pence == 0
+    with pytest.raises(NotAllowed, match="already been reversed"):
+        ledger.reverse(admin, grant, "again")
+    with pytest.raises(NotAllowed, match="reversal cannot itself be reversed"):
+        ledger.reverse(admin, reversal, "undo the undo")
+    with pytest.raises(ValidationError, match="reason"):
+        ledger.reverse(admin, fund(admin, locality, 100, "second"), " ")
+    assert ledger.verify().ok
+
+
+def test_a_reversal_that_would_overdraw_is_refused(ctx):
+    admin = UserFactory(roles=[Role.ADMIN])
+    budget = ledger.personal_account(LearnerFactory())
+    grant = fund(admin, budget, 1_000)
+    ledger.post(
+        admin, budget, ledger.spending_account(SpendingCategory.RESOURCES), 600, TransferKind.SPEND, "Books", "books"
+    )
+    with pytest.raises(ledger.InsufficientFunds):
+        ledger.reverse(admin, grant, "Too generous")
+
+
+def test_verify_catches_a_corrupted_database(ctx):
+    admin = UserFactory(roles=[Role.ADMIN])
+    budget = ledger.personal_account(LearnerFactory())
+    grant = fund(admin, budget, 1_000)
+    ctx.flush()
+    assert ledger.verify().ok
+    # someone edits a stored balance behind the ledger's back
+    ctx.execute(text("UPDATE account SET balance_pence = balance_pence + 1 WHERE id = :id"), {"id": budget.id})
+    # and a transfer's amount (bypassing the service)
+    ctx.execute(text("UPDATE transfer SET amount_pence = 2000 WHERE id = :id"), {"id": grant.id})
+    ctx.expire_all()
+    problems = ledger.verify().problems
+    assert any("shows £10.01 but its transfers add up to £20.00" in p for p in problems)
+    assert any("Funding received" in p for p in problems)
+
+
+def test_verify_catches_a_bad_reversal(ctx):
+    admin = UserFactory(roles=[Role.ADMIN])
+    core = ledger.central(AccountKind.CENTRAL_CORE)
+    grant = fund(admin, core, 500)
+    reversal = ledger.reverse(admin, grant, "wrong")
+    ctx.flush()
+    ctx.execute(text("UPDATE transfer SET amount_pence = 400 WHERE id = :id"), {"id": reversal.id})
+    ctx.execute(text("UPDATE account SET balance_pence = 100 WHERE id = :id"), {"id": core.id})
+    ctx.execute(text("UPDATE account SET balance_pence = -100 WHERE key = 'funding_source'"))
+    ctx.expire_all()
+    assert any(f"Reversal {reversal.id} does not mirror transfer {grant.id}" in p for p in ledger.verify().problems)
+
+
+def test_many_concurrent_spends_never_overdraw_a_budget(app, committed_db):
+    """Threads, each with its own connection and transaction, race to spend from one budget."""
+    with app.app_context():
+        admin = UserFactory(roles=[Role.ADMIN])
+        learner = LearnerFactory()
+        budget = ledger.personal_account(learner)
+        tuition = ledger.spending_account(SpendingCategory.TUITION)
+        ledger.post(admin, ledger.funding_source(), budget, 10_000, TransferKind.INCOME, "Budget", "seed")
+        db.session.commit()
+        admin_id, budget_id, tuition_id = admin.id, budget.id, tuition.id
+        db.session.remove()
+
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def spender(n: int):
+        with app.app_context():
+            from virtualacademy.models import Account, User
+
+            start.wait()
+            for attempt in range(5):
+                try:
+                    ledger.post(
+                        db.session.get(User, admin_id),
+                        db.session.get(Account, budget_id),
+                        db.session.get(Account, tuition_id),
+                        700,
+                        TransferKind.SPEND,
+                        f"Lesson {n}/{attempt}",
+                        f"race:{n}:{attempt}",
+                    )
+                    db.session.commit()
+                    result = "spent"
+                except ledger.InsufficientFunds:
+                    db.session.rollback()
+                    result = "refused"
+                except Exception as exc:  # noqa: BLE001 - a lock timeout on SQLite is a refusal too
+                    db.session.rollback()
+                    result = f"error:{type(exc).__name__}"
+                with lock:
+                    outcomes.append(result)
+            db.session.remove()
+
+    threads = [threading.Thread(target=spender, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    try:
+        with app.app_context():
+            from virtualacademy.models import Account
+
+            budget = db.session.get(Account, budget_id)
+            spent = outcomes.count("spent")
+            assert [o for o in outcomes if o.startswith("error")] == []
+            assert spent == 14  # £100 / £7 = 14 lessons, and no more
+            assert budget.balance_pence == 10_000 - 14 * 700 == 200
+            assert ledger.verify().ok, ledger.verify().problems
+    finally:
+        with app.app_context():
+            db.session.remove()
+            empty_all_tables()
+
+
+def test_funding_verify_command_and_nightly_alert(app, runner, ctx):
+    from virtualacademy.jobs import JOBS
+    from virtualacademy.models import Notification
+
+    admin = UserFactory(roles=[Role.ADMIN])
+    core = ledger.central(AccountKind.CENTRAL_CORE)
+    fund(admin, core, 2_500)
+    ctx.commit()
+    ok = runner.invoke(args=["funding", "verify"])
+    assert ok.exit_code == 0 and "all invariants hold" in ok.output
+    assert JOBS["funding-verify"].func().ok
+    assert ctx.scalars(select(Notification)).all() == []
+    ctx.execute(text("UPDATE account SET balance_pence = 1 WHERE id = :id"), {"id": core.id})
+    ctx.commit()
+    bad = runner.invoke(args=["funding", "verify"])
+    assert bad.exit_code != 0 and "Core provision" in bad.output and "ledger problem" in bad.output
+    JOBS["funding-verify"].func()
+    JOBS["funding-verify"].func()  # twice in a night: one alert
+    (alert,) = ctx.scalars(select(Notification)).all()
+    assert alert.user_id == admin.id and "integrity check" in alert.title

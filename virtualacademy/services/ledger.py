@@ -1,0 +1,359 @@
+"""The ledger: the one service every module posts money through.
+
+Every movement is a :class:`Transfer` of a positive number of pence between two accounts, with a unique
+idempotency key (a retry never moves money twice). Transfers are never edited or deleted; a mistake is undone
+by a reversing transfer. Each account keeps a running balance updated in the same transaction as the transfer,
+with the accounts involved locked in a consistent order (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
+transactions take the write lock at ``BEGIN IMMEDIATE``), so concurrent spends can never overdraw a budget.
+``verify()`` proves the invariants.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from virtualacademy.errors import NotAllowed, ValidationError
+from virtualacademy.extensions import db
+from virtualacademy.models import (
+    Account,
+    AccountKind,
+    FundingYear,
+    Learner,
+    Locality,
+    Role,
+    SpendingCategory,
+    Transfer,
+    TransferKind,
+    User,
+)
+from virtualacademy.models.funding import BUDGET_KINDS, SPENDING_CATEGORY_LABELS
+from virtualacademy.services import audit
+
+#: The largest single transfer accepted: £10 million. Anything bigger is a typo.
+MAX_TRANSFER_PENCE = 1_000_000_000
+
+
+class InsufficientFunds(ValidationError):
+    """The transfer would take a budget below zero."""
+
+
+class DuplicateKey(ValidationError):
+    """An idempotency key was reused for a different movement."""
+
+
+# --- amounts --------------------------------------------------------------------------------------
+
+
+def parse_pounds(text: str, field: str = "amount") -> int:
+    """``"12.50"`` or ``"£1,250"`` -> pence; refuses negative, zero, fractional-penny and absurd amounts."""
+    cleaned = re.sub(r"[£,\s]", "", text or "")
+    if not cleaned:
+        raise ValidationError("Enter an amount in pounds, like 45.50", field=field)
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError("Enter an amount in pounds, like 45.50", field=field) from None
+    if not value.is_finite():
+        raise ValidationError("Enter an amount in pounds, like 45.50", field=field)
+    if value <= 0:
+        raise ValidationError("The amount must be more than £0", field=field)
+    pence = value * 100
+    if pence != pence.to_integral_value():
+        raise ValidationError("The amount cannot include part of a penny", field=field)
+    return check_amount(int(pence), field)
+
+
+def check_amount(pence: int, field: str = "amount") -> int:
+    if isinstance(pence, bool) or not isinstance(pence, int):
+        raise ValidationError("The amount must be a whole number of pence", field=field)
+    if pence <= 0:
+        raise ValidationError("The amount must be more than £0", field=field)
+    if pence > MAX_TRANSFER_PENCE:
+        raise ValidationError("The amount is too large: the most one transfer can move is £10,000,000", field=field)
+    return pence
+
+
+def pounds(pence: int) -> str:
+    sign = "-" if pence < 0 else ""
+    whole, rem = divmod(abs(pence), 100)
+    return f"{sign}£{whole:,}.{rem:02d}"
+
+
+# --- accounts ---------------------------------------------------------------------------------------
+
+
+def _account(key: str, kind: AccountKind, name: str, **scope) -> Account:
+    existing = db.session.scalar(select(Account).where(Account.key == key))
+    if existing is not None:
+        return existing
+    account = Account(key=key, kind=kind, name=name, **scope)
+    try:
+        with db.session.begin_nested():
+            db.session.add(account)
+    except IntegrityError:  # created concurrently
+        return db.session.scalar(select(Account).where(Account.key == key))
+    return account
+
+
+def funding_source() -> Account:
+    return _account("funding_source", AccountKind.FUNDING_SOURCE, "Funding received")
+
+
+CENTRAL_NAMES = {
+    AccountKind.CENTRAL_CORE: "Core provision",
+    AccountKind.CENTRAL_MENTOR: "Mentor team",
+    AccountKind.CENTRAL_EXAMS: "Exams budget",
+}
+
+
+def central(kind: AccountKind) -> Account:
+    if kind not in CENTRAL_NAMES:
+        raise ValueError(f"{kind} is not a central account")
+    return _account(kind.value, kind, CENTRAL_NAMES[kind])
+
+
+def locality_account(locality: Locality) -> Account:
+    return _account(f"locality:{locality.id}", AccountKind.LOCALITY, f"{locality.name} budget", locality_id=locality.id)
+
+
+def personal_account(learner: Learner) -> Account:
+    return _account(
+        f"personal:{learner.id}",
+        AccountKind.PERSONAL,
+        f"Personal learning budget: {learner.legal_name}",
+        learner_id=learner.id,
+        locality_id=learner.locality_id,
+    )
+
+
+def spending_account(category: SpendingCategory) -> Account:
+    return _account(
+        f"spending:{category.value}",
+        AccountKind.SPENDING,
+        f"Spending: {SPENDING_CATEGORY_LABELS[category]}",
+        category=category,
+    )
+
+
+# --- posting -----------------------------------------------------------------------------------------
+
+
+def _lock(*accounts: Account) -> dict[int, Account]:
+    """Lock the accounts in id order (no deadlocks) and reload their balances."""
+    ids = sorted({a.id for a in accounts})
+    stmt = select(Account).where(Account.id.in_(ids)).order_by(Account.id)
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    locked = {a.id: a for a in db.session.scalars(stmt.execution_options(populate_existing=True))}
+    return locked
+
+
+def post(
+    actor: User | None,
+    from_account: Account,
+    to_account: Account,
+    amount_pence: int,
+    kind: TransferKind,
+    memo: str,
+    idempotency_key: str,
+    *,
+    year: FundingYear | None = None,
+    reverses: Transfer | None = None,
+) -> Transfer:
+    """Move money. With a key already used for the same movement, returns the earlier transfer and moves
+    nothing; with a key used for a different movement, refuses."""
+    amount_pence = check_amount(amount_pence)
+    memo = (memo or "").strip()
+    if not memo:
+        raise ValidationError("Say what the money is for", field="memo")
+    if not idempotency_key:
+        raise ValueError("every transfer needs an idempotency key")
+    if from_account.id is None or to_account.id is None:
+        db.session.flush()
+    if from_account.id == to_account.id:
+        raise ValidationError("Choose two different accounts", field="to_account")
+    locked = _lock(from_account, to_account)
+    earlier = db.session.scalar(select(Transfer).where(Transfer.idempotency_key == idempotency_key))
+    if earlier is not None:
+        if (earlier.from_account_id, earlier.to_account_id, earlier.amount_pence) == (
+            from_account.id,
+            to_account.id,
+            amount_pence,
+        ):
+            return earlier
+        raise DuplicateKey(f"The key {idempotency_key!r} was already used for a different transfer")
+    source, target = locked[from_account.id], locked[to_account.id]
+    if source.kind in BUDGET_KINDS and source.balance_pence < amount_pence:
+        raise InsufficientFunds(
+            f"{source.name} has {pounds(source.balance_pence)}, not enough for {pounds(amount_pence)}",
+            field="amount",
+        )
+    transfer = Transfer(
+        from_account_id=source.id,
+        to_account_id=target.id,
+        amount_pence=amount_pence,
+        kind=kind,
+        memo=memo[:500],
+        idempotency_key=idempotency_key,
+        year_id=year.id if year else None,
+        reverses_id=reverses.id if reverses else None,
+        created_by_id=actor.id if actor else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(transfer)
+            source.balance_pence -= amount_pence
+            target.balance_pence += amount_pence
+    except IntegrityError:
+        # The same key committed concurrently (its balance changes went with it).
+        db.session.expire(source)
+        db.session.expire(target)
+        earlier = db.session.scalar(select(Transfer).where(Transfer.idempotency_key == idempotency_key))
+        if earlier is not None and (earlier.from_account_id, earlier.to_account_id, earlier.amount_pence) == (
+            from_account.id,
+            to_account.id,
+            amount_pence,
+        ):
+            return earlier
+        raise
+    audit.record(
+        "funding.transfer",
+        actor=actor,
+        obj=transfer,
+        detail={"from": source.key, "to": target.key, "amount_pence": amount_pence, "kind": kind.value},
+    )
+    return transfer
+
+
+def reverse(actor: User, transfer: Transfer, reason: str) -> Transfer:
+    """Undo a transfer with an equal and opposite one that points to it."""
+    if transfer.kind is TransferKind.REVERSAL or transfer.reverses_id is not None:
+        raise NotAllowed("A reversal cannot itself be reversed; post a new transfer instead")
+    if db.session.scalar(select(Transfer.id).where(Transfer.reverses_id == transfer.id)) is not None:
+        raise NotAllowed("This transfer has already been reversed")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give the reason for the reversal", field="reason")
+    return post(
+        actor,
+        transfer.to_account,
+        transfer.from_account,
+        transfer.amount_pence,
+        TransferKind.REVERSAL,
+        f"Reversal of transfer {transfer.id}: {reason}",
+        f"reversal:{transfer.id}",
+        year=db.session.get(FundingYear, transfer.year_id) if transfer.year_id else None,
+        reverses=transfer,
+    )
+
+
+# --- balances and verification ----------------------------------------------------------------------
+
+
+def derived_balances() -> dict[int, int]:
+    """Every account's balance recomputed from transfers alone."""
+    incoming = dict(
+        db.session.execute(
+            select(Transfer.to_account_id, func.sum(Transfer.amount_pence)).group_by(Transfer.to_account_id)
+        ).all()
+    )
+    outgoing = dict(
+        db.session.execute(
+            select(Transfer.from_account_id, func.sum(Transfer.amount_pence)).group_by(Transfer.from_account_id)
+        ).all()
+    )
+    ids = set(db.session.scalars(select(Account.id)))
+    return {i: int(incoming.get(i, 0) or 0) - int(outgoing.get(i, 0) or 0) for i in ids}
+
+
+@dataclass
+class Verification:
+    problems: list[str]
+    transfers: int
+    accounts: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify() -> Verification:
+    """Prove the ledger's invariants; each problem found is described in plain words."""
+    problems: list[str] = []
+    derived = derived_balances()
+    if sum(derived.values()) != 0:
+        problems.append(f"Money appeared or vanished: balances add up to {sum(derived.values())} pence, not 0")
+    accounts = {a.id: a for a in db.session.scalars(select(Account))}
+    for account_id, balance in derived.items():
+        account = accounts[account_id]
+        if account.kind in BUDGET_KINDS and balance < 0:
+            problems.append(f"{account.name} (account {account_id}) is overdrawn: {pounds(balance)}")
+        if account.balance_pence != balance:
+            problems.append(
+                f"{account.name} (account {account_id}) shows {pounds(account.balance_pence)} but its transfers "
+                f"add up to {pounds(balance)}"
+            )
+    for key, count in db.session.execute(
+        select(Transfer.idempotency_key, func.count()).group_by(Transfer.idempotency_key).having(func.count() > 1)
+    ).all():
+        problems.append(f"The idempotency key {key!r} is used {count} times")
+    original = Transfer.__table__.alias("original")
+    for rid, oid, amount, oamount, okind, ofrom, oto, rfrom, rto, oreverses in db.session.execute(
+        select(
+            Transfer.id,
+            original.c.id,
+            Transfer.amount_pence,
+            original.c.amount_pence,
+            original.c.kind,
+            original.c.from_account_id,
+            original.c.to_account_id,
+            Transfer.from_account_id,
+            Transfer.to_account_id,
+            original.c.reverses_id,
+        )
+        .join(original, original.c.id == Transfer.reverses_id, isouter=True)
+        .where((Transfer.reverses_id.is_not(None)) | (Transfer.kind == TransferKind.REVERSAL))
+    ):
+        if oid is None:
+            problems.append(f"Reversal {rid} does not point to the transfer it reverses")
+        elif oamount != amount or (rfrom, rto) != (oto, ofrom):
+            problems.append(f"Reversal {rid} does not mirror transfer {oid}")
+        elif okind == TransferKind.REVERSAL.value or okind == TransferKind.REVERSAL or oreverses is not None:
+            problems.append(f"Reversal {rid} reverses another reversal ({oid})")
+    transfers = db.session.scalar(select(func.count()).select_from(Transfer)) or 0
+    return Verification(problems, transfers, len(accounts))
+
+
+def balance(account: Account) -> int:
+    return account.balance_pence
+
+
+def verify_and_alert(now=None) -> Verification:
+    """Run :func:`verify`; on failure notify every active admin once a day (the scheduler's nightly job)."""
+    from zoneinfo import ZoneInfo
+
+    from virtualacademy.models import UserRole
+    from virtualacademy.models.base import utcnow
+    from virtualacademy.services import notifications
+
+    result = verify()
+    if result.ok:
+        return result
+    day = (now or utcnow()).astimezone(ZoneInfo("Europe/London")).date()
+    admins = db.session.scalars(select(User).join(UserRole).where(UserRole.role == Role.ADMIN, User.active.is_(True)))
+    for admin in admins:
+        notifications.notify(
+            admin,
+            f"funding-verify-failed:{day.isoformat()}:{admin.id}",
+            "funding_verify",
+            "The funding ledger failed its integrity check",
+            body="\n".join(result.problems[:20]),
+            link="/funding/",
+            email_template="notification",
+        )
+    return result
