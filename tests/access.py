@@ -230,6 +230,9 @@ ROUTES: list[Route] = [
         denied=404,
         method="POST",
     ),
+    # funding: years, census and central money (years_views)
+    roles("funding.index", "/funding/", {Role.ADMIN, Role.COORDINATOR}),
+    # funding: spending, statements and the family's view (spending_views)
     # last: ends the session
     signed_in("auth.sign_out", "/sign-out", 302, method="POST"),
 ]
