@@ -28,6 +28,24 @@ from virtualacademy.models.funding import (
     TransferKind,
     YearEndPolicy,
 )
+from virtualacademy.models.learning import (
+    AchievementNarrative,
+    ActivityType,
+    Evidence,
+    EvidenceComment,
+    EvidenceKind,
+    Exhibition,
+    ExhibitionFeedback,
+    ExhibitionMode,
+    Goal,
+    GoalReview,
+    GoalStatus,
+    LearningPlan,
+    LogEntry,
+    PlanReview,
+    PlanVersion,
+    SubjectArea,
+)
 from virtualacademy.models.localities import Locality, LocalityDistrict, LocalityRole, LocalityStaff
 from virtualacademy.models.mentoring import (
     ActionOwner,
@@ -51,6 +69,22 @@ from virtualacademy.models.notifications import Notification, OutboxMessage, Out
 from virtualacademy.models.scheduler import SchedulerLock
 
 __all__ = [
+    "AchievementNarrative",
+    "ActivityType",
+    "Evidence",
+    "EvidenceComment",
+    "EvidenceKind",
+    "Exhibition",
+    "ExhibitionFeedback",
+    "ExhibitionMode",
+    "Goal",
+    "GoalReview",
+    "GoalStatus",
+    "LearningPlan",
+    "LogEntry",
+    "PlanReview",
+    "PlanVersion",
+    "SubjectArea",
     "Account",
     "AccountKind",
     "CensusDate",
