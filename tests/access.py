@@ -233,6 +233,8 @@ ROUTES: list[Route] = [
     # funding: years, census and central money (years_views)
     roles("funding.index", "/funding/", {Role.ADMIN, Role.COORDINATOR}),
     # funding: spending, statements and the family's view (spending_views)
+    # learning: plans, goals, versions and reviews (plan_views)
+    # learning: the log, evidence, exhibitions and the record of achievement (log_views)
     # last: ends the session
     signed_in("auth.sign_out", "/sign-out", 302, method="POST"),
 ]

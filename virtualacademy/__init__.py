@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from virtualacademy.blueprints.auth import bp as auth_bp
     from virtualacademy.blueprints.families import bp as families_bp
     from virtualacademy.blueprints.funding import bp as funding_bp
+    from virtualacademy.blueprints.learning import bp as learning_bp
     from virtualacademy.blueprints.localities import bp as localities_bp
     from virtualacademy.blueprints.main import bp as main_bp
     from virtualacademy.blueprints.mentoring import bp as mentoring_bp
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(localities_bp)
     app.register_blueprint(families_bp)
     app.register_blueprint(funding_bp)
+    app.register_blueprint(learning_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(safeguarding_bp)
