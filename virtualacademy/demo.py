@@ -201,3 +201,251 @@ def families(demo: Demo) -> None:
         )
         service.save_declaration(draft, True)
         service.submit(draft)
+
+
+#: Each demo learner's mentor and contact history. Days are counted back from the day the demo is seeded, so
+#: the caseloads show a mix of statuses whenever it is run: Ellie due soon (enhanced support, every 3 days),
+#: Noah on track, Kuba due today, Zara overdue. Check-ins: (days ago, hour, method, with whom, contact made,
+#: wellbeing, engagement, staff notes, [(action, owner, due in days from the check-in, closed)]).
+DEMO_MENTORING = [
+    (
+        "guardian.jones",
+        "Ella Jones",
+        "coordinator.north",
+        "mentor.amara",
+        "Ellie is anxious about groups: start with short video calls. Mum (Rachel) prefers texts in the day.",
+        [
+            (41, 10, "video", "both", True, 3, 3, "First call. Ellie was quiet but showed me her drawings.", []),
+            (34, 10, "video", "learner", True, 3, 3, "Talked about a weekly routine.", []),
+            (27, 11, "phone", "learner", True, 4, 4, "Good week: finished the Romans reading.", []),
+            (
+                20,
+                16,
+                "phone",
+                "both",
+                True,
+                2,
+                3,
+                "Ellie had a difficult few days; sleeping badly. Mum is keeping an eye on it.",
+                [("Try the Tuesday art group at the library", "learner", 7, True)],
+            ),
+            (17, 10, "message", "guardian", False, None, None, "No reply to my message.", []),
+            (16, 14, "phone", "both", True, 3, 3, "Better: went to the art group.", []),
+            (12, 10, "video", "learner", True, 3, 4, None, []),
+            (8, 10, "video", "learner", True, 3, 4, None, []),
+            (
+                5,
+                15,
+                "home_visit",
+                "both",
+                True,
+                4,
+                4,
+                "Home visit. Ellie is proud of her Romans project and wants to show it at the museum day.",
+                [
+                    ("Finish the Romans project poster", "learner", 10, False),
+                    ("Ask the exams officer about entering maths early", "mentor", 7, False),
+                ],
+            ),
+            (2, 11, "video", "learner", True, 4, 4, "Short call; all well.", []),
+        ],
+    ),
+    (
+        "guardian.jones",
+        "Noah Jones",
+        "coordinator.north",
+        "mentor.ben",
+        None,
+        [
+            (40, 10, "phone", "guardian", True, 4, 4, "Noah was out; spoke to his mum.", []),
+            (33, 10, "video", "learner", True, 4, 5, "Loves the nature projects.", []),
+            (26, 11, "community_meeting", "both", True, 5, 5, "Met at the forest school session.", []),
+            (19, 10, "video", "learner", True, 4, 4, None, []),
+            (12, 10, "video", "learner", True, 4, 4, None, []),
+            (
+                1,
+                15,
+                "phone",
+                "both",
+                True,
+                4,
+                4,
+                "Planning a trip to the wildlife park.",
+                [("Visit the wildlife park and write about one animal", "guardian", 14, False)],
+            ),
+        ],
+    ),
+    (
+        "guardian.ali",
+        "Zara Ali",
+        "coordinator.south",
+        "mentor.chloe",
+        "Zara has an EHCP (review in March). Call her mum first; Zara likes messages better than calls.",
+        [
+            (41, 10, "phone", "both", True, 3, 3, "Introductions. Zara wants to do GCSE English.", []),
+            (34, 10, "message", "learner", True, 3, 2, None, []),
+            (27, 17, "phone", "guardian", False, None, None, "No answer; left a voicemail.", []),
+            (
+                26,
+                10,
+                "phone",
+                "both",
+                True,
+                2,
+                2,
+                "Zara is tired; says she looks after her cousins in the evenings.",
+                [],
+            ),
+            (18, 10, "video", "learner", True, 2, 2, "Still tired. Mum says things are busy at home.", []),
+            (
+                11,
+                16,
+                "video",
+                "learner",
+                True,
+                2,
+                2,
+                "Withdrawn on the call. Raised a safeguarding concern afterwards.",
+                [
+                    ("Keep a sleep diary for a week", "learner", 7, False),
+                    ("Call Zara's mum about the evenings", "mentor", 3, False),
+                ],
+            ),
+        ],
+    ),
+    (
+        "guardian.novak",
+        "Jakub Novak",
+        "coordinator.south",
+        "mentor.ben",
+        None,
+        [
+            (40, 10, "home_visit", "both", True, 4, 4, "Kuba showed me his coding projects.", []),
+            (33, 10, "video", "learner", True, 3, 3, "Finding fractions hard.", []),
+            (26, 10, "video", "learner", True, 4, 4, "The tutor is helping with maths.", []),
+            (21, 10, "phone", "guardian", True, 4, 4, None, []),
+            (14, 10, "video", "learner", True, 5, 5, "Great week: finished his game.", []),
+            (
+                7,
+                10,
+                "video",
+                "learner",
+                True,
+                4,
+                4,
+                None,
+                [("Send the game to Helen to try", "learner", 7, False)],
+            ),
+        ],
+    ),
+]
+
+
+@step(30)
+def mentoring(demo: Demo) -> None:
+    """Mentors for the demo learners with a few weeks of check-ins and actions (dated back from today, so the
+    caseloads show a mix of statuses whenever the demo is seeded), Ellie on enhanced support, a tutor for
+    Kuba, and one safeguarding concern about Zara with a lead's entry. Each part is added only if missing."""
+    from datetime import datetime, time, timedelta
+
+    from virtualacademy.models import (
+        ActionOwner,
+        AgreedAction,
+        CheckIn,
+        ConcernEntryKind,
+        ContactMethod,
+        ContactWith,
+        Guardian,
+        Learner,
+        LearnerSupport,
+        OtherAdultRole,
+        SafeguardingConcern,
+        SupportLevel,
+    )
+    from virtualacademy.models.base import utcnow
+    from virtualacademy.services import mentoring as service
+    from virtualacademy.services import safeguarding
+
+    now = utcnow()
+    today = service.london_today(now)
+
+    def learner_named(guardian_key: str, legal_name: str) -> Learner | None:
+        return db.session.scalar(
+            select(Learner)
+            .join(Guardian, Guardian.family_id == Learner.family_id)
+            .where(Guardian.user_id == demo.users[guardian_key].id, Learner.legal_name == legal_name)
+        )
+
+    learners = {}
+    for guardian_key, legal_name, coordinator_key, mentor_key, handover, history in DEMO_MENTORING:
+        learner = learner_named(guardian_key, legal_name)
+        if learner is None or learner.current_enrolment is None:
+            continue
+        learners[legal_name] = learner
+        coordinator, mentor = demo.users[coordinator_key], demo.users[mentor_key]
+        if service.current_assignment(learner) is None:
+            service.assign(coordinator, learner, mentor, today - timedelta(days=42), handover)
+        if db.session.scalar(select(CheckIn.id).where(CheckIn.learner_id == learner.id).limit(1)) is not None:
+            continue
+        for days_ago, hour, method, with_whom, made, wellbeing, engagement, notes, actions in history:
+            day = today - timedelta(days=days_ago)
+            check_in = service.record_check_in(
+                mentor,
+                learner,
+                occurred_at=datetime.combine(day, time(hour, 0), service.LONDON),
+                method=ContactMethod(method),
+                with_whom=ContactWith(with_whom),
+                contact_made=made,
+                wellbeing=wellbeing,
+                engagement=engagement,
+                notes=notes,
+                actions=[
+                    service.ActionInput(text, ActionOwner(owner), day + timedelta(days=due_in))
+                    for text, owner, due_in, _closed in actions
+                ],
+                now=now,
+            )
+            closed = {text for text, _owner, _due, is_closed in actions if is_closed}
+            for action in db.session.scalars(select(AgreedAction).where(AgreedAction.check_in_id == check_in.id)):
+                if action.text in closed:
+                    service.close_action(mentor, action)
+
+    ellie = learners.get("Ella Jones")
+    if ellie is not None and db.session.get(LearnerSupport, ellie.id) is None:
+        service.set_support(demo.users["coordinator.north"], ellie, SupportLevel.ENHANCED, None)
+
+    kuba = learners.get("Jakub Novak")
+    if kuba is not None and not service.other_adults(kuba):
+        service.add_other_adult(
+            demo.users["mentor.ben"],
+            kuba,
+            "Helen Price",
+            OtherAdultRole.TUTOR,
+            "Tickhill Maths Tutoring",
+            today - timedelta(days=30),
+            None,
+        )
+
+    zara = learners.get("Zara Ali")
+    if zara is not None and (
+        db.session.scalar(select(SafeguardingConcern.id).where(SafeguardingConcern.learner_id == zara.id).limit(1))
+        is None
+    ):
+        concern, _told = safeguarding.raise_concern(
+            demo.users["mentor.chloe"],
+            zara,
+            today - timedelta(days=11),
+            time(16, 30),
+            "On our video call Zara said she looks after her three younger cousins most evenings until late, "
+            "and that she is often hungry because there is not enough food in the house. She looked exhausted "
+            "and would not say more.",
+            "Listened, told Zara I would need to pass it on to keep her safe, and raised it straight away.",
+            now=now,
+        )
+        safeguarding.add_entry(
+            demo.users["dsl"],
+            concern,
+            ConcernEntryKind.EARLY_HELP,
+            "Spoke to Chloe and to Zara's mum, who agreed to an early help assessment. Food bank referral made. "
+            "Chloe to check in twice a week and note sleep and mood; review in two weeks.",
+        )
