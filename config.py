@@ -37,6 +37,8 @@ class Config:
     # Uploads and requests
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = 500_000
+    #: The largest portfolio evidence file accepted (keep MAX_CONTENT_LENGTH above it).
+    EVIDENCE_MAX_BYTES = _int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 
     # Sessions and cookies
     SESSION_COOKIE_HTTPONLY = True
@@ -95,6 +97,12 @@ class Config:
     #: A family marked for erasure is anonymised on its youngest child's birthday at this age
     #: (docs/data-protection.md); never earlier.
     RETENTION_AGE_YEARS = _int("RETENTION_AGE_YEARS", 25)
+
+    # Funding: spending from personal learning budgets
+    #: A spend request for more than this (in pence) needs a second approver, an admin (default £500).
+    SECOND_APPROVAL_OVER_PENCE = _int("SECOND_APPROVAL_OVER_PENCE", 50_000)
+    #: The largest invoice or receipt accepted with a spend request, in bytes (default 10 MB).
+    SPEND_DOCUMENT_MAX_BYTES = _int("SPEND_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 
 class DevelopmentConfig(Config):

@@ -205,3 +205,252 @@ class SafeguardingConcernFactory(BaseFactory):
     observed_at = factory.LazyFunction(lambda: utcnow() - timedelta(hours=2))
     what_happened = "Said they were frightened to go home."
     immediate_action = "Listened, and said I would pass it on."
+
+
+# --- funding: spend requests -----------------------------------------------------------------
+
+from virtualacademy.models import SpendingCategory, SpendRequest, SpendStatus  # noqa: E402
+
+
+class SpendRequestFactory(BaseFactory):
+    """A family's request for £25 of tuition from a learner's personal budget, waiting for a decision. It has
+    no invoice file: tests that need one make the request through ``services.spending.request_spend``."""
+
+    class Meta:
+        model = SpendRequest
+
+    learner = factory.SubFactory(LearnerFactory)
+    what_for = "Ten maths lessons"
+    category = SpendingCategory.TUITION
+    amount_pence = 2_500
+    supplier = "Maths Tutors Ltd"
+    status = SpendStatus.PENDING
+
+
+# --- funding: years and the ledger -----------------------------------------------------------
+
+from itertools import count  # noqa: E402
+
+from virtualacademy.models import CensusDate, FundingYear  # noqa: E402
+
+_income_keys = count(1)
+
+
+class FundingYearFactory(BaseFactory):
+    """A funding year with rates set and its three census dates at their defaults (none recorded). Tests of
+    the census arithmetic make years through ``services.funding.create_year`` instead."""
+
+    class Meta:
+        model = FundingYear
+
+    starts_on = factory.Sequence(lambda n: date(2060 + n % 40, 9, 1))
+    base_rate_pence = 600_000
+    academy_share_bp = 5_000
+    core_topslice_bp = 1_000
+    mentor_topslice_bp = 2_000
+    coordinator_grant_pence = 300_000
+    personal_budget_pence = 30_000
+
+    @factory.post_generation
+    def census_dates(self, create, extracted, **kwargs):
+        from virtualacademy.services.funding import default_census_dates
+
+        for key, on in default_census_dates(self.starts_on.year).items():
+            self.census_dates.append(CensusDate(key=key, on_date=on))
+        if create:
+            db.session.commit()
+
+
+def income_transfer(amount_pence: int = 10_000, key: str | None = None):
+    """Money from the funding source into core provision, posted through the ledger and committed."""
+    from virtualacademy.models import AccountKind, TransferKind
+    from virtualacademy.services import ledger
+
+    transfer = ledger.post(
+        None,
+        ledger.funding_source(),
+        ledger.central(AccountKind.CENTRAL_CORE),
+        amount_pence,
+        TransferKind.INCOME,
+        "Test income",
+        key or f"test-income:{next(_income_keys)}",
+    )
+    db.session.commit()
+    return transfer
+
+
+# --- learning: plans, goals and reviews -------------------------------------------------------
+
+from virtualacademy.models import Goal, GoalStatus, LearningPlan, PlanReview, PlanVersion, SubjectArea  # noqa: E402
+
+
+class SubjectAreaFactory(BaseFactory):
+    """A subject area, the existing one if the name is taken. The migration seeds the defaults, but tests that
+    commit empty every table afterwards, so a test makes the subject areas it needs."""
+
+    class Meta:
+        model = SubjectArea
+        sqlalchemy_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Subject {n}")
+    position = factory.Sequence(lambda n: 100 + n)
+    active = True
+
+
+class LearningPlanFactory(BaseFactory):
+    """A learner's plan with its first version written, as ``services.learning_plans`` would."""
+
+    class Meta:
+        model = LearningPlan
+
+    learner = factory.SubFactory(LearnerFactory)
+    interests = "Astronomy, and drawing the planets."
+    staff_notes = "Staff only: mum works nights."
+    version = 1
+    review_every_weeks = 6
+    next_review_on = date(2027, 1, 11)
+
+    @factory.post_generation
+    def first_version(self, create, extracted, **kwargs):
+        from virtualacademy.services.learning_plans import snapshot
+
+        db.session.flush()
+        self.versions.append(PlanVersion(version=1, snapshot={**snapshot(self), "change": "Plan edited"}))
+        if create:
+            db.session.commit()
+
+
+class GoalFactory(BaseFactory):
+    """A goal (tagged Humanities) on a plan. It is not written into the plan's versions: tests of the history
+    make goals through ``services.learning_plans``."""
+
+    class Meta:
+        model = Goal
+
+    plan = factory.SubFactory(LearningPlanFactory)
+    title = "Finish the Romans project"
+    status = GoalStatus.NOT_STARTED
+
+    @factory.post_generation
+    def subjects(self, create, extracted, **kwargs):
+        subjects = extracted or [SubjectAreaFactory(name="Humanities")]  # made (and committed) first
+        self.subjects.extend(subjects)
+        if create:
+            db.session.commit()
+
+
+class PlanReviewFactory(BaseFactory):
+    class Meta:
+        model = PlanReview
+
+    plan_id = factory.LazyFunction(lambda: LearningPlanFactory().id)
+    held_on = date(2026, 11, 30)
+    summary = "A good half-term: the Romans project is nearly done."
+    next_review_on = date(2027, 1, 11)
+
+
+# --- learning: the log, portfolio evidence and exhibitions ------------------------------------
+
+import atexit  # noqa: E402
+import io  # noqa: E402
+import secrets  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+from flask import current_app  # noqa: E402
+
+from virtualacademy.models import (  # noqa: E402
+    ActivityType,
+    Evidence,
+    EvidenceKind,
+    Exhibition,
+    ExhibitionMode,
+    LogEntry,
+)
+from virtualacademy.services.mentoring import london_today  # noqa: E402
+
+_evidence_folder: list[str] = []
+
+
+def use_test_evidence_folder() -> str:
+    """Point the app's evidence storage at a temporary folder for the test run (never the instance folder),
+    unless a test has already pointed it somewhere (e.g. its own ``tmp_path``)."""
+    if not current_app.config.get("EVIDENCE_FOLDER"):
+        if not _evidence_folder:
+            _evidence_folder.append(tempfile.mkdtemp(prefix="va-evidence-"))
+            atexit.register(shutil.rmtree, _evidence_folder[0], ignore_errors=True)
+        current_app.config["EVIDENCE_FOLDER"] = _evidence_folder[0]
+    return current_app.config["EVIDENCE_FOLDER"]
+
+
+def png_bytes(size: tuple[int, int] = (8, 6), colour: tuple[int, int, int] = (29, 112, 184)) -> bytes:
+    """A real (small) PNG image."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "PNG")
+    return out.getvalue()
+
+
+class LogEntryFactory(BaseFactory):
+    """An hour of project work (Humanities), today."""
+
+    class Meta:
+        model = LogEntry
+
+    learner = factory.SubFactory(LearnerFactory)
+    on_date = factory.LazyFunction(london_today)
+    minutes = 60
+    activity = ActivityType.PROJECT_WORK
+    description = "Built a model of a Roman fort."
+
+    @factory.post_generation
+    def subjects(self, create, extracted, **kwargs):
+        # Made (and committed) before the collection is loaded, so the commit does not expire it mid-change.
+        chosen = extracted or [SubjectAreaFactory(name="Humanities")]
+        self.subjects.extend(chosen)
+        if create:
+            db.session.commit()
+
+
+class EvidenceFactory(BaseFactory):
+    """A finished piece of evidence: a small PNG file, stored where the app keeps evidence (a temporary folder
+    in tests). ``EvidenceFactory(kind=EvidenceKind.LINK, url=...)`` makes a link instead."""
+
+    class Meta:
+        model = Evidence
+
+    learner = factory.SubFactory(LearnerFactory)
+    kind = EvidenceKind.FILE
+    title = "Fort photograph"
+    stored_name = factory.LazyAttribute(lambda o: secrets.token_hex(16) if o.kind is EvidenceKind.FILE else None)
+    original_name = factory.LazyAttribute(lambda o: "fort.png" if o.kind is EvidenceKind.FILE else None)
+    content_type = factory.LazyAttribute(lambda o: "image/png" if o.kind is EvidenceKind.FILE else None)
+    size_bytes = factory.LazyAttribute(lambda o: len(png_bytes()) if o.kind is EvidenceKind.FILE else None)
+
+    @factory.post_generation
+    def content(self, create, extracted, **kwargs):
+        """Write the file (``content=b"..."`` to choose its bytes)."""
+        if self.kind is EvidenceKind.FILE and self.stored_name:
+            from pathlib import Path
+
+            folder = Path(use_test_evidence_folder())
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / self.stored_name).write_bytes(extracted if extracted is not None else png_bytes())
+
+
+class ExhibitionFactory(BaseFactory):
+    """An exhibition held in person a week ago."""
+
+    class Meta:
+        model = Exhibition
+
+    class Params:
+        learner = factory.SubFactory(LearnerFactory)
+
+    learner_id = factory.SelfAttribute("learner.id")
+    held_on = factory.LazyFunction(lambda: london_today() - timedelta(days=7))
+    mode = ExhibitionMode.IN_PERSON
+    where = "Doncaster Central Library"
+    description = "The Romans project: the fort model and the timeline."
+    audience = "Family, the mentor and a local archaeologist"

@@ -7,13 +7,23 @@ from tests.conftest import csrf_token, sign_in
 from tests.factories import (
     AgreedActionFactory,
     ApplicationFactory,
+    EvidenceFactory,
+    ExhibitionFactory,
+    FundingYearFactory,
+    GoalFactory,
     GuardianFactory,
     LearnerFactory,
     LocalityFactory,
+    LogEntryFactory,
     NotificationFactory,
+    PlanReviewFactory,
     SafeguardingConcernFactory,
+    SpendRequestFactory,
+    SubjectAreaFactory,
     UserFactory,
+    income_transfer,
 )
+from virtualacademy.services import ledger
 
 #: Routes that exist only inside individual tests.
 IGNORED_ENDPOINTS = {"static"}
@@ -40,6 +50,16 @@ def test_access_matrix(who, client, db_session):
         "action": AgreedActionFactory(learner=learner).id,
         "family": learner.family_id,
         "concern": SafeguardingConcernFactory(learner=learner, raised_by=other_user).id,
+        "funding_year": FundingYearFactory().id,
+        "transfer": income_transfer().id,
+        "spend_request": SpendRequestFactory(learner=learner).id,
+        "account": ledger.personal_account(learner).id,
+        "goal": (goal := GoalFactory(plan__learner=learner)).id,
+        "plan_review": PlanReviewFactory(plan_id=goal.plan_id).id,
+        "subject_area": SubjectAreaFactory().id,
+        "log_entry": LogEntryFactory(learner=learner).id,
+        "evidence": EvidenceFactory(learner=learner).id,
+        "exhibition": ExhibitionFactory(learner=learner).id,
     }
     if who != ANONYMOUS:
         me = UserFactory(roles=[who])

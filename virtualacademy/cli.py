@@ -221,3 +221,81 @@ def funding_verify():
     for problem in result.problems:
         click.echo(f"PROBLEM: {problem}", err=True)
     raise click.ClickException(f"{len(result.problems)} ledger problem(s) found")
+
+
+@funding_group.command("census")
+@with_appcontext
+@click.argument("year")
+@click.argument("census", type=click.Choice(["autumn", "spring", "summer"], case_sensitive=False))
+@click.option("--preview", is_flag=True, help="Show what would be posted; post nothing.")
+def funding_census(year: str, census: str, preview: bool):
+    """Record census income for YEAR (the year it starts, e.g. 2026) and CENSUS: counts learners on roll on the
+    census date, posts the income and every allocation in one transaction. Running it again posts nothing."""
+    from virtualacademy.services import funding, ledger
+
+    try:
+        found = funding.find_census(year, census)
+        plan = funding.plan_census(found)
+        if plan.recorded:
+            db.session.rollback()
+            click.echo(funding.CensusResult(plan, already_recorded=True).message + ".")
+            return
+        if plan.problem:
+            raise DomainError(plan.problem)
+        click.echo(
+            f"{funding.CENSUS_LABELS[found.key]} census {found.year.label}, {found.on_date:%-d %B %Y}: "
+            f"{plan.learners} learners on roll, income {ledger.pounds(plan.income_pence)}."
+        )
+        for line in plan.localities:
+            click.echo(
+                f"  {line.locality.name}: {line.learners} learners, grant {ledger.pounds(line.grant_pence)}, "
+                f"share {ledger.pounds(line.share_pence)}, personal budgets {ledger.pounds(line.personal_pence)}"
+            )
+        click.echo(
+            f"  Core provision keeps {ledger.pounds(plan.core_pence)}; mentor team {ledger.pounds(plan.mentor_pence)}."
+        )
+        if preview:
+            db.session.rollback()
+            click.echo(f"Preview: {len(plan.postings)} transfers would be posted; nothing was posted.")
+            return
+        result = funding.record_census(None, found)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.message}. Nothing was posted.") from error
+    db.session.commit()
+    click.echo(result.message + ".")
+
+
+@funding_group.command("year-end")
+@with_appcontext
+@click.argument("year")
+@click.option("--preview", is_flag=True, help="Show what would happen; change nothing.")
+def funding_year_end(year: str, preview: bool):
+    """Close YEAR (the year it starts, e.g. 2026) by its year-end setting: carry unspent personal and locality
+    balances forward, or return them to core provision. Running it again changes nothing."""
+    from virtualacademy.services import funding, ledger
+
+    try:
+        found = funding.find_year(year)
+        plan = funding.plan_year_end(found)
+        if plan.closed:
+            db.session.rollback()
+            click.echo(funding.YearEndResult(plan, already_closed=True).message + ".")
+            return
+        if plan.problem:
+            raise DomainError(plan.problem)
+        action = "return to core provision" if plan.returns else "carry forward"
+        click.echo(
+            f"{found.label}: {ledger.pounds(plan.personal_pence)} in personal budgets and "
+            f"{ledger.pounds(plan.locality_pence)} in locality budgets to {action} ({len(plan.lines)} accounts)."
+        )
+        if preview:
+            db.session.rollback()
+            click.echo("Preview: nothing was changed.")
+            return
+        result = funding.close_year(None, found)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.message}. Nothing was changed.") from error
+    db.session.commit()
+    click.echo(result.message + ".")

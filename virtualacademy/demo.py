@@ -449,3 +449,211 @@ def mentoring(demo: Demo) -> None:
             "Spoke to Chloe and to Zara's mum, who agreed to an early help assessment. Food bank referral made. "
             "Chloe to check in twice a week and note sleep and mood; review in two weeks.",
         )
+
+
+@step(40)
+def funding(demo: Demo) -> None:
+    """The 2026/27 funding year with its rates, and the autumn census recorded, so budgets have balances."""
+    from virtualacademy.services import funding as service
+
+    admin = demo.users["admin"]
+    year = service.year_starting(2026)
+    if year is None:
+        year = service.create_year(
+            admin,
+            2026,
+            service.YearSettings(
+                base_rate_pence=500_000,  # £5,000 a learner
+                academy_share_bp=5_000,  # 50%
+                core_topslice_bp=1_000,  # 10%
+                mentor_topslice_bp=2_000,  # 20%
+                coordinator_grant_pence=120_000,  # £1,200 a locality (a small demo academy)
+                personal_budget_pence=30_000,  # £300 a learner
+            ),
+        )
+    autumn = service.census_of(year, "autumn")
+    if autumn.recorded_at is None and autumn.on_date <= service.today():
+        service.record_census(admin, autumn)
+
+
+#: Each demo learner's learning plan: (guardian key, legal name, mentor key, plan text, staff notes, goals as
+#: (title, success, subject areas, target in days from today or None, status), review: None, "held" (Ellie's,
+#: today, with new goals), "soon" (due in five days) or "overdue" (four days ago)).
+DEMO_PLANS = [
+    (
+        "guardian.jones",
+        "Ella Jones",
+        "mentor.amara",
+        {
+            "interests": "Drawing, especially animals. The Romans. Baking with Mum.",
+            "aspirations": "To illustrate children's books.",
+            "strengths": "Notices detail, and keeps going with a project she cares about.",
+            "support_needs": "Anxious in groups: one-to-one or small groups, with a quiet place to step out. "
+            "Short video calls rather than long ones.",
+        },
+        "Wellbeing dipped about three weeks ago (sleeping badly); better since the art group. Watch group settings.",
+        [
+            (
+                "Finish the Romans project poster",
+                "A poster she is proud to show.",
+                ["Humanities", "Arts"],
+                10,
+                "working_on_it",
+            ),
+            ("Go to the library art group every week", None, ["Arts", "Personal and social"], None, "working_on_it"),
+            ("Fractions and decimals", "Can explain them with drawings.", ["Maths"], 60, "not_started"),
+        ],
+        "held",
+    ),
+    (
+        "guardian.jones",
+        "Noah Jones",
+        "mentor.ben",
+        {
+            "interests": "Nature, forest school, and animals of every kind.",
+            "aspirations": "To be a park ranger.",
+            "strengths": "Curious, and asks great questions.",
+            "support_needs": None,
+        },
+        None,
+        [
+            ("Keep a nature journal", "An entry a week, with a drawing.", ["Sciences", "English"], 42, "working_on_it"),
+            ("Read a chapter book on his own", None, ["English"], 90, "not_started"),
+        ],
+        "soon",
+    ),
+    (
+        "guardian.ali",
+        "Zara Ali",
+        "mentor.chloe",
+        {
+            "interests": "Writing stories and poems. Music.",
+            "aspirations": "GCSE English, then college.",
+            "strengths": "A vivid writer.",
+            "support_needs": "EHCP: extra time, and messages rather than calls where possible.",
+        },
+        "Safeguarding concern open (see the lead). Keep the plan light until the early help assessment is done.",
+        [
+            ("GCSE English Language: reading practice", None, ["English"], 120, "working_on_it"),
+            (
+                "A weekly routine with time to rest",
+                "Sleeping by 10pm most nights.",
+                ["Personal and social"],
+                30,
+                "not_yet",
+            ),
+        ],
+        "overdue",
+    ),
+    (
+        "guardian.novak",
+        "Jakub Novak",
+        "mentor.ben",
+        {
+            "interests": "Coding games; Lego.",
+            "aspirations": "To make games for a living.",
+            "strengths": "Sticks at a hard problem.",
+            "support_needs": "Maths tutoring with Helen on Tuesdays.",
+        },
+        None,
+        [
+            (
+                "Finish and share his platform game",
+                "Someone outside the family plays it.",
+                ["Technology"],
+                14,
+                "working_on_it",
+            ),
+            ("Fractions with Helen", None, ["Maths"], 45, "not_started"),
+        ],
+        None,
+    ),
+]
+
+
+@step(50)
+def learning_plans(demo: Demo) -> None:
+    """A learning plan for each demo learner, written by the family with goals, staff notes from the mentor and
+    (for Ellie) one review held today; Noah's next review is in five days and Zara's is overdue, so the reminders
+    and the caseload flag have something to show. Plans that already exist are left alone."""
+    from datetime import timedelta
+
+    from virtualacademy.models import GoalStatus, Guardian, Learner, SubjectArea
+    from virtualacademy.services import learning_plans as service
+    from virtualacademy.services import mentoring
+
+    today = mentoring.london_today()
+    admin = demo.users["admin"]
+
+    def subject(name: str) -> int:
+        area = db.session.scalar(select(SubjectArea).where(SubjectArea.name == name))
+        return (area or service.save_subject_area(admin, None, name)).id
+
+    for guardian_key, legal_name, mentor_key, text, staff_notes, goals, review in DEMO_PLANS:
+        guardian, mentor = demo.users[guardian_key], demo.users[mentor_key]
+        learner = db.session.scalar(
+            select(Learner)
+            .join(Guardian, Guardian.family_id == Learner.family_id)
+            .where(Guardian.user_id == guardian.id, Learner.legal_name == legal_name)
+        )
+        if learner is None or service.plan_of(learner) is not None:
+            continue
+        service.save_plan(guardian, learner, **text, today=today)
+        for title, success, subjects, target_in, status in goals:
+            service.add_goal(
+                guardian,
+                learner,
+                service.GoalInput(
+                    title,
+                    success,
+                    [subject(s) for s in subjects],
+                    today + timedelta(days=target_in) if target_in else None,
+                    GoalStatus(status),
+                ),
+                today=today,
+            )
+        mentors_now = service.may_review(mentor, learner)
+        if staff_notes and mentors_now:
+            service.save_plan(mentor, learner, **text, staff_notes=staff_notes, today=today)
+        plan = service.plan_of(learner)
+        if review == "held" and mentors_now:
+            current = service.current_goals(plan)
+            notes = {
+                "Finish the Romans project poster": (
+                    "Nearly done: the timeline is finished.",
+                    "Add the map.",
+                    "working_on_it",
+                ),
+                "Go to the library art group every week": ("Three weeks running.", "Keep going.", "achieved"),
+                "Fractions and decimals": (
+                    "Not started yet: the Romans came first.",
+                    "Start after half-term.",
+                    "not_yet",
+                ),
+            }
+            service.record_review(
+                mentor,
+                learner,
+                held_on=today,
+                summary="Ellie led the review and showed us her poster. She wants to show it at the museum day.",
+                goals=[
+                    service.GoalReviewInput(g.id, GoalStatus(notes[g.title][2]), notes[g.title][0], notes[g.title][1])
+                    for g in current
+                    if g.title in notes
+                ],
+                new_goals=[
+                    service.GoalInput(
+                        "Show the Romans project at the museum day",
+                        "Talks about it to visitors for five minutes.",
+                        [subject("Humanities"), subject("English")],
+                        today + timedelta(days=35),
+                    )
+                ],
+                today=today,
+            )
+        elif review == "soon" and mentors_now:
+            service.set_review_schedule(
+                mentor, learner, plan.review_every_weeks, today + timedelta(days=5), today=today
+            )
+        elif review == "overdue":
+            plan.next_review_on = today - timedelta(days=4)  # demo only: the service never sets a past date

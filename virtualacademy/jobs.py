@@ -91,3 +91,32 @@ def funding_verify(now: datetime | None = None):
     from virtualacademy.services import ledger
 
     return ledger.verify_and_alert(now)
+
+
+def _plan_review_trigger(config) -> CronTrigger:
+    hour, minute = (int(part) for part in config.get("PLAN_REVIEW_REMINDER_TIME", "08:00").split(":"))
+    return CronTrigger(hour=hour, minute=minute, timezone=config["SCHEDULER_TIMEZONE"])
+
+
+@job(
+    "plan-review-reminders",
+    "Each morning: remind the mentor, the family and the learner a week before a plan review is due",
+    trigger=_plan_review_trigger,
+    schedule="daily at PLAN_REVIEW_REMINDER_TIME (08:00)",
+)
+def plan_review_reminders(now: datetime | None = None):
+    from virtualacademy.services import learning_plans
+
+    return learning_plans.send_review_reminders(now)
+
+
+@job(
+    "learning-gaps",
+    "Daily: tell each mentor about learners on their caseload with no learning logged for 14 days (once per gap)",
+    trigger=lambda config: CronTrigger(hour=7, minute=15, timezone=config["SCHEDULER_TIMEZONE"]),
+    schedule="daily at 07:15 (SCHEDULER_TIMEZONE)",
+)
+def learning_gaps(now: datetime | None = None):
+    from virtualacademy.services import learning_log
+
+    return learning_log.flag_gaps(now)

@@ -13,7 +13,8 @@ import contextlib
 import logging
 import smtplib
 import ssl
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.errors import MessageError
 from email.message import EmailMessage
@@ -21,7 +22,8 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import select, update
+from sqlalchemy import Insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from virtualacademy.extensions import db
@@ -81,6 +83,58 @@ def queue(
     except IntegrityError:
         return None
     return message
+
+
+@dataclass
+class Email:
+    """One message for :func:`queue_many`: what :func:`queue` takes, as a value."""
+
+    to: str
+    subject: str
+    template: str
+    dedupe_key: str | None = None
+    context: dict = field(default_factory=dict)
+
+
+def queue_many(emails: Iterable[Email]) -> None:
+    """Render many messages and add them to the outbox with one INSERT (executemany).
+
+    A message whose ``dedupe_key`` is already in the outbox, or earlier in ``emails``, is not
+    queued: the database's unique index decides (``ON CONFLICT (dedupe_key) DO NOTHING``), so two
+    runs at once cannot queue a message twice. Callers that know which keys are new should pass
+    only those, so nothing is rendered for nothing.
+    """
+    emails = list(emails)
+    if not emails:
+        return
+    academy_name = current_app.config["ACADEMY_NAME"]
+    rows = []
+    for email in emails:
+        context = {"academy_name": academy_name, **email.context}
+        rows.append(
+            {
+                "to_address": email.to,
+                "subject": email.subject,
+                "body_text": render_template(f"email/{email.template}.txt", **context),
+                "dedupe_key": email.dedupe_key,
+            }
+        )
+    db.session.execute(insert_new_keys(OutboxMessage, "dedupe_key"), rows)
+
+
+def insert_new_keys(model, key: str) -> Insert:
+    """``INSERT`` into ``model``'s table that skips rows whose unique ``key`` is taken
+    (``ON CONFLICT (key) DO NOTHING``, on PostgreSQL and SQLite alike); its ``rowcount`` is the
+    number written. Unlike SQLite's ``INSERT OR IGNORE`` it ignores nothing else: a broken
+    NOT NULL or CHECK still fails."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.session.get_bind().dialect.name]
+    # preserve_rowcount: the result's rowcount is the rows written (SQLAlchemy keeps it only for
+    # UPDATE and DELETE otherwise, and psycopg's executemany then reports -1).
+    return (
+        dialect.insert(model.__table__)
+        .on_conflict_do_nothing(index_elements=[key])
+        .execution_options(preserve_rowcount=True)
+    )
 
 
 @dataclass

@@ -91,7 +91,7 @@ def test_the_caseload_limit_needs_confirming(people, ctx):
     mentoring.set_caseload_limit(admin, mentor, 1)
     mentoring.assign(admin, people["learner"], mentor, MONDAY)
     second = LearnerFactory(locality=people["learner"].locality)
-    with pytest.raises(ValidationError, match="already has 1 learners, their limit is 1") as error:
+    with pytest.raises(ValidationError, match="already has 1 learner, their limit is 1") as error:
         mentoring.assign(admin, second, mentor, MONDAY)
     assert error.value.field == "confirm_over_limit"
     mentoring.assign(admin, second, mentor, MONDAY, confirm_over_limit=True)

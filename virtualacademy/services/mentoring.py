@@ -10,7 +10,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import lazyload
 
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
@@ -64,7 +65,7 @@ def cadence_defaults() -> dict[SupportLevel, int]:
 def set_cadence_defaults(actor: User, days: dict[SupportLevel, int]) -> None:
     for level, value in days.items():
         if not 1 <= int(value) <= 90:
-            raise ValidationError("Each cadence must be between 1 and 90 days", field=f"days_{level.value}")
+            raise ValidationError("Each cadence must be between 1 and 90 days", field=level.value)
     for level, value in days.items():
         row = db.session.get(CadenceDefault, level)
         if row is None:
@@ -231,7 +232,7 @@ def assign(
     size, limit = caseload_sizes([mentor.id]).get(mentor.id, 0), caseload_limit(mentor)
     if size >= limit and not confirm_over_limit:
         raise ValidationError(
-            f"{mentor.name} already has {size} learners, their limit is {limit}. "
+            f"{mentor.name} already has {size} learner{'s' if size != 1 else ''}, their limit is {limit}. "
             "Tick the box to confirm you want to go over it.",
             field="confirm_over_limit",
         )
@@ -406,7 +407,7 @@ def record_check_in(
             raise ValidationError(f"{name.capitalize()} must be a score from 1 to 5", field=name)
     if not contact_made and (wellbeing is not None or engagement is not None):
         raise ValidationError("Scores can only be recorded when contact was made", field="wellbeing")
-    previous = last_wellbeing(learner)
+    previous = last_wellbeing(learner, before=occurred_at)
     check_in = CheckIn(
         learner_id=learner.id,
         mentor_id=actor.id,
@@ -451,13 +452,12 @@ def record_check_in(
     return check_in
 
 
-def last_wellbeing(learner: Learner) -> int | None:
-    return db.session.scalar(
-        select(CheckIn.wellbeing)
-        .where(CheckIn.learner_id == learner.id, CheckIn.wellbeing.is_not(None))
-        .order_by(CheckIn.occurred_at.desc(), CheckIn.id.desc())
-        .limit(1)
-    )
+def last_wellbeing(learner: Learner, before: datetime | None = None) -> int | None:
+    """The latest wellbeing score (before ``before``, so a back-dated check-in compares with its past)."""
+    stmt = select(CheckIn.wellbeing).where(CheckIn.learner_id == learner.id, CheckIn.wellbeing.is_not(None))
+    if before is not None:
+        stmt = stmt.where(CheckIn.occurred_at < before)
+    return db.session.scalar(stmt.order_by(CheckIn.occurred_at.desc(), CheckIn.id.desc()).limit(1))
 
 
 def close_action(actor: User, action: AgreedAction) -> None:
@@ -684,18 +684,30 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
     states = [s for s in contact_states(today) if s.status in (ContactStatus.OVERDUE, ContactStatus.DUE_TODAY)]
     if not states:
         return report
-    ids = {s.learner_id for s in states}
-    names = {}
-    locality_of = {}
+    # A fixed number of statements however many learners and mentors: every lookup below is one query
+    # (none takes a list of ids, which could run to tens of thousands), and notify_many writes all
+    # the notifications and their emails at once.
+    current = MentorAssignment.ends_on.is_(None)
+    names, locality_of = {}, {}
     for learner_id, legal, preferred, locality_id in db.session.execute(
-        select(Learner.id, Learner.legal_name, Learner.preferred_name, Learner.locality_id).where(Learner.id.in_(ids))
+        select(Learner.id, Learner.legal_name, Learner.preferred_name, Learner.locality_id).join(
+            MentorAssignment, and_(MentorAssignment.learner_id == Learner.id, current)
+        )
     ):
         names[learner_id] = preferred or legal.split()[0]
         locality_of[learner_id] = locality_id
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({s.mentor_id for s in states})))}
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User)
+            .where(User.id.in_(select(MentorAssignment.mentor_id).where(current)))
+            .options(lazyload(User.role_links))
+        )
+    }
     by_mentor: dict[int, list[ContactState]] = defaultdict(list)
     for s in states:
         by_mentor[s.mentor_id].append(s)
+    notices = []
     for mentor_id, items in by_mentor.items():
         mentor = users.get(mentor_id)
         if mentor is None or not mentor.active:
@@ -710,43 +722,56 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
             )
             for s in items
         ]
-        created = notifications.notify(
-            mentor,
-            f"checkin-digest:{mentor_id}:{today.isoformat()}",
-            "checkin_digest",
-            f"{len(items)} check-in{'s' if len(items) != 1 else ''} due or overdue",
-            body="\n".join(lines),
-            link="/caseload",
-            email_template="notification",
+        notices.append(
+            notifications.Notice(
+                mentor,
+                f"checkin-digest:{mentor_id}:{today.isoformat()}",
+                "checkin_digest",
+                f"{len(items)} check-in{'s' if len(items) != 1 else ''} due or overdue",
+                body="\n".join(lines),
+                link="/caseload",
+                email_template="notification",
+            )
         )
-        report.digests += 1 if created else 0
     to_escalate = [s for s in states if s.escalate]
     if to_escalate:
         admins = list(
-            db.session.scalars(select(User).join(UserRole).where(UserRole.role == Role.ADMIN, User.active.is_(True)))
+            db.session.scalars(
+                select(User)
+                .join(UserRole)
+                .where(UserRole.role == Role.ADMIN, User.active.is_(True))
+                .options(lazyload(User.role_links))
+            )
         )
         coordinators: dict[int, list[User]] = defaultdict(list)
         for locality_id, user in db.session.execute(
             select(LocalityStaff.locality_id, User)
             .join(User, User.id == LocalityStaff.user_id)
             .where(LocalityStaff.role == LocalityRole.COORDINATOR, User.active.is_(True))
+            .options(lazyload(User.role_links))
         ):
             coordinators[locality_id].append(user)
         mentor_names = {m.id: m.name for m in users.values()}
         for s in to_escalate:
             recipients = {u.id: u for u in coordinators.get(locality_of[s.learner_id], []) + admins}
             for user in recipients.values():
-                created = notifications.notify(
-                    user,
-                    f"checkin-escalation:{s.learner_id}:{s.due_on.isoformat()}:{user.id}",
-                    "checkin_escalation",
-                    f"Check-in overdue by {s.days_overdue} days for {names[s.learner_id]}",
-                    body=f"Mentor: {mentor_names.get(s.mentor_id, 'unknown')}. The check-in was due on "
-                    f"{s.due_on:%-d %B %Y} (every {s.cadence} day{'s' if s.cadence != 1 else ''}).",
-                    link=f"/caseload/learners/{s.learner_id}",
-                    email_template="notification",
+                notices.append(
+                    notifications.Notice(
+                        user,
+                        f"checkin-escalation:{s.learner_id}:{s.due_on.isoformat()}:{user.id}",
+                        "checkin_escalation",
+                        f"Check-in overdue by {s.days_overdue} days for {names[s.learner_id]}",
+                        body=f"Mentor: {mentor_names.get(s.mentor_id, 'unknown')}. The check-in was due on "
+                        f"{s.due_on:%-d %B %Y} (every {s.cadence} day{'s' if s.cadence != 1 else ''}).",
+                        link=f"/caseload/learners/{s.learner_id}",
+                        email_template="notification",
+                    )
                 )
-                report.escalations += 1 if created else 0
+    for notice in notifications.notify_many(notices):
+        if notice.kind == "checkin_digest":
+            report.digests += 1
+        else:
+            report.escalations += 1
     return report
 
 
@@ -843,7 +868,10 @@ def variation_report(start: date, end: date, locality_ids: list[int] | None = No
         for row in rows:
             row.caseload += 1
             row.overdue_days.append(s.days_overdue)
-            if s.last_contact is None or (end - s.last_contact).days > NO_CONTACT_DAYS:
+            # No contact for more than 14 days: counted from the last contact, or from when this mentor
+            # started if there has been none (a learner assigned three days ago is not "without contact").
+            since = s.last_contact or starts.get(s.learner_id)
+            if since is None or (end - since).days > NO_CONTACT_DAYS:
                 row.without_contact += 1
         # As in contact_states: the first contact is due the day the mentor starts, each later one a
         # cadence after the last contact.

@@ -6,7 +6,12 @@ same key adds nothing and sends nothing, so a job run twice, late, or after a cr
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import any_, func, literal, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from virtualacademy import mail
@@ -51,6 +56,91 @@ def notify(
             **email_context,
         )
     return notification
+
+
+@dataclass
+class Notice:
+    """One notification for :func:`notify_many`: the arguments of :func:`notify`, as a value."""
+
+    user: User
+    key: str
+    kind: str
+    title: str
+    body: str | None = None
+    link: str | None = None
+    email_template: str | None = None
+    email_context: dict = field(default_factory=dict)
+
+
+def notify_many(notices: Iterable[Notice]) -> list[Notice]:
+    """:func:`notify` for many notifications at once, in the same few statements however many there
+    are: one SELECT of the keys already used, one INSERT (executemany) of the new notifications and
+    one of their emails. Returns the notices that were new (the first of any repeated key).
+
+    Two runs at once cannot write a key twice: the inserts skip a key that another transaction took
+    since the SELECT (``ON CONFLICT DO NOTHING`` on the unique key; the email's dedupe key likewise),
+    and only then is there one more SELECT, to leave those notices out of the result and unmailed.
+    """
+    fresh: dict[str, Notice] = {}
+    for notice in notices:
+        fresh.setdefault(notice.key, notice)
+    if not fresh:
+        return []
+    for key in db.session.scalars(select(Notification.key).where(_one_of(Notification.key, list(fresh)))):
+        del fresh[key]
+    if not fresh:
+        return []
+    now = utcnow()
+    written = db.session.execute(
+        mail.insert_new_keys(Notification, "key"),
+        [
+            {
+                "user_id": n.user.id,
+                "key": n.key,
+                "kind": n.kind,
+                "title": n.title,
+                "body": n.body,
+                "link": n.link,
+                "created_at": now,
+            }
+            for n in fresh.values()
+        ],
+    ).rowcount
+    if written != len(fresh):
+        # Another run took some of these keys since the SELECT (one of us waited for the other to
+        # commit). Keep the notices written here, told apart by this batch's creation time.
+        ours = set(
+            db.session.scalars(
+                select(Notification.key).where(_one_of(Notification.key, list(fresh)), Notification.created_at == now)
+            )
+        )
+        fresh = {key: n for key, n in fresh.items() if key in ours}
+    mail.queue_many(
+        mail.Email(
+            n.user.email,
+            n.title,
+            n.email_template,
+            dedupe_key=f"notification:{n.key}",
+            context={
+                "user": n.user,
+                "title": n.title,
+                "body": n.body,
+                "link": mail.absolute_url_for_path(n.link) if n.link else None,
+                **n.email_context,
+            },
+        )
+        for n in fresh.values()
+        if n.email_template and n.user.active
+    )
+    return list(fresh.values())
+
+
+def _one_of(column, values: list[str]):
+    """``column IN (values)`` with the whole list as one bound value, so it is one statement whatever
+    its length (an IN list binds each value: SQLite allows 32,766 of them, PostgreSQL 65,535)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, postgresql.ARRAY(column.type)))
+    return column.in_(select(func.json_each(literal(json.dumps(values))).table_valued("value").c.value))
 
 
 def unread_count(user: User) -> int:

@@ -12,8 +12,6 @@ from virtualacademy.models import Role
 
 bp = Blueprint("funding", __name__, url_prefix="/funding")
 
-navigation.register(
-    navigation.NavItem("Funding", "funding.index", roles=(Role.ADMIN, Role.COORDINATOR), order=50)
-)
+navigation.register(navigation.NavItem("Funding", "funding.index", roles=(Role.ADMIN, Role.COORDINATOR), order=50))
 
 from virtualacademy.blueprints.funding import spending_views, years_views  # noqa: E402,F401

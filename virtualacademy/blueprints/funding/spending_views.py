@@ -1,3 +1,467 @@
-"""Spend requests from personal budgets, locality spending, statements, and the family's view."""
+"""Spend requests from personal budgets, locality spending, statements, and the family's and coordinator's views.
 
-from virtualacademy.blueprints.funding import bp  # noqa: F401
+Who may see what is in ``virtualacademy/funding_policy.py`` (imported here, so its rules are registered);
+an object out of reach is a 404.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from virtualacademy import dashboards, funding_policy  # noqa: F401 - registers the funding rules
+from virtualacademy.blueprints.forms_common import show_domain_error
+from virtualacademy.blueprints.funding import bp
+from virtualacademy.blueprints.funding.spending_forms import (
+    ApproveForm,
+    DeclineForm,
+    LocalitySpendForm,
+    ReverseForm,
+    SpendRequestForm,
+    StatementPeriodForm,
+)
+from virtualacademy.errors import DomainError
+from virtualacademy.extensions import db
+from virtualacademy.models import Account, AccountKind, Learner, Locality, Role, SpendRequest, SpendStatus
+from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
+from virtualacademy.policies import can, get_or_404, requires_roles
+from virtualacademy.services import families, ledger, spending
+
+FAMILY_ROLES = (Role.GUARDIAN, Role.LEARNER)
+DECIDER_ROLES = (Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
+STATUS_FILTERS = {
+    "waiting": spending.OPEN_STATUSES,
+    "approved": (SpendStatus.APPROVED,),
+    "declined": (SpendStatus.DECLINED,),
+    "all": None,
+}
+
+
+# --- the family's view ---------------------------------------------------------------------------
+
+
+@bp.route("/family")
+@requires_roles(Role.GUARDIAN)
+def family_budgets():
+    return render_template(
+        "funding/budget_family.html",
+        budgets=spending.family_budgets(current_user),
+        statuses=spending.STATUS_LABELS,
+    )
+
+
+@bp.route("/my-budget")
+@requires_roles(Role.LEARNER)
+def my_budget():
+    learner = families.learner_for_user(current_user)
+    if learner is None:
+        abort(404)
+    return redirect(url_for("funding.learner_budget", learner_id=learner.id))
+
+
+@bp.route("/learners/<int:learner_id>/budget")
+@requires_roles(*FAMILY_ROLES, *DECIDER_ROLES)
+def learner_budget(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "budget")
+    budget = spending.budget(learner)
+    return render_template(
+        "funding/budget_learner.html",
+        learner=learner,
+        budget=budget,
+        may_request=can(current_user, "request_spend", learner),
+        may_see_statement=budget.account is not None and can(current_user, "statement", budget.account),
+        statuses=spending.STATUS_LABELS,
+        categories=SPENDING_CATEGORY_LABELS,
+    )
+
+
+# --- asking to spend ---------------------------------------------------------------------------------
+
+
+@bp.route("/learners/<int:learner_id>/requests/new", methods=["GET", "POST"])
+@requires_roles(*FAMILY_ROLES)
+def new_spend_request(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "request_spend")
+    form = SpendRequestForm()
+    if form.validate_on_submit():
+        try:
+            spend = spending.request_spend(
+                current_user,
+                learner,
+                what_for=form.what_for.data,
+                category=form.category.data,
+                amount_pence=form.amount.data,
+                supplier=form.supplier.data,
+                document=form.document_bytes,
+                filename=form.document.data.filename,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"Your request to pay {ledger.pounds(spend.amount_pence)} to {spend.supplier} has been sent.", "success"
+            )
+            return redirect(url_for("funding.spend_request", request_id=spend.id))
+    return render_template(
+        "funding/spend_request_new.html",
+        form=form,
+        learner=learner,
+        budget=spending.budget(learner, with_requests=False),
+        max_mb=spending.max_document_bytes() // (1024 * 1024),
+    )
+
+
+# --- deciding ------------------------------------------------------------------------------------------
+
+
+@bp.route("/requests")
+@requires_roles(*DECIDER_ROLES)
+def spend_requests():
+    status = request.args.get("status", "waiting")
+    if status not in STATUS_FILTERS:
+        status = "waiting"
+    page = db.paginate(spending.decider_queue(current_user, STATUS_FILTERS[status]), per_page=50, error_out=False)
+    return render_template(
+        "funding/spend_requests.html",
+        page=page,
+        status=status,
+        statuses=spending.STATUS_LABELS,
+        filter_args={"status": status},
+    )
+
+
+def _request_page(spend: SpendRequest, approve_form=None, decline_form=None, reverse_form=None):
+    approve_form = approve_form or ApproveForm(formdata=None)
+    decline_form = decline_form or DeclineForm(formdata=None)
+    reverse_form = reverse_form or ReverseForm(formdata=None)
+    shown = next((f for f in (decline_form, reverse_form) if f.errors), None)
+    learner = spend.learner
+    return render_template(
+        "funding/spend_request.html",
+        spend=spend,
+        learner=learner,
+        budget=spending.budget(learner, with_requests=False),
+        can_decide=spending.can_decide_now(current_user, spend),
+        needs_second=spend.status is SpendStatus.PENDING
+        and spend.amount_pence > current_app.config["SECOND_APPROVAL_OVER_PENCE"],
+        second_approval_over=current_app.config["SECOND_APPROVAL_OVER_PENCE"],
+        can_reverse=current_user.has_role(Role.ADMIN) and spend.status is SpendStatus.APPROVED,
+        reversal=spending.reversal_of(spend),
+        has_document=spending.document_file(spend) is not None,
+        approve_form=approve_form,
+        decline_form=decline_form,
+        reverse_form=reverse_form,
+        form=shown,
+        statuses=spending.STATUS_LABELS,
+        categories=SPENDING_CATEGORY_LABELS,
+    )
+
+
+@bp.route("/requests/<int:request_id>")
+@login_required
+def spend_request(request_id: int):
+    return _request_page(get_or_404(SpendRequest, request_id, "view"))
+
+
+@bp.route("/requests/<int:request_id>/approve", methods=["POST"])
+@login_required
+def approve_spend_request(request_id: int):
+    spend = get_or_404(SpendRequest, request_id, "decide")
+    form = ApproveForm()
+    if form.validate_on_submit():
+        try:
+            spend = spending.approve(current_user, spend)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            if spend.status is SpendStatus.APPROVED:
+                flash(f"Approved: {ledger.pounds(spend.amount_pence)} has been paid to {spend.supplier}.", "success")
+            else:
+                flash("Approved. An admin now needs to give the second approval before it is paid.", "success")
+    return redirect(url_for("funding.spend_request", request_id=request_id))
+
+
+@bp.route("/requests/<int:request_id>/decline", methods=["POST"])
+@login_required
+def decline_spend_request(request_id: int):
+    spend = get_or_404(SpendRequest, request_id, "decide")
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            spending.decline(current_user, spend, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            if error.field == "reason":
+                show_domain_error(form, error)
+                return _request_page(spend, decline_form=form)
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("The request has been declined and the family told why.", "success")
+        return redirect(url_for("funding.spend_request", request_id=request_id))
+    return _request_page(spend, decline_form=form)
+
+
+@bp.route("/requests/<int:request_id>/reverse", methods=["POST"])
+@requires_roles(Role.ADMIN)
+def reverse_spend_request(request_id: int):
+    spend = get_or_404(SpendRequest, request_id, "view")
+    form = ReverseForm()
+    if form.validate_on_submit():
+        try:
+            spending.reverse_payment(current_user, spend, form.reverse_reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Reversed: {ledger.pounds(spend.amount_pence)} is back in the learner's budget.", "success")
+        return redirect(url_for("funding.spend_request", request_id=request_id))
+    return _request_page(spend, reverse_form=form)
+
+
+@bp.route("/requests/<int:request_id>/document")
+@login_required
+def spend_document(request_id: int):
+    """The invoice or receipt: only for those who may see the request; always a download, never shown inline."""
+    spend = get_or_404(SpendRequest, request_id, "view")
+    path = spending.document_file(spend)
+    if path is None:
+        abort(404)
+    response = send_file(
+        io.BytesIO(path.read_bytes()),  # read whole (at most SPEND_DOCUMENT_MAX_BYTES): no file left open
+        mimetype=spend.document_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=spend.document_name or path.name,
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- localities -------------------------------------------------------------------------------------------
+
+
+@bp.route("/localities")
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def locality_budgets():
+    localities = spending.managed_localities(current_user)
+    if len(localities) == 1 and not current_user.has_role(Role.ADMIN):
+        return redirect(url_for("funding.locality_budget", locality_id=localities[0].id))
+    return render_template(
+        "funding/locality_budgets.html",
+        summaries=[spending.locality_budget(loc) for loc in localities],
+    )
+
+
+@bp.route("/localities/<int:locality_id>")
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def locality_budget(locality_id: int):
+    locality = get_or_404(Locality, locality_id, "budget")
+    summary = spending.locality_budget(locality)
+    waiting = db.session.scalars(
+        spending.decider_queue(current_user, spending.OPEN_STATUSES)
+        .join(Learner, Learner.id == SpendRequest.learner_id)
+        .where(Learner.locality_id == locality.id)
+        .limit(20)
+    ).all()
+    return render_template(
+        "funding/locality_budget.html",
+        locality=locality,
+        summary=summary,
+        waiting=waiting,
+        statuses=spending.STATUS_LABELS,
+        chart_rows=[(c.label, c.total / 100) for c in summary.by_category],
+    )
+
+
+@bp.route("/localities/<int:locality_id>/spend", methods=["GET", "POST"])
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def record_locality_spend(locality_id: int):
+    locality = get_or_404(Locality, locality_id, "budget")
+    form = LocalitySpendForm()
+    if form.validate_on_submit():
+        try:
+            recorded = spending.record_locality_spend(
+                current_user,
+                locality,
+                category=form.category.data,
+                amount_pence=form.amount.data,
+                what_for=form.what_for.data,
+                supplier=form.supplier.data,
+                key=form.key.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            amount = ledger.pounds(recorded.transfer.amount_pence)
+            if recorded.new:
+                flash(f"{amount} has been recorded against the {locality.name} budget.", "success")
+            else:
+                flash(f"This spending of {amount} was already recorded. Nothing more has been taken.", "success")
+            return redirect(url_for("funding.locality_budget", locality_id=locality.id))
+    if not form.key.data:
+        form.key.data = spending.new_form_key()
+    return render_template(
+        "funding/locality_spend.html",
+        form=form,
+        locality=locality,
+        summary=spending.locality_budget(locality),
+    )
+
+
+# --- statements ---------------------------------------------------------------------------------------------
+
+
+def _period():
+    """The period asked for, or this funding year so far; returns (form, start, end, query args to keep)."""
+    if "start" in request.args or "end" in request.args:
+        form = StatementPeriodForm(request.args)
+        if form.validate():
+            args = {k: request.args.getlist(k) for k in ("start", "end")}
+            return form, form.start.data, form.end.data, args
+        return form, None, None, None
+    start = spending.funding_year_start(spending.london_today())
+    form = StatementPeriodForm(formdata=None, data={"start": start})
+    return form, start, None, {"start": [str(start.day), str(start.month), str(start.year)]}
+
+
+def _back(account: Account) -> tuple[str, str]:
+    if account.kind is AccountKind.PERSONAL and account.learner_id is not None:
+        learner = account.learner
+        return f"Back to {learner.known_as}'s budget", url_for("funding.learner_budget", learner_id=learner.id)
+    if account.kind is AccountKind.LOCALITY and account.locality_id is not None:
+        return "Back to the locality budget", url_for("funding.locality_budget", locality_id=account.locality_id)
+    return "Back to funding", url_for("funding.index")
+
+
+@bp.route("/accounts/<int:account_id>/statement")
+@login_required
+def statement(account_id: int):
+    account = get_or_404(Account, account_id, "statement")
+    form, start, end, args = _period()
+    page = request.args.get("page", 1, type=int) or 1
+    result = spending.statement(account, start, end, page) if args is not None else None
+    back_text, back_href = _back(account)
+    return render_template(
+        "funding/statement.html",
+        account=account,
+        form=form,
+        statement=result,
+        args=args or {},
+        back_text=back_text,
+        back_href=back_href,
+        max_pdf_lines=spending.MAX_PDF_LINES,
+    )
+
+
+def _filename(account: Account, start, end, extension: str) -> str:
+    period = f"{start.isoformat() if start else 'start'}-to-{end.isoformat() if end else 'today'}"
+    return f"statement-{account.key.replace(':', '-')}-{period}.{extension}"
+
+
+@bp.route("/accounts/<int:account_id>/statement.csv")
+@login_required
+def statement_csv(account_id: int):
+    account = get_or_404(Account, account_id, "statement")
+    _form, start, end, args = _period()
+    if args is None:
+        abort(400)
+    rows = spending.statement_csv_rows(account, start, end)
+
+    def generate():
+        out = io.StringIO()
+        writer = csv.writer(out)
+        for row in rows:
+            writer.writerow(row)
+            if out.tell() > 64 * 1024:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    response = Response(stream_with_context(generate()), mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment", filename=_filename(account, start, end, "csv"))
+    return response
+
+
+@bp.route("/accounts/<int:account_id>/statement.pdf")
+@login_required
+def statement_pdf(account_id: int):
+    account = get_or_404(Account, account_id, "statement")
+    _form, start, end, args = _period()
+    if args is None:
+        abort(400)
+    try:
+        document = spending.statement_pdf(account, start, end)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("funding.statement", account_id=account.id, **args))
+    response = Response(document, mimetype="application/pdf")
+    response.headers.set("Content-Disposition", "attachment", filename=_filename(account, start, end, "pdf"))
+    return response
+
+
+# --- dashboard panels --------------------------------------------------------------------------------------------
+
+
+def _guardian_panel(user) -> dict:
+    return {"budgets": spending.family_budgets(user, with_requests=False)}
+
+
+def _learner_panel(user) -> dict:
+    learner = families.learner_for_user(user)
+    return {"budget": spending.budget(learner, with_requests=False) if learner else None}
+
+
+def _decider_panel(user) -> dict:
+    return {"waiting": spending.waiting_for(user)}
+
+
+def _coordinator_panel(user) -> dict:
+    return {
+        "waiting": spending.waiting_for(user),
+        "summaries": [spending.locality_budget(loc) for loc in spending.managed_localities(user)],
+    }
+
+
+dashboards.register(
+    dashboards.Panel(Role.GUARDIAN, "Learning budgets", "dashboard/funding_guardian.html", _guardian_panel, order=20)
+)
+dashboards.register(
+    dashboards.Panel(Role.LEARNER, "Your learning budget", "dashboard/funding_learner.html", _learner_panel, order=20)
+)
+dashboards.register(
+    dashboards.Panel(Role.MENTOR, "Spending requests", "dashboard/funding_decider.html", _decider_panel, order=30)
+)
+dashboards.register(
+    dashboards.Panel(
+        Role.COORDINATOR, "Locality budget", "dashboard/funding_coordinator.html", _coordinator_panel, order=30
+    )
+)
+dashboards.register(
+    dashboards.Panel(Role.ADMIN, "Spending requests", "dashboard/funding_decider.html", _decider_panel, order=30)
+)

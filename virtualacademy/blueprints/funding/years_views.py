@@ -1,13 +1,321 @@
 """Funding years, census runs, central and locality money, year-end and the academy overview."""
 
-from flask import render_template
+from __future__ import annotations
 
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.funding import bp
-from virtualacademy.models import Role
-from virtualacademy.policies import requires_roles
+from virtualacademy.blueprints.funding.years_forms import (
+    CensusDateForm,
+    ConfirmForm,
+    EditYearForm,
+    MoveForm,
+    ReverseForm,
+    YearForm,
+)
+from virtualacademy.errors import DomainError
+from virtualacademy.extensions import db
+from virtualacademy.models import FundingYear, Role, Transfer, TransferKind
+from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
+from virtualacademy.policies import get_or_404, requires_roles
+from virtualacademy.services import funding, ledger
 
 
 @bp.route("/")
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def index():
-    return render_template("funding/index.html")
+    return render_template(
+        "funding/index.html",
+        years=funding.years(),
+        is_admin=current_user.has_role(Role.ADMIN),
+        recorded=funding.recorded_censuses,
+    )
+
+
+# --- funding years --------------------------------------------------------------------------------------
+
+
+@bp.route("/years/new", methods=["GET", "POST"])
+@requires_roles(Role.ADMIN)
+def new_year():
+    form = YearForm()
+    if request.method == "GET":
+        form.start_year.data = str(funding.suggested_start_year())
+    if form.validate_on_submit():
+        try:
+            year = funding.create_year(current_user, int(form.start_year.data), form.settings())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Funding year {year.label} set up.", "success")
+            return redirect(url_for("funding.year", year_id=year.id))
+    return render_template("funding/year_form.html", form=form, year=None)
+
+
+@bp.route("/years/<int:year_id>")
+@requires_roles(Role.ADMIN)
+def year(year_id: int):
+    year = get_or_404(FundingYear, year_id, "manage")
+    return render_template(
+        "funding/year.html",
+        year=year,
+        recorded=funding.recorded_censuses(year),
+        labels=funding.CENSUS_LABELS,
+        policies=funding.YEAR_END_POLICY_LABELS,
+        percent=funding.percent,
+        today=funding.today(),
+    )
+
+
+@bp.route("/years/<int:year_id>/edit", methods=["GET", "POST"])
+@requires_roles(Role.ADMIN)
+def edit_year(year_id: int):
+    year = get_or_404(FundingYear, year_id, "manage")
+    if year.closed_at is not None:
+        flash(f"{year.label} is closed: its settings can no longer change.", "error")
+        return redirect(url_for("funding.year", year_id=year.id))
+    form = EditYearForm()
+    if request.method == "GET":
+        form.fill(year)
+    if form.validate_on_submit():
+        try:
+            funding.update_year(current_user, year, form.settings())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Changes saved.", "success")
+            return redirect(url_for("funding.year", year_id=year.id))
+    return render_template(
+        "funding/year_form.html", form=form, year=year, rates_fixed=bool(funding.recorded_censuses(year))
+    )
+
+
+def _census_or_404(year: FundingYear, key: str):
+    census = funding.census_of(year, key)
+    if census is None:
+        abort(404)
+    return census
+
+
+@bp.route("/years/<int:year_id>/census/<key>/date", methods=["GET", "POST"])
+@requires_roles(Role.ADMIN)
+def edit_census_date(year_id: int, key: str):
+    year = get_or_404(FundingYear, year_id, "manage")
+    census = _census_or_404(year, key)
+    if census.recorded_at is not None or year.closed_at is not None:
+        flash(f"The {key} census date can no longer change: it has been recorded or the year is closed.", "error")
+        return redirect(url_for("funding.year", year_id=year.id))
+    form = CensusDateForm()
+    if request.method == "GET":
+        form.on_date.data = census.on_date
+    if form.validate_on_submit():
+        try:
+            funding.set_census_date(current_user, census, form.on_date.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"The {key} census date is now {census.on_date.strftime('%-d %B %Y')}.", "success")
+            return redirect(url_for("funding.year", year_id=year.id))
+    return render_template(
+        "funding/census_date.html", form=form, year=year, census=census, label=funding.CENSUS_LABELS[key]
+    )
+
+
+# --- census runs ----------------------------------------------------------------------------------------
+
+
+@bp.route("/years/<int:year_id>/census/<key>", methods=["GET", "POST"])
+@requires_roles(Role.ADMIN)
+def census(year_id: int, key: str):
+    """The preview of a census run (every posting), then a confirmation that posts exactly that."""
+    year = get_or_404(FundingYear, year_id, "manage")
+    census = _census_or_404(year, key)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            result = funding.record_census(current_user, census, expected_digest=form.digest.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(f"{error.message}. Nothing was posted.", "error")
+        else:
+            db.session.commit()
+            flash(f"{result.message}.", "info" if result.already_recorded else "success")
+            return redirect(url_for("funding.census", year_id=year.id, key=key))
+    plan = funding.plan_census(census)
+    form.digest.data = plan.digest
+    return render_template(
+        "funding/census.html",
+        year=year,
+        census=census,
+        label=funding.CENSUS_LABELS[key],
+        plan=plan,
+        form=form,
+        transfers=funding.census_transfers(census) if plan.recorded else [],
+        recorded_by=funding.recorded_by(census),
+        percent=funding.percent,
+    )
+
+
+# --- year-end -------------------------------------------------------------------------------------------
+
+
+@bp.route("/years/<int:year_id>/year-end", methods=["GET", "POST"])
+@requires_roles(Role.ADMIN)
+def year_end(year_id: int):
+    year = get_or_404(FundingYear, year_id, "manage")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            result = funding.close_year(current_user, year, expected_digest=form.digest.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(f"{error.message}. Nothing was moved.", "error")
+        else:
+            db.session.commit()
+            flash(f"{result.message}.", "info" if result.already_closed else "success")
+            return redirect(url_for("funding.year", year_id=year.id))
+    plan = funding.plan_year_end(year)
+    form.digest.data = plan.digest
+    return render_template(
+        "funding/year_end.html", year=year, plan=plan, form=form, policies=funding.YEAR_END_POLICY_LABELS
+    )
+
+
+# --- the overview -----------------------------------------------------------------------------------------
+
+
+@bp.route("/years/<int:year_id>/overview")
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def overview(year_id: int):
+    year = db.get_or_404(FundingYear, year_id)
+    scope = funding.coordinated_localities(current_user)
+    return render_template(
+        "funding/overview.html",
+        year=year,
+        data=funding.overview(year, scope),
+        years=funding.years(),
+        labels=funding.CENSUS_LABELS,
+        category_labels=SPENDING_CATEGORY_LABELS,
+    )
+
+
+# --- moving money -------------------------------------------------------------------------------------------
+
+
+@bp.route("/move", methods=["GET", "POST"])
+@requires_roles(Role.ADMIN)
+def move():
+    form = MoveForm()
+    accounts = [
+        SelectChoice(key, f"{name} ({ledger.pounds(funding.balance_of(key))})")
+        for key, name in funding.movable_accounts()
+    ]
+    form.from_account.choices = [SelectChoice("", "Choose an account"), *accounts]
+    form.to_account.choices = [SelectChoice("", "Choose an account"), *accounts]
+    years = funding.open_years()
+    form.year.choices = [SelectChoice("", "Choose a year")] + [SelectChoice(str(y.id), y.label) for y in years]
+    if request.method == "GET":
+        form.token.data = funding.new_token()
+        current = funding.year_covering(funding.today())
+        if current not in years:
+            current = years[0] if len(years) == 1 else None
+        if current is not None:
+            form.year.data = str(current.id)
+    if years and form.validate_on_submit():
+        try:
+            result = funding.move_money(
+                current_user,
+                form.from_account.data,
+                form.to_account.data,
+                form.amount.pence,
+                form.reason.data,
+                form.token.data,
+                db.session.get(FundingYear, int(form.year.data)),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            form.token.data = funding.new_token()
+        else:
+            db.session.commit()
+            transfer = result.transfer
+            if result.already:
+                flash("This form had already been sent: the money was moved once, by the transfer below.", "info")
+            else:
+                flash(
+                    f"{ledger.pounds(transfer.amount_pence)} moved from {transfer.from_account.name} "
+                    f"to {transfer.to_account.name}.",
+                    "success",
+                )
+            return redirect(url_for("funding.transfer", transfer_id=transfer.id))
+    return render_template("funding/move.html", form=form, years=years)
+
+
+# --- the journal and reversals ---------------------------------------------------------------------------------
+
+
+@bp.route("/transfers")
+@requires_roles(Role.ADMIN)
+def transfers():
+    year = db.session.get(FundingYear, request.args.get("year", type=int) or 0)
+    kind = request.args.get("kind")
+    kind = TransferKind(kind) if kind in {k.value for k in TransferKind} else None
+    account = funding.account_by_key(request.args.get("account"))
+    page = db.paginate(funding.transfers_query(year, kind, account), per_page=50, error_out=False)
+    return render_template(
+        "funding/transfers.html",
+        page=page,
+        years=funding.years(),
+        year=year,
+        kind=kind,
+        kinds=list(TransferKind),
+        account=account,
+    )
+
+
+def _transfer_page(transfer: Transfer, form: ReverseForm, status: int = 200):
+    return (
+        render_template(
+            "funding/transfer.html",
+            transfer=transfer,
+            form=form,
+            reverses=db.session.get(Transfer, transfer.reverses_id) if transfer.reverses_id else None,
+            reversal=funding.reversal_of(transfer),
+            year=db.session.get(FundingYear, transfer.year_id) if transfer.year_id else None,
+            not_reversible=funding.why_not_reversible(transfer),
+        ),
+        status,
+    )
+
+
+@bp.route("/transfers/<int:transfer_id>")
+@requires_roles(Role.ADMIN)
+def transfer(transfer_id: int):
+    return _transfer_page(get_or_404(Transfer, transfer_id, "manage"), ReverseForm())
+
+
+@bp.route("/transfers/<int:transfer_id>/reverse", methods=["POST"])
+@requires_roles(Role.ADMIN)
+def reverse_transfer(transfer_id: int):
+    transfer = get_or_404(Transfer, transfer_id, "manage")
+    form = ReverseForm()
+    if form.validate_on_submit():
+        try:
+            reversal = funding.reverse_transfer(current_user, transfer, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Transfer {transfer.id} reversed by transfer {reversal.id}.", "success")
+            return redirect(url_for("funding.transfer", transfer_id=reversal.id))
+    return _transfer_page(transfer, form)

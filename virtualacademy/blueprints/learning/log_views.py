@@ -1,3 +1,715 @@
 """The learning log (attendance in learning), portfolio evidence, exhibitions and the record of achievement."""
 
-from virtualacademy.blueprints.learning import bp  # noqa: F401
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from flask import abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from virtualacademy import (
+    learning_log_policy,  # noqa: F401 - registers the rules
+    navigation,
+)
+from virtualacademy.blueprints.forms_common import show_domain_error
+from virtualacademy.blueprints.learning import bp
+from virtualacademy.blueprints.learning.log_forms import (
+    CommentForm,
+    ConfirmForm,
+    EvidenceEditForm,
+    EvidenceForm,
+    ExhibitionForm,
+    FeedbackForm,
+    LogEntryForm,
+    NarrativeForm,
+    PeriodForm,
+    ShowcaseForm,
+)
+from virtualacademy.errors import DomainError, ValidationError
+from virtualacademy.extensions import db
+from virtualacademy.models import (
+    ActivityType,
+    Enrolment,
+    Evidence,
+    EvidenceKind,
+    Exhibition,
+    ExhibitionMode,
+    Goal,
+    Learner,
+    LogEntry,
+    Role,
+)
+from virtualacademy.models.learning import ACTIVITY_TYPE_LABELS, GOAL_STATUS_LABELS
+from virtualacademy.policies import can, get_or_404, requires_roles, scoped
+from virtualacademy.services import achievement, evidence, exhibitions, families, learning_log
+from virtualacademy.services.localities import on_roll_filter
+from virtualacademy.services.mentoring import london_today
+
+#: Everyone who has a learning log to read: families and the staff who work with learners.
+LOG_ROLES = (Role.GUARDIAN, Role.LEARNER, Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
+STAFF_ROLES = (Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
+#: Sent with every evidence file: nothing in it may run, be framed or be embedded by another site.
+FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame-ancestors 'none'"
+
+navigation.register(navigation.NavItem("Learning log", "learning.log_home", roles=LOG_ROLES, order=15))
+
+
+@bp.app_template_filter("hours_minutes")
+def _hours_minutes(minutes: int) -> str:
+    return learning_log.duration(minutes)
+
+
+@bp.app_template_filter("decimal_hours")
+def _decimal_hours(minutes: int) -> str:
+    return learning_log.hours(minutes)
+
+
+@bp.after_app_request
+def _lock_down_evidence_files(response):
+    """Registered before the app's own security headers hook, so it runs after it and has the last word."""
+    if g.get("evidence_file"):
+        response.headers["Content-Security-Policy"] = FILE_CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _learner(learner_id: int, action: str = "log_view") -> Learner:
+    return get_or_404(Learner, learner_id, action)
+
+
+def _name(learner: Learner) -> str:
+    return f"{learner.known_as} {learner.legal_name.split()[-1]}"
+
+
+# --- where to start --------------------------------------------------------------------------------------
+
+
+@bp.route("/log")
+@requires_roles(*LOG_ROLES)
+def log_home():
+    """A learner goes straight to their week; a family sees its children; staff see their learners, those who
+    have gone longest without logged learning first."""
+    today = london_today()
+    is_staff = current_user.has_role(*STAFF_ROLES)
+    own = families.learner_for_user(current_user) if current_user.has_role(Role.LEARNER) else None
+    children = [lr for f in families.families_of(current_user) for lr in f.learners]
+    if own is not None and not children and not is_staff:
+        return redirect(url_for("learning.week", learner_id=own.id))
+    if len(children) == 1 and own is None and not is_staff:
+        return redirect(url_for("learning.week", learner_id=children[0].id))
+    page = gaps = None
+    if is_staff:
+        last = (
+            select(LogEntry.learner_id, func.max(LogEntry.on_date).label("last"))
+            .group_by(LogEntry.learner_id)
+            .subquery()
+        )
+        stmt = (
+            select(Learner)
+            .outerjoin(last, last.c.learner_id == Learner.id)
+            .where(Learner.id.in_(select(Enrolment.learner_id).where(on_roll_filter(today))))
+            .order_by(last.c.last.asc().nulls_first(), Learner.legal_name, Learner.id)
+        )
+        page = db.paginate(scoped(current_user, stmt, Learner), per_page=50, error_out=False)
+        gaps = learning_log.gaps([lr.id for lr in page.items], today)
+    return render_template(
+        "learning/log_home.html",
+        own=own,
+        children=children,
+        page=page,
+        gaps=gaps,
+        gap_days=learning_log.GAP_DAYS,
+        name=_name,
+    )
+
+
+# --- the week view and log entries ---------------------------------------------------------------------------
+
+
+def _day_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/learners/<int:learner_id>/week")
+@requires_roles(*LOG_ROLES)
+def week(learner_id: int):
+    learner = _learner(learner_id)
+    today = london_today()
+    shown = learning_log.week(learner, min(_day_arg("start") or today, today))
+    entry_ids = [e.id for d in shown.days for e in d.entries]
+    counts = dict(
+        db.session.execute(
+            select(Evidence.log_entry_id, func.count())
+            .where(Evidence.log_entry_id.in_(entry_ids))
+            .group_by(Evidence.log_entry_id)
+        ).all()
+    )
+    return render_template(
+        "learning/week.html",
+        learner=learner,
+        week=shown,
+        today=today,
+        this_week=learning_log.monday_of(today),
+        can_write=can(current_user, "log_write", learner),
+        may_edit={e.id: learning_log.may_edit(current_user, e, today) for d in shown.days for e in d.entries},
+        locked={e.id: learning_log.is_locked(e, today) for d in shown.days for e in d.entries},
+        evidence_counts=counts,
+        goals={goal.id: goal.title for goal in learning_log.current_goals(learner)},
+        gap=learning_log.gap_of(learner, today),
+        gap_days=learning_log.GAP_DAYS,
+        activity_labels=ACTIVITY_TYPE_LABELS,
+        window=learning_log.EDIT_WINDOW_DAYS,
+        timedelta=timedelta,
+    )
+
+
+def _entry_form(learner: Learner, entry: LogEntry | None = None) -> LogEntryForm:
+    if request.method == "POST":
+        form = LogEntryForm()
+    elif entry is not None:
+        form = LogEntryForm(
+            data={
+                "on_date": entry.on_date,
+                "hours": entry.minutes // 60,
+                "minutes": entry.minutes % 60,
+                "activity": entry.activity.value,
+                "subjects": [s.id for s in entry.subjects],
+                "description": entry.description,
+                "goal_id": str(entry.goal_id or ""),
+            }
+        )
+    else:
+        on = _day_arg("on")
+        today = london_today()
+        form = LogEntryForm(data={"on_date": on if on and on <= today else today})
+    subjects = learning_log.active_subjects()
+    if entry is not None:  # keep a subject that has since been retired
+        subjects += [s for s in entry.subjects if s not in subjects]
+    form.subjects.choices = [(s.id, s.name) for s in subjects]
+    goals = learning_log.current_goals(learner)
+    form.goal_id.choices = [("", "None of them")] + [(str(goal.id), goal.title) for goal in goals]
+    return form
+
+
+def _log_input(form: LogEntryForm) -> learning_log.LogInput:
+    return learning_log.LogInput(
+        on_date=form.on_date.data,
+        minutes=(form.hours.data or 0) * 60 + (form.minutes.data or 0),
+        activity=ActivityType(form.activity.data) if form.activity.data else None,
+        subject_ids=list(form.subjects.data or []),
+        description=form.description.data,
+        goal_id=int(form.goal_id.data) if form.goal_id.data else None,
+    )
+
+
+def _duration_error(form: LogEntryForm) -> None:
+    """Hours and minutes both empty (or both 0) is one error, on the hours box."""
+    if not form.hours.errors and not form.minutes.errors and not (form.hours.data or form.minutes.data):
+        form.hours.errors = ["Enter how long the learning took, in hours and minutes"]
+
+
+@bp.route("/learners/<int:learner_id>/log/new", methods=["GET", "POST"])
+@requires_roles(*LOG_ROLES)
+def log_new(learner_id: int):
+    learner = _learner(learner_id, "log_write")
+    form = _entry_form(learner)
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        _duration_error(form)
+        if valid and not form.errors:
+            try:
+                entry = learning_log.add_entry(current_user, learner, _log_input(form))
+            except DomainError as error:
+                db.session.rollback()
+                show_domain_error(form, error)
+            else:
+                db.session.commit()
+                flash(
+                    f"Logged {learning_log.duration(entry.minutes)} of "
+                    f"{ACTIVITY_TYPE_LABELS[entry.activity].lower()} on {entry.on_date:%A %-d %B}.",
+                    "success",
+                )
+                return redirect(url_for("learning.week", learner_id=learner.id, start=entry.on_date.isoformat()))
+    return render_template("learning/log_form.html", form=form, learner=learner, entry=None, correcting=False)
+
+
+@bp.route("/log/<int:entry_id>/edit", methods=["GET", "POST"])
+@requires_roles(*LOG_ROLES)
+def log_edit(entry_id: int):
+    entry = get_or_404(LogEntry, entry_id, "edit")
+    learner = entry.learner
+    today = london_today()
+    locked = learning_log.is_locked(entry, today)
+    if not learning_log.may_edit(current_user, entry, today):
+        return render_template("learning/log_locked.html", entry=entry, learner=learner)
+    form = _entry_form(learner, entry)
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        _duration_error(form)
+        if valid and not form.errors:
+            try:
+                learning_log.update_entry(current_user, entry, _log_input(form), today)
+            except DomainError as error:
+                db.session.rollback()
+                show_domain_error(form, error)
+            else:
+                db.session.commit()
+                flash(
+                    "Correction saved and recorded." if entry.corrected_by_id and locked else "Changes saved.",
+                    "success",
+                )
+                return redirect(url_for("learning.week", learner_id=learner.id, start=entry.on_date.isoformat()))
+    return render_template("learning/log_form.html", form=form, learner=learner, entry=entry, correcting=locked)
+
+
+@bp.route("/log/<int:entry_id>/delete", methods=["GET", "POST"])
+@requires_roles(*LOG_ROLES)
+def log_delete(entry_id: int):
+    entry = get_or_404(LogEntry, entry_id, "edit")
+    learner = entry.learner
+    today = london_today()
+    if not learning_log.may_edit(current_user, entry, today):
+        return render_template("learning/log_locked.html", entry=entry, learner=learner)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        on = entry.on_date
+        try:
+            learning_log.delete_entry(current_user, entry, today)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("The entry has been deleted.", "success")
+        return redirect(url_for("learning.week", learner_id=learner.id, start=on.isoformat()))
+    return render_template(
+        "learning/log_delete.html", form=form, entry=entry, learner=learner, activity_labels=ACTIVITY_TYPE_LABELS
+    )
+
+
+# --- attendance in learning ----------------------------------------------------------------------------------
+
+
+@bp.route("/learners/<int:learner_id>/attendance")
+@requires_roles(*LOG_ROLES)
+def attendance(learner_id: int):
+    learner = _learner(learner_id)
+    today = london_today()
+    term = learning_log.term_from_key(request.args.get("term")) or learning_log.term_of(today)
+    result = learning_log.term_attendance(learner, term, today)
+    return render_template(
+        "learning/attendance.html",
+        learner=learner,
+        result=result,
+        term=term,
+        current_term=learning_log.term_of(today),
+        gap=learning_log.gap_of(learner, today),
+        gap_days=learning_log.GAP_DAYS,
+    )
+
+
+# --- portfolio evidence --------------------------------------------------------------------------------------
+
+
+@bp.route("/learners/<int:learner_id>/portfolio")
+@requires_roles(*LOG_ROLES)
+def portfolio(learner_id: int):
+    learner = _learner(learner_id)
+    showcase = request.args.get("showcase") == "1"
+    return render_template(
+        "learning/evidence_index.html",
+        learner=learner,
+        items=evidence.portfolio(learner, showcase_only=showcase),
+        showcase=showcase,
+        can_write=can(current_user, "log_write", learner),
+        inline_images=evidence.INLINE_IMAGES,
+        labels={k: f.label for k, f in evidence.ACCEPTED.items()},
+    )
+
+
+def _evidence_form(learner: Learner) -> EvidenceForm:
+    form = EvidenceForm()
+    form.goal_id.choices = [("", "None of them")] + [
+        (str(goal.id), goal.title) for goal in learning_log.current_goals(learner)
+    ]
+    if request.method == "GET":
+        goal = request.args.get("goal", "")
+        if goal in {value for value, _label in form.goal_id.choices}:
+            form.goal_id.data = goal
+        form.log_entry_id.data = request.args.get("entry", "")
+    return form
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.route("/learners/<int:learner_id>/portfolio/new", methods=["GET", "POST"])
+@requires_roles(*LOG_ROLES)
+def evidence_new(learner_id: int):
+    learner = _learner(learner_id, "log_write")
+    form = _evidence_form(learner)
+    entry_id = _int_or_none(form.log_entry_id.data)
+    entry = db.session.get(LogEntry, entry_id) if entry_id else None
+    if entry is not None and entry.learner_id != learner.id:
+        entry = None
+    if form.validate_on_submit():
+        common = {
+            "title": form.title.data,
+            "goal_id": _int_or_none(form.goal_id.data),
+            "log_entry_id": entry.id if entry else None,
+            "is_draft": form.is_draft.data == "yes",
+        }
+        upload = form.file.data if getattr(form.file.data, "filename", "") else None
+        link = (form.url.data or "").strip()
+        try:
+            if upload is not None and link:
+                raise ValidationError("Add a file or a link, not both", field="url")
+            if upload is not None:
+                data = upload.read(evidence.max_bytes() + 1)
+                item = evidence.add_file(current_user, learner, filename=upload.filename, data=data, **common)
+            elif link:
+                item = evidence.add_link(current_user, learner, url=link, **common)
+            else:
+                raise ValidationError("Choose a file to upload, or enter a link", field="file")
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"\u201c{item.title}\u201d has been added to {learner.known_as}\u2019s portfolio.", "success")
+            return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
+    return render_template(
+        "learning/evidence_form.html",
+        form=form,
+        learner=learner,
+        entry=entry,
+        max_size=f"{evidence.max_bytes() // (1024 * 1024)} MB",
+        accepted=evidence.ACCEPTED_DESCRIPTION,
+        activity_labels=ACTIVITY_TYPE_LABELS,
+    )
+
+
+def _evidence_page(item: Evidence, comment_form: CommentForm | None = None, status: int = 200):
+    learner = item.learner
+    comment_form = comment_form or CommentForm(formdata=None)
+    return render_template(
+        "learning/evidence_detail.html",
+        item=item,
+        learner=learner,
+        goal=db.session.get(Goal, item.goal_id) if item.goal_id else None,
+        entry=db.session.get(LogEntry, item.log_entry_id) if item.log_entry_id else None,
+        form=comment_form,
+        comment_form=comment_form,
+        showcase_form=ShowcaseForm(formdata=None),
+        can_write=can(current_user, "edit", item),
+        can_showcase=can(current_user, "showcase", item),
+        inline=item.kind is EvidenceKind.FILE and item.content_type in evidence.INLINE_IMAGES,
+        label=evidence.ACCEPTED[item.content_type].label if item.content_type in evidence.ACCEPTED else "Link",
+        size=evidence.size_label(item.size_bytes),
+        activity_labels=ACTIVITY_TYPE_LABELS,
+    ), status
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@requires_roles(*LOG_ROLES)
+def evidence_detail(evidence_id: int):
+    return _evidence_page(get_or_404(Evidence, evidence_id, "view"))
+
+
+@bp.route("/evidence/<int:evidence_id>/comments", methods=["POST"])
+@requires_roles(*LOG_ROLES)
+def evidence_comment(evidence_id: int):
+    item = get_or_404(Evidence, evidence_id, "edit")
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            evidence.add_comment(current_user, item, form.body.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Comment added.", "success")
+            return redirect(url_for("learning.evidence_detail", evidence_id=item.id, _anchor="comments"))
+    return _evidence_page(item, form)
+
+
+@bp.route("/evidence/<int:evidence_id>/showcase", methods=["POST"])
+@requires_roles(*LOG_ROLES)
+def evidence_showcase(evidence_id: int):
+    item = get_or_404(Evidence, evidence_id, "showcase")
+    form = ShowcaseForm()
+    if not form.validate_on_submit() or form.show.data not in ("yes", "no"):
+        abort(400)
+    try:
+        evidence.set_showcase(current_user, item, form.show.data == "yes")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Added to the showcase." if item.in_showcase else "Taken out of the showcase.", "success")
+    return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
+
+
+@bp.route("/evidence/<int:evidence_id>/edit", methods=["GET", "POST"])
+@requires_roles(*LOG_ROLES)
+def evidence_edit(evidence_id: int):
+    item = get_or_404(Evidence, evidence_id, "edit")
+    form = EvidenceEditForm(
+        data={"title": item.title, "is_draft": "yes" if item.is_draft else "no"} if request.method == "GET" else None
+    )
+    if form.validate_on_submit():
+        try:
+            evidence.update(current_user, item, title=form.title.data, is_draft=form.is_draft.data == "yes")
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Changes saved.", "success")
+            return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
+    return render_template("learning/evidence_edit.html", form=form, item=item, learner=item.learner)
+
+
+@bp.route("/evidence/<int:evidence_id>/delete", methods=["GET", "POST"])
+@requires_roles(*LOG_ROLES)
+def evidence_delete(evidence_id: int):
+    item = get_or_404(Evidence, evidence_id, "edit")
+    learner = item.learner
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            evidence.delete(current_user, item)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
+        db.session.commit()
+        flash("The evidence has been deleted.", "success")
+        return redirect(url_for("learning.portfolio", learner_id=learner.id))
+    return render_template("learning/evidence_delete.html", form=form, item=item, learner=learner)
+
+
+@bp.route("/evidence/<int:evidence_id>/file")
+@requires_roles(*LOG_ROLES)
+def evidence_file(evidence_id: int):
+    """The stored file, only to someone who may see the learner: always as a download, except an image asked
+    for with ``?inline=1`` (for the page's preview), which is sent as that image type and nothing else."""
+    item = get_or_404(Evidence, evidence_id, "view")
+    data = evidence.read_bytes(item)  # at most EVIDENCE_MAX_BYTES; read whole, so no file is left open
+    if data is None:
+        abort(404)
+    inline = request.args.get("inline") == "1" and item.content_type in evidence.INLINE_IMAGES
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=item.content_type if item.content_type in evidence.ACCEPTED else "application/octet-stream",
+        as_attachment=not inline,
+        download_name=item.original_name or "evidence",
+        conditional=False,
+        etag=False,
+    )
+    g.evidence_file = True
+    return response
+
+
+# --- exhibitions ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/learners/<int:learner_id>/exhibitions")
+@requires_roles(*LOG_ROLES)
+def exhibitions_index(learner_id: int):
+    learner = _learner(learner_id)
+    today = london_today()
+    return render_template(
+        "learning/exhibitions.html",
+        learner=learner,
+        items=exhibitions.of_learner(learner),
+        recent=exhibitions.exhibited_recently(learner, today),
+        today=today,
+        can_write=can(current_user, "log_write", learner),
+        modes=exhibitions.MODE_LABELS,
+    )
+
+
+@bp.route("/learners/<int:learner_id>/exhibitions/new", methods=["GET", "POST"])
+@requires_roles(*LOG_ROLES)
+def exhibition_new(learner_id: int):
+    learner = _learner(learner_id, "log_write")
+    form = ExhibitionForm()
+    items = evidence.portfolio(learner)
+    form.items.choices = [
+        (i.id, f"{i.title}{' (draft)' if i.is_draft else ''}{' (showcase)' if i.in_showcase else ''}") for i in items
+    ]
+    if form.validate_on_submit():
+        try:
+            show = exhibitions.create(
+                current_user,
+                learner,
+                exhibitions.ExhibitionInput(
+                    held_on=form.held_on.data,
+                    mode=ExhibitionMode(form.mode.data),
+                    where=form.where.data,
+                    description=form.description.data,
+                    audience=form.audience.data,
+                    item_ids=list(form.items.data or []),
+                ),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("The exhibition has been saved.", "success")
+            return redirect(url_for("learning.exhibition_detail", exhibition_id=show.id))
+    return render_template("learning/exhibition_form.html", form=form, learner=learner, has_items=bool(items))
+
+
+@bp.route("/exhibitions/<int:exhibition_id>")
+@requires_roles(*LOG_ROLES)
+def exhibition_detail(exhibition_id: int):
+    show = get_or_404(Exhibition, exhibition_id, "view")
+    learner = db.session.get(Learner, show.learner_id)
+    return render_template(
+        "learning/exhibition_detail.html",
+        show=show,
+        learner=learner,
+        averages=exhibitions.averages(show),
+        rubric=exhibitions.RUBRIC,
+        scores=exhibitions.SCORE_LABELS,
+        modes=exhibitions.MODE_LABELS,
+        can_write=can(current_user, "edit", show),
+        today=london_today(),
+    )
+
+
+@bp.route("/exhibitions/<int:exhibition_id>/feedback", methods=["GET", "POST"])
+@requires_roles(*LOG_ROLES)
+def exhibition_feedback(exhibition_id: int):
+    show = get_or_404(Exhibition, exhibition_id, "edit")
+    learner = db.session.get(Learner, show.learner_id)
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        try:
+            exhibitions.add_feedback(
+                current_user,
+                show,
+                exhibitions.FeedbackInput(
+                    reviewer_name=form.reviewer_name.data,
+                    reviewer_role=form.reviewer_role.data,
+                    content=_int_or_none(form.content.data),
+                    explanation=_int_or_none(form.explanation.data),
+                    reflection=_int_or_none(form.reflection.data),
+                    comments=form.comments.data,
+                ),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Feedback from {form.reviewer_name.data.strip()} has been saved.", "success")
+            return redirect(url_for("learning.exhibition_detail", exhibition_id=show.id))
+    return render_template(
+        "learning/exhibition_feedback.html", form=form, show=show, learner=learner, rubric=exhibitions.RUBRIC
+    )
+
+
+# --- the record of achievement -------------------------------------------------------------------------------
+
+
+def _period_from_args() -> tuple[date, date]:
+    """An ISO period from ``?start=&end=``; the academic year so far if missing or not a valid period."""
+    try:
+        return achievement.check_period(_day_arg("start"), _day_arg("end"))
+    except DomainError:
+        return achievement.default_period()
+
+
+@bp.route("/learners/<int:learner_id>/achievement")
+@requires_roles(*LOG_ROLES)
+def achievement_page(learner_id: int):
+    """Choose a period (the page's own form sends day, month and year; links send ISO dates), see what the
+    record will hold, then download the PDF."""
+    learner = _learner(learner_id)
+    record = None
+    if len(request.args.getlist("start")) == 3 or len(request.args.getlist("end")) == 3:
+        form = PeriodForm(request.args)
+        if form.validate():
+            try:
+                start, end = achievement.check_period(form.start.data, form.end.data)
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                record = achievement.record(learner, start, end)
+    else:
+        start, end = _period_from_args()
+        form = PeriodForm(formdata=None, data={"start": start, "end": end})
+        record = achievement.record(learner, start, end)
+    return render_template(
+        "learning/achievement.html",
+        learner=learner,
+        form=form,
+        record=record,
+        can_write_narrative=can(current_user, "narrative_write", learner),
+        goal_labels=GOAL_STATUS_LABELS,
+    )
+
+
+@bp.route("/learners/<int:learner_id>/achievement.pdf")
+@requires_roles(*LOG_ROLES)
+def achievement_pdf(learner_id: int):
+    learner = _learner(learner_id)
+    start, end = _period_from_args()
+    body = achievement.render(learner, start, end)
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    filename = f"record-of-achievement-{learner.known_as.lower().replace(' ', '-')}-{start:%Y-%m}-to-{end:%Y-%m}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{_ascii(filename)}"'
+    return response
+
+
+def _ascii(name: str) -> str:
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in name)
+
+
+@bp.route("/learners/<int:learner_id>/achievement/summary", methods=["GET", "POST"])
+@requires_roles(Role.MENTOR, Role.ADMIN)
+def achievement_narrative(learner_id: int):
+    learner = _learner(learner_id, "narrative_write")
+    if request.method == "GET":
+        start, end = _period_from_args()
+        existing = achievement.narrative_for(learner, start, end)
+        exact = existing if existing and (existing.starts_on, existing.ends_on) == (start, end) else None
+        form = NarrativeForm(data={"start": start, "end": end, "text": exact.text if exact else ""})
+    else:
+        form = NarrativeForm()
+    if form.validate_on_submit():
+        try:
+            achievement.save_narrative(current_user, learner, form.start.data, form.end.data, form.text.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("The summary has been saved. It appears in the record of achievement for this period.", "success")
+            return redirect(
+                url_for(
+                    "learning.achievement_page",
+                    learner_id=learner.id,
+                    start=form.start.data.isoformat(),
+                    end=form.end.data.isoformat(),
+                )
+            )
+    return render_template("learning/achievement_narrative.html", form=form, learner=learner)

@@ -1,0 +1,99 @@
+"""Who may see and do what with the learning log, portfolio evidence, exhibitions and the record of achievement
+(registered into ``policies.py``; imported by ``blueprints/learning/log_views.py``).
+
+The rules themselves live in the services (``services/learning_log.py``, ``services/evidence.py``), which
+enforce the same ones; this module registers them so ``can()``, ``get_or_404()`` and ``scoped()`` use them.
+
+* ``log_view`` on a learner (and ``view`` on an entry, evidence, exhibition): the learner, their guardians,
+  their mentor (and for 30 days after handing over), their locality's coordinator (read only), admins.
+* ``log_write`` on a learner (and ``edit`` on evidence and exhibitions): the learner, their guardians, their
+  current mentor, admins. Whether a log entry can still be changed (its 14-day window) is the service's
+  question, answered on the page rather than with a 404.
+* ``narrative_write`` on a learner (the record of achievement's summary): the current mentor or an admin, who
+  are also the only ones who may correct a log entry after its window (``learning_log.may_edit``).
+* ``showcase`` on evidence: the learner, or their guardians (and admins).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from virtualacademy.models import Evidence, Exhibition, Learner, LogEntry, User
+from virtualacademy.policies import rule, scope, scoped
+from virtualacademy.services import evidence, learning_log
+
+
+@rule(Learner, "log_view")
+def _log_view(user: User, learner: Learner) -> bool:
+    return learning_log.may_view(user, learner)
+
+
+@rule(Learner, "log_write")
+def _log_write(user: User, learner: Learner) -> bool:
+    return learning_log.may_write(user, learner)
+
+
+@rule(Learner, "narrative_write")
+def _narrative_write(user: User, learner: Learner) -> bool:
+    return learning_log.may_correct(user, learner)
+
+
+@rule(LogEntry, "view")
+def _view_entry(user: User, entry: LogEntry) -> bool:
+    return learning_log.may_view(user, entry.learner)
+
+
+@rule(LogEntry, "edit")
+def _edit_entry(user: User, entry: LogEntry) -> bool:
+    """May reach the edit page: anyone who writes the log (the page says if the entry is locked)."""
+    return learning_log.may_write(user, entry.learner)
+
+
+@rule(Evidence, "view")
+def _view_evidence(user: User, item: Evidence) -> bool:
+    return learning_log.may_view(user, item.learner)
+
+
+@rule(Evidence, "edit")
+def _edit_evidence(user: User, item: Evidence) -> bool:
+    return learning_log.may_write(user, item.learner)
+
+
+@rule(Evidence, "showcase")
+def _showcase_evidence(user: User, item: Evidence) -> bool:
+    return evidence.may_showcase(user, item.learner)
+
+
+def _learner_of(exhibition: Exhibition) -> Learner:
+    from virtualacademy.extensions import db
+
+    return db.session.get(Learner, exhibition.learner_id)
+
+
+@rule(Exhibition, "view")
+def _view_exhibition(user: User, exhibition: Exhibition) -> bool:
+    return learning_log.may_view(user, _learner_of(exhibition))
+
+
+@rule(Exhibition, "edit")
+def _edit_exhibition(user: User, exhibition: Exhibition) -> bool:
+    return learning_log.may_write(user, _learner_of(exhibition))
+
+
+def _visible_learners(user: User):
+    return scoped(user, select(Learner.id))
+
+
+@scope(LogEntry)
+def _entries_scope(user: User, stmt: Select) -> Select:
+    return stmt.where(LogEntry.learner_id.in_(_visible_learners(user)))
+
+
+@scope(Evidence)
+def _evidence_scope(user: User, stmt: Select) -> Select:
+    return stmt.where(Evidence.learner_id.in_(_visible_learners(user)))
+
+
+@scope(Exhibition)
+def _exhibitions_scope(user: User, stmt: Select) -> Select:
+    return stmt.where(Exhibition.learner_id.in_(_visible_learners(user)))
