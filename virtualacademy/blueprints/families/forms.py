@@ -51,7 +51,9 @@ class GuardianForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-class AddressForm(FlaskForm):
+class AddressFields(FlaskForm):
+    """The address fields, shared by the application and the family's contact details."""
+
     line_1 = StringField(
         "Address line 1",
         widget=GovTextInput(),
@@ -66,6 +68,9 @@ class AddressForm(FlaskForm):
     postcode = StringField(
         "Postcode", widget=GovTextInput(), validators=[InputRequired(message="Enter a postcode"), Length(max=10)]
     )
+
+
+class AddressForm(AddressFields):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
@@ -227,22 +232,8 @@ class ReEnrolForm(FlaskForm):
     submit = SubmitField("Re-enrol", widget=GovSubmitInput())
 
 
-class ContactForm(FlaskForm):
+class ContactForm(AddressFields):
     phone = TelField("Your phone number", widget=GovTextInput(), validators=[Optional(), Length(max=32)])
-    line_1 = StringField(
-        "Address line 1",
-        widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the first line of the address"), Length(max=200)],
-    )
-    line_2 = StringField("Address line 2 (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=200)])
-    town = StringField(
-        "Town or city",
-        widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the town or city"), Length(max=100)],
-    )
-    postcode = StringField(
-        "Postcode", widget=GovTextInput(), validators=[InputRequired(message="Enter a postcode"), Length(max=10)]
-    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
