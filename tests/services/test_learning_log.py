@@ -21,6 +21,7 @@ from virtualacademy.models import (
     LocalityStaff,
     LogEntry,
     Notification,
+    OutboxMessage,
     Role,
     WithdrawalReason,
 )
@@ -368,7 +369,15 @@ def test_the_gap_job_tells_the_mentor_once_per_gap(ctx, family):
     assert notice.key == f"learning-gap:{learner.id}:2026-09-01:{f['mentor'].id}"
     assert notice.link == f"/learning/learners/{learner.id}/attendance"
     assert "since Robbie Example was enrolled on 1 September 2026" in notice.body
-    # Run again that day, and the next: still one notice (the same gap).
+    # And one email: the mentor's digest for the day, naming the learner.
+    [email] = ctx.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("learning-gap-digest:%"))).all()
+    assert email.dedupe_key == f"learning-gap-digest:{f['mentor'].id}:2026-09-15"
+    assert email.to_address == f["mentor"].email
+    assert email.subject == "No learning logged for 14 days: 1 learner"
+    assert "- Robbie Example. Nothing has been logged since Robbie Example was enrolled on 1 September" in (
+        email.body_text
+    )
+    # Run again that day, and the next: still one notice (the same gap), and no more email.
     assert run(now=at(date(2026, 9, 15))).notified == 0
     assert run(now=at(date(2026, 9, 16))).notified == 0
     assert len(gap_notices(ctx)) == 1
@@ -386,6 +395,41 @@ def test_the_gap_job_tells_the_mentor_once_per_gap(ctx, family):
     assert run(now=at(date(2026, 10, 2))).notified == 1
     assert run(now=at(date(2026, 10, 3))).notified == 0
     assert gap_notices(ctx)[-1].user_id == new_mentor.id
+
+
+def test_a_mentor_gets_one_digest_email_a_day_for_all_their_newly_flagged_learners(ctx, family):
+    f = family
+    run = JOBS["learning-gaps"].func
+    second = LearnerFactory(legal_name="Ada Lovelace", preferred_name=None, enrolled=date(2026, 9, 1))
+    third = LearnerFactory(legal_name="Alan Turing", preferred_name=None, enrolled=date(2026, 9, 3))
+    other_mentor = UserFactory(roles=[Role.MENTOR])
+    mentoring.assign(f["admin"], second, f["mentor"], date(2026, 9, 1))
+    mentoring.assign(f["admin"], third, other_mentor, date(2026, 9, 3))
+    LogEntryFactory(learner=second, on_date=date(2026, 9, 2), subjects=[f["maths"]])
+    ctx.commit()
+
+    def digests():
+        return ctx.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.like("learning-gap-digest:%"))
+            .order_by(OutboxMessage.id)
+        ).all()
+
+    # 16 September: Robbie (since 1 Sep) and Ada (since 2 Sep) for Mo; Alan (since 3 Sep) is 13 days in.
+    report = run(now=at(date(2026, 9, 16)))
+    assert (report.flagged, report.notified, report.emails) == (2, 2, 1)
+    [email] = digests()
+    assert email.subject == "No learning logged for 14 days: 2 learners"
+    assert email.body_text.index("- Ada Lovelace. Nothing has been logged since 2 September 2026.") < (
+        email.body_text.index("- Robbie Example.")
+    )
+    assert "Alan" not in email.body_text
+    assert len(gap_notices(ctx)) == 2  # one notification per learner in the notification centre
+    # The next day Alan is flagged: his mentor's digest only; nothing again for Mo.
+    report = run(now=at(date(2026, 9, 17)))
+    assert (report.flagged, report.notified, report.emails) == (3, 1, 1)
+    assert [m.to_address for m in digests()] == [f["mentor"].email, other_mentor.email]
+    assert (run(now=at(date(2026, 9, 17))).emails, len(digests())) == (0, 2)
 
 
 def test_the_gap_job_skips_learners_off_roll_or_without_a_mentor(ctx, family):

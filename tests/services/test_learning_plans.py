@@ -575,3 +575,72 @@ def test_two_saves_at_once_queue_and_take_consecutive_versions(app, committed_db
         plan = db.session.scalar(select(LearningPlan))
         assert (plan.version, plan.interests, plan.aspirations) == (3, "Rockets and trains", "Astronaut")
         assert db.session.scalars(select(PlanVersion.version).order_by(PlanVersion.version)).all() == [1, 2, 3]
+
+
+# --- data protection ----------------------------------------------------------------------------------------
+
+
+def test_the_export_holds_the_plan_and_erasure_clears_its_words_but_keeps_the_shape(people, planned, ctx):
+    from virtualacademy.services import data_protection
+
+    learner, mentor = people["learner"], people["mentor"]
+    maths, story = planned
+    learning_plans.save_plan(
+        mentor,
+        learner,
+        interests="Space",
+        aspirations="Astronaut",
+        strengths=None,
+        support_needs="Quiet room",
+        staff_notes="Anxious about tests",
+        today=TODAY,
+    )
+    held = review(
+        people,
+        goals=[GoalReviewInput(maths.id, GoalStatus.ACHIEVED, "Adds halves", "Try thirds")],
+        summary="A good term",
+    )
+    ctx.commit()
+    subject = data_protection.subject(learner.family)
+    assert "learning_plans" in data_protection.SECTIONS
+    rows = learning_plans.export_section(subject)
+    kinds = [r["record"] for r in rows]
+    assert kinds.count("learning plan") == 1 and kinds.count("goal") == 2 and kinds.count("goal review") == 1
+    plan_row = next(r for r in rows if r["record"] == "learning plan")
+    assert (plan_row["interests"], plan_row["staff_notes"]) == ("Space", "Anxious about tests")
+    assert {r["changed_by"] for r in rows if r["record"] == "plan version"} == {"family member", "academy staff"}
+    assert next(r for r in rows if r["record"] == "goal" and r["id"] == maths.id)["subjects"] == ["Maths"]
+    assert mentor.name not in str(rows) and "reviewed_by_id" not in str(rows) and "changed_by_id" not in str(rows)
+    # An unrelated family's plan is not in it.
+    other = LearnerFactory()
+    ctx.flush()
+    write_plan(people["admin"], other, interests="Trains")
+    assert "Trains" not in str(learning_plans.export_section(subject))
+
+    changed = learning_plans.erase_section(subject)
+    assert changed > 0 and learning_plans.erase_section(subject) == 0  # done once
+    ctx.flush()
+    plan = learning_plans.plan_of(learner)
+    assert (plan.interests, plan.aspirations, plan.strengths, plan.support_needs, plan.staff_notes) == (
+        "Erased",
+        "Erased",
+        None,
+        "Erased",
+        "Erased",
+    )
+    assert {(g.title, g.success, g.status) for g in plan.goals} == {
+        ("Erased", None, GoalStatus.ACHIEVED),
+        ("Erased", None, GoalStatus.NOT_STARTED),
+    }
+    assert [s.name for s in maths.subjects] == ["Maths"] and plan.next_review_on == held.next_review_on
+    assert (held.summary, held.goal_reviews[0].progress, held.goal_reviews[0].next_steps) == (None, None, None)
+    assert held.goal_reviews[0].status is GoalStatus.ACHIEVED
+    everything = str([v.snapshot for v in versions(ctx, learner)])
+    for words in ("Space", "Astronaut", "Anxious", "Fractions", "Write a story", "Quiet room"):
+        assert words not in everything
+    assert "Goal added: Erased" in everything
+    events = ctx.scalars(
+        select(AuditEvent).where(AuditEvent.action == "learning.plan_changed", AuditEvent.object_id == str(learner.id))
+    ).all()
+    assert events and "Fractions" not in str([e.detail for e in events])
+    assert learning_plans.plan_of(other).interests == "Trains"

@@ -104,3 +104,29 @@ def test_a_digest_another_run_wrote_meanwhile_is_neither_counted_nor_mailed_agai
     assert ctx.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like("%digest%"))).all() == [
         f"notification:checkin-digest:{mentor_ids[1]}:{MONDAY.isoformat()}"
     ]
+
+
+def test_the_learning_gaps_job_issues_the_same_statements_for_5_or_20_mentors(ctx):
+    from virtualacademy.services import learning_log
+
+    def run(now: datetime) -> tuple[int, learning_log.GapReport]:
+        with counting() as statements:
+            report = learning_log.flag_gaps(now)
+        return len(statements), report
+
+    # Enrolled on 1 September with nothing logged: every learner flagged on 23 November.
+    small = caseloads(ctx, mentors=5, learners_each=3)
+    small_first, report = run(datetime(2026, 11, 23, 7, tzinfo=UTC))
+    assert (report.flagged, report.notified, report.emails) == (15, 15, 5)
+    small_again, report = run(datetime(2026, 11, 23, 9, tzinfo=UTC))
+    assert (report.notified, report.emails) == (0, 0)
+
+    ctx.execute(update(MentorAssignment).where(MentorAssignment.learner_id.in_(small)).values(ends_on=MONDAY))
+    ctx.execute(delete(Notification))
+    ctx.execute(delete(OutboxMessage))
+    caseloads(ctx, mentors=20, learners_each=10)
+    large_first, report = run(datetime(2026, 11, 23, 7, tzinfo=UTC))
+    assert (report.notified, report.emails) == (200, 20)
+    assert ctx.scalar(select(func.count()).select_from(OutboxMessage)) == 20
+    large_again, _ = run(datetime(2026, 11, 23, 9, tzinfo=UTC))
+    assert (small_first, small_again) == (large_first, large_again)

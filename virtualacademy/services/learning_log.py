@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import lazyload
 
+from virtualacademy import mail
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -573,13 +575,25 @@ def last_logged(learner_ids: list[int]) -> dict[int, date]:
 class GapReport:
     flagged: int = 0
     notified: int = 0
+    #: Emails queued: one per mentor with newly flagged learners.
+    emails: int = 0
+
+
+def _gap_body(gap: Gap, name: str) -> str:
+    if gap.last_logged and gap.last_logged >= gap.since:
+        return f"Nothing has been logged since {gap.last_logged:%-d %B %Y}."
+    return f"Nothing has been logged since {name} was enrolled on {gap.since:%-d %B %Y}."
 
 
 def flag_gaps(now: datetime | None = None) -> GapReport:
     """The ``learning-gaps`` job: tell each learner's current mentor, once per gap, about learners on roll with
-    no logged learning for GAP_DAYS days. The key names the learner, the day the gap started from and the mentor,
-    so a re-run adds nothing, a new gap (after more learning is logged) is a new notice, and a new mentor hears
-    about a gap that began before they took over."""
+    no logged learning for GAP_DAYS days.
+
+    Each gap is one notification in the mentor's notification centre. Its key names the learner, the day the gap
+    started from and the mentor, so a re-run adds nothing, a new gap (after more learning is logged) is a new
+    notice, and a new mentor hears about a gap that began before they took over. Email is one digest per mentor
+    a day listing the learners newly flagged, so a first run at national scale sends a few thousand emails, not
+    one per learner. All of it in the same few statements however many learners there are."""
     today = london_today(now)
     report = GapReport()
     gaps_found = [(_gap(r[0], r[1], r[2], today), r[3]) for r in _gap_rows(today, with_mentor=True)]
@@ -587,34 +601,68 @@ def flag_gaps(now: datetime | None = None) -> GapReport:
     report.flagged = len(gaps_found)
     if not gaps_found:
         return report
-    learners = {
-        lr.id: lr
-        for lr in db.session.scalars(select(Learner).where(Learner.id.in_([g.learner_id for g, _ in gaps_found])))
+    names = {
+        learner_id: f"{preferred or legal.split()[0]} {legal.split()[-1]}"
+        for learner_id, legal, preferred in db.session.execute(
+            select(Learner.id, Learner.legal_name, Learner.preferred_name).where(
+                Learner.id.in_(select(Enrolment.learner_id).where(on_roll_filter(today)))
+            )
+        )
     }
     mentors = {
-        u.id: u for u in db.session.scalars(select(User).where(User.id.in_({m for _, m in gaps_found}), User.active))
+        u.id: u
+        for u in db.session.scalars(
+            select(User)
+            .where(
+                User.id.in_(select(MentorAssignment.mentor_id).where(MentorAssignment.ends_on.is_(None))),
+                User.active.is_(True),
+            )
+            .options(lazyload(User.role_links))
+        )
     }
+    notices, lines = [], {}
     for gap, mentor_id in gaps_found:
         mentor = mentors.get(mentor_id)
         if mentor is None:
             continue
-        learner = learners[gap.learner_id]
-        name = f"{learner.known_as} {learner.legal_name.split()[-1]}"
-        body = (
-            f"Nothing has been logged since {gap.last_logged:%-d %B %Y}."
-            if gap.last_logged and gap.last_logged >= gap.since
-            else f"Nothing has been logged since {name} was enrolled on {gap.since:%-d %B %Y}."
+        name = names[gap.learner_id]
+        key = f"learning-gap:{gap.learner_id}:{gap.since.isoformat()}:{mentor.id}"
+        lines[key] = (name, _gap_body(gap, name))
+        notices.append(
+            notifications.Notice(
+                mentor,
+                key,
+                "learning_gap",
+                f"No learning logged for {gap.days} days: {name}",
+                body=_gap_body(gap, name) + " It may be worth checking in with the family.",
+                link=f"/learning/learners/{gap.learner_id}/attendance",
+            )
         )
-        created = notifications.notify(
-            mentor,
-            f"learning-gap:{learner.id}:{gap.since.isoformat()}:{mentor.id}",
-            "learning_gap",
-            f"No learning logged for {gap.days} days: {name}",
-            body=body + " It may be worth checking in with the family.",
-            link=f"/learning/learners/{learner.id}/attendance",
-            email_template="notification",
+    created = notifications.notify_many(notices)
+    report.notified = len(created)
+    by_mentor: dict[int, list[notifications.Notice]] = defaultdict(list)
+    for notice in created:
+        by_mentor[notice.user.id].append(notice)
+    emails = []
+    for mentor_id, items in by_mentor.items():
+        mentor = mentors[mentor_id]
+        count = len(items)
+        emails.append(
+            mail.Email(
+                mentor.email,
+                f"No learning logged for {GAP_DAYS} days: {count} learner{'s' if count != 1 else ''}",
+                "learning_gap_digest",
+                dedupe_key=f"learning-gap-digest:{mentor_id}:{today.isoformat()}",
+                context={
+                    "user": mentor,
+                    "gap_days": GAP_DAYS,
+                    "lines": sorted(lines[n.key] for n in items),
+                    "link": mail.absolute_url_for_path("/learning/log"),
+                },
+            )
         )
-        report.notified += 1 if created else 0
+    mail.queue_many(emails)
+    report.emails = len(emails)
     return report
 
 
