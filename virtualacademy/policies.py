@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, or_, select, union
 
 from virtualacademy.extensions import db
 from virtualacademy.models import Role, User
@@ -243,11 +243,14 @@ def _learners_scope(user: User, stmt: Select) -> Select:
             MentorAssignment.mentor_id == user.id,
             or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on > cutoff),
         )
-    return stmt.where(
-        or_(
-            Learner.user_id == user.id,
-            Learner.family_id.in_(guardian_families),
-            Learner.locality_id.in_(coordinated) if user.has_role(Role.COORDINATOR) else false(),
-            Learner.id.in_(mentored) if user.has_role(Role.MENTOR) else false(),
-        )
-    )
+    # One set of ids from each way of reaching a learner, each found through its own index, rather than an OR
+    # tested against every learner in the academy (115,000 at national scale).
+    reachable = [
+        select(Learner.id).where(Learner.user_id == user.id),
+        select(Learner.id).where(Learner.family_id.in_(guardian_families)),
+    ]
+    if user.has_role(Role.COORDINATOR):
+        reachable.append(select(Learner.id).where(Learner.locality_id.in_(coordinated)))
+    if user.has_role(Role.MENTOR):
+        reachable.append(mentored)
+    return stmt.where(Learner.id.in_(union(*reachable)))

@@ -371,6 +371,34 @@ def test_the_mentor_sees_attendance_as_a_chart_and_table_and_the_gap_tag(app, db
     ).get_data(as_text=True)
 
 
+def test_staff_see_their_learners_on_roll_longest_without_logged_learning_first(app, db_session, family):
+    f = family
+    today = f["today"]
+    # Robin logged 3 days ago; Ada 20 days ago; Ben never; Cy (not on the mentor's caseload) never; Di left.
+    LogEntryFactory(learner=f["learner"], on_date=today - timedelta(days=3), subjects=[f["maths"]])
+    ada = LearnerFactory(legal_name="Ada Byron", locality=f["learner"].locality, enrolled=today - timedelta(days=60))
+    ben = LearnerFactory(legal_name="Ben Ng", locality=f["learner"].locality, enrolled=today - timedelta(days=60))
+    LearnerFactory(legal_name="Cy Other", locality=f["learner"].locality, enrolled=today - timedelta(days=60))
+    di = LearnerFactory(legal_name="Di Gone", locality=f["learner"].locality, enrolled=today - timedelta(days=60))
+    LogEntryFactory(learner=ada, on_date=today - timedelta(days=20), subjects=[f["maths"]])
+    for child in (ada, ben, di):
+        mentoring.assign(f["admin"], child, f["mentor"], today - timedelta(days=60))
+    di.enrolments[0].end_date = today - timedelta(days=5)
+    db_session.commit()
+
+    def order(user) -> list[str]:
+        page = client_for(app, user).get("/learning/log").get_data(as_text=True)
+        names = ["Robbie Example", "Ada Byron", "Ben Ng", "Cy Other", "Di Gone"]
+        return sorted((n for n in names if n in page), key=page.index)
+
+    assert order(f["mentor"]) == ["Ben Ng", "Ada Byron", "Robbie Example"]
+    assert order(f["coordinator"]) == ["Ben Ng", "Cy Other", "Ada Byron", "Robbie Example"]
+    # Logging learning today moves Ben to the end.
+    LogEntryFactory(learner=ben, on_date=today, subjects=[f["maths"]])
+    db_session.commit()
+    assert order(f["mentor"]) == ["Ada Byron", "Robbie Example", "Ben Ng"]
+
+
 def test_a_family_with_one_child_goes_straight_to_their_week(app, db_session, family):
     response = client_for(app, family["guardian"]).get("/learning/log")
     assert (

@@ -16,6 +16,7 @@ from virtualacademy.models import (
     ActivityType,
     AuditEvent,
     Goal,
+    Learner,
     LearningPlan,
     LocalityRole,
     LocalityStaff,
@@ -460,3 +461,47 @@ def test_the_export_holds_the_log_and_erasure_clears_its_text_but_keeps_the_numb
     assert learning_log.erase_section(subject) == 2
     assert learning_log.erase_section(subject) == 0  # done once
     assert (logged.description, logged.minutes, logged.on_date) == ("Erased", 50, TODAY)
+
+
+# --- each learner's stored last logged day -------------------------------------------------------------------
+
+
+def test_the_stored_last_logged_day_follows_every_change_to_the_log(ctx, family):
+    f = family
+    learner, guardian = f["learner"], f["guardian"]
+    other = LearnerFactory()
+    ctx.flush()
+    assert learner.last_logged_on is None
+    first = learning_log.add_entry(guardian, learner, entry(f, TODAY - timedelta(days=3)), today=TODAY)
+    ctx.flush()
+    assert learner.last_logged_on == TODAY - timedelta(days=3)
+    later = learning_log.add_entry(guardian, learner, entry(f, TODAY - timedelta(days=1)), today=TODAY)
+    ctx.flush()
+    assert learner.last_logged_on == TODAY - timedelta(days=1)
+    # Moving the later entry back, then deleting it, takes the day back with it.
+    learning_log.update_entry(guardian, later, entry(f, TODAY - timedelta(days=5)), today=TODAY)
+    ctx.flush()
+    assert learner.last_logged_on == TODAY - timedelta(days=3)
+    learning_log.delete_entry(guardian, first, today=TODAY)
+    ctx.flush()
+    assert learner.last_logged_on == TODAY - timedelta(days=5)
+    learning_log.delete_entry(guardian, later, today=TODAY)
+    ctx.commit()
+    assert learner.last_logged_on is None
+    # Entries made any other way through the ORM count too; another learner is untouched.
+    LogEntryFactory(learner=learner, on_date=TODAY, subjects=[f["maths"]])
+    assert (learner.last_logged_on, other.last_logged_on) == (TODAY, None)
+    # After a bulk insert that bypasses the ORM, refresh_last_logged brings it into step.
+    ctx.execute(
+        LogEntry.__table__.insert(),
+        [{"learner_id": other.id, "on_date": TODAY, "minutes": 30, "activity": "sport", "description": "Swam"}],
+    )
+    learning_log.refresh_last_logged([other.id])
+    ctx.expire(other)
+    assert other.last_logged_on == TODAY
+    stale = ctx.scalar(
+        select(func.count())
+        .select_from(Learner)
+        .where(Learner.last_logged_on.is_distinct_from(learning_log.last_logged_on_column()))
+    )
+    assert stale == 0

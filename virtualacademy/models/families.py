@@ -119,6 +119,9 @@ class Learner(TimestampMixin, Base):
     photo_consent: Mapped[bool] = mapped_column(default=False)
     #: The learner's locality: suggested from the family's postcode, can be overridden.
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"), index=True)
+    #: The last day with logged learning (None: nothing logged). Derived from the learning log and kept in step
+    #: with it in the same flush (``services/learning_log.py``), so staff lists can sort by it at national scale.
+    last_logged_on: Mapped[date | None]
 
     family: Mapped[Family] = relationship(back_populates="learners")
     locality: Mapped[Locality | None] = relationship()

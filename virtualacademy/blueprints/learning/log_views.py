@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from virtualacademy import (
     learning_log_policy,  # noqa: F401 - registers the rules
@@ -103,19 +103,18 @@ def log_home():
         return redirect(url_for("learning.week", learner_id=children[0].id))
     page = gaps = None
     if is_staff:
-        last = (
-            select(LogEntry.learner_id, func.max(LogEntry.on_date).label("last"))
-            .group_by(LogEntry.learner_id)
-            .subquery()
-        )
+        # Sorted by each learner's stored last logged day (kept in step with the log), never by aggregating the
+        # whole log; learners reached through the scope's indexes, then checked to be on roll. Only ids are
+        # sorted and paged; the page's 50 learners are loaded after (a deep page then sorts narrow rows).
         stmt = (
-            select(Learner)
-            .outerjoin(last, last.c.learner_id == Learner.id)
-            .where(Learner.id.in_(select(Enrolment.learner_id).where(on_roll_filter(today))))
-            .order_by(last.c.last.asc().nulls_first(), Learner.legal_name, Learner.id)
+            select(Learner.id)
+            .where(exists().where(Enrolment.learner_id == Learner.id, on_roll_filter(today)))
+            .order_by(Learner.last_logged_on.asc().nulls_first(), Learner.legal_name, Learner.id)
         )
         page = db.paginate(scoped(current_user, stmt, Learner), per_page=50, error_out=False)
-        gaps = learning_log.gaps([lr.id for lr in page.items], today)
+        loaded = {lr.id: lr for lr in db.session.scalars(select(Learner).where(Learner.id.in_(page.items)))}
+        page.items = [loaded[learner_id] for learner_id in page.items]
+        gaps = learning_log.gaps(list(loaded), today)
     return render_template(
         "learning/log_home.html",
         own=own,
