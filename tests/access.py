@@ -167,6 +167,10 @@ ROUTES: list[Route] = [
     roles("families.import_families", "/families/import", ADMIN),
     roles("families.import_check", "/families/import/check", ADMIN, 302),
     roles("families.import_confirm", "/families/import/confirm", ADMIN, 302, method="POST"),
+    # inviting parents and carers without an account to sign in (admin)
+    roles("families.invitations", "/families/invitations", ADMIN),
+    roles("families.invitations", "/families/invitations", ADMIN, 302, method="POST"),
+    roles("families.invite_learners_guardians", "/learners/{learner}/invite-guardians", ADMIN, 302, method="POST"),
     # notifications: your own; someone else's is a 404
     signed_in("notifications.index", "/notifications/"),
     signed_in("notifications.open_notification", "/notifications/{notification}/open", 404, method="POST"),

@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(import_families_command)
+    app.cli.add_command(invite_guardians_command)
     app.cli.add_command(erase_due_command)
     app.cli.add_command(scheduler_group)
     app.cli.add_command(funding_group)
@@ -109,6 +110,47 @@ def import_families_command(file, dry_run: bool, start_date: datetime | None):
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(f"Imported {report.new_families} families and {report.new_children} children.")
+
+
+@click.command("invite-guardians")
+@with_appcontext
+@click.option("--admin", "admin_email", required=True, help="The admin sending the invitations (named in the emails).")
+@click.option("--dry-run", is_flag=True, help="Say how many would be invited; send nothing.")
+def invite_guardians_command(admin_email: str, dry_run: bool):
+    """Invite every parent or carer without an account (in a family with a child on roll) to sign in.
+
+    Each gets an email with a set-password link; an address that already signs in is linked to the family
+    instead. Invitations are committed 500 at a time, so an interrupted run keeps what it sent, and running
+    it again invites nobody twice.
+    """
+    from virtualacademy.models import Role
+    from virtualacademy.services import accounts, families
+    from virtualacademy.services.mentoring import london_today
+
+    admin = accounts.get_by_email(admin_email)
+    if admin is None or not admin.active or not admin.has_role(Role.ADMIN):
+        raise click.ClickException(f"{admin_email} is not an active admin's email address.")
+    today = london_today()
+    summary = families.uninvited_summary(today)
+    click.echo(
+        f"{summary.to_invite:,} parent(s) or carer(s) in {summary.families:,} famil{'y' if summary.families == 1 else 'ies'} "
+        f"to invite; {summary.no_email:,} without an email address (not invited)."
+    )
+    if dry_run or not summary.to_invite:
+        db.session.rollback()
+        return
+    total = families.InvitationRun()
+    with click.progressbar(length=summary.to_invite, label="Inviting", show_pos=True) as bar:
+        while True:
+            run = families.invite_uninvited(admin, today, limit=500)
+            db.session.commit()
+            done = run.invited + run.linked
+            if not done:
+                break
+            total.invited += run.invited
+            total.linked += run.linked
+            bar.update(done)
+    click.echo(f"Invited {total.invited:,}; linked {total.linked:,} existing account(s) to their family.")
 
 
 @click.command("erase-due")

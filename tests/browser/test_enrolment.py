@@ -324,7 +324,7 @@ def test_an_admin_reviews_asks_accepts_and_the_family_sees_its_child(new_page, s
     expect(heading(admin)).to_have_text("Robin Example")
     expect(admin).to_have_url(re.compile(r"/learners/\d+$"))
     learner_id = int(admin.url.rsplit("/", 1)[1])
-    history = admin.get_by_role("table").locator("tbody tr")
+    history = admin.get_by_role("table", name="Enrolments, oldest first").locator("tbody tr")
     expect(history).to_have_count(1)
     expect(history).to_contain_text("1 September 2026")
     expect(history).to_contain_text("Enrolled now")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -658,14 +659,23 @@ def invite_guardian(actor: User, family: Family, name: str, email: str) -> Guard
     if guardian is None:
         guardian = Guardian(name=person["name"], email=person["email"])
         family.guardians.append(guardian)
-    user = accounts.get_by_email(person["email"])
+    _give_account(actor, guardian)
+    return guardian
+
+
+def _give_account(actor: User, guardian: Guardian) -> bool:
+    """An account for a guardian who has none: a new one with an emailed set-password link (True), or, if their
+    address already signs in (e.g. a guardian in another family, or staff), that account linked (False)."""
+    db.session.flush()
+    user = accounts.get_by_email(guardian.email)
+    created = user is None
     if user is None:
-        user = accounts.create_user(person["email"], person["name"], [Role.GUARDIAN], actor=actor)
+        user = accounts.create_user(guardian.email, guardian.name, [Role.GUARDIAN], actor=actor)
         guardian.user_id = user.id
         db.session.flush()
         accounts.send_invitation(actor, user)
     else:
-        # They already sign in (e.g. a guardian in another family): link the account, no new password.
+        # They already sign in: link the account, no new password.
         guardian.user_id = user.id
         _grant(user.id, Role.GUARDIAN)
         mail.queue(
@@ -677,8 +687,96 @@ def invite_guardian(actor: User, family: Family, name: str, email: str) -> Guard
             link=mail.absolute_url("families.family_home"),
         )
     db.session.flush()
-    audit.record("family.guardian_invited", actor=actor, obj=family, detail={"guardian": guardian.id})
-    return guardian
+    audit.record("family.guardian_invited", actor=actor, obj=guardian.family, detail={"guardian": guardian.id})
+    return created
+
+
+# --- inviting parents and carers who have no account (e.g. imported from an authority's list) --------------
+
+#: Guardians invited per request from the web page (the command line does any number, with a progress bar).
+INVITE_BATCH = 200
+
+
+def _uninvited(today: date):
+    """Guardians without an account in a family that has a child on roll (withdrawn and erased families are left
+    alone), oldest first."""
+    on_roll = (
+        select(Learner.family_id)
+        .join(Enrolment, Enrolment.learner_id == Learner.id)
+        .where(localities.on_roll_filter(today))
+    )
+    return (
+        select(Guardian)
+        .join(Family, Family.id == Guardian.family_id)
+        .where(Guardian.user_id.is_(None), Family.erased_at.is_(None), Guardian.family_id.in_(on_roll))
+        .order_by(Guardian.id)
+    )
+
+
+@dataclass
+class UninvitedSummary:
+    #: Guardians with an email address and no account: they can be invited.
+    to_invite: int
+    #: ... in this many families.
+    families: int
+    #: Guardians with no email address: they cannot be invited until one is added.
+    no_email: int
+
+
+def uninvited_summary(today: date) -> UninvitedSummary:
+    rows = _uninvited(today).order_by(None).subquery()
+    to_invite, families_count, no_email = db.session.execute(
+        select(
+            func.count().filter(rows.c.email.is_not(None)),
+            func.count(func.distinct(rows.c.family_id)).filter(rows.c.email.is_not(None)),
+            func.count().filter(rows.c.email.is_(None)),
+        )
+    ).one()
+    return UninvitedSummary(to_invite, families_count, no_email)
+
+
+@dataclass
+class InvitationRun:
+    #: New accounts, each sent a set-password link.
+    invited: int = 0
+    #: Addresses that already signed in: the account was linked to the family and told.
+    linked: int = 0
+    #: Guardians without an email address, left as they are.
+    no_email: int = 0
+
+
+def invite_guardians(
+    actor: User, guardians: list[Guardian], *, on_each: Callable[[Guardian], None] | None = None
+) -> InvitationRun:
+    """Give each of these guardians an account (see :func:`_give_account`). Admin only; a guardian who already
+    has an account is skipped, so running it again invites nobody twice."""
+    if not actor.has_role(Role.ADMIN):
+        raise NotAllowed("Only an admin can invite parents and carers in bulk")
+    run = InvitationRun()
+    for guardian in guardians:
+        if guardian.user_id is None:
+            if not guardian.email:
+                run.no_email += 1
+            elif _give_account(actor, guardian):
+                run.invited += 1
+            else:
+                run.linked += 1
+        if on_each is not None:
+            on_each(guardian)
+    return run
+
+
+def invite_uninvited(actor: User, today: date, limit: int | None = INVITE_BATCH) -> InvitationRun:
+    """Invite the next ``limit`` guardians without an account who have an email address (all of them if None)."""
+    stmt = _uninvited(today).where(Guardian.email.is_not(None))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return invite_guardians(actor, list(db.session.scalars(stmt)))
+
+
+def invite_family(actor: User, family: Family) -> InvitationRun:
+    """Invite this family's guardians who have no account."""
+    return invite_guardians(actor, [g for g in family.guardians if g.user_id is None])
 
 
 def invite_learner(actor: User, learner: Learner, email: str, today: date) -> User:

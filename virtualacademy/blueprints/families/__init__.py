@@ -46,5 +46,6 @@ from virtualacademy.blueprints.families import (  # noqa: E402,F401
     cohort_views,
     data_protection_views,
     import_views,  # noqa: E402,F401
+    invitation_views,
     views,
 )

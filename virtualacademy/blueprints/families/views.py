@@ -28,6 +28,7 @@ from virtualacademy.blueprints.families.forms import (
     SubmitApplicationForm,
     WithdrawForm,
 )
+from virtualacademy.blueprints.families.invitation_views import InviteForm
 from virtualacademy.blueprints.families.summary import answer_sections
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.errors import DomainError, InvalidToken
@@ -463,6 +464,7 @@ def learner_detail(learner_id: int):
         learner=learner,
         withdraw_form=WithdrawForm(),
         reenrol_form=reenrol,
+        invite_form=InviteForm(),
         labels=LABELS,
     )
 

@@ -1,0 +1,65 @@
+"""An imported family's parent is invited to sign in, from the learner's page and from the invitations page,
+sets a password from the emailed link and sees their child; axe-core on every page."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import axe_check, sign_in
+from tests.browser.test_enrolment import emailed_link, success_banner
+from tests.factories import GuardianFactory, LearnerFactory
+from virtualacademy.extensions import db
+from virtualacademy.models import Role
+from virtualacademy.services import mentoring
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_imported_parent_is_invited_sets_a_password_and_sees_their_child(app, new_page, make_user):
+    admin_person = make_user(roles=[Role.ADMIN], name="Ada Admin")
+    with app.app_context():
+        today = mentoring.london_today()
+        robin = LearnerFactory(legal_name="Robin Imported", enrolled=today - timedelta(days=10))
+        GuardianFactory(family=robin.family, user=None, name="Al Imported", email="al.imported@example.com")
+        sam = LearnerFactory(legal_name="Sam Imported", enrolled=today - timedelta(days=10))
+        GuardianFactory(family=sam.family, user=None, name="Cy Imported", email="cy.imported@example.com")
+        db.session.commit()
+        robin_id = robin.id
+
+    admin = new_page()
+    sign_in(admin, admin_person)
+    admin.goto(f"/learners/{robin_id}")
+    parents = admin.get_by_role("table", name=re.compile("Parents and carers"))
+    expect(parents.get_by_role("row", name=re.compile("Al Imported"))).to_contain_text("No account")
+    axe_check(admin)
+    admin.get_by_role("button", name="Invite them to sign in").click()
+    expect(success_banner(admin)).to_contain_text("Invited 1 parent or carer to set a password and sign in.")
+    expect(parents.get_by_role("row", name=re.compile("Al Imported"))).to_contain_text("Invited")
+    axe_check(admin)
+
+    # The rest from the invitations page, reached from the dashboard.
+    admin.goto("/dashboard")
+    admin.get_by_role("link", name="Invite parents and carers to sign in").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Invite parents and carers to sign in")
+    expect(admin.get_by_role("main")).to_contain_text("1 parent or carer in 1 family can be invited.")
+    axe_check(admin)
+    admin.get_by_role("button", name="Send 1 invitation").click()
+    expect(success_banner(admin)).to_contain_text("Invited 1 parent or carer")
+    expect(admin.get_by_role("main")).to_contain_text("has an account or has been invited")
+    axe_check(admin)
+
+    # Al follows the emailed link, chooses a password, and sees Robin.
+    family = new_page()
+    family.goto(emailed_link(app, "al.imported@example.com", "/invitation/"))
+    expect(family.get_by_role("heading", level=1)).to_have_text("Welcome, Al Imported")
+    axe_check(family)
+    family.get_by_label("New password", exact=True).fill("a long and memorable passphrase")
+    family.get_by_label("Confirm new password").fill("a long and memorable passphrase")
+    family.get_by_role("button").filter(has_text=re.compile("password|Continue|Save", re.I)).first.click()
+    family.goto("/family")
+    expect(family.get_by_role("main")).to_contain_text("Robin")
+    axe_check(family)
