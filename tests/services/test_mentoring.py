@@ -257,6 +257,12 @@ def test_reminders_once_a_day_escalation_after_a_cadence_and_nothing_twice(app, 
     assert report.escalations == 2  # the coordinator and the admin
     assert count("checkin_escalation", coordinator) == 1 and count("checkin_escalation", admin) == 1
     assert count("checkin_escalation", family_guardian) == 0
+    assert report.escalation_emails == 2  # one digest each, listing the learner
+    [to_admin] = ctx.scalars(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == f"checkin-escalation-digest:{admin.id}:2026-12-01")
+    ).all()
+    assert to_admin.subject == "Check-ins overdue by more than a cadence: 1 learner"
+    assert f"- Robbie (mentor {mentor.name}): due 23 November 2026, overdue by 8 days" in to_admin.body_text
     assert run(date(2026, 12, 2)).escalations == 0  # the same overdue episode is not escalated again
     # contact made: nothing due until the next cadence
     check_in(mentor, learner, date(2026, 12, 2))

@@ -28,7 +28,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, event, func, select, update
 from sqlalchemy.orm import Session, lazyload
 
-from virtualacademy import mail
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -697,26 +696,23 @@ def flag_gaps(now: datetime | None = None) -> GapReport:
     by_mentor: dict[int, list[notifications.Notice]] = defaultdict(list)
     for notice in created:
         by_mentor[notice.user.id].append(notice)
-    emails = []
+    digests = []
     for mentor_id, items in by_mentor.items():
-        mentor = mentors[mentor_id]
         count = len(items)
-        emails.append(
-            mail.Email(
-                mentor.email,
+        digests.append(
+            notifications.Digest(
+                mentors[mentor_id],
+                f"learning-gap-digest:{mentor_id}:{today.isoformat()}",
                 f"No learning logged for {GAP_DAYS} days: {count} learner{'s' if count != 1 else ''}",
-                "learning_gap_digest",
-                dedupe_key=f"learning-gap-digest:{mentor_id}:{today.isoformat()}",
-                context={
-                    "user": mentor,
-                    "gap_days": GAP_DAYS,
-                    "lines": sorted(lines[n.key] for n in items),
-                    "link": mail.absolute_url_for_path("/learning/log"),
-                },
+                f"{'One learner on your caseload has' if count == 1 else f'{count} learners on your caseload have'} "
+                f"had no learning logged for {GAP_DAYS} days:",
+                [f"{name}. {detail}" for name, detail in sorted(lines[n.key] for n in items)],
+                link="/learning/log",
+                outro=f"It may be worth checking in with {'the family' if count == 1 else 'these families'}. "
+                "Your learners, those longest without logged learning first:",
             )
         )
-    mail.queue_many(emails)
-    report.emails = len(emails)
+    report.emails = notifications.email_digests(digests)
     return report
 
 

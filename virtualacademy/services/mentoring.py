@@ -662,15 +662,19 @@ def family_contact_summary(learner: Learner, today: date) -> tuple[date | None, 
 @dataclass
 class ReminderReport:
     digests: int = 0
+    #: Escalation notifications (one per learner per person told) ...
     escalations: int = 0
+    #: ... and the emails gathering them: one per person a day.
+    escalation_emails: int = 0
     skipped_weekend: bool = False
     too_early: bool = False
 
 
 def send_reminders(now: datetime | None = None) -> ReminderReport:
     """Level-triggered: for today (London), one digest per mentor with due or overdue check-ins, and an
-    escalation per learner overdue by more than a cadence, to their coordinator(s) and the admins.
-    Unique keys make a re-run send nothing twice."""
+    escalation per learner overdue by more than a cadence, to their coordinator(s) and the admins: in the app one
+    notification per learner, by email one digest per person a day. Unique keys make a re-run send nothing
+    twice."""
     now = now or utcnow()
     today = london_today(now)
     report = ReminderReport()
@@ -707,7 +711,7 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
     by_mentor: dict[int, list[ContactState]] = defaultdict(list)
     for s in states:
         by_mentor[s.mentor_id].append(s)
-    notices = []
+    notices, escalation_lines = [], {}
     for mentor_id, items in by_mentor.items():
         mentor = users.get(mentor_id)
         if mentor is None or not mentor.active:
@@ -754,24 +758,50 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
         mentor_names = {m.id: m.name for m in users.values()}
         for s in to_escalate:
             recipients = {u.id: u for u in coordinators.get(locality_of[s.learner_id], []) + admins}
+            mentor_name = mentor_names.get(s.mentor_id, "unknown")
             for user in recipients.values():
+                key = f"checkin-escalation:{s.learner_id}:{s.due_on.isoformat()}:{user.id}"
+                escalation_lines[key] = (
+                    -s.days_overdue,
+                    names[s.learner_id],
+                    f"{names[s.learner_id]} (mentor {mentor_name}): due {s.due_on:%-d %B %Y}, "
+                    f"overdue by {s.days_overdue} days",
+                )
+                # In the app, one each; by email, one digest per person a day (below).
                 notices.append(
                     notifications.Notice(
                         user,
-                        f"checkin-escalation:{s.learner_id}:{s.due_on.isoformat()}:{user.id}",
+                        key,
                         "checkin_escalation",
                         f"Check-in overdue by {s.days_overdue} days for {names[s.learner_id]}",
-                        body=f"Mentor: {mentor_names.get(s.mentor_id, 'unknown')}. The check-in was due on "
+                        body=f"Mentor: {mentor_name}. The check-in was due on "
                         f"{s.due_on:%-d %B %Y} (every {s.cadence} day{'s' if s.cadence != 1 else ''}).",
                         link=f"/caseload/learners/{s.learner_id}",
-                        email_template="notification",
                     )
                 )
+    escalated: dict[int, list[notifications.Notice]] = defaultdict(list)
     for notice in notifications.notify_many(notices):
         if notice.kind == "checkin_digest":
             report.digests += 1
         else:
             report.escalations += 1
+            escalated[notice.user.id].append(notice)
+    digests = []
+    for items in escalated.values():
+        count, user = len(items), items[0].user
+        digests.append(
+            notifications.Digest(
+                user,
+                f"checkin-escalation-digest:{user.id}:{today.isoformat()}",
+                f"Check-ins overdue by more than a cadence: {count} learner{'s' if count != 1 else ''}",
+                f"{'One learner has' if count == 1 else f'{count} learners have'} gone more than a full cadence "
+                "past their check-in, the longest overdue first:",
+                [line for *_, line in sorted(escalation_lines[n.key] for n in items)],
+                link="/notifications/",
+                outro="Each is also in your notifications, linking to the learner's contact history:",
+            )
+        )
+    report.escalation_emails = notifications.email_digests(digests)
     return report
 
 

@@ -1,4 +1,5 @@
-"""The one notification path: an in-app notification (the bell), optionally with an email.
+"""The one notification path: an in-app notification (the bell), optionally with an email, and digests: one
+email gathering many in-app notifications for one person.
 
 Every notification has a unique ``key`` (e.g. ``checkin-digest:<mentor>:<date>``): notifying twice with the
 same key adds nothing and sends nothing, so a job run twice, late, or after a crash is harmless.
@@ -133,6 +134,43 @@ def notify_many(notices: Iterable[Notice]) -> list[Notice]:
         if n.email_template and n.user.active
     )
     return list(fresh.values())
+
+
+@dataclass
+class Digest:
+    """One email gathering many notifications for one person (e.g. every learner newly flagged today): the
+    notifications themselves are in the app, one each; the email is sent at most once per ``key``."""
+
+    user: User
+    key: str
+    subject: str
+    intro: str
+    lines: list[str]
+    link: str | None = None
+    outro: str | None = None
+
+
+def email_digests(digests: Iterable[Digest]) -> int:
+    """Queue the digests (one INSERT however many) to active users; returns how many were offered."""
+    emails = [
+        mail.Email(
+            d.user.email,
+            d.subject,
+            "digest",
+            dedupe_key=d.key,
+            context={
+                "user": d.user,
+                "intro": d.intro,
+                "lines": d.lines,
+                "outro": d.outro,
+                "link": mail.absolute_url_for_path(d.link) if d.link else None,
+            },
+        )
+        for d in digests
+        if d.user.active
+    ]
+    mail.queue_many(emails)
+    return len(emails)
 
 
 def _one_of(column, values: list[str]):
