@@ -58,3 +58,38 @@ def shown(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def time_requests(client, path: str, runs: int, check: str) -> list[float]:
+    """Milliseconds for each of ``runs`` GET requests of ``path`` (after one warm-up request, whose page must
+    contain ``check``), the whole response read."""
+    import time
+
+    response = client.get(path)  # warm-up: templates compiled, caches filled
+    assert response.status_code == 200, (path, response.status_code)
+    assert check in response.get_data(as_text=True), (path, check)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(path)
+        body = response.get_data()
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200 and body
+    return times
+
+
+def main_for(bench_database, argv: list[str] | None, *, prog: str, doc: str, runs: int) -> int:
+    """The command line every page benchmark shares: ``--database`` (repeatable) and ``--runs``; exits 1 if
+    ``bench_database(given, runs)`` missed its target on any database."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
+    parser.add_argument(
+        "--database", action="append", help="a URL, or 'sqlite' (default: a SQLite file and PostgreSQL)"
+    )
+    parser.add_argument("--runs", type=int, default=runs)
+    args = parser.parse_args(argv)
+    ok = True
+    for given in args.database or default_databases():
+        ok = bench_database(given, args.runs) and ok
+    return 0 if ok else 1

@@ -16,14 +16,13 @@ page's totals cover all of them. Target: the first page in under 100 ms. Exits 1
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench import database_url, default_databases, shown
+from bench import database_url, main_for, shown, time_requests
 
 TRANSFERS = 100_000
 TARGET_MS = 100.0
@@ -140,20 +139,6 @@ def seed(count: int = TRANSFERS) -> tuple[int, int]:
     return account.id, admin.id
 
 
-def timed(client, path: str, runs: int, check: str) -> list[float]:
-    response = client.get(path)  # warm-up: templates compiled, caches filled
-    assert response.status_code == 200, (path, response.status_code)
-    assert check in response.get_data(as_text=True), (path, check)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(path)
-        body = response.get_data()
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200 and body
-    return times
-
-
 def bench_database(given: str, runs: int) -> bool:
     url = database_url(given, "statements") if given == "sqlite" else database_url(given, "", "statements")
     print(f"Database: {shown(url)}", flush=True)
@@ -174,8 +159,8 @@ def bench_database(given: str, runs: int) -> bool:
         session["_user_id"] = session_id
         session["_fresh"] = True
     path = f"/funding/accounts/{account_id}/statement"
-    first = timed(client, path, runs, f"{TRANSFERS:,} transfers, oldest first (page 1 of")
-    deep = timed(client, f"{path}?page=1000", runs, "(page 1,000 of")
+    first = time_requests(client, path, runs, f"{TRANSFERS:,} transfers, oldest first (page 1 of")
+    deep = time_requests(client, f"{path}?page=1000", runs, "(page 1,000 of")
     csv_times = []
     for _ in range(max(3, runs // 5)):
         started = time.perf_counter()
@@ -202,16 +187,7 @@ def bench_database(given: str, runs: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database", action="append", help="a URL, or 'sqlite' (default: a SQLite file and PostgreSQL)"
-    )
-    parser.add_argument("--runs", type=int, default=21)
-    args = parser.parse_args(argv)
-    ok = True
-    for given in args.database or default_databases():
-        ok = bench_database(given, args.runs) and ok
-    return 0 if ok else 1
+    return main_for(bench_database, argv, prog="python -m bench.statements", doc=__doc__, runs=21)
 
 
 if __name__ == "__main__":
