@@ -93,7 +93,11 @@ def test_dashboard_panels_show_their_own_data(app, runner, db_session):
     coordinator = app.test_client()
     sign_in(coordinator, "coordinator.north@demo.example.org", DEMO_PASSWORD)
     page = coordinator.get("/dashboard").get_data(as_text=True)
-    assert "Doncaster North: <strong>2</strong> learners on roll today" in page
+    # Ellie and Noah, and Ravi from the authority's list
+    assert "Doncaster North: <strong>3</strong> learners on roll today" in page
     admin = app.test_client()
     sign_in(admin, "admin@demo.example.org", DEMO_PASSWORD)
     assert "1 application waiting for a decision" in admin.get("/dashboard").get_data(as_text=True)
+    # the imported families' parents can be invited to sign in
+    page = admin.get("/families/invitations").get_data(as_text=True)
+    assert "<strong>2</strong> parents or carers in 2 families can be invited." in page

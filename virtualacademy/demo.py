@@ -202,6 +202,23 @@ def families(demo: Demo) -> None:
         service.save_declaration(draft, True)
         service.submit(draft)
 
+    # Two families from the authority's list, imported as an authority's file would be: no accounts yet, no
+    # mentor yet (they show on the unassigned list and on "Invite parents and carers to sign in").
+    from virtualacademy.services import family_import
+
+    header = (
+        "family_ref,guardian_name,guardian_email,guardian_phone,address_line_1,town,postcode,"
+        "child_legal_name,date_of_birth,reason,send_status,start_date"
+    )
+    rows = [
+        f"DEMO-LA-1,Priya Shah,priya.shah@{DEMO_DOMAIN},07700 900311,3 Mill Lane,Bentley,DN5 0AA,"
+        "Ravi Shah,2011-04-14,philosophical,none,2026-09-01",
+        f"DEMO-LA-2,Tom Kelly,tom.kelly@{DEMO_DOMAIN},07700 900312,9 Low Road,Balby,DN4 8PX,"
+        "Niamh Kelly,2014-10-02,health,sen_support,2026-09-01",
+        "DEMO-LA-2,Tom Kelly,,,9 Low Road,Balby,DN4 8PX,Cara Kelly,2017-01-23,health,none,2026-09-01",
+    ]
+    family_import.import_families("\n".join([header, *rows]).encode(), admin)
+
 
 #: Each demo learner's mentor and contact history. Days are counted back from the day the demo is seeded, so
 #: the caseloads show a mix of statuses whenever it is run: Ellie due soon (enhanced support, every 3 days),
