@@ -108,3 +108,16 @@ def test_0006_tags_untagged_transfers_with_the_funding_year_of_their_london_date
         with db.engine.connect() as connection:
             tagged = dict(connection.execute(db.select(transfers.c.id, transfers.c.year_id)).all())
         assert tagged == {1: None, 2: 1, 3: 1, 4: None}
+
+
+def test_0007_lets_spend_requests_be_drafts_and_still_checks_the_status(db_session):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.factories import LearnerFactory, SpendRequestFactory
+
+    draft = SpendRequestFactory(learner=LearnerFactory(), status="draft")
+    db_session.flush()
+    assert db_session.scalar(db.text(f"SELECT status FROM spend_request WHERE id = {draft.id}")) == "draft"
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.execute(db.text(f"UPDATE spend_request SET status = 'bogus' WHERE id = {draft.id}"))
