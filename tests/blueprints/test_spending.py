@@ -394,7 +394,9 @@ def test_the_family_sees_each_childs_budget(app, client, db_session, documents):
     budget = page_text(client.get(f"/funding/learners/{learner.id}/budget"))
     assert "Robbie’s learning budget" in budget and "Ask to pay for something" in budget
     assert "See the statement" in budget
-    assert "Robbie" in page_text(client.get("/dashboard")) and "£75.00" in page_text(client.get("/dashboard"))
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Robbie" in dashboard and "£75.00" in dashboard
+    assert 'href="/funding/family"' in dashboard and "Learning budgets" in dashboard  # in the menu
     assert f"/funding/learners/{learner.id}/budget" in page_text(client.get(f"/family/learners/{learner.id}"))
     # another family's child is not there for them
     stranger, *_ = make_family(1_000)
@@ -404,8 +406,20 @@ def test_the_family_sees_each_childs_budget(app, client, db_session, documents):
     client = signed_in(app, sister.user)
     mine = client.get("/funding/my-budget")
     assert mine.status_code == 302 and mine.headers["Location"] == f"/funding/learners/{sister.id}/budget"
-    assert "Your learning budget" in page_text(client.get(mine.headers["Location"]))
+    own = page_text(client.get(mine.headers["Location"]))
+    assert "Your learning budget" in own and 'href="/funding/my-budget"' in own  # in the menu
     assert client.get(f"/funding/learners/{learner.id}/budget").status_code == 404  # their brother's
+
+
+def test_the_funding_page_leads_to_the_requests_and_the_locality_budgets(app, client, db_session, documents):
+    learner, guardian, mentor, coordinator = make_family()
+    ask(guardian, learner, 1_000)
+    admin = UserFactory(roles=[Role.ADMIN])
+    db_session.commit()
+    for user, budgets in ((coordinator, "Your locality’s budget"), (admin, "Locality budgets")):
+        index = page_text(signed_in(app, user).get("/funding/"))
+        assert 'href="/funding/requests"' in index and "1 waiting for your decision" in index
+        assert 'href="/funding/localities"' in index and budgets in index
 
 
 def test_the_coordinator_sees_the_locality_and_records_spending_once(app, client, db_session, documents):
