@@ -16,8 +16,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
@@ -163,11 +164,28 @@ def year_at(moment: datetime) -> FundingYear | None:
 def year_closed(year: FundingYear) -> bool:
     """Whether the year is closed, read under a shared lock on PostgreSQL: a posting waits for a year being
     closed at that moment and then sees it closed (closing holds the row's exclusive lock). Taken before the
-    accounts' locks, in the same order as census runs and year-end take them, so they never deadlock."""
+    accounts' locks, in the same order as census runs and year-end take them, so they never deadlock.
+
+    Once a year has been read open in a transaction, nobody else can close it before the transaction ends (the
+    lock; SQLite's single writer), so a census posting thousands of transfers reads it once."""
+    if year.closed_at is not None:  # closed in this very transaction (year-end)
+        return True
+    checked = db.session().info.setdefault("open_years", set())
+    if year.id in checked:
+        return False
     stmt = select(FundingYear.closed_at).where(FundingYear.id == year.id)
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(read=True)
-    return db.session.scalar(stmt) is not None
+    if db.session.scalar(stmt) is not None:
+        return True
+    checked.add(year.id)
+    return False
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_open_years(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("open_years", None)
 
 
 # --- posting -----------------------------------------------------------------------------------------
