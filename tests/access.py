@@ -277,6 +277,27 @@ ROUTES: list[Route] = [
         set(),
         method="POST",
     ),
+    # another family's draft (not sent yet): only its own family may check, change or send it
+    scoped_roles(
+        "funding.check_spend_request", "/funding/requests/{spend_draft}/check", {Role.GUARDIAN, Role.LEARNER}, set()
+    ),
+    scoped_roles(
+        "funding.change_spend_request", "/funding/requests/{spend_draft}/change", {Role.GUARDIAN, Role.LEARNER}, set()
+    ),
+    scoped_roles(
+        "funding.change_spend_request",
+        "/funding/requests/{spend_draft}/change",
+        {Role.GUARDIAN, Role.LEARNER},
+        set(),
+        method="POST",
+    ),
+    scoped_roles(
+        "funding.send_spend_request",
+        "/funding/requests/{spend_draft}/send",
+        {Role.GUARDIAN, Role.LEARNER},
+        set(),
+        method="POST",
+    ),
     roles("funding.spend_requests", "/funding/requests", STAFF_WITH_LEARNERS),
     Route(
         "funding.spend_request",

@@ -23,6 +23,7 @@ from tests.factories import (
     UserFactory,
     income_transfer,
 )
+from virtualacademy.models import SpendStatus
 from virtualacademy.services import ledger
 
 #: Routes that exist only inside individual tests.
@@ -53,6 +54,7 @@ def test_access_matrix(who, client, db_session):
         "funding_year": FundingYearFactory().id,
         "transfer": income_transfer().id,
         "spend_request": SpendRequestFactory(learner=learner).id,
+        "spend_draft": SpendRequestFactory(learner=learner, status=SpendStatus.DRAFT).id,
         "account": ledger.personal_account(learner).id,
         "goal": (goal := GoalFactory(plan__learner=learner)).id,
         "plan_review": PlanReviewFactory(plan_id=goal.plan_id).id,

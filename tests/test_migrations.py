@@ -31,3 +31,93 @@ def test_downgrade_to_empty_and_back(app, committed_db):
         upgrade()
         with db.engine.connect() as connection:
             assert _diff(connection) == []
+
+
+def test_0006_tags_untagged_transfers_with_the_funding_year_of_their_london_date(app, committed_db):
+    from datetime import UTC, date, datetime
+
+    from virtualacademy.models import Account, FundingYear, Transfer
+
+    accounts, years, transfers = Account.__table__, FundingYear.__table__, Transfer.__table__
+    with app.app_context():
+        downgrade(revision="0005_learning")
+        with db.engine.begin() as connection:
+            connection.execute(
+                years.insert(),
+                [
+                    {
+                        "id": 1,
+                        "starts_on": date(2025, 9, 1),
+                        "base_rate_pence": 0,
+                        "academy_share_bp": 5000,
+                        "core_topslice_bp": 0,
+                        "mentor_topslice_bp": 0,
+                        "coordinator_grant_pence": 0,
+                        "personal_budget_pence": 0,
+                        "year_end_policy": "carry_forward",
+                        "created_at": datetime.now(UTC),
+                        "updated_at": datetime.now(UTC),
+                    },
+                ],
+            )
+            connection.execute(
+                accounts.insert(),
+                [
+                    {
+                        "id": 1,
+                        "key": "funding_source",
+                        "kind": "funding_source",
+                        "name": "Source",
+                        "balance_pence": -4,
+                        "created_at": datetime.now(UTC),
+                    },
+                    {
+                        "id": 2,
+                        "key": "central_core",
+                        "kind": "central_core",
+                        "name": "Core",
+                        "balance_pence": 4,
+                        "created_at": datetime.now(UTC),
+                    },
+                ],
+            )
+
+            def row(n, when, year_id=None):
+                return {
+                    "id": n,
+                    "from_account_id": 1,
+                    "to_account_id": 2,
+                    "amount_pence": 1,
+                    "kind": "income",
+                    "memo": "x",
+                    "idempotency_key": f"k{n}",
+                    "year_id": year_id,
+                    "created_at": when,
+                }
+
+            connection.execute(
+                transfers.insert(),
+                [
+                    row(1, datetime(2025, 8, 31, 22, 59, tzinfo=UTC)),  # 31 August 23:59 in London: before
+                    row(2, datetime(2025, 8, 31, 23, 0, tzinfo=UTC)),  # 1 September 00:00 in London: in 2025/26
+                    row(3, datetime(2026, 8, 31, 22, 59, tzinfo=UTC)),  # 31 August 2026, 23:59 London: in
+                    row(4, datetime(2026, 8, 31, 23, 0, tzinfo=UTC)),  # 1 September 2026: 2026/27, not set up
+                ],
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            tagged = dict(connection.execute(db.select(transfers.c.id, transfers.c.year_id)).all())
+        assert tagged == {1: None, 2: 1, 3: 1, 4: None}
+
+
+def test_0007_lets_spend_requests_be_drafts_and_still_checks_the_status(db_session):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.factories import LearnerFactory, SpendRequestFactory
+
+    draft = SpendRequestFactory(learner=LearnerFactory(), status="draft")
+    db_session.flush()
+    assert db_session.scalar(db.text(f"SELECT status FROM spend_request WHERE id = {draft.id}")) == "draft"
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.execute(db.text(f"UPDATE spend_request SET status = 'bogus' WHERE id = {draft.id}"))

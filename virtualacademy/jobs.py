@@ -120,3 +120,15 @@ def learning_gaps(now: datetime | None = None):
     from virtualacademy.services import learning_log
 
     return learning_log.flag_gaps(now)
+
+
+@job(
+    "spend-drafts",
+    "Daily: delete spend requests filled in but never sent (older than a week), with their invoices",
+    trigger=lambda config: CronTrigger(hour=2, minute=45, timezone=config["SCHEDULER_TIMEZONE"]),
+    schedule="daily at 02:45 (SCHEDULER_TIMEZONE)",
+)
+def spend_drafts(now: datetime | None = None):
+    from virtualacademy.services import spending
+
+    return spending.discard_old_drafts(now)

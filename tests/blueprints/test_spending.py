@@ -20,6 +20,7 @@ from tests.factories import GuardianFactory, LearnerFactory, LocalityFactory, Us
 from tests.services.test_spending import JPEG, PDF, PNG, ask, fund, make_family, stored
 from virtualacademy.extensions import db
 from virtualacademy.models import (
+    Notification,
     Role,
     SpendingCategory,
     SpendRequest,
@@ -51,7 +52,7 @@ def flashes(client, path: str) -> str:
     return page_text(client.get(path))
 
 
-def send_request(client, learner, *, data: bytes = PDF, name: str = "invoice.pdf", **fields):
+def send_request(client, learner, *, data: bytes = PDF, name: str = "invoice.pdf", confirm: bool = True, **fields):
     path = f"/funding/learners/{learner.id}/requests/new"
     form = {
         "what_for": "Ten maths lessons",
@@ -63,7 +64,17 @@ def send_request(client, learner, *, data: bytes = PDF, name: str = "invoice.pdf
     }
     if data is not None:
         form["document"] = (io.BytesIO(data), name)
-    return client.post(path, data=form, content_type="multipart/form-data")
+    return send_checked(client, client.post(path, data=form, content_type="multipart/form-data"), confirm)
+
+
+def send_checked(client, response, confirm: bool = True):
+    """After the form, the "check your answers" page: press "Send request" there (unless ``confirm`` is False)."""
+    location = response.headers.get("Location", "") if response.status_code == 302 else ""
+    if not confirm or not location.endswith("/check"):
+        return response
+    check = location
+    send = check.removesuffix("/check") + "/send"
+    return client.post(send, data={"csrf_token": csrf_token(client, check)})
 
 
 def count(model) -> int:
@@ -112,6 +123,89 @@ def test_a_guardian_asks_with_a_bad_file_and_amount_first_then_a_good_one(app, c
     assert "Waiting for a decision" in shown and "Download photo of receipt.png" in shown
     assert "Approve" not in shown  # the family cannot decide their own request
     assert spend.document_type == "image/png" and len(stored(documents)) == 1
+
+
+def test_the_family_checks_their_answers_changes_one_and_sends_the_request_once(app, client, db_session, documents):
+    learner, guardian, mentor, _ = make_family(10_000, preferred_name="Robbie")
+    client = signed_in(app, guardian)
+    answered = send_request(client, learner, data=PNG, name="receipt.png", confirm=False)
+    (draft,) = db_session.scalars(select(SpendRequest)).all()
+    check = f"/funding/requests/{draft.id}/check"
+    assert answered.status_code == 302 and answered.headers["Location"] == check
+    assert draft.status is SpendStatus.DRAFT and len(stored(documents)) == 1
+    # nobody is told, and deciders never see a draft: not in their queue, not by its address
+    assert count(Notification) == 0
+    page = page_text(client.get(check))
+    assert "Check your answers before sending your request" in page
+    for shown in ("Ten maths lessons", "Tuition", "£25.00", "Maths Tutors Ltd", "receipt.png", "Send request"):
+        assert shown in page
+    assert f"/funding/requests/{draft.id}/change#amount" in page
+    assert client.get(f"/funding/requests/{draft.id}").headers["Location"] == check
+    staff = signed_in(app, mentor)
+    assert staff.get(f"/funding/requests/{draft.id}").status_code == 404
+    assert "Ten maths lessons" not in page_text(staff.get("/funding/requests?status=all"))
+    assert spending.budget(learner).requests == [] and spending.budget(learner).pending == 0
+
+    # change the amount: bad input comes back with the error summary and loses nothing, the invoice is kept
+    change = f"/funding/requests/{draft.id}/change"
+    form = page_text(client.get(change))
+    assert 'value="25.00"' in form and "You uploaded receipt.png" in form
+    fields = {"what_for": "Ten maths lessons", "category": "tuition", "supplier": "Maths Tutors Ltd"}
+    bad = client.post(change, data={**fields, "amount": "200", "csrf_token": csrf_token(client, change)})
+    text = page_text(bad)
+    assert bad.status_code == 200 and "govuk-error-summary" in text and "must be £100.00 or less" in text
+    assert 'value="200"' in text and "Maths Tutors Ltd" in text
+    db_session.refresh(draft)
+    assert draft.amount_pence == 2_500 and draft.document_name == "receipt.png"
+    changed = client.post(change, data={**fields, "amount": "30", "csrf_token": csrf_token(client, change)})
+    assert changed.headers["Location"] == check
+    db_session.refresh(draft)
+    assert draft.amount_pence == 3_000 and draft.document_name == "receipt.png" and len(stored(documents)) == 1
+    # a new file replaces the old one (deleted once the change is committed)
+    replaced = client.post(
+        change,
+        data={
+            **fields,
+            "amount": "30",
+            "document": (io.BytesIO(PDF), "invoice.pdf"),
+            "csrf_token": csrf_token(client, change),
+        },
+        content_type="multipart/form-data",
+    )
+    assert replaced.headers["Location"] == check
+    db_session.refresh(draft)
+    assert draft.document_name == "invoice.pdf"
+
+    sent = send_checked(client, changed)
+    assert sent.headers["Location"] == f"/funding/requests/{draft.id}"
+    assert "Your request to pay £30.00 to Maths Tutors Ltd has been sent." in flashes(client, sent.headers["Location"])
+    db_session.refresh(draft)
+    assert draft.status is SpendStatus.PENDING and count(Notification) >= 1
+    # sending again (a double click) sends nothing more; the answers can no longer be changed
+    notes = count(Notification)
+    again = client.post(
+        f"/funding/requests/{draft.id}/send", data={"csrf_token": csrf_token(client, "/forgotten-password")}
+    )
+    assert again.status_code == 302 and count(Notification) == notes
+    assert client.get(change).headers["Location"] == f"/funding/requests/{draft.id}"
+    assert client.get(check).headers["Location"] == f"/funding/requests/{draft.id}"
+    assert "Ten maths lessons" in page_text(staff.get("/funding/requests"))
+
+
+def test_a_draft_is_refused_at_sending_if_the_money_has_gone(app, client, db_session, documents):
+    learner, guardian, mentor, _ = make_family(3_000)
+    client = signed_in(app, guardian)
+    send_request(client, learner, amount="25", confirm=False)
+    (draft,) = db_session.scalars(select(SpendRequest)).all()
+    spending.charge_personal_budget(None, learner, SpendingCategory.EXAM_FEES, 1_000, "Exam entry", "exam:1")
+    db_session.commit()
+    check = f"/funding/requests/{draft.id}/check"
+    refused = client.post(f"/funding/requests/{draft.id}/send", data={"csrf_token": csrf_token(client, check)})
+    text = page_text(refused)
+    assert refused.status_code == 200 and "govuk-error-summary" in text and "must be £20.00 or less" in text
+    assert f"/funding/requests/{draft.id}/change#amount" in text
+    db_session.refresh(draft)
+    assert draft.status is SpendStatus.DRAFT and count(Notification) == 0
 
 
 def test_an_oversized_file_is_refused(app, client, db_session, documents, monkeypatch):
@@ -274,7 +368,8 @@ def test_an_admin_reverses_a_payment(app, client, db_session, documents):
     assert blank.status_code == 200 and "Enter why the payment is being reversed" in page_text(blank)
     done = post_form(client, f"{page}/reverse", {"reverse_reason": "Refunded by the tutor"}, token_from=page)
     assert done.status_code == 302 and "Reversed: £25.00 is back in the learner's budget" in flashes(client, page)
-    assert "Payment reversed on" in page_text(client.get(page))
+    reversed_page = page_text(client.get(page))
+    assert "Payment reversed on" in reversed_page and "Refunded by the tutor" in reversed_page
     again = post_form(client, f"{page}/reverse", {"reverse_reason": "again"}, token_from=page)
     assert again.status_code == 302 and "already been reversed" in flashes(client, page)
     assert ledger.personal_account(learner).balance_pence == 10_000
@@ -299,7 +394,9 @@ def test_the_family_sees_each_childs_budget(app, client, db_session, documents):
     budget = page_text(client.get(f"/funding/learners/{learner.id}/budget"))
     assert "Robbie’s learning budget" in budget and "Ask to pay for something" in budget
     assert "See the statement" in budget
-    assert "Robbie" in page_text(client.get("/dashboard")) and "£75.00" in page_text(client.get("/dashboard"))
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Robbie" in dashboard and "£75.00" in dashboard
+    assert 'href="/funding/family"' in dashboard and "Learning budgets" in dashboard  # in the menu
     assert f"/funding/learners/{learner.id}/budget" in page_text(client.get(f"/family/learners/{learner.id}"))
     # another family's child is not there for them
     stranger, *_ = make_family(1_000)
@@ -309,8 +406,20 @@ def test_the_family_sees_each_childs_budget(app, client, db_session, documents):
     client = signed_in(app, sister.user)
     mine = client.get("/funding/my-budget")
     assert mine.status_code == 302 and mine.headers["Location"] == f"/funding/learners/{sister.id}/budget"
-    assert "Your learning budget" in page_text(client.get(mine.headers["Location"]))
+    own = page_text(client.get(mine.headers["Location"]))
+    assert "Your learning budget" in own and 'href="/funding/my-budget"' in own  # in the menu
     assert client.get(f"/funding/learners/{learner.id}/budget").status_code == 404  # their brother's
+
+
+def test_the_funding_page_leads_to_the_requests_and_the_locality_budgets(app, client, db_session, documents):
+    learner, guardian, mentor, coordinator = make_family()
+    ask(guardian, learner, 1_000)
+    admin = UserFactory(roles=[Role.ADMIN])
+    db_session.commit()
+    for user, budgets in ((coordinator, "Your locality’s budget"), (admin, "Locality budgets")):
+        index = page_text(signed_in(app, user).get("/funding/"))
+        assert 'href="/funding/requests"' in index and "1 waiting for your decision" in index
+        assert 'href="/funding/localities"' in index and budgets in index
 
 
 def test_the_coordinator_sees_the_locality_and_records_spending_once(app, client, db_session, documents):
@@ -363,8 +472,7 @@ def test_the_coordinator_sees_the_locality_and_records_spending_once(app, client
 
 def test_statements_as_a_page_a_csv_and_a_pdf(app, client, db_session, documents):
     learner, guardian, mentor, coordinator = make_family(10_000, legal_name="Robin Example")
-    for n in range(3):
-        spending.approve(mentor, ask(guardian, learner, 1_000 + n, what_for=f"Lesson block {n}"))
+    paid = [spending.approve(mentor, ask(guardian, learner, 1_000 + n, what_for=f"Lesson block {n}")) for n in range(3)]
     account = ledger.personal_account(learner)
     db_session.commit()
     path = f"/funding/accounts/{account.id}/statement"
@@ -372,7 +480,9 @@ def test_statements_as_a_page_a_csv_and_a_pdf(app, client, db_session, documents
     client = signed_in(app, guardian)
     shown = page_text(client.get(path))
     assert "Personal learning budget: Robin Example" in shown and "Opening balance" in shown
-    assert "Lesson block 2" in shown and "£69.97" in shown  # 100.00 - 10.00 - 10.01 - 10.02
+    # the ledger's memo names the request, never its free text (which erasure clears)
+    assert f"Spend request {paid[2].id}: tuition" in shown and "£69.97" in shown  # 100.00 - 10.00 - 10.01 - 10.02
+    assert "Lesson block" not in shown
     assert "From 1 September 2026 to today" in shown
 
     bad = page_text(
@@ -400,7 +510,8 @@ def test_statements_as_a_page_a_csv_and_a_pdf(app, client, db_session, documents
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
     assert pdf.headers["Content-Disposition"].startswith("attachment;")
     content = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
-    assert "Lesson block 0" in content and "Lesson block 2" in content and "£69.97" in content
+    assert f"Spend request {paid[0].id}" in content and f"Spend request {paid[2].id}" in content
+    assert "£69.97" in content
 
     # the coordinator sees their learners' statements and the locality's; a mentor and other families do not
     client = signed_in(app, coordinator)

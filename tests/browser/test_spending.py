@@ -81,7 +81,7 @@ def test_a_guardian_asks_the_coordinator_approves_and_the_family_sees_it_spent(
     page.get_by_label("Invoice or receipt").set_input_files(
         files=[{"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": NOT_AN_INVOICE}]
     )
-    page.get_by_role("button", name="Send the request").click()
+    page.get_by_role("button", name="Continue").click()
 
     expect(page).to_have_title(re.compile(r"^Error: Ask to pay for something"))
     expect(error_summary(page)).to_be_focused()
@@ -101,7 +101,27 @@ def test_a_guardian_asks_the_coordinator_approves_and_the_family_sees_it_spent(
     page.get_by_label("Invoice or receipt").set_input_files(
         files=[{"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": INVOICE}]
     )
-    page.get_by_role("button", name="Send the request").click()
+    page.get_by_role("button", name="Continue").click()
+
+    # check your answers, change one, then send
+    expect(heading(page)).to_have_text("Check your answers before sending your request")
+    expect(page.get_by_role("main")).to_contain_text("invoice.pdf")
+    axe_check(page)
+    page.get_by_role("link", name="Change the amount").click()
+    expect(heading(page)).to_have_text("Change your request")
+    expect(page.get_by_label("Amount")).to_have_value("25.00")
+    axe_check(page)
+    page.get_by_label("Amount").fill("")
+    page.get_by_role("button", name="Continue").click()
+    expect(error_summary(page)).to_be_focused()
+    expect(page.get_by_label("What is the money for?")).to_have_value("Ten weekly maths lessons")
+    axe_check(page)
+    page.get_by_label("Amount").fill("25")
+    page.get_by_role("button", name="Continue").click()
+    expect(heading(page)).to_have_text("Check your answers before sending your request")
+    with app.app_context():
+        assert [r.status for r in db.session.scalars(select(SpendRequest))] == [SpendStatus.DRAFT]
+    page.get_by_role("button", name="Send request").click()
     expect(heading(page)).to_have_text("Request to pay Maths Tutors Ltd £25.00")
     expect(banner(page)).to_contain_text("Your request to pay £25.00 to Maths Tutors Ltd has been sent.")
     expect(page.get_by_role("main")).to_contain_text("Waiting for a decision")
@@ -158,7 +178,7 @@ def test_a_guardian_asks_the_coordinator_approves_and_the_family_sees_it_spent(
     axe_check(page)
     page.get_by_role("link", name="See the statement of every payment in and out").click()
     expect(heading(page)).to_have_text("Personal learning budget: Robin Example")
-    expect(page.get_by_role("table")).to_contain_text("Ten weekly maths lessons")
+    expect(page.get_by_role("table")).to_contain_text(re.compile(r"Spend request \d+: tuition"))
     axe_check(page)
     # an impossible period is an error on the form
     page.get_by_role("group", name="From").get_by_label("Day").fill("31")

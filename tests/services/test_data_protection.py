@@ -21,6 +21,7 @@ from tests.factories import (
     LearnerFactory,
     LocalityFactory,
     NotificationFactory,
+    SpendRequestFactory,
     UserFactory,
     application_answers,
 )
@@ -160,6 +161,8 @@ def snapshot(db_session, family_id: int) -> str:
 def test_the_export_holds_this_familys_records_and_nothing_from_another(ctx):
     mine = household(ctx, "Hartley")
     other = household(ctx, "Okafor", postcode="DN5 7AB")
+    SpendRequestFactory(learner=ctx.get(Learner, mine.learner_ids[0]), what_for="Hartley piano lessons")
+    SpendRequestFactory(learner=ctx.get(Learner, other.learner_ids[0]), what_for="Okafor books")
     data = data_protection.subject_access(mine.family)
     text = json.dumps(data)
 
@@ -196,6 +199,8 @@ def test_the_export_holds_this_familys_records_and_nothing_from_another(ctx):
     assert sorted(m["subject"] for m in data["emails"]) == ["Reminder", "Welcome"]
     assert data["emails"][0]["created_at"].endswith("+00:00")
     assert [n["title"] for n in data["notifications"]] == ["A message about Ann Hartley"]
+    # other modules' sections: the children's spend requests (spending_privacy)
+    assert [(r["record"], r["what_for"]) for r in data["spending"]] == [("spend request", "Hartley piano lessons")]
 
     # Nothing from the other family, and no secrets or staff identities.
     for leak in ("Okafor", "okafor", other.family.reference, "DN5", mine.admin.email, mine.admin.name):

@@ -608,6 +608,70 @@ def test_year_end_return_sends_unspent_personal_and_locality_money_back_to_core(
     assert ledger.verify().ok
 
 
+def spend_now(learner, pence: int, key: str):
+    """Pay from a learner's budget today (after 31 August 2026), tagged by the ledger with today's year."""
+    return ledger.post(
+        None,
+        ledger.personal_account(learner),
+        ledger.spending_account(SpendingCategory.RESOURCES),
+        pence,
+        TransferKind.SPEND,
+        "Books",
+        key,
+    )
+
+
+def test_year_end_returns_the_balances_as_at_31_august_never_the_next_years_money(admin):
+    year, places, learners = full_year(admin, YearEndPolicy.RETURN_TO_CENTRAL)
+    north, south = learners["North"], learners["South"]
+
+    def lines():
+        return {line.account.id: line.balance_pence for line in funding.plan_year_end(year).lines}
+
+    def personal(learner):
+        return ledger.personal_account(learner).id
+
+    # 1. Spent after 31 August (before the next year is even set up, so the payment carries no year and counts
+    #    by its date): 30,000 at the end of the year, 8,000 spent since, 22,000 left: only 22,000 can go back.
+    spend_now(south[0], 8_000, "after:south0")
+    assert lines()[personal(south[0])] == 22_000
+
+    # 2. The next year's autumn census adds 10,000 to every personal budget (tagged 2026/27): not returned.
+    following = funding.create_year(admin, 2026, SMALL)
+    record(admin, following, "autumn")
+    assert balance(ledger.personal_account(north[1])) == 40_000
+    assert lines()[personal(north[1])] == 30_000
+    assert lines()[personal(south[0])] == 30_000  # 22,000 + 10,000 now held: all 30,000 of 31 August
+    north_budget = ledger.locality_account(places["North"])
+    assert balance(north_budget) > 480_000 and lines()[north_budget.id] == 480_000
+
+    # 3. Both: 30,000 on 31 August, 10,000 in and 35,000 spent since: 5,000 left, so 5,000 goes back.
+    spend_now(north[2], 35_000, "after:north2")
+    assert lines()[personal(north[2])] == 5_000
+    # and the learner who had spent 2,500 in the year: 27,500 on 31 August, 10,000 in and 5,000 out since
+    spend_now(north[0], 5_000, "after:north0")
+    assert lines()[personal(north[0])] == 27_500
+
+    plan = funding.plan_year_end(year)
+    expected_personal = 27_500 + 30_000 + 5_000 + 30_000 + 30_000  # North 0, 1, 2, South 0, 1
+    assert plan.personal_pence == expected_personal
+    assert plan.locality_pence == 480_000 + 420_000
+
+    result = funding.close_year(admin, year, expected_digest=plan.digest)
+
+    assert sum(t.amount_pence for t in result.transfers) == expected_personal + 900_000
+    # what is left is exactly the new year's money, less what was spent since
+    assert balance(ledger.personal_account(north[0])) == 10_000 - 5_000
+    assert balance(ledger.personal_account(north[1])) == 10_000
+    assert balance(ledger.personal_account(north[2])) == 0
+    assert balance(ledger.personal_account(south[0])) == 2_000
+    new_year = funding.overview(following)
+    assert balance(north_budget) == next(
+        h.received_pence for h in new_year.holders if h.key == f"locality:{places['North'].id}"
+    )
+    assert ledger.verify().ok
+
+
 def test_a_year_cannot_close_before_it_ends_or_with_a_census_unrecorded(admin):
     small_academy()
     year = funding.create_year(admin, 2025, SMALL)

@@ -1,15 +1,17 @@
 """The ledger: amounts, idempotency, overdraft refusal, reversals, verification, and racing spends."""
 
 import threading
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, text
 
 from tests.conftest import empty_all_tables
-from tests.factories import LearnerFactory, LocalityFactory, UserFactory
+from tests.factories import FundingYearFactory, LearnerFactory, LocalityFactory, UserFactory
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import AccountKind, Role, SpendingCategory, Transfer, TransferKind
+from virtualacademy.models.base import utcnow
 from virtualacademy.services import ledger
 
 
@@ -214,3 +216,52 @@ def test_funding_verify_command_and_nightly_alert(app, runner, ctx):
     JOBS["funding-verify"].func()  # twice in a night: one alert
     (alert,) = ctx.scalars(select(Notification)).all()
     assert alert.user_id == admin.id and "integrity check" in alert.title
+
+
+# --- funding years -------------------------------------------------------------------------------------------
+
+
+def test_a_transfer_without_a_year_is_tagged_with_the_year_covering_its_london_date(ctx):
+    today = utcnow().astimezone(ledger.LONDON).date()
+    start = today.year if today.month >= 9 else today.year - 1
+    untagged = fund(None, ledger.central(AccountKind.CENTRAL_CORE), 1_000, "before-the-year")
+    assert untagged.year_id is None  # no year set up yet covers today
+    year = FundingYearFactory(starts_on=date(start, 9, 1))
+    learner = LearnerFactory()
+    personal = ledger.personal_account(learner)
+    allocated = ledger.post(
+        None, ledger.central(AccountKind.CENTRAL_CORE), personal, 1_000, TransferKind.ALLOCATION, "Budget", "alloc"
+    )
+    spent = ledger.post(
+        None, personal, ledger.spending_account(SpendingCategory.TUITION), 400, TransferKind.SPEND, "Paid", "spend"
+    )
+    reversal = ledger.reverse(UserFactory(roles=[Role.ADMIN]), spent, "Refunded")
+    assert allocated.year_id == spent.year_id == reversal.year_id == year.id
+    # the boundary is the London calendar date: 31 August 23:30 UTC is already 1 September in London
+    assert ledger.year_at(datetime(start, 8, 31, 23, 30, tzinfo=UTC)) == year
+    assert ledger.year_at(datetime(start, 8, 31, 22, 30, tzinfo=UTC)) is None
+    assert ledger.year_covering(date(start + 1, 8, 31)) == year
+
+
+def test_a_closed_year_takes_no_more_postings(ctx):
+    today = utcnow().astimezone(ledger.LONDON).date()
+    start = today.year if today.month >= 9 else today.year - 1
+    earlier = FundingYearFactory(starts_on=date(start - 1, 9, 1))
+    current = FundingYearFactory(starts_on=date(start, 9, 1))
+    core = ledger.central(AccountKind.CENTRAL_CORE)
+    first = ledger.post(None, ledger.funding_source(), core, 5_000, TransferKind.INCOME, "Income", "in", year=earlier)
+    earlier.closed_at = current.closed_at = utcnow()
+    db.session.flush()
+    before = db.session.scalar(select(db.func.count()).select_from(Transfer))
+    with pytest.raises(NotAllowed, match=f"{earlier.label} is closed: no more money can be posted to it"):
+        ledger.post(None, ledger.funding_source(), core, 100, TransferKind.INCOME, "More", "more", year=earlier)
+    # the default year (today's) is closed too: refused, whoever posts (spending, other modules)
+    with pytest.raises(NotAllowed, match=f"{current.label} is closed"):
+        ledger.post(None, core, ledger.spending_account(SpendingCategory.OTHER), 100, TransferKind.SPEND, "x", "x")
+    with pytest.raises(NotAllowed, match=f"{earlier.label} is closed"):
+        ledger.reverse(UserFactory(roles=[Role.ADMIN]), first, "Mistake")
+    assert db.session.scalar(select(db.func.count()).select_from(Transfer)) == before
+    assert core.balance_pence == 5_000
+    # a retry of a transfer posted before the year closed still returns it, moving nothing
+    again = ledger.post(None, ledger.funding_source(), core, 5_000, TransferKind.INCOME, "Income", "in", year=earlier)
+    assert again.id == first.id and ledger.verify().ok

@@ -409,11 +409,52 @@ def test_an_admin_reverses_a_payment_once(ctx, documents):
         spending.reverse_payment(admin, request, "")
     reversal = spending.reverse_payment(admin, request, "The tutor refunded it")
     assert reversal.reverses_id == request.transfer_id and spending.reversal_of(request) == reversal
+    # the reason is kept on the request (erasable); the ledger's memos name the request, never its free text
+    assert request.reversal_reason == "The tutor refunded it"
+    paid = db.session.get(Transfer, request.transfer_id)
+    assert paid.memo == f"Spend request {request.id}: tuition"
+    assert reversal.memo == f"Reversal of transfer {paid.id}: payment for spend request {request.id} reversed"
     assert balance(learner) == 10_000 and spending.budget(learner).spent == 0
     with pytest.raises(NotAllowed, match="already been reversed"):
         spending.reverse_payment(admin, request, "again")
     assert any("Payment reversed: £25.00 is back in Robbie's budget" in t for t in notified(guardian))
     assert ledger.verify().ok
+
+
+def test_drafts_are_unseen_until_sent_and_old_ones_are_discarded_with_their_files(ctx, documents):
+    learner, guardian, mentor, _ = make_family()
+    answers = {
+        "what_for": "Ten maths lessons",
+        "category": "tuition",
+        "amount_pence": 2_500,
+        "supplier": "Tutors Ltd",
+        "document": PDF,
+        "filename": "invoice.pdf",
+    }
+    draft = spending.save_draft(guardian, learner, **answers)
+    fresh = spending.save_draft(guardian, learner, **answers)
+    db.session.commit()
+    assert draft.status is SpendStatus.DRAFT and len(stored(documents)) == 2
+    assert not spending.may_view_request(mentor, draft) and not spending.is_decider(mentor, draft)
+    assert spending.may_view_request(guardian, draft)
+    assert db.session.scalars(spending.decider_queue(mentor, None)).all() == []
+    assert spending.waiting_for(mentor) == 0 and spending.budget(learner).pending == 0
+    with pytest.raises(NotAllowed):
+        spending.send_request(mentor, draft)
+
+    db.session.execute(
+        update(SpendRequest).where(SpendRequest.id == draft.id).values(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    )
+    now = datetime(2026, 1, 8, 1, tzinfo=UTC)  # 7 days later: the old draft goes, the fresh one stays
+    old_file = spending.document_file(draft)
+    assert spending.discard_old_drafts(now) == 1
+    db.session.commit()
+    assert not old_file.exists() and len(stored(documents)) == 1
+    assert db.session.get(SpendRequest, fresh.id) is not None
+    assert spending.discard_old_drafts(now) == 0  # run again: nothing more
+    sent = spending.send_request(guardian, fresh)
+    assert sent.new and sent.request.status is SpendStatus.PENDING
+    assert not spending.send_request(guardian, fresh).new  # a second press sends nothing more
 
 
 # --- other spending ------------------------------------------------------------------------------------------

@@ -202,6 +202,8 @@ class Transfer(Base):
 
 
 class SpendStatus(enum.StrEnum):
+    #: Filled in by the family but not sent yet (on its "check your answers" page): nobody else sees it.
+    DRAFT = "draft"
     PENDING = "pending"
     AWAITING_SECOND_APPROVAL = "awaiting_second_approval"
     APPROVED = "approved"
@@ -234,6 +236,8 @@ class SpendRequest(TimestampMixin, Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(Text)
+    #: Why an admin reversed the payment (the family sees it). The ledger's memo names only the request.
+    reversal_reason: Mapped[str | None] = mapped_column(Text)
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"))
 
     learner: Mapped[Learner] = relationship()

@@ -350,7 +350,18 @@ def remove_after_commit(evidence: Evidence) -> None:
     """Delete the stored file once (and only if) the current transaction commits."""
     path = path_of(evidence)
     if path is not None:
-        _files(db.session())["gone"].append(path)
+        delete_after_commit(path)
+
+
+def delete_after_commit(path: Path) -> None:
+    """Delete any stored file once (and only if) the current transaction commits (other modules use it too:
+    spend requests' invoices)."""
+    _files(db.session())["gone"].append(path)
+
+
+def delete_unless_committed(path: Path) -> None:
+    """A file just written for the current transaction: deleted if the transaction does not commit."""
+    _files(db.session())["new"].append(path)
 
 
 @event.listens_for(Session, "after_commit")

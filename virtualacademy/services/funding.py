@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -252,8 +252,7 @@ def suggested_start_year(on: date | None = None) -> int:
 
 
 def year_covering(on: date) -> FundingYear | None:
-    start = on.year if on.month >= 9 else on.year - 1
-    return year_starting(start)
+    return ledger.year_covering(on)
 
 
 def create_year(actor: User | None, start_year: int, settings: YearSettings) -> FundingYear:
@@ -906,6 +905,8 @@ def reverse_transfer(actor: User, transfer: Transfer, reason: str) -> Transfer:
 @dataclass
 class YearEndLine:
     account: Account
+    #: What the account held at the end of the year, but never more than it holds now (money spent since
+    #: cannot be returned or carried twice).
     balance_pence: int
 
 
@@ -962,15 +963,46 @@ def plan_year_end(year: FundingYear, on: date | None = None) -> YearEndPlan:
                 f"before closing {year.label}"
             )
     plan.lines = [
-        YearEndLine(account, account.balance_pence)
-        for account in db.session.scalars(
-            select(Account)
-            .where(Account.kind.in_([AccountKind.LOCALITY, AccountKind.PERSONAL]), Account.balance_pence > 0)
-            .order_by(Account.kind, Account.name, Account.id)
-            .execution_options(populate_existing=True)
-        )
+        YearEndLine(account, min(at_end, account.balance_pence))
+        for account, at_end in _balances_at_end(year)
+        if min(at_end, account.balance_pence) > 0
     ]
     return plan
+
+
+def _balances_at_end(year: FundingYear) -> list[tuple[Account, int]]:
+    """Each personal and locality account with money in it at the end of ``year``, and that balance: the sum
+    of every transfer that belongs to this year or an earlier one (its funding year; a transfer without one
+    by its London date, before 1 September). Money that came in or went out in the next year is left out, so
+    closing a year after the next year's census never sweeps the new year's money. One grouped query over
+    both sides of the transfers (an index on each side; no per-account queries, whatever the number)."""
+    _start, end = _bounds(year)
+    posted_in = aliased(FundingYear)
+    belongs = or_(posted_in.starts_on <= year.starts_on, and_(Transfer.year_id.is_(None), Transfer.created_at < end))
+
+    def side(account_column, signed):
+        return (
+            select(account_column.label("account_id"), signed.label("signed"))
+            .outerjoin(posted_in, Transfer.year_id == posted_in.id)
+            .where(belongs)
+        )
+
+    sides = union_all(
+        side(Transfer.to_account_id, Transfer.amount_pence), side(Transfer.from_account_id, -Transfer.amount_pence)
+    ).subquery()
+    at_end = select(sides.c.account_id, func.sum(sides.c.signed).label("pence")).group_by(sides.c.account_id).subquery()
+    rows = db.session.execute(
+        select(Account, at_end.c.pence)
+        .join(at_end, at_end.c.account_id == Account.id)
+        .where(
+            Account.kind.in_([AccountKind.LOCALITY, AccountKind.PERSONAL]),
+            Account.balance_pence > 0,
+            at_end.c.pence > 0,
+        )
+        .order_by(Account.kind, Account.name, Account.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    return [(account, int(pence)) for account, pence in rows]
 
 
 @dataclass

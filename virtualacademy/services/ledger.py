@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
@@ -31,8 +34,12 @@ from virtualacademy.models import (
     TransferKind,
     User,
 )
+from virtualacademy.models.base import utcnow
 from virtualacademy.models.funding import BUDGET_KINDS, SPENDING_CATEGORY_LABELS
 from virtualacademy.services import audit
+
+#: Funding years and posting dates are UK calendar dates.
+LONDON = ZoneInfo("Europe/London")
 
 #: The largest single transfer accepted: £10 million. Anything bigger is a typo.
 MAX_TRANSFER_PENCE = 1_000_000_000
@@ -140,6 +147,47 @@ def spending_account(category: SpendingCategory) -> Account:
     )
 
 
+# --- funding years ----------------------------------------------------------------------------------
+
+
+def year_covering(on: date) -> FundingYear | None:
+    """The funding year (1 September to 31 August) that ``on`` falls in, if it has been set up."""
+    start = on.year if on.month >= 9 else on.year - 1
+    return db.session.scalar(select(FundingYear).where(FundingYear.starts_on == date(start, 9, 1)))
+
+
+def year_at(moment: datetime) -> FundingYear | None:
+    """The funding year covering the London calendar date of ``moment`` (a UTC time)."""
+    return year_covering(moment.astimezone(LONDON).date())
+
+
+def year_closed(year: FundingYear) -> bool:
+    """Whether the year is closed, read under a shared lock on PostgreSQL: a posting waits for a year being
+    closed at that moment and then sees it closed (closing holds the row's exclusive lock). Taken before the
+    accounts' locks, in the same order as census runs and year-end take them, so they never deadlock.
+
+    Once a year has been read open in a transaction, nobody else can close it before the transaction ends (the
+    lock; SQLite's single writer), so a census posting thousands of transfers reads it once."""
+    if year.closed_at is not None:  # closed in this very transaction (year-end)
+        return True
+    checked = db.session().info.setdefault("open_years", set())
+    if year.id in checked:
+        return False
+    stmt = select(FundingYear.closed_at).where(FundingYear.id == year.id)
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(read=True)
+    if db.session.scalar(stmt) is not None:
+        return True
+    checked.add(year.id)
+    return False
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_open_years(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("open_years", None)
+
+
 # --- posting -----------------------------------------------------------------------------------------
 
 
@@ -166,7 +214,10 @@ def post(
     reverses: Transfer | None = None,
 ) -> Transfer:
     """Move money. With a key already used for the same movement, returns the earlier transfer and moves
-    nothing; with a key used for a different movement, refuses."""
+    nothing; with a key used for a different movement, refuses.
+
+    Every transfer carries its funding year: ``year`` if given, otherwise the year covering today's London date
+    (none only if that year has not been set up). A year that is closed takes no more postings."""
     amount_pence = check_amount(amount_pence)
     memo = (memo or "").strip()
     if not memo:
@@ -177,6 +228,10 @@ def post(
         db.session.flush()
     if from_account.id == to_account.id:
         raise ValidationError("Choose two different accounts", field="to_account")
+    now = utcnow()
+    if year is None:
+        year = year_at(now)
+    closed = year is not None and year_closed(year)
     locked = _lock(from_account, to_account)
     earlier = db.session.scalar(select(Transfer).where(Transfer.idempotency_key == idempotency_key))
     if earlier is not None:
@@ -187,6 +242,8 @@ def post(
         ):
             return earlier
         raise DuplicateKey(f"The key {idempotency_key!r} was already used for a different transfer")
+    if closed:
+        raise NotAllowed(f"{year.label} is closed: no more money can be posted to it. Nothing has been posted.")
     source, target = locked[from_account.id], locked[to_account.id]
     if source.kind in BUDGET_KINDS and source.balance_pence < amount_pence:
         raise InsufficientFunds(
@@ -203,6 +260,7 @@ def post(
         year_id=year.id if year else None,
         reverses_id=reverses.id if reverses else None,
         created_by_id=actor.id if actor else None,
+        created_at=now,
     )
     try:
         with db.session.begin_nested():

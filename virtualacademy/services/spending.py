@@ -69,6 +69,7 @@ from virtualacademy.models.base import utcnow
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.models.localities import Locality
 from virtualacademy.services import audit, ledger, mentoring, notifications
+from virtualacademy.services.evidence import delete_after_commit, delete_unless_committed
 
 NOTIFICATION_KIND = "spending"
 #: What a family may spend a personal learning budget on.
@@ -85,6 +86,7 @@ LOCALITY_CATEGORIES = (SpendingCategory.EVENTS, SpendingCategory.COORDINATOR_COS
 #: Requests still waiting for a decision (their amounts are held back from what can be asked for).
 OPEN_STATUSES = (SpendStatus.PENDING, SpendStatus.AWAITING_SECOND_APPROVAL)
 STATUS_LABELS = {
+    SpendStatus.DRAFT: "Not sent yet",
     SpendStatus.PENDING: "Waiting for a decision",
     SpendStatus.AWAITING_SECOND_APPROVAL: "Waiting for a second approval",
     SpendStatus.APPROVED: "Approved and paid",
@@ -93,6 +95,8 @@ STATUS_LABELS = {
 MAX_WHAT_FOR = 2_000
 MAX_SUPPLIER = 200
 MAX_REASON = 2_000
+#: A draft (a request filled in but not sent from its "check your answers" page) is discarded after this long.
+DRAFT_DAYS = 7
 DOCUMENTS_FOLDER = "spend-documents"
 #: The most transfers one PDF statement shows (a longer period is refused: choose a shorter one, or the CSV).
 MAX_PDF_LINES = 2_000
@@ -232,7 +236,15 @@ def _store(data: bytes, kind: DocumentType) -> str:
     fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(data)
+    delete_unless_committed(folder / name)  # a request that is never saved leaves no file behind
     return name
+
+
+def remove_document_after_commit(request: SpendRequest) -> None:
+    """Delete the request's stored invoice once (and only if) the current transaction commits."""
+    path = document_file(request)
+    if path is not None:
+        delete_after_commit(path)
 
 
 def document_file(request: SpendRequest) -> Path | None:
@@ -295,6 +307,9 @@ def may_view_budget(user: User | None, learner: Learner) -> bool:
 
 
 def may_view_request(user: User | None, request: SpendRequest) -> bool:
+    """Whoever may see the learner's budget; a draft (not sent yet) only the family who may send it."""
+    if request.status is SpendStatus.DRAFT:
+        return may_request(user, request.learner)
     return may_view_budget(user, request.learner)
 
 
@@ -304,6 +319,8 @@ def is_decider(user: User | None, request: SpendRequest) -> bool:
     Whether *this* request can be decided now (its status, the second approval) is for :func:`approve` and
     :func:`decline` to say, with a message."""
     if not _signed_in(user) or _own_family(user, request.learner) or request.requested_by_id == user.id:
+        return False
+    if request.status is SpendStatus.DRAFT:
         return False
     learner = request.learner
     return _is_admin(user) or _coordinates(user, learner.locality_id) or _current_mentor(user, learner)
@@ -369,8 +386,10 @@ def _visible_learner_ids(user: User) -> Select:
 
 
 def visible_requests(user: User | None, stmt: Select) -> Select:
+    """Requests ``user`` may see in lists: never drafts (the family reaches its own from the form it sent)."""
     if not _signed_in(user):
         return stmt.where(false())
+    stmt = stmt.where(SpendRequest.status != SpendStatus.DRAFT)
     if _is_admin(user):
         return stmt
     return stmt.where(SpendRequest.learner_id.in_(_visible_learner_ids(user)))
@@ -496,7 +515,7 @@ def budget(learner: Learner, *, with_requests: bool = True) -> Budget:
         requests = list(
             db.session.scalars(
                 select(SpendRequest)
-                .where(SpendRequest.learner_id == learner.id)
+                .where(SpendRequest.learner_id == learner.id, SpendRequest.status != SpendStatus.DRAFT)
                 .order_by(SpendRequest.created_at.desc(), SpendRequest.id.desc())
             )
         )
@@ -530,6 +549,95 @@ def family_budgets(user: User, *, with_requests: bool = True) -> list[Budget]:
 # --- asking to spend --------------------------------------------------------------------------------
 
 
+def save_draft(
+    actor: User,
+    learner: Learner,
+    *,
+    what_for: str,
+    category: SpendingCategory | str,
+    amount_pence: int,
+    supplier: str,
+    document: bytes | None,
+    filename: str | None,
+    draft: SpendRequest | None = None,
+) -> SpendRequest:
+    """The family's answers, checked and kept as a draft for the "check your answers" page; nobody else sees
+    it until :func:`send_request`. With ``draft``, its answers are changed; its invoice is kept unless a new
+    file is given (the old one is deleted once the change commits)."""
+    if not may_request(actor, learner):
+        raise NotAllowed("Only the learner's family can ask to spend from their budget")
+    if draft is not None and (draft.status is not SpendStatus.DRAFT or draft.learner_id != learner.id):
+        raise NotAllowed("This request has already been sent: it can no longer be changed")
+    what_for = _text(what_for, "what_for", "Enter what the money is for", MAX_WHAT_FOR)
+    category = _category(category, PERSONAL_CATEGORIES)
+    amount_pence = ledger.check_amount(amount_pence)
+    supplier = _text(supplier, "supplier", "Enter who is being paid", MAX_SUPPLIER)
+    kind = None
+    if document is not None or draft is None or document_file(draft) is None:
+        kind = check_document(document, filename)
+    _check_available(learner, amount_pence)
+    if draft is None:
+        draft = SpendRequest(learner_id=learner.id, status=SpendStatus.DRAFT)
+        db.session.add(draft)
+    draft.requested_by_id = actor.id
+    draft.what_for, draft.category, draft.amount_pence, draft.supplier = what_for, category, amount_pence, supplier
+    if kind is not None:
+        remove_document_after_commit(draft)
+        draft.document_name = _display_name(filename, kind)
+        draft.document_type = kind.content_type
+        # The file is written last, once everything else has been accepted.
+        draft.document_path = _store(document, kind)
+    db.session.flush()
+    return draft
+
+
+def _check_available(learner: Learner, amount_pence: int) -> None:
+    current = budget(learner, with_requests=False)
+    if amount_pence > current.available:
+        held = f", and {ledger.pounds(current.pending)} is already asked for" if current.pending else ""
+        raise ValidationError(
+            f"The amount must be {ledger.pounds(current.available)} or less: {learner.known_as}'s budget has "
+            f"{ledger.pounds(current.balance)}{held}",
+            field="amount",
+        )
+
+
+@dataclass(frozen=True)
+class Sent:
+    request: SpendRequest
+    #: False when it had been sent already (a second click): nothing was sent again.
+    new: bool
+
+
+def send_request(actor: User, draft: SpendRequest) -> Sent:
+    """Send a checked draft to the people who decide: from now on it waits for a decision. Sending twice (a
+    double click) sends it once; the amount is checked again against what can still be asked for."""
+    request = _locked(draft)
+    if not may_request(actor, request.learner):
+        raise NotAllowed("Only the learner's family can ask to spend from their budget")
+    if request.status is not SpendStatus.DRAFT:
+        return Sent(request, False)
+    if document_file(request) is None:
+        raise ValidationError("Select the invoice or receipt", field="document")
+    _check_available(request.learner, request.amount_pence)
+    request.status = SpendStatus.PENDING
+    request.requested_by_id = actor.id
+    request.created_at = utcnow()  # asked on: when it was sent
+    db.session.flush()
+    audit.record(
+        "funding.spend_requested",
+        actor=actor,
+        obj=request,
+        detail={
+            "learner_id": request.learner_id,
+            "amount_pence": request.amount_pence,
+            "category": request.category.value,
+        },
+    )
+    _tell_deciders(request)
+    return Sent(request, True)
+
+
 def request_spend(
     actor: User,
     learner: Learner,
@@ -541,46 +649,34 @@ def request_spend(
     document: bytes | None,
     filename: str | None,
 ) -> SpendRequest:
-    """A family's request to pay for something from the learner's personal learning budget."""
-    if not may_request(actor, learner):
-        raise NotAllowed("Only the learner's family can ask to spend from their budget")
-    what_for = _text(what_for, "what_for", "Enter what the money is for", MAX_WHAT_FOR)
-    category = _category(category, PERSONAL_CATEGORIES)
-    amount_pence = ledger.check_amount(amount_pence)
-    supplier = _text(supplier, "supplier", "Enter who is being paid", MAX_SUPPLIER)
-    kind = check_document(document, filename)
-    current = budget(learner, with_requests=False)
-    if amount_pence > current.available:
-        held = f", and {ledger.pounds(current.pending)} is already asked for" if current.pending else ""
-        raise ValidationError(
-            f"The amount must be {ledger.pounds(current.available)} or less: {learner.known_as}'s budget has "
-            f"{ledger.pounds(current.balance)}{held}",
-            field="amount",
-        )
-    request = SpendRequest(
-        learner_id=learner.id,
-        requested_by_id=actor.id,
+    """Save and send a request in one step (the web form has a "check your answers" page in between)."""
+    draft = save_draft(
+        actor,
+        learner,
         what_for=what_for,
         category=category,
         amount_pence=amount_pence,
         supplier=supplier,
-        document_name=_display_name(filename, kind),
-        document_type=kind.content_type,
-        status=SpendStatus.PENDING,
+        document=document,
+        filename=filename,
     )
-    db.session.add(request)
-    db.session.flush()
-    # The file is written last, once everything else has been accepted.
-    request.document_path = _store(document, kind)
-    db.session.flush()
-    audit.record(
-        "funding.spend_requested",
-        actor=actor,
-        obj=request,
-        detail={"learner_id": learner.id, "amount_pence": amount_pence, "category": category.value},
+    return send_request(actor, draft).request
+
+
+def discard_old_drafts(now: datetime | None = None) -> int:
+    """Delete drafts nobody has touched for :data:`DRAFT_DAYS` days, with their invoices (after the commit).
+    Level-triggered: run twice or late, it removes the same drafts once."""
+    cutoff = (now or utcnow()) - timedelta(days=DRAFT_DAYS)
+    drafts = list(
+        db.session.scalars(
+            select(SpendRequest).where(SpendRequest.status == SpendStatus.DRAFT, SpendRequest.updated_at < cutoff)
+        )
     )
-    _tell_deciders(request)
-    return request
+    for draft in drafts:
+        remove_document_after_commit(draft)
+        db.session.delete(draft)
+    db.session.flush()
+    return len(drafts)
 
 
 def _active_admins() -> list[User]:
@@ -661,6 +757,12 @@ def _already_decided(request: SpendRequest) -> NotAllowed | None:
     return None
 
 
+def _memo(request: SpendRequest) -> str:
+    """The payment's memo in the ledger, which is never edited or erased: the request's reference and category
+    only, never its free text (which can name the learner, a tutor or another person; erasure clears it)."""
+    return f"Spend request {request.id}: {SPENDING_CATEGORY_LABELS[request.category].lower()}"
+
+
 def _description(request: SpendRequest) -> str:
     return f"{ledger.pounds(request.amount_pence)} to {request.supplier} for {request.learner.known_as}"
 
@@ -714,7 +816,7 @@ def approve(actor: User, request: SpendRequest) -> SpendRequest:
             ledger.spending_account(request.category),
             request.amount_pence,
             TransferKind.SPEND,
-            f"Spend request {request.id}: {request.what_for} ({request.supplier})",
+            _memo(request),
             f"spend-request:{request.id}",
         )
     except ledger.InsufficientFunds:
@@ -792,7 +894,9 @@ def reverse_payment(actor: User, request: SpendRequest, reason: str) -> Transfer
         raise NotAllowed("Only an approved and paid request can be reversed")
     reason = _text(reason, "reason", "Enter why the payment is being reversed", MAX_REASON)
     transfer = db.session.get(Transfer, request.transfer_id)
-    reversal = ledger.reverse(actor, transfer, reason)
+    # The reason is kept on the request (erasable); the ledger's memo names the request only.
+    reversal = ledger.reverse(actor, transfer, f"payment for spend request {request.id} reversed")
+    request.reversal_reason = reason
     audit.record(
         "funding.spend_reversed",
         actor=actor,

@@ -81,14 +81,18 @@ class SpendRequestForm(FlaskForm):
         widget=GovFileInput(),
         description="A PDF, JPG, PNG, Word or Excel file, smaller than 10 MB.",
     )
-    submit = SubmitField("Send the request", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=GovSubmitInput())
 
     #: The uploaded file's bytes once validated (read once, here).
     document_bytes: bytes | None = None
+    #: Changing a draft that already has its invoice: a new file only replaces it.
+    keeps_document: bool = False
 
     def validate_document(self, field):
         upload = field.data
         if upload is None or not getattr(upload, "filename", None):
+            if self.keeps_document:
+                return
             raise FormError("Select the invoice or receipt")
         data = upload.read(spending.max_document_bytes() + 1)
         try:
@@ -96,6 +100,10 @@ class SpendRequestForm(FlaskForm):
         except DomainError as error:
             raise FormError(error.message) from None
         self.document_bytes = data
+
+
+class SendForm(FlaskForm):
+    send = SubmitField("Send request", widget=GovSubmitInput())
 
 
 class ApproveForm(FlaskForm):

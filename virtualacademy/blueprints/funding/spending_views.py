@@ -31,6 +31,7 @@ from virtualacademy.blueprints.funding.spending_forms import (
     DeclineForm,
     LocalitySpendForm,
     ReverseForm,
+    SendForm,
     SpendRequestForm,
     StatementPeriodForm,
 )
@@ -98,33 +99,122 @@ def new_spend_request(learner_id: int):
     learner = get_or_404(Learner, learner_id, "request_spend")
     form = SpendRequestForm()
     if form.validate_on_submit():
-        try:
-            spend = spending.request_spend(
-                current_user,
-                learner,
-                what_for=form.what_for.data,
-                category=form.category.data,
-                amount_pence=form.amount.data,
-                supplier=form.supplier.data,
-                document=form.document_bytes,
-                filename=form.document.data.filename,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                f"Your request to pay {ledger.pounds(spend.amount_pence)} to {spend.supplier} has been sent.", "success"
-            )
-            return redirect(url_for("funding.spend_request", request_id=spend.id))
+        draft = _save_draft(form, learner)
+        if draft is not None:
+            return redirect(url_for("funding.check_spend_request", request_id=draft.id))
+    return _request_form(form, learner, url_for("funding.new_spend_request", learner_id=learner.id))
+
+
+def _save_draft(form: SpendRequestForm, learner: Learner, draft: SpendRequest | None = None) -> SpendRequest | None:
+    """Keep the answers as a draft (committed), or put the problem on the form and return None."""
+    upload = form.document.data
+    try:
+        draft = spending.save_draft(
+            current_user,
+            learner,
+            what_for=form.what_for.data,
+            category=form.category.data,
+            amount_pence=form.amount.data,
+            supplier=form.supplier.data,
+            document=form.document_bytes,
+            filename=getattr(upload, "filename", None),
+            draft=draft,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return None
+    db.session.commit()
+    return draft
+
+
+def _request_form(form: SpendRequestForm, learner: Learner, action: str, draft: SpendRequest | None = None):
     return render_template(
         "funding/spend_request_new.html",
         form=form,
         learner=learner,
+        draft=draft,
+        action=action,
         budget=spending.budget(learner, with_requests=False),
         max_mb=spending.max_document_bytes() // (1024 * 1024),
     )
+
+
+def _draft_or_404(request_id: int) -> SpendRequest:
+    """A draft the signed-in family may send; anyone else gets a 404, like any request out of reach."""
+    spend = get_or_404(SpendRequest, request_id, "view")
+    if not can(current_user, "request_spend", spend.learner):
+        abort(404)
+    return spend
+
+
+@bp.route("/requests/<int:request_id>/check")
+@requires_roles(*FAMILY_ROLES)
+def check_spend_request(request_id: int):
+    spend = _draft_or_404(request_id)
+    if spend.status is not SpendStatus.DRAFT:
+        return redirect(url_for("funding.spend_request", request_id=spend.id))
+    return _check_page(spend, SendForm(formdata=None))
+
+
+def _check_page(spend: SpendRequest, form: SendForm, problem: DomainError | None = None):
+    return render_template(
+        "funding/spend_request_check.html",
+        spend=spend,
+        learner=spend.learner,
+        send_form=form,
+        problem=problem,
+        has_document=spending.document_file(spend) is not None,
+        categories=SPENDING_CATEGORY_LABELS,
+    )
+
+
+@bp.route("/requests/<int:request_id>/send", methods=["POST"])
+@requires_roles(*FAMILY_ROLES)
+def send_spend_request(request_id: int):
+    spend = _draft_or_404(request_id)
+    form = SendForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("funding.check_spend_request", request_id=spend.id))
+    try:
+        sent = spending.send_request(current_user, spend)
+    except DomainError as error:
+        db.session.rollback()
+        return _check_page(spend, form, problem=error)
+    db.session.commit()
+    if sent.new:
+        flash(
+            f"Your request to pay {ledger.pounds(sent.request.amount_pence)} to {sent.request.supplier} has been sent.",
+            "success",
+        )
+    else:
+        flash("This request had already been sent.", "success")
+    return redirect(url_for("funding.spend_request", request_id=spend.id))
+
+
+@bp.route("/requests/<int:request_id>/change", methods=["GET", "POST"])
+@requires_roles(*FAMILY_ROLES)
+def change_spend_request(request_id: int):
+    spend = _draft_or_404(request_id)
+    if spend.status is not SpendStatus.DRAFT:
+        return redirect(url_for("funding.spend_request", request_id=spend.id))
+    if request.method == "GET":
+        form = SpendRequestForm(
+            formdata=None,
+            data={
+                "what_for": spend.what_for,
+                "category": spend.category.value,
+                "amount": spend.amount_pence,
+                "supplier": spend.supplier,
+            },
+        )
+    else:
+        form = SpendRequestForm()
+    form.keeps_document = spending.document_file(spend) is not None
+    if form.validate_on_submit() and _save_draft(form, spend.learner, spend) is not None:
+        return redirect(url_for("funding.check_spend_request", request_id=spend.id))
+    action = url_for("funding.change_spend_request", request_id=spend.id)
+    return _request_form(form, spend.learner, action, draft=spend)
 
 
 # --- deciding ------------------------------------------------------------------------------------------
@@ -176,7 +266,10 @@ def _request_page(spend: SpendRequest, approve_form=None, decline_form=None, rev
 @bp.route("/requests/<int:request_id>")
 @login_required
 def spend_request(request_id: int):
-    return _request_page(get_or_404(SpendRequest, request_id, "view"))
+    spend = get_or_404(SpendRequest, request_id, "view")
+    if spend.status is SpendStatus.DRAFT:  # only its family gets here: the answers wait to be checked and sent
+        return redirect(url_for("funding.check_spend_request", request_id=spend.id))
+    return _request_page(spend)
 
 
 @bp.route("/requests/<int:request_id>/approve", methods=["POST"])

@@ -21,7 +21,7 @@ from virtualacademy.extensions import db
 from virtualacademy.models import FundingYear, Role, Transfer, TransferKind
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.policies import get_or_404, requires_roles
-from virtualacademy.services import funding, ledger
+from virtualacademy.services import funding, ledger, spending
 
 
 @bp.route("/")
@@ -32,6 +32,7 @@ def index():
         years=funding.years(),
         is_admin=current_user.has_role(Role.ADMIN),
         recorded=funding.recorded_censuses,
+        waiting=spending.waiting_for(current_user),
     )
 
 

@@ -1,7 +1,7 @@
 """Each learner's last day with logged learning, kept with the learner for staff lists at national scale
 
-Revision ID: 0006_last_logged
-Revises: 0005_learning
+Revision ID: 0008_last_logged
+Revises: 0007_spend_drafts
 Create Date: 2026-11-23 13:55:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_last_logged'
-down_revision = '0005_learning'
+revision = '0008_last_logged'
+down_revision = '0007_spend_drafts'
 branch_labels = None
 depends_on = None
 
