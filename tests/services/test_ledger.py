@@ -258,10 +258,17 @@ def test_a_closed_year_takes_no_more_postings(ctx):
     # the default year (today's) is closed too: refused, whoever posts (spending, other modules)
     with pytest.raises(NotAllowed, match=f"{current.label} is closed"):
         ledger.post(None, core, ledger.spending_account(SpendingCategory.OTHER), 100, TransferKind.SPEND, "x", "x")
-    with pytest.raises(NotAllowed, match=f"{earlier.label} is closed"):
+    # a reversal of a closed year's transfer goes in today's year, which is closed here too: refused
+    with pytest.raises(NotAllowed, match=f"{current.label} is closed"):
         ledger.reverse(UserFactory(roles=[Role.ADMIN]), first, "Mistake")
     assert db.session.scalar(select(db.func.count()).select_from(Transfer)) == before
     assert core.balance_pence == 5_000
     # a retry of a transfer posted before the year closed still returns it, moving nothing
     again = ledger.post(None, ledger.funding_source(), core, 5_000, TransferKind.INCOME, "Income", "in", year=earlier)
     assert again.id == first.id and ledger.verify().ok
+    # with today's year open, the reversal is a correction posted in today's year
+    current.closed_at = None
+    db.session.flush()
+    reversal = ledger.reverse(UserFactory(roles=[Role.ADMIN]), first, "Refunded")
+    assert (reversal.year_id, reversal.reverses_id, core.balance_pence) == (current.id, first.id, 0)
+    assert ledger.verify().ok

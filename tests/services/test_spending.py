@@ -20,7 +20,14 @@ from pypdf import PdfReader
 from sqlalchemy import func, select, text, update
 
 from tests.conftest import empty_all_tables
-from tests.factories import GuardianFactory, LearnerFactory, LocalityFactory, SpendRequestFactory, UserFactory
+from tests.factories import (
+    FundingYearFactory,
+    GuardianFactory,
+    LearnerFactory,
+    LocalityFactory,
+    SpendRequestFactory,
+    UserFactory,
+)
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -39,6 +46,7 @@ from virtualacademy.models import (
     TransferKind,
     User,
 )
+from virtualacademy.models.base import utcnow
 from virtualacademy.services import ledger, spending
 
 # --- documents: small but real examples of each accepted kind ------------------------------------------
@@ -419,6 +427,27 @@ def test_an_admin_reverses_a_payment_once(ctx, documents):
         spending.reverse_payment(admin, request, "again")
     assert any("Payment reversed: £25.00 is back in Robbie's budget" in t for t in notified(guardian))
     assert ledger.verify().ok
+
+
+def test_a_refund_after_the_year_is_closed_comes_back_in_the_current_year(ctx, documents):
+
+    today = spending.london_today()
+    start = today.year if today.month >= 9 else today.year - 1
+    last_year = FundingYearFactory(starts_on=date(start - 1, 9, 1))
+    this_year = FundingYearFactory(starts_on=date(start, 9, 1))
+    learner, guardian, mentor, _ = make_family()
+    admin = UserFactory(roles=[Role.ADMIN])
+    request = ask(guardian, learner, 2_500)
+    spending.approve(mentor, request)
+    paid = db.session.get(Transfer, request.transfer_id)
+    assert paid.year_id == this_year.id  # tagged with the year covering the day it was paid
+    # As if it had been paid last year, and last year has since been closed.
+    paid.year_id = last_year.id
+    last_year.closed_at = utcnow()
+    db.session.flush()
+    reversal = spending.reverse_payment(admin, request, "The tutor refunded it in October")
+    assert (reversal.year_id, reversal.reverses_id) == (this_year.id, paid.id)
+    assert balance(learner) == 10_000 and ledger.verify().ok
 
 
 def test_drafts_are_unseen_until_sent_and_old_ones_are_discarded_with_their_files(ctx, documents):

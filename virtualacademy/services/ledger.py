@@ -297,6 +297,11 @@ def reverse(actor: User, transfer: Transfer, reason: str) -> Transfer:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Give the reason for the reversal", field="reason")
+    # In the original's year while it is open; once that year is closed, the money moves back in the year it
+    # moves (a prior-year correction, e.g. a supplier's refund in October for a July purchase).
+    original_year = db.session.get(FundingYear, transfer.year_id) if transfer.year_id else None
+    if original_year is not None and year_closed(original_year):
+        original_year = None
     return post(
         actor,
         transfer.to_account,
@@ -305,7 +310,7 @@ def reverse(actor: User, transfer: Transfer, reason: str) -> Transfer:
         TransferKind.REVERSAL,
         f"Reversal of transfer {transfer.id}: {reason}",
         f"reversal:{transfer.id}",
-        year=db.session.get(FundingYear, transfer.year_id) if transfer.year_id else None,
+        year=original_year,
         reverses=transfer,
     )
 
