@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
     application_answers,
 )
+from virtualacademy import mail
 from virtualacademy.context import request_ip
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.jobs import JOBS
@@ -449,6 +450,54 @@ def test_the_job_on_the_due_date_anonymises_the_family_and_keeps_the_statistics(
 
     # The other family is untouched.
     assert snapshot(ctx, other.family.id) == other_before
+
+
+def test_staff_notifications_and_emails_naming_the_family_lose_their_text(ctx):
+    mine = requested(ctx)
+    other = household(ctx, "Okafor", postcode="DN5 7AB")
+    mentor = UserFactory(roles=[Role.MENTOR], email="mentor@example.com")
+    about_annie = Notification(
+        user_id=mentor.id, key="gap-annie", kind="learning_gap", title="No learning logged for 14 days: Annie Hartley"
+    )
+    in_a_digest = Notification(
+        user_id=mentor.id, key="digest", kind="checkin_digest", title="2 check-ins due", body="- Annie: due today"
+    )
+    about_other = Notification(
+        user_id=mentor.id, key="gap-okafor", kind="learning_gap", title="No learning logged for 14 days: Ann Okafor"
+    )
+    ctx.add_all([about_annie, in_a_digest, about_other])
+    mail.queue(
+        "mentor@example.com",
+        "No learning logged: 1 learner",
+        "digest",
+        user=mentor,
+        intro="Gaps:",
+        lines=["Annie Hartley. Nothing logged since 1 June."],
+        dedupe_key="digest-annie",
+    )
+    mail.queue(
+        "mentor@example.com",
+        "No learning logged: 1 learner",
+        "digest",
+        user=mentor,
+        intro="Gaps:",
+        lines=["Ann Okafor. Nothing logged since 1 June."],
+        dedupe_key="digest-okafor",
+    )
+    ctx.commit()
+
+    counts = data_protection.erase_family(mine.family, AT_DUE, actor=mine.admin)
+    assert (counts.staff_notifications, counts.staff_emails) == (2, 1)
+    assert (about_annie.title, in_a_digest.title, in_a_digest.body) == ("Erased", "Erased", None)
+    assert about_annie.key == "gap-annie"  # the row and key stay: a job run again does not notify anew
+    assert about_other.title == "No learning logged for 14 days: Ann Okafor"
+    emails = {
+        m.dedupe_key: m for m in ctx.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("digest-%")))
+    }
+    assert (emails["digest-annie"].subject, emails["digest-annie"].body_text) == ("Erased", "Erased")
+    assert emails["digest-annie"].status is OutboxStatus.FAILED  # never sent now
+    assert "Ann Okafor" in emails["digest-okafor"].body_text
+    assert snapshot(ctx, other.family.id)  # the other family is untouched (see the test above for all of it)
 
 
 def test_running_the_job_again_changes_nothing_more(ctx):

@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import String, cast, exists, false, func, or_, select
+from sqlalchemy import String, cast, exists, false, func, or_, select, true
 from sqlalchemy import inspect as sa_inspect
 
 from virtualacademy import pdf
@@ -207,6 +207,39 @@ def _notifications(user_ids: set[int]) -> list[Notification]:
         return []
     stmt = select(Notification).where(Notification.user_id.in_(user_ids)).order_by(Notification.id)
     return list(db.session.scalars(stmt))
+
+
+#: Shortest name or address fragment looked for in other people's notifications and emails (shorter ones, such
+#: as a two-letter preferred name, would match unrelated words).
+MIN_IDENTIFIER_IN_TEXT = 3
+
+
+def _naming(columns: list, identifiers: list[str]) -> Any:
+    """SQL: any of ``columns`` contains any of the identifiers (case-insensitive)."""
+    tokens = [t for t in identifiers if len(t) >= MIN_IDENTIFIER_IN_TEXT]
+    if not tokens:
+        return false()
+    return or_(*(func.lower(column).contains(token, autoescape=True) for column in columns for token in tokens))
+
+
+def _staff_notifications(family_user_ids: set[int], identifiers: list[str]) -> list[Notification]:
+    """Other people's notifications (staff's: a gap, an escalation, a spend request) that name the family."""
+    stmt = select(Notification).where(
+        Notification.user_id.not_in(family_user_ids) if family_user_ids else true(),
+        Notification.title != ERASED,
+        _naming([Notification.title, Notification.body], identifiers),
+    )
+    return list(db.session.scalars(stmt.order_by(Notification.id)))
+
+
+def _staff_emails(family_addresses: set[str], identifiers: list[str]) -> list[OutboxMessage]:
+    """Emails to other people (staff's digests and alerts) whose subject or text names the family."""
+    stmt = select(OutboxMessage).where(
+        func.lower(OutboxMessage.to_address).not_in(family_addresses) if family_addresses else true(),
+        OutboxMessage.subject != ERASED,
+        _naming([OutboxMessage.subject, OutboxMessage.body_text], identifiers),
+    )
+    return list(db.session.scalars(stmt.order_by(OutboxMessage.id)))
 
 
 def _emails(addresses: set[str]) -> list[OutboxMessage]:
@@ -635,6 +668,8 @@ class ErasureCounts:
     messages: int = 0
     emails: int = 0
     notifications: int = 0
+    staff_notifications: int = 0
+    staff_emails: int = 0
     audit_events: int = 0
     other: dict[str, int] = field(default_factory=dict)
 
@@ -647,6 +682,8 @@ class ErasureCounts:
             "application_messages": self.messages,
             "emails": self.emails,
             "notifications": self.notifications,
+            "staff_notifications": self.staff_notifications,
+            "staff_emails": self.staff_emails,
             "audit_events": self.audit_events,
             **self.other,
         }
@@ -753,6 +790,21 @@ def erase_family(family: Family, now: datetime | None = None, actor: User | None
         notification.body = None
         notification.link = None
         counts.notifications += 1  # the row and its key stay, so a job run again does not notify anew
+
+    # Staff's notifications and emails that name the family (a learning gap, an escalation, a digest line) lose
+    # their text too; the rows stay, as above. Old digests that also named other learners lose those lines with
+    # them: the records they pointed at are unchanged.
+    for notification in _staff_notifications(subj.own_user_ids, identifiers):
+        notification.title = ERASED
+        notification.body = None
+        counts.staff_notifications += 1
+    for message in _staff_emails(subj.own_addresses, identifiers):
+        message.subject = ERASED
+        message.body_text = ERASED
+        if message.status is OutboxStatus.PENDING:
+            message.status = OutboxStatus.FAILED
+            message.last_error = "Not sent: it named someone whose personal data was erased"
+        counts.staff_emails += 1
 
     for event in events:
         detail, changed = _scrub(event.detail or {}, identifiers)
