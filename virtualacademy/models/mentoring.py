@@ -131,6 +131,14 @@ class CheckIn(Base):
     __tablename__ = "check_in"
     __table_args__ = (
         Index("ix_check_in_learner_time", "learner_id", "occurred_at"),
+        # The last contact made per learner (the reminder job, caseloads) reads only this smaller index.
+        Index(
+            "ix_check_in_contact_made",
+            "learner_id",
+            "occurred_at",
+            sqlite_where=text("contact_made IS 1"),
+            postgresql_where=text("contact_made IS TRUE"),
+        ),
         CheckConstraint("wellbeing IS NULL OR (wellbeing >= 1 AND wellbeing <= 5)", name="wellbeing_range"),
         CheckConstraint("engagement IS NULL OR (engagement >= 1 AND engagement <= 5)", name="engagement_range"),
     )
