@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import request, url_for
@@ -16,6 +17,12 @@ class NavItem:
     #: Shown to users holding any of these roles; empty means every signed-in user.
     roles: tuple[Role, ...] = ()
     order: int = 50
+    #: Regular expressions for the paths of the section this entry leads to: on any of them the entry is shown
+    #: as the current one (``aria-current``), as well as on its own page.
+    sections: tuple[str, ...] = ()
+
+    def is_current(self, path: str, href: str) -> bool:
+        return path == href or any(re.match(pattern, path) for pattern in self.sections)
 
 
 _ITEMS: list[NavItem] = []
@@ -35,10 +42,10 @@ def items_for(user) -> list[dict]:
         if item.roles and not user.has_role(*item.roles):
             continue
         href = url_for(item.endpoint)
-        items.append({"text": item.label, "href": href, "active": request.path == href})
+        items.append({"text": item.label, "href": href, "active": item.is_current(request.path, href)})
     return items
 
 
 register(NavItem("Dashboard", "main.dashboard", order=0))
-register(NavItem("Users", "admin.users", roles=(Role.ADMIN,), order=90))
-register(NavItem("Audit log", "admin.audit_log", roles=(Role.ADMIN,), order=95))
+register(NavItem("Users", "admin.users", roles=(Role.ADMIN,), order=90, sections=(r"/admin/users",)))
+register(NavItem("Audit log", "admin.audit_log", roles=(Role.ADMIN,), order=95, sections=(r"/admin/audit",)))

@@ -5,11 +5,27 @@ from virtualacademy.models import Role
 
 bp = Blueprint("families", __name__)
 
-navigation.register(navigation.NavItem("Your family", "families.family_home", roles=(Role.GUARDIAN,), order=10))
-navigation.register(navigation.NavItem("Applications", "families.applications", roles=(Role.ADMIN,), order=20))
-navigation.register(navigation.NavItem("Learners", "families.learners", roles=(Role.ADMIN, Role.COORDINATOR), order=30))
 navigation.register(
-    navigation.NavItem("Cohort", "families.cohort_profile", roles=(Role.ADMIN, Role.COORDINATOR), order=70)
+    navigation.NavItem("Your family", "families.family_home", roles=(Role.GUARDIAN,), order=10, sections=(r"/family",))
+)
+navigation.register(
+    navigation.NavItem(
+        "Applications", "families.applications", roles=(Role.ADMIN,), order=20, sections=(r"/applications",)
+    )
+)
+navigation.register(
+    navigation.NavItem(
+        "Learners",
+        "families.learners",
+        roles=(Role.ADMIN, Role.COORDINATOR),
+        order=30,
+        sections=(r"/learners", r"/families/"),
+    )
+)
+navigation.register(
+    navigation.NavItem(
+        "Cohort", "families.cohort_profile", roles=(Role.ADMIN, Role.COORDINATOR), order=70, sections=(r"/cohort",)
+    )
 )
 
 

@@ -12,9 +12,21 @@ from virtualacademy.models import Role
 
 bp = Blueprint("funding", __name__, url_prefix="/funding")
 
-navigation.register(navigation.NavItem("Funding", "funding.index", roles=(Role.ADMIN, Role.COORDINATOR), order=50))
-navigation.register(navigation.NavItem("Learning budgets", "funding.family_budgets", roles=(Role.GUARDIAN,), order=50))
-navigation.register(navigation.NavItem("Learning budget", "funding.my_budget", roles=(Role.LEARNER,), order=51))
+navigation.register(
+    navigation.NavItem(
+        "Funding", "funding.index", roles=(Role.ADMIN, Role.COORDINATOR), order=50, sections=(r"/funding/",)
+    )
+)
+navigation.register(
+    navigation.NavItem(
+        "Learning budgets", "funding.family_budgets", roles=(Role.GUARDIAN,), order=50, sections=(r"/funding/",)
+    )
+)
+navigation.register(
+    navigation.NavItem(
+        "Learning budget", "funding.my_budget", roles=(Role.LEARNER,), order=51, sections=(r"/funding/",)
+    )
+)
 
 from virtualacademy.blueprints.funding import spending_views, years_views  # noqa: E402,F401
 from virtualacademy.services import spending_privacy  # noqa: E402,F401  (registers its data-protection section)

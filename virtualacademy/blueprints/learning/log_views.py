@@ -53,7 +53,15 @@ STAFF_ROLES = (Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
 #: Sent with every evidence file: nothing in it may run, be framed or be embedded by another site.
 FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame-ancestors 'none'"
 
-navigation.register(navigation.NavItem("Learning log", "learning.log_home", roles=LOG_ROLES, order=15))
+#: The log's pages (for the menu's "Learning log"): the week, entries, attendance, portfolio, exhibitions, record.
+LOG_PAGES = (
+    r"/learning/log",
+    r"/learning/learners/\d+/(week|log|attendance|portfolio|exhibitions|achievement)",
+    r"/learning/(evidence|exhibitions)/",
+)
+navigation.register(
+    navigation.NavItem("Learning log", "learning.log_home", roles=LOG_ROLES, order=15, sections=LOG_PAGES)
+)
 
 
 @bp.app_template_filter("hours_minutes")

@@ -39,8 +39,16 @@ STATUS_TAGS = {
 }
 LABELS = {"status": GOAL_STATUS_LABELS, "status_tags": STATUS_TAGS, "fields": learning_plans.TEXT_FIELDS}
 
-navigation.register(navigation.NavItem("Learning plan", "learning.my_plan", roles=(Role.LEARNER,), order=10))
-navigation.register(navigation.NavItem("Subject areas", "learning.subject_areas", roles=(Role.ADMIN,), order=85))
+#: A learner's plan pages (for the menu's "Learning plan").
+PLAN_PAGES = (r"/learning/learners/\d+/plan", r"/learning/(goals|reviews)/")
+navigation.register(
+    navigation.NavItem("Learning plan", "learning.my_plan", roles=(Role.LEARNER,), order=10, sections=PLAN_PAGES)
+)
+navigation.register(
+    navigation.NavItem(
+        "Subject areas", "learning.subject_areas", roles=(Role.ADMIN,), order=85, sections=(r"/learning/subject-areas",)
+    )
+)
 
 
 @bp.app_template_global()

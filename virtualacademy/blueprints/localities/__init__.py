@@ -5,6 +5,8 @@ from virtualacademy.models import Role
 
 bp = Blueprint("localities", __name__, url_prefix="/localities")
 
-navigation.register(navigation.NavItem("Localities", "localities.index", roles=(Role.ADMIN,), order=80))
+navigation.register(
+    navigation.NavItem("Localities", "localities.index", roles=(Role.ADMIN,), order=80, sections=(r"/localities",))
+)
 
 from virtualacademy.blueprints.localities import views  # noqa: E402,F401

@@ -5,9 +5,17 @@ from virtualacademy.models import Role
 
 bp = Blueprint("mentoring", __name__)
 
-navigation.register(navigation.NavItem("Caseload", "mentoring.caseload", roles=(Role.MENTOR,), order=5))
 navigation.register(
-    navigation.NavItem("Mentoring", "mentoring.unassigned", roles=(Role.ADMIN, Role.COORDINATOR), order=40)
+    navigation.NavItem("Caseload", "mentoring.caseload", roles=(Role.MENTOR,), order=5, sections=(r"/caseload",))
+)
+navigation.register(
+    navigation.NavItem(
+        "Mentoring",
+        "mentoring.unassigned",
+        roles=(Role.ADMIN, Role.COORDINATOR),
+        order=40,
+        sections=(r"/mentoring/", r"/caseload/learners/"),
+    )
 )
 
 

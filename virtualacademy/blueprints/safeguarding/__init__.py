@@ -5,7 +5,15 @@ from virtualacademy.models import Role
 
 bp = Blueprint("safeguarding", __name__, url_prefix="/safeguarding")
 
-navigation.register(navigation.NavItem("Safeguarding", "safeguarding.index", roles=(Role.SAFEGUARDING_LEAD,), order=60))
+navigation.register(
+    navigation.NavItem(
+        "Safeguarding",
+        "safeguarding.index",
+        roles=(Role.SAFEGUARDING_LEAD,),
+        order=60,
+        sections=(r"/safeguarding/(?!raise)",),
+    )
+)
 # Every other member of staff can raise a concern from any page (leads do it from the Safeguarding page).
 navigation.register(
     navigation.NavItem(
