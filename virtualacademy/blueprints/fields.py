@@ -57,3 +57,42 @@ class GovDateField(DateField):
         if isinstance(self.data, (date, datetime)):
             return self.data.strftime("%d %m %Y")
         return ""
+
+
+# --- builders for the fields most forms repeat -----------------------------------------------------------------
+
+
+def text_field(
+    label: str,
+    *,
+    missing: str | None = None,
+    limit: int,
+    area: bool = False,
+    description: str | None = None,
+):
+    """A GOV.UK text input (or textarea) with at most ``limit`` characters; required with the ``missing``
+    message, or optional without one."""
+    from govuk_frontend_wtf.wtforms_widgets import GovTextArea, GovTextInput
+    from wtforms import StringField, TextAreaField
+    from wtforms.validators import InputRequired, Length, Optional
+
+    too_long = f"Write {limit:,} characters or fewer"
+    validators = [InputRequired(message=missing) if missing else Optional(), Length(max=limit, message=too_long)]
+    kind, widget = (TextAreaField, GovTextArea()) if area else (StringField, GovTextInput())
+    return kind(label, widget=widget, validators=validators, description=description)
+
+
+def days_field(label: str, *, missing: str, most: int, least: int = 1):
+    """A whole number of days from ``least`` to ``most``."""
+    from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+    from wtforms import IntegerField
+    from wtforms.validators import InputRequired, NumberRange
+
+    return IntegerField(
+        label,
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message=missing),
+            NumberRange(min=least, max=most, message=f"Enter a number of days from {least} to {most}"),
+        ],
+    )

@@ -8,14 +8,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
-    GovTextArea,
     GovTextInput,
 )
-from wtforms import HiddenField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, StringField, SubmitField
 from wtforms import ValidationError as FormError
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
-from virtualacademy.blueprints.fields import GovDateField
+from virtualacademy.blueprints.fields import GovDateField, text_field
 from virtualacademy.errors import DomainError
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.services import ledger, spending
@@ -46,34 +45,37 @@ def _choices(categories) -> list[SelectChoice]:
     return [SelectChoice(c.value, SPENDING_CATEGORY_LABELS[c]) for c in categories]
 
 
-class SpendRequestForm(FlaskForm):
-    what_for = TextAreaField(
-        "What is the money for?",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message="Enter what the money is for"),
-            Length(max=spending.MAX_WHAT_FOR, message=f"Write {spending.MAX_WHAT_FOR:,} characters or fewer"),
-        ],
-        description="For example, 10 weekly maths lessons from January to March.",
-    )
-    category = RadioField(
+def _category_field(categories) -> RadioField:
+    return RadioField(
         "What kind of spending is it?",
-        choices=_choices(spending.PERSONAL_CATEGORIES),
+        choices=_choices(categories),
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose what kind of spending it is")],
     )
-    amount = PoundsField(
+
+
+def _amount_field() -> PoundsField:
+    return PoundsField(
         "Amount",
         validators=[InputRequired(message="Enter the amount in pounds, like 45.50")],
         description="In pounds and pence, for example 45.50.",
     )
-    supplier = StringField(
+
+
+class SpendRequestForm(FlaskForm):
+    what_for = text_field(
+        "What is the money for?",
+        missing="Enter what the money is for",
+        limit=spending.MAX_WHAT_FOR,
+        area=True,
+        description="For example, 10 weekly maths lessons from January to March.",
+    )
+    category = _category_field(spending.PERSONAL_CATEGORIES)
+    amount = _amount_field()
+    supplier = text_field(
         "Who is being paid?",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter who is being paid"),
-            Length(max=spending.MAX_SUPPLIER, message=f"Write {spending.MAX_SUPPLIER} characters or fewer"),
-        ],
+        missing="Enter who is being paid",
+        limit=spending.MAX_SUPPLIER,
         description="The tutor, shop or organisation named on the invoice or receipt.",
     )
     document = FileField(
@@ -111,60 +113,38 @@ class ApproveForm(FlaskForm):
 
 
 class DeclineForm(FlaskForm):
-    reason = TextAreaField(
+    reason = text_field(
         "Why is the request declined?",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message="Enter why the request is declined"),
-            Length(max=spending.MAX_REASON, message=f"Write {spending.MAX_REASON:,} characters or fewer"),
-        ],
+        missing="Enter why the request is declined",
+        limit=spending.MAX_REASON,
+        area=True,
         description="The family will see this.",
     )
     decline = SubmitField("Decline the request", widget=GovSubmitInput())
 
 
 class ReverseForm(FlaskForm):
-    reverse_reason = TextAreaField(
+    reverse_reason = text_field(
         "Why is the payment being reversed?",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message="Enter why the payment is being reversed"),
-            Length(max=spending.MAX_REASON, message=f"Write {spending.MAX_REASON:,} characters or fewer"),
-        ],
+        missing="Enter why the payment is being reversed",
+        limit=spending.MAX_REASON,
+        area=True,
         description="For example, the supplier refunded it. The money goes back into the learner's budget.",
     )
     reverse = SubmitField("Reverse the payment", widget=GovSubmitInput())
 
 
 class LocalitySpendForm(FlaskForm):
-    category = RadioField(
-        "What kind of spending is it?",
-        choices=_choices(spending.LOCALITY_CATEGORIES),
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Choose what kind of spending it is")],
-    )
-    amount = PoundsField(
-        "Amount",
-        validators=[InputRequired(message="Enter the amount in pounds, like 45.50")],
-        description="In pounds and pence, for example 45.50.",
-    )
-    what_for = TextAreaField(
+    category = _category_field(spending.LOCALITY_CATEGORIES)
+    amount = _amount_field()
+    what_for = text_field(
         "What was the money spent on?",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message="Enter what the money was spent on"),
-            Length(max=spending.MAX_WHAT_FOR, message=f"Write {spending.MAX_WHAT_FOR:,} characters or fewer"),
-        ],
+        missing="Enter what the money was spent on",
+        limit=spending.MAX_WHAT_FOR,
+        area=True,
         description="For example, room hire for the spring science day.",
     )
-    supplier = StringField(
-        "Who was paid (optional)",
-        widget=GovTextInput(),
-        validators=[
-            Optional(),
-            Length(max=spending.MAX_SUPPLIER, message=f"Write {spending.MAX_SUPPLIER} characters or fewer"),
-        ],
-    )
+    supplier = text_field("Who was paid (optional)", limit=spending.MAX_SUPPLIER)
     #: Made when the form is first shown: sending the same form twice records the spending once.
     key = HiddenField()
     submit = SubmitField("Record the spending", widget=GovSubmitInput())

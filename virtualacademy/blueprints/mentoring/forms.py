@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from virtualacademy.blueprints.fields import GovDateField
+from virtualacademy.blueprints.fields import GovDateField, days_field
 from virtualacademy.models.mentoring import (
     ACTION_OWNER_LABELS,
     CONTACT_METHOD_LABELS,
@@ -157,30 +157,9 @@ class OtherAdultForm(FlaskForm):
 
 
 class CadenceForm(FlaskForm):
-    standard = IntegerField(
-        "Standard: every … days",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the standard cadence"),
-            NumberRange(min=1, max=90, message="Enter a number of days from 1 to 90"),
-        ],
-    )
-    enhanced = IntegerField(
-        "Enhanced: every … days",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the enhanced cadence"),
-            NumberRange(min=1, max=90, message="Enter a number of days from 1 to 90"),
-        ],
-    )
-    intensive = IntegerField(
-        "Intensive: every … days",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the intensive cadence"),
-            NumberRange(min=1, max=90, message="Enter a number of days from 1 to 90"),
-        ],
-    )
+    standard = days_field("Standard: every … days", missing="Enter the standard cadence", most=90)
+    enhanced = days_field("Enhanced: every … days", missing="Enter the enhanced cadence", most=90)
+    intensive = days_field("Intensive: every … days", missing="Enter the intensive cadence", most=90)
     save_cadence = SubmitField("Save cadences", widget=GovSubmitInput())
 
 
