@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, empty_all_tables, post_form, sign_in
 from tests.factories import GuardianFactory, LearnerFactory, LocalityFactory, UserFactory
-from tests.services.test_spending import JPEG, PDF, PNG, ask, fund, make_family, stored
+from tests.services.test_spending import JPEG, PDF, PNG, ask, fund, held, make_family, stored
 from virtualacademy.extensions import db
 from virtualacademy.models import (
     Notification,
@@ -59,7 +59,8 @@ def send_request(client, learner, *, data: bytes = PDF, name: str = "invoice.pdf
         "category": "tuition",
         "amount": "25.00",
         "supplier": "Maths Tutors Ltd",
-        "csrf_token": csrf_token(client, path),
+        # the token from another page: opening the form itself starts it afresh (without a held invoice)
+        "csrf_token": csrf_token(client, "/dashboard"),
         **fields,
     }
     if data is not None:
@@ -106,14 +107,17 @@ def test_a_guardian_asks_with_a_bad_file_and_amount_first_then_a_good_one(app, c
     assert 'value="12.345"' in text and "Ten maths lessons" in text  # what was typed is kept
     assert count(SpendRequest) == 0 and stored(documents) == []
 
-    for amount, message in [("-5", "more than £0"), ("0", "more than £0"), ("ten", "Enter an amount")]:
-        assert message in page_text(send_request(client, learner, amount=amount))
-    assert "must be £100.00 or less" in page_text(send_request(client, learner, amount="100.01"))
     assert "Select the invoice or receipt" in page_text(send_request(client, learner, data=None))
     assert "The selected file is empty" in page_text(send_request(client, learner, data=b""))
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
     assert "must be a PDF" in page_text(send_request(client, learner, data=svg, name="receipt.png"))
-    assert count(SpendRequest) == 0 and stored(documents) == []
+    assert count(SpendRequest) == 0 and stored(documents) == [] and held(documents) == []
+    # A good file with a bad amount: the file is held, so it need not be chosen again.
+    for amount, message in [("-5", "more than £0"), ("0", "more than £0"), ("ten", "Enter an amount")]:
+        text = page_text(send_request(client, learner, amount=amount))
+        assert message in text and "You uploaded invoice.pdf" in text
+    assert "must be £100.00 or less" in page_text(send_request(client, learner, amount="100.01"))
+    assert count(SpendRequest) == 0 and stored(documents) == [] and len(held(documents)) == 1
 
     good = send_request(client, learner, data=PNG, name="photo of receipt.png")
     (spend,) = db_session.scalars(select(SpendRequest)).all()
@@ -123,6 +127,30 @@ def test_a_guardian_asks_with_a_bad_file_and_amount_first_then_a_good_one(app, c
     assert "Waiting for a decision" in shown and "Download photo of receipt.png" in shown
     assert "Approve" not in shown  # the family cannot decide their own request
     assert spend.document_type == "image/png" and len(stored(documents)) == 1
+    assert held(documents) == []  # a new file replaced the held one, which is gone
+
+
+def test_a_held_invoice_is_used_when_no_other_file_is_chosen(app, client, db_session, documents):
+    learner, guardian, _, _ = make_family(10_000)
+    client = signed_in(app, guardian)
+    client.get(f"/funding/learners/{learner.id}/requests/new")
+    text = page_text(send_request(client, learner, supplier="", name="tutor invoice.pdf"))
+    assert "Enter who is being paid" in text and "You uploaded tutor invoice.pdf" in text
+    assert "Replace the invoice or receipt (optional)" in text
+    sent = send_request(client, learner, data=None)
+    (spend,) = db_session.scalars(select(SpendRequest)).all()
+    assert sent.status_code == 302 and spend.document_name == "tutor invoice.pdf"
+    assert spend.document_type == "application/pdf" and len(stored(documents)) == 1 and held(documents) == []
+    # A fresh form starts without a file: one held and then abandoned is let go.
+    send_request(client, learner, supplier="")
+    assert len(held(documents)) == 1
+    assert "You uploaded" not in client.get(f"/funding/learners/{learner.id}/requests/new").get_data(as_text=True)
+    assert held(documents) == []
+    # Another learner's form never sees this one's file.
+    send_request(client, learner, supplier="")
+    other, other_guardian, _, _ = make_family(10_000)
+    other_client = signed_in(app, other_guardian)
+    assert "Select the invoice or receipt" in page_text(send_request(other_client, other, data=None))
 
 
 def test_the_family_checks_their_answers_changes_one_and_sends_the_request_once(app, client, db_session, documents):

@@ -12,7 +12,7 @@ import random
 import stat
 import threading
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -77,7 +77,12 @@ def documents(app, tmp_path, monkeypatch) -> Path:
 
 
 def stored(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*")) if folder.exists() else []
+    """The invoices kept with requests (not those held for a form being put right, in ``held/``)."""
+    return sorted(p for p in folder.glob("*") if p.is_file()) if folder.exists() else []
+
+
+def held(folder: Path) -> list[Path]:
+    return sorted((folder / "held").glob("*")) if (folder / "held").exists() else []
 
 
 # --- people and money ------------------------------------------------------------------------------------
@@ -862,3 +867,19 @@ def test_two_approvers_racing_on_one_request_post_one_transfer(app, committed_db
         with app.app_context():
             db.session.remove()
             empty_all_tables()
+
+
+def test_a_held_invoice_is_checked_kept_apart_and_let_go_after_a_day(ctx, documents):
+    token = spending.hold_document(PDF)
+    assert spending.held_document(token) == PDF and len(held(documents)) == 1 and stored(documents) == []
+    assert oct(held(documents)[0].stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(ValidationError):
+        spending.hold_document(b"<!doctype html><script>alert(1)</script>")
+    assert spending.held_document("../../etc/passwd") is None and spending.held_document(None) is None
+    old = spending.hold_document(PNG)
+    day_ago = (utcnow() - timedelta(hours=spending.HELD_HOURS, minutes=1)).timestamp()
+    os.utime(documents / "held" / old, (day_ago, day_ago))
+    spending.discard_old_drafts()
+    assert spending.held_document(old) is None and spending.held_document(token) == PDF
+    spending.release_document(token)
+    assert held(documents) == []

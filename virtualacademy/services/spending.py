@@ -663,9 +663,63 @@ def request_spend(
     return send_request(actor, draft).request
 
 
+# --- an invoice held while the rest of the form is put right ------------------------------------------------
+
+#: A held invoice not used within this long is deleted by the ``spend-drafts`` job.
+HELD_HOURS = 24
+
+
+def _held_folder() -> Path:
+    return documents_folder() / "held"
+
+
+def hold_document(data: bytes) -> str:
+    """Keep an invoice that passed its checks while other answers on the form did not, so the family need not
+    choose the file again. Returns a random token (the caller keeps it with the file's name, e.g. in the
+    session); nothing is written to the database."""
+    check_document(data)
+    folder = _held_folder()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    token = secrets.token_hex(16)
+    fd = os.open(folder / token, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return token
+
+
+def held_document(token: str | None) -> bytes | None:
+    """The held invoice's bytes, or None if there is none (used, expired, or a token that is not one)."""
+    if not token or not re.fullmatch(r"[0-9a-f]{32}", token):
+        return None
+    try:
+        return (_held_folder() / token).read_bytes()
+    except OSError:
+        return None
+
+
+def release_document(token: str | None) -> None:
+    if token and re.fullmatch(r"[0-9a-f]{32}", token):
+        (_held_folder() / token).unlink(missing_ok=True)
+
+
+def discard_old_held_documents(now: datetime | None = None) -> int:
+    folder = _held_folder()
+    if not folder.is_dir():
+        return 0
+    cutoff = ((now or utcnow()) - timedelta(hours=HELD_HOURS)).timestamp()
+    removed = 0
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def discard_old_drafts(now: datetime | None = None) -> int:
-    """Delete drafts nobody has touched for :data:`DRAFT_DAYS` days, with their invoices (after the commit).
-    Level-triggered: run twice or late, it removes the same drafts once."""
+    """Delete drafts nobody has touched for :data:`DRAFT_DAYS` days, with their invoices (after the commit), and
+    invoices held for a form for more than :data:`HELD_HOURS` hours. Level-triggered: run twice or late, it
+    removes the same drafts once."""
+    discard_old_held_documents(now)
     cutoff = (now or utcnow()) - timedelta(days=DRAFT_DAYS)
     drafts = list(
         db.session.scalars(

@@ -18,6 +18,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     stream_with_context,
     url_for,
 )
@@ -97,15 +98,59 @@ def learner_budget(learner_id: int):
 @requires_roles(*FAMILY_ROLES)
 def new_spend_request(learner_id: int):
     learner = get_or_404(Learner, learner_id, "request_spend")
+    if request.method == "GET":
+        _release_held()  # a fresh form starts without a file
+    held = _held_for(learner)
     form = SpendRequestForm()
+    form.keeps_document = held is not None
     if form.validate_on_submit():
-        draft = _save_draft(form, learner)
+        filename = None
+        if form.document_bytes is None and held is not None:
+            form.document_bytes, filename = held
+        draft = _save_draft(form, learner, filename=filename)
         if draft is not None:
+            _release_held()
             return redirect(url_for("funding.check_spend_request", request_id=draft.id))
-    return _request_form(form, learner, url_for("funding.new_spend_request", learner_id=learner.id))
+    elif request.method == "POST" and form.document_bytes is not None:
+        # The file passed its checks but another answer did not: keep it, so it need not be chosen again.
+        _release_held()
+        session[HELD_KEY] = {
+            "token": spending.hold_document(form.document_bytes),
+            "filename": form.document.data.filename,
+            "learner_id": learner.id,
+        }
+        held = _held_for(learner)
+        form.keeps_document = True
+    return _request_form(
+        form,
+        learner,
+        url_for("funding.new_spend_request", learner_id=learner.id),
+        held_name=held[1] if held else None,
+    )
 
 
-def _save_draft(form: SpendRequestForm, learner: Learner, draft: SpendRequest | None = None) -> SpendRequest | None:
+#: The session's note of an invoice held for the "Ask to pay" form (its token and name; never its content).
+HELD_KEY = "spend_request_invoice"
+
+
+def _held_for(learner: Learner) -> tuple[bytes, str] | None:
+    """The invoice held for this learner's form (its bytes and file name), if there is one."""
+    note = session.get(HELD_KEY)
+    if not note or note.get("learner_id") != learner.id:
+        return None
+    data = spending.held_document(note.get("token"))
+    return (data, note.get("filename") or "invoice") if data is not None else None
+
+
+def _release_held() -> None:
+    note = session.pop(HELD_KEY, None)
+    if note:
+        spending.release_document(note.get("token"))
+
+
+def _save_draft(
+    form: SpendRequestForm, learner: Learner, draft: SpendRequest | None = None, filename: str | None = None
+) -> SpendRequest | None:
     """Keep the answers as a draft (committed), or put the problem on the form and return None."""
     upload = form.document.data
     try:
@@ -117,7 +162,7 @@ def _save_draft(form: SpendRequestForm, learner: Learner, draft: SpendRequest | 
             amount_pence=form.amount.data,
             supplier=form.supplier.data,
             document=form.document_bytes,
-            filename=getattr(upload, "filename", None),
+            filename=filename or getattr(upload, "filename", None),
             draft=draft,
         )
     except DomainError as error:
@@ -128,12 +173,19 @@ def _save_draft(form: SpendRequestForm, learner: Learner, draft: SpendRequest | 
     return draft
 
 
-def _request_form(form: SpendRequestForm, learner: Learner, action: str, draft: SpendRequest | None = None):
+def _request_form(
+    form: SpendRequestForm,
+    learner: Learner,
+    action: str,
+    draft: SpendRequest | None = None,
+    held_name: str | None = None,
+):
     return render_template(
         "funding/spend_request_new.html",
         form=form,
         learner=learner,
         draft=draft,
+        held_name=held_name,
         action=action,
         budget=spending.budget(learner, with_requests=False),
         max_mb=spending.max_document_bytes() // (1024 * 1024),
