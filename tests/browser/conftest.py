@@ -104,10 +104,29 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _whole_responses(wsgi_app):
+    """Each response read whole, and its iterator closed, before the development server starts sending it.
+
+    The browser may drop a connection half-way (a page navigates on before the favicon has arrived); Werkzeug's
+    server then stops without closing the response's file, and the unclosed file's ResourceWarning, raised in
+    the server's thread, fails whichever test is running. Buffering here closes every file, whatever the
+    browser does."""
+
+    def app(environ, start_response):
+        result = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+
+    return app
+
+
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[str]:
     """The session's app on a free local port, served from a daemon thread. Yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _whole_responses(app), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
