@@ -249,3 +249,18 @@ def sign_in(page, person: Person, password: str | None = None) -> None:
     page.get_by_label("Password", exact=True).fill(password or person.password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
+
+
+# --- locators every journey uses ----------------------------------------------------------
+
+
+def heading(page):
+    return page.get_by_role("heading", level=1)
+
+
+def error_summary(page):
+    return page.locator(".govuk-error-summary")
+
+
+def success_banner(page):
+    return page.locator(".govuk-notification-banner--success")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import Person, axe_check, preload_axe, sign_in
+from tests.browser.conftest import Person, axe_check, error_summary, heading, preload_axe, sign_in, success_banner
 from tests.factories import ApplicationFactory, LearnerFactory, LocalityFactory, UserFactory, application_answers
 from virtualacademy.extensions import db
 from virtualacademy.models import ApplicationStatus, OutboxMessage, Role
@@ -23,18 +23,6 @@ HEALTH = "Health, including anxiety or medical needs"
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
-
-
-def error_summary(page):
-    return page.locator(".govuk-error-summary")
-
-
-def success_banner(page):
-    return page.locator(".govuk-notification-banner--success")
 
 
 def fill_date(page, legend: str, day: int | str, month: int | str, year: int | str) -> None:

@@ -11,23 +11,11 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Person, axe_check, preload_axe, sign_in
+from tests.browser.conftest import Person, axe_check, error_summary, heading, preload_axe, sign_in, success_banner
 from tests.factories import LearnerFactory, LocalityFactory, UserFactory
 from virtualacademy.extensions import db
 from virtualacademy.models import LocalityRole, LocalityStaff, Role, User
 from virtualacademy.services import funding
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
-
-
-def error_summary(page):
-    return page.locator(".govuk-error-summary")
-
-
-def success_banner(page):
-    return page.locator(".govuk-notification-banner--success")
 
 
 @pytest.fixture

@@ -11,25 +11,13 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from tests.browser.conftest import Person, axe_check, preload_axe, sign_in
+from tests.browser.conftest import Person, axe_check, error_summary, heading, preload_axe, sign_in, success_banner
 from tests.factories import GuardianFactory, LearnerFactory, SubjectAreaFactory, UserFactory, png_bytes
 from virtualacademy.extensions import db
 from virtualacademy.models import Evidence, LogEntry, Role
 from virtualacademy.services import mentoring
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
-
-
-def error_summary(page):
-    return page.locator(".govuk-error-summary")
-
-
-def success_banner(page):
-    return page.locator(".govuk-notification-banner--success")
 
 
 def no_sideways_scrolling(page, width: int = 390) -> None:

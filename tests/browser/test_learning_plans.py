@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import Person, axe_check, preload_axe, sign_in
+from tests.browser.conftest import Person, axe_check, error_summary, heading, preload_axe, sign_in, success_banner
 from tests.factories import GuardianFactory, LearnerFactory, SubjectAreaFactory, UserFactory
 from virtualacademy.extensions import db
 from virtualacademy.models import Goal, GoalStatus, LearningPlan, PlanReview, Role
@@ -22,18 +22,6 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 SUBJECTS = ("English", "Maths", "Sciences", "Arts")
 STAFF_NOTE = "Mum works nights: call after 2pm."
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
-
-
-def error_summary(page):
-    return page.locator(".govuk-error-summary")
-
-
-def success_banner(page):
-    return page.locator(".govuk-notification-banner--success")
 
 
 def fill_date(page, legend: str, day: date) -> None:

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import Person, axe_check, preload_axe, sign_in
+from tests.browser.conftest import Person, axe_check, error_summary, heading, preload_axe, sign_in, success_banner
 from tests.factories import GuardianFactory, LearnerFactory, UserFactory
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -38,18 +38,6 @@ EXAM_LIST = "Send the family the exam centre list"
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
-
-
-def error_summary(page):
-    return page.locator(".govuk-error-summary")
-
-
-def success_banner(page):
-    return page.locator(".govuk-notification-banner--success")
 
 
 def main_menu(page):

@@ -11,21 +11,13 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import axe_check, preload_axe, sign_in
+from tests.browser.conftest import axe_check, error_summary, heading, preload_axe, sign_in
 from tests.factories import LearnerFactory
 from virtualacademy.extensions import db
 from virtualacademy.models import ConcernStatus, Notification, OutboxMessage, Role, SafeguardingConcern
 
 WHAT = "Ellie said her mum's new partner shouts at her and she is scared to be at home in the evenings."
 REFERRAL = "Referral to children's social care"
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
-
-
-def error_summary(page):
-    return page.locator(".govuk-error-summary")
 
 
 def fill_date(page, legend: str, day) -> None:

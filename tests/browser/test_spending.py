@@ -10,7 +10,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import Person, axe_check, preload_axe, sign_in
+from tests.browser.conftest import Person, axe_check, error_summary, heading, preload_axe, sign_in
 from tests.factories import GuardianFactory, LearnerFactory, UserFactory
 from virtualacademy.extensions import db
 from virtualacademy.models import LocalityRole, LocalityStaff, Role, SpendRequest, SpendStatus, TransferKind
@@ -18,14 +18,6 @@ from virtualacademy.services import ledger
 
 INVOICE = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 NOT_AN_INVOICE = b"<!doctype html><html><body><script>alert('hello')</script></body></html>"
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
-
-
-def error_summary(page):
-    return page.locator(".govuk-error-summary")
 
 
 def banner(page):

@@ -94,6 +94,10 @@ def learner_budget(learner_id: int):
 # --- asking to spend ---------------------------------------------------------------------------------
 
 
+#: The session's note of an invoice held for the "Ask to pay" form (its token and name; never its content).
+HELD_KEY = "spend_request_invoice"
+
+
 @bp.route("/learners/<int:learner_id>/requests/new", methods=["GET", "POST"])
 @requires_roles(*FAMILY_ROLES)
 def new_spend_request(learner_id: int):
@@ -127,10 +131,6 @@ def new_spend_request(learner_id: int):
         url_for("funding.new_spend_request", learner_id=learner.id),
         held_name=held[1] if held else None,
     )
-
-
-#: The session's note of an invoice held for the "Ask to pay" form (its token and name; never its content).
-HELD_KEY = "spend_request_invoice"
 
 
 def _held_for(learner: Learner) -> tuple[bytes, str] | None:
