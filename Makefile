@@ -7,10 +7,35 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
+# Links in emails point at the port the app runs on, unless BASE_URL says otherwise.
+BASE_URL ?= http://127.0.0.1:$(PORT)
+export BASE_URL
 
-.PHONY: run test setup assets browser lint format bench clean
+# Debian packages the app needs at run time: WeasyPrint renders PDFs with Pango, and HarfBuzz's subsetter embeds
+# only the glyphs a PDF uses; fonts for the PDFs.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation
+# Only the browser tests need these.
+BROWSER_PACKAGES := chromium fonts-liberation
 
-setup: $(VENV)/.installed node_modules/.installed static/dist/app.css browser
+.PHONY: run test setup system-deps assets browser lint format bench clean
+
+setup: system-deps $(VENV)/.installed node_modules/.installed static/dist/app.css
+
+# Checked every time; installed when missing and we are allowed to (root with apt-get); otherwise set-up stops and
+# says what to install.
+system-deps:
+	@missing=""; for pkg in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing system libraries:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  elif command -v dpkg-query >/dev/null 2>&1; then \
+	    echo "Missing system libraries:$$missing. Install them (e.g. sudo apt-get install$$missing), then run make again."; \
+	    exit 1; \
+	  fi; \
+	fi
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,20 +60,21 @@ browser:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Chromium for the browser tests..."; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null) \
 	      || echo "Could not install chromium; browser tests will not run."; \
 	  else echo "chromium not found and cannot be installed here; browser tests will not run."; fi; \
 	fi
 
+# The scheduler runs beside the web server; stopping the server (Ctrl-C) stops the scheduler by its pid.
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "Serving on http://127.0.0.1:$(PORT) with the scheduler (Ctrl-C stops both)."
-	@trap 'kill 0' EXIT INT TERM; \
-	  $(FLASK) scheduler run & \
+	@echo "Serving on http://127.0.0.1:$(PORT) with the scheduler (Ctrl-C stops both); email links use $(BASE_URL)."
+	@$(FLASK) scheduler run & scheduler=$$!; \
+	  trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --port $(PORT)
 
-test: setup
+test: setup browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint:

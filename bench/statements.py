@@ -23,6 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bench import database_url, main_for, shown, time_requests
+from virtualacademy import clock
 
 TRANSFERS = 100_000
 TARGET_MS = 100.0
@@ -78,7 +79,7 @@ def seed(count: int = TRANSFERS) -> tuple[int, int]:
     db.session.flush()
     rng = random.Random(2026)
     now = datetime.now(UTC)
-    start = datetime.combine(spending.funding_year_start(spending.london_today()), datetime.min.time(), UTC) + (
+    start = datetime.combine(spending.funding_year_start(clock.today()), datetime.min.time(), UTC) + (
         timedelta(hours=1)
     )
     step = (now - timedelta(minutes=5) - start) / count

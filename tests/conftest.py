@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -21,11 +22,33 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from virtualacademy import create_app
+from virtualacademy import clock, create_app
 from virtualacademy.extensions import db, limiter
 from virtualacademy.models import Base
 
 PASSWORD = "correct horse battery staple"
+
+#: The suite runs on the one clock set to this moment (it keeps ticking from there), so that nothing passes or
+#: fails with the day it runs: a Tuesday in term time with a single-digit day and month, in winter time.
+#: Set ``TEST_CLOCK_START`` (an ISO time with its offset) to run the suite on another day.
+SUITE_STARTS_AT = datetime(2027, 3, 2, 10, 0, tzinfo=clock.LONDON)
+
+
+def _suite_start() -> datetime:
+    value = os.environ.get("TEST_CLOCK_START")
+    return datetime.fromisoformat(value) if value else SUITE_STARTS_AT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _the_suites_clock() -> Iterator[None]:
+    """Set the clock for the whole run, and hand it to any subprocess (a scheduler) the tests start."""
+    offset = clock.travel_to(_suite_start())
+    os.environ[clock.OFFSET_VARIABLE] = str(offset.total_seconds())
+    try:
+        yield
+    finally:
+        os.environ.pop(clock.OFFSET_VARIABLE, None)
+        clock.reset()
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -78,6 +101,14 @@ def app(tmp_path_factory) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def travel():
+    """``travel(instant)`` moves the clock for this test; the suite's clock comes back afterwards."""
+    saved = clock.offset()
+    yield clock.travel_to
+    clock.set_offset(saved)
 
 
 @pytest.fixture(autouse=True)

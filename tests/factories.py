@@ -366,6 +366,7 @@ import tempfile  # noqa: E402
 
 from flask import current_app  # noqa: E402
 
+from virtualacademy import clock  # noqa: E402
 from virtualacademy.models import (  # noqa: E402
     ActivityType,
     Evidence,
@@ -374,7 +375,6 @@ from virtualacademy.models import (  # noqa: E402
     ExhibitionMode,
     LogEntry,
 )
-from virtualacademy.services.mentoring import london_today  # noqa: E402
 
 _evidence_folder: list[str] = []
 
@@ -406,7 +406,7 @@ class LogEntryFactory(BaseFactory):
         model = LogEntry
 
     learner = factory.SubFactory(LearnerFactory)
-    on_date = factory.LazyFunction(london_today)
+    on_date = factory.LazyFunction(clock.today)
     minutes = 60
     activity = ActivityType.PROJECT_WORK
     description = "Built a model of a Roman fort."
@@ -456,7 +456,7 @@ class ExhibitionFactory(BaseFactory):
         learner = factory.SubFactory(LearnerFactory)
 
     learner_id = factory.SelfAttribute("learner.id")
-    held_on = factory.LazyFunction(lambda: london_today() - timedelta(days=7))
+    held_on = factory.LazyFunction(lambda: clock.today() - timedelta(days=7))
     mode = ExhibitionMode.IN_PERSON
     where = "Doncaster Central Library"
     description = "The Romans project: the fort model and the timeline."

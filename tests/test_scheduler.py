@@ -67,11 +67,19 @@ def leader_locks(app, *ttls: int) -> Iterator[list[LeaderLock]]:
 # --- the commands -----------------------------------------------------------------
 
 
-def test_list_names_the_jobs(runner):
+def test_list_names_the_jobs_with_the_schedules_the_config_gives(app, runner, monkeypatch):
     result = runner.invoke(args=["scheduler", "list"])
     assert result.exit_code == 0, result.output
     assert "deliver-mail" in result.output
-    assert "every minute" in result.output
+    assert "every minute (MAIL_OUTBOX_INTERVAL_SECONDS)" in result.output
+    assert "weekdays at 07:30 (Europe/London; CHECKIN_REMINDER_TIME)" in result.output
+    assert "daily at 02:30 (Europe/London)" in result.output
+
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_INTERVAL_SECONDS", 10)  # development's interval
+    monkeypatch.setitem(app.config, "CHECKIN_SKIP_WEEKENDS", False)
+    result = runner.invoke(args=["scheduler", "list"])
+    assert "every 10 seconds (MAIL_OUTBOX_INTERVAL_SECONDS)" in result.output
+    assert "daily at 07:30 (Europe/London; CHECKIN_REMINDER_TIME)" in result.output
 
 
 def test_run_once_delivers_the_outbox_and_a_rerun_sends_nothing_twice(app, committed_db, smtp_server):

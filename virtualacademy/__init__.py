@@ -33,6 +33,10 @@ def create_app(config: object | str | Mapping | None = None) -> Flask:
         app.config.from_object(config)
     app.config.update(overrides)
     _check_production_settings(app)
+    if app.config.get("ENV_NAME") == "test":
+        from virtualacademy import clock
+
+        clock.offset_from_environment()
 
     app.jinja_loader = ChoiceLoader(
         [

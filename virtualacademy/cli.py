@@ -123,14 +123,14 @@ def invite_guardians_command(admin_email: str, dry_run: bool):
     instead. Invitations are committed 500 at a time, so an interrupted run keeps what it sent, and running
     it again invites nobody twice.
     """
+    from virtualacademy import clock
     from virtualacademy.models import Role
     from virtualacademy.services import accounts, families
-    from virtualacademy.services.mentoring import london_today
 
     admin = accounts.get_by_email(admin_email)
     if admin is None or not admin.active or not admin.has_role(Role.ADMIN):
         raise click.ClickException(f"{admin_email} is not an active admin's email address.")
-    today = london_today()
+    today = clock.today()
     summary = families.uninvited_summary(today)
     click.echo(
         f"{summary.to_invite:,} parent(s) or carer(s) in {summary.families:,} famil{'y' if summary.families == 1 else 'ies'} "
@@ -208,7 +208,7 @@ def scheduler_list():
     from virtualacademy.jobs import JOBS
 
     for job in JOBS.values():
-        click.echo(f"{job.name:<20} {job.schedule:<40} {job.description}")
+        click.echo(f"{job.name:<20} {job.schedule_for(current_app.config):<48} {job.description}")
 
 
 @scheduler_group.command("run-once")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import Role, User, UserRole
 from virtualacademy.services import accounts
@@ -137,8 +138,8 @@ def families(demo: Demo) -> None:
     """Families enrolled through the real application path, in both localities, plus one waiting."""
     from datetime import date
 
+    from virtualacademy import clock
     from virtualacademy.models import Application, ApplicationStatus, Guardian
-    from virtualacademy.models.base import utcnow
     from virtualacademy.services import families as service
 
     admin = demo.users["admin"]
@@ -175,7 +176,7 @@ def families(demo: Demo) -> None:
             email=user.email,
             answers=answers,
             status=ApplicationStatus.SUBMITTED,
-            submitted_at=utcnow(),
+            submitted_at=clock.now(),
             user_id=user.id,
         )
         db.session.add(application)
@@ -197,7 +198,7 @@ def families(demo: Demo) -> None:
                 "send_status": "none",
                 "needs": "Anxiety about groups.",
             },
-            date.today(),
+            clock.today(),
         )
         service.save_declaration(draft, True)
         service.submit(draft)
@@ -365,6 +366,7 @@ def mentoring(demo: Demo) -> None:
     Kuba, and one safeguarding concern about Zara with a lead's entry. Each part is added only if missing."""
     from datetime import datetime, time, timedelta
 
+    from virtualacademy import clock
     from virtualacademy.models import (
         ActionOwner,
         AgreedAction,
@@ -379,12 +381,11 @@ def mentoring(demo: Demo) -> None:
         SafeguardingConcern,
         SupportLevel,
     )
-    from virtualacademy.models.base import utcnow
     from virtualacademy.services import mentoring as service
     from virtualacademy.services import safeguarding
 
-    now = utcnow()
-    today = service.london_today(now)
+    now = clock.now()
+    today = clock.today(now)
 
     def learner_named(guardian_key: str, legal_name: str) -> Learner | None:
         return db.session.scalar(
@@ -489,7 +490,7 @@ def funding(demo: Demo) -> None:
             ),
         )
     autumn = service.census_of(year, "autumn")
-    if autumn.recorded_at is None and autumn.on_date <= service.today():
+    if autumn.recorded_at is None and autumn.on_date <= clock.today():
         service.record_census(admin, autumn)
 
 
@@ -597,9 +598,8 @@ def learning_plans(demo: Demo) -> None:
 
     from virtualacademy.models import GoalStatus, Guardian, Learner, SubjectArea
     from virtualacademy.services import learning_plans as service
-    from virtualacademy.services import mentoring
 
-    today = mentoring.london_today()
+    today = clock.today()
     admin = demo.users["admin"]
 
     def subject(name: str) -> int:

@@ -27,13 +27,30 @@ class Job:
     func: Callable[..., Any]
     #: Builds the trigger from the app config, e.g. an interval or a cron time.
     trigger: Callable[[dict], BaseTrigger]
-    schedule: str
+    #: Says, from the same config, when the job runs ("every 10 seconds", "weekdays at 07:30").
+    schedule: Callable[[dict], str]
+
+    def schedule_for(self, config) -> str:
+        return self.schedule(config)
 
 
 JOBS: dict[str, Job] = {}
 
 
-def job(name: str, description: str, trigger: Callable[[dict], BaseTrigger], schedule: str):
+def every(seconds: int) -> str:
+    """``every minute``, ``every 10 seconds``, ``every 2 minutes``."""
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return "every minute" if minutes == 1 else f"every {minutes} minutes"
+    return "every second" if seconds == 1 else f"every {seconds} seconds"
+
+
+def daily_at(time: str):
+    """A schedule for a job run daily at ``time`` in the scheduler's time zone."""
+    return lambda config: f"daily at {time} ({config['SCHEDULER_TIMEZONE']})"
+
+
+def job(name: str, description: str, trigger: Callable[[dict], BaseTrigger], schedule: Callable[[dict], str]):
     def decorator(func):
         JOBS[name] = Job(name, description, func, trigger, schedule)
         return func
@@ -45,7 +62,7 @@ def job(name: str, description: str, trigger: Callable[[dict], BaseTrigger], sch
     "deliver-mail",
     "Send the emails waiting in the outbox, retrying failures with back-off",
     trigger=lambda config: IntervalTrigger(seconds=config["MAIL_OUTBOX_INTERVAL_SECONDS"]),
-    schedule="every minute (MAIL_OUTBOX_INTERVAL_SECONDS)",
+    schedule=lambda config: every(config["MAIL_OUTBOX_INTERVAL_SECONDS"]) + " (MAIL_OUTBOX_INTERVAL_SECONDS)",
 )
 def deliver_mail(now: datetime | None = None) -> mail.DeliveryReport:
     return mail.deliver_pending(now)
@@ -55,7 +72,7 @@ def deliver_mail(now: datetime | None = None) -> mail.DeliveryReport:
     "erase-due",
     "Anonymise families marked for erasure once their retention period has ended",
     trigger=lambda config: CronTrigger(hour=2, minute=30, timezone=config["SCHEDULER_TIMEZONE"]),
-    schedule="daily at 02:30 (SCHEDULER_TIMEZONE)",
+    schedule=daily_at("02:30"),
 )
 def erase_due(now: datetime | None = None):
     from virtualacademy.services import data_protection
@@ -73,7 +90,10 @@ def _reminder_trigger(config) -> CronTrigger:
     "checkin-reminders",
     "Each morning: one digest per mentor of due and overdue check-ins; escalate long-overdue ones",
     trigger=_reminder_trigger,
-    schedule="weekdays at CHECKIN_REMINDER_TIME (07:30)",
+    schedule=lambda config: (
+        f"{'weekdays' if config['CHECKIN_SKIP_WEEKENDS'] else 'daily'} at {config['CHECKIN_REMINDER_TIME']} "
+        f"({config['SCHEDULER_TIMEZONE']}; CHECKIN_REMINDER_TIME)"
+    ),
 )
 def checkin_reminders(now: datetime | None = None):
     from virtualacademy.services import mentoring
@@ -85,7 +105,7 @@ def checkin_reminders(now: datetime | None = None):
     "funding-verify",
     "Nightly: prove the funding ledger's invariants and alert the admins if any fails",
     trigger=lambda config: CronTrigger(hour=3, minute=0, timezone=config["SCHEDULER_TIMEZONE"]),
-    schedule="daily at 03:00 (SCHEDULER_TIMEZONE)",
+    schedule=daily_at("03:00"),
 )
 def funding_verify(now: datetime | None = None):
     from virtualacademy.services import ledger
@@ -102,7 +122,10 @@ def _plan_review_trigger(config) -> CronTrigger:
     "plan-review-reminders",
     "Each morning: remind the mentor, the family and the learner a week before a plan review is due",
     trigger=_plan_review_trigger,
-    schedule="daily at PLAN_REVIEW_REMINDER_TIME (08:00)",
+    schedule=lambda config: (
+        f"daily at {config.get('PLAN_REVIEW_REMINDER_TIME', '08:00')} "
+        f"({config['SCHEDULER_TIMEZONE']}; PLAN_REVIEW_REMINDER_TIME)"
+    ),
 )
 def plan_review_reminders(now: datetime | None = None):
     from virtualacademy.services import learning_plans
@@ -114,7 +137,7 @@ def plan_review_reminders(now: datetime | None = None):
     "learning-gaps",
     "Daily: tell each mentor about learners on their caseload with no learning logged for 14 days (once per gap)",
     trigger=lambda config: CronTrigger(hour=7, minute=15, timezone=config["SCHEDULER_TIMEZONE"]),
-    schedule="daily at 07:15 (SCHEDULER_TIMEZONE)",
+    schedule=daily_at("07:15"),
 )
 def learning_gaps(now: datetime | None = None):
     from virtualacademy.services import learning_log
@@ -126,7 +149,7 @@ def learning_gaps(now: datetime | None = None):
     "spend-drafts",
     "Daily: delete spend requests filled in but never sent (older than a week), with their invoices",
     trigger=lambda config: CronTrigger(hour=2, minute=45, timezone=config["SCHEDULER_TIMEZONE"]),
-    schedule="daily at 02:45 (SCHEDULER_TIMEZONE)",
+    schedule=daily_at("02:45"),
 )
 def spend_drafts(now: datetime | None = None):
     from virtualacademy.services import spending

@@ -26,9 +26,9 @@ from sqlalchemy import Insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import OutboxMessage, OutboxStatus
-from virtualacademy.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +250,7 @@ def _record(message_id: int, values: dict) -> None:
 
 def deliver_pending(now: datetime | None = None) -> DeliveryReport:
     """Send every message that is due. Commits after each message."""
-    now = now or utcnow()
+    now = now or clock.now()
     config = current_app.config
     sender = config["MAIL_DEFAULT_SENDER"]
     domain = _sender_domain(sender)
@@ -305,7 +305,7 @@ def deliver_pending(now: datetime | None = None) -> DeliveryReport:
                 outcome = {
                     "status": OutboxStatus.SENT,
                     "attempts": attempts + 1,
-                    "sent_at": utcnow(),
+                    "sent_at": clock.now(),
                     "last_error": None,
                 }
                 report.sent += 1

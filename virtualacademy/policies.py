@@ -174,13 +174,14 @@ def _mentors(user: User, learner_id: int, *, recently: bool) -> bool:
     """The learner's current mentor, or (``recently``) one who handed over in the last 30 days."""
     if not user.has_role(Role.MENTOR):
         return False
-    from virtualacademy.services.mentoring import HANDOVER_READ_DAYS, london_today
+    from virtualacademy import clock
+    from virtualacademy.services.mentoring import HANDOVER_READ_DAYS
 
     stmt = select(MentorAssignment.id).where(
         MentorAssignment.learner_id == learner_id, MentorAssignment.mentor_id == user.id
     )
     if recently:
-        cutoff = london_today() - timedelta(days=HANDOVER_READ_DAYS)
+        cutoff = clock.today() - timedelta(days=HANDOVER_READ_DAYS)
         stmt = stmt.where(or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on > cutoff))
     else:
         stmt = stmt.where(MentorAssignment.ends_on.is_(None))
@@ -236,9 +237,10 @@ def _learners_scope(user: User, stmt: Select) -> Select:
         LocalityStaff.user_id == user.id, LocalityStaff.role == LocalityRole.COORDINATOR
     )
     if user.has_role(Role.MENTOR):
-        from virtualacademy.services.mentoring import HANDOVER_READ_DAYS, london_today
+        from virtualacademy import clock
+        from virtualacademy.services.mentoring import HANDOVER_READ_DAYS
 
-        cutoff = london_today() - timedelta(days=HANDOVER_READ_DAYS)
+        cutoff = clock.today() - timedelta(days=HANDOVER_READ_DAYS)
         mentored = select(MentorAssignment.learner_id).where(
             MentorAssignment.mentor_id == user.id,
             or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on > cutoff),

@@ -17,7 +17,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -27,9 +27,9 @@ from flask import Flask
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
+from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.jobs import JOBS, Job
-from virtualacademy.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class LeaderLock:
         return self.held
 
     def _sqlite_claim(self) -> bool:
-        now = utcnow()
+        now = clock.now()
         expires = now + timedelta(seconds=self.ttl)
         with self.engine.begin() as connection:
             updated = connection.execute(
@@ -261,7 +261,7 @@ def _run(app: Flask, echo, stop: threading.Event) -> None:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=None,
-                next_run_time=utcnow(),
+                next_run_time=datetime.now(UTC),  # APScheduler wakes on the machine's own clock
             )
 
         def heartbeat():
@@ -290,7 +290,7 @@ def _run(app: Flask, echo, stop: threading.Event) -> None:
             EVENT_SCHEDULER_STARTED,
         )
         for job in JOBS.values():
-            echo(f"  {job.name}: {job.schedule}")
+            echo(f"  {job.name}: {job.schedule_for(app.config)}")
         scheduler.start()
     finally:
         stop.set()

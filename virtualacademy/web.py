@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g, render_template, request
 from flask_login import current_user
@@ -13,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from virtualacademy import navigation
+from virtualacademy import clock, navigation
 from virtualacademy.context import request_ip
 from virtualacademy.extensions import client_ip
 
@@ -119,7 +118,7 @@ def init_app(app: Flask) -> None:
         title, message = ERROR_PAGES[500]
         return render_template("errors/error.html", code=500, title=title, message=message), 500
 
-    london = ZoneInfo(app.config["DISPLAY_TIMEZONE"])
+    london = clock.LONDON
 
     @app.template_filter("local_datetime")
     def local_datetime(value: datetime | None) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.factories import LocalityFactory, UserFactory
+from virtualacademy import clock
 from virtualacademy.models import (
     Application,
     ApplicationStatus,
@@ -170,11 +171,11 @@ def test_bad_input_is_shown_and_nothing_typed_is_lost(client, db_session):
     page = response.get_data(as_text=True)
     assert "Enter a real UK postcode" in page and 'value="ZZ99"' in page and 'value="1 Road"' in page
 
-    future = {**CHILD, "date_of_birth": ["1", "1", str(date.today().year + 1)]}
+    future = {**CHILD, "date_of_birth": ["1", "1", str(clock.today().year + 1)]}
     page = post(client, "/apply/children/add", future).get_data(as_text=True)
     assert "Date of birth must be in the past" in page
     assert 'value="Robin Example"' in page and "Finds groups hard" in page  # kept
-    too_old = {**CHILD, "date_of_birth": ["1", "1", str(date.today().year - 25)]}
+    too_old = {**CHILD, "date_of_birth": ["1", "1", str(clock.today().year - 25)]}
     assert "statutory school age up to 18" in post(client, "/apply/children/add", too_old).get_data(as_text=True)
     no_review = {**CHILD, "ehcp_review_date": ["", "", ""]}
     assert "EHCP&#39;s next annual review" in post(client, "/apply/children/add", no_review).get_data(

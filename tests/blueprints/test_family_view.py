@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tests.conftest import post_form, sign_in
 from tests.factories import GuardianFactory, LearnerFactory
+from virtualacademy import clock
 from virtualacademy.models import Guardian, Learner, OutboxMessage, Role, User
 
 
@@ -81,7 +82,7 @@ def test_inviting_the_other_guardian(client, db_session):
 
 
 def test_learner_account_only_from_age_11_and_sees_only_themself(app, client, db_session):
-    today = date.today()
+    today = clock.today()
     older = LearnerFactory(date_of_birth=date(today.year - 12, 1, 1), legal_name="Olly Older")
     younger = LearnerFactory(date_of_birth=date(today.year - 9, 1, 1), family=older.family, legal_name="Yan Younger")
     guardian = family_with(client, older, younger)

@@ -7,13 +7,13 @@ from sqlalchemy import select
 
 from tests.conftest import post_form, sign_in
 from tests.factories import GuardianFactory, LearnerFactory, UserFactory
+from virtualacademy import clock
 from virtualacademy.models import Guardian, LocalityRole, LocalityStaff, OutboxMessage, Role
-from virtualacademy.services import mentoring
 
 
 @pytest.fixture
 def people(app, db_session):
-    today = mentoring.london_today()
+    today = clock.today()
     admin = UserFactory(roles=[Role.ADMIN], name="Ada Admin")
     learner = LearnerFactory(legal_name="Robin Example", enrolled=today - timedelta(days=30))
     GuardianFactory(family=learner.family, user=None, name="Al Example", email="al@example.com")

@@ -24,6 +24,7 @@ from tests.factories import (
     png_bytes,
 )
 from tests.services.test_evidence import PDF, SVG_WITH_SCRIPT
+from virtualacademy import clock
 from virtualacademy.models import (
     AuditEvent,
     Evidence,
@@ -50,7 +51,7 @@ def folder(app, tmp_path, monkeypatch):
 @pytest.fixture
 def family(app, db_session, folder):
     """Robin's guardian, Robin's mentor and coordinator; and another family's child, Sam, with their own file."""
-    today = mentoring.london_today()
+    today = clock.today()
     learner = LearnerFactory(legal_name="Robin Example", preferred_name="Robbie", enrolled=today - timedelta(days=60))
     guardian = GuardianFactory(family=learner.family).user
     admin = UserFactory(roles=[Role.ADMIN])

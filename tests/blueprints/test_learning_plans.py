@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import post_form, sign_in
 from tests.factories import GuardianFactory, LearnerFactory, SubjectAreaFactory, UserFactory
+from virtualacademy import clock
 from virtualacademy.models import Goal, LearningPlan, LocalityRole, LocalityStaff, PlanReview, Role, SubjectArea
 from virtualacademy.services import learning_plans, mentoring
 
@@ -179,7 +180,7 @@ def test_the_mentor_reviews_the_plan_and_the_family_reads_the_review(family, db_
     review = f"{plan_path}/review"
     form = text(mentor.get(review))
     assert "Progress on ‘Fractions’" in form and f'name="status_{goal.id}"' in form
-    today = mentoring.london_today()
+    today = clock.today()
     tomorrow = today + timedelta(days=1)
     data = {
         "held_on": [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)],
@@ -257,7 +258,7 @@ def test_the_caseload_flags_overdue_reviews(family, db_session):
         family["admin"], learner, interests="x", aspirations=None, strengths=None, support_needs=None
     )
     plan = db_session.scalar(select(LearningPlan))
-    plan.next_review_on = mentoring.london_today() - timedelta(days=2)
+    plan.next_review_on = clock.today() - timedelta(days=2)
     db_session.commit()
     page = text(family["mentor"].get("/caseload"))
     assert "Plan review" in page

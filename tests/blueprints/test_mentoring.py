@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from tests.conftest import post_form, sign_in
 from tests.factories import GuardianFactory, LearnerFactory, UserFactory
+from virtualacademy import clock
 from virtualacademy.models import AgreedAction, CheckIn, LocalityRole, LocalityStaff, MentorAssignment, Role
 from virtualacademy.services import mentoring
 
@@ -32,7 +33,7 @@ def test_coordinator_assigns_and_mentor_records_a_check_in_the_family_sees_dates
     path = f"/mentoring/learners/{learner.id}/assign"
     page = client.get(path).get_data(as_text=True)
     assert "Mo Mentor: 0 of 15 (in this locality)" in page
-    today = mentoring.london_today()
+    today = clock.today()
     response = post_form(
         client,
         path,
@@ -137,7 +138,7 @@ def test_over_the_limit_needs_confirming_on_the_form(client, db_session):
 def test_after_handover_the_old_mentor_reads_for_30_days_but_cannot_write(app, client, db_session):
     learner, coordinator, mentor = setup_locality(db_session)
     admin = UserFactory(roles=[Role.ADMIN])
-    today = mentoring.london_today()
+    today = clock.today()
     mentoring.assign(admin, learner, mentor, today - timedelta(days=20))
     mentoring.assign(admin, learner, UserFactory(roles=[Role.MENTOR]), today - timedelta(days=10))
     db_session.commit()
@@ -175,7 +176,7 @@ def test_admin_changes_cadences_and_a_limit(client, db_session):
 def test_variation_report_page_with_chart_and_table(client, db_session):
     learner, coordinator, mentor = setup_locality(db_session)
     admin = UserFactory(roles=[Role.ADMIN])
-    mentoring.assign(admin, learner, mentor, mentoring.london_today())
+    mentoring.assign(admin, learner, mentor, clock.today())
     db_session.commit()
     sign_in(client, coordinator.email)
     page = client.get("/mentoring/report").get_data(as_text=True)

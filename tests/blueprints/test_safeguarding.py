@@ -2,7 +2,7 @@
 (lead, raiser, other mentor, admin who is not a lead, the learner's guardian, the learner), audit of every
 view, the chronology, and the lead's list and dashboard."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import post_form, sign_in
 from tests.factories import GuardianFactory, LearnerFactory, SafeguardingConcernFactory, UserFactory
+from virtualacademy import clock
 from virtualacademy.blueprints.safeguarding.forms import parse_time
 from virtualacademy.models import (
     AuditEvent,
@@ -27,7 +28,7 @@ WHAT = "Told me their stepdad locks them in their room."
 
 
 def london_today() -> date:
-    return datetime.now(UTC).astimezone(LONDON).date()
+    return clock.today()
 
 
 def date_parts(day: date) -> list[str]:
@@ -281,7 +282,7 @@ def test_a_lead_records_the_chronology_closes_and_reopens(client, db_session, sc
 def test_the_leads_list_and_dashboard(client, db_session, scene):
     lead, concern = scene["lead"], scene["concern"]
     closed = SafeguardingConcernFactory(status=ConcernStatus.CLOSED)
-    newest = SafeguardingConcernFactory(created_at=datetime.now(UTC) + timedelta(minutes=1))
+    newest = SafeguardingConcernFactory(created_at=clock.now() + timedelta(minutes=1))
     sign_in(client, lead.email)
 
     page = client.get("/safeguarding/").get_data(as_text=True)

@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 from tests.browser.conftest import axe_check, heading, sign_in, success_banner
 from tests.browser.test_enrolment import emailed_link
 from tests.factories import GuardianFactory, LearnerFactory
+from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import Role
-from virtualacademy.services import mentoring
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 def test_an_imported_parent_is_invited_sets_a_password_and_sees_their_child(app, new_page, make_user):
     admin_person = make_user(roles=[Role.ADMIN], name="Ada Admin")
     with app.app_context():
-        today = mentoring.london_today()
+        today = clock.today()
         robin = LearnerFactory(legal_name="Robin Imported", enrolled=today - timedelta(days=10))
         GuardianFactory(family=robin.family, user=None, name="Al Imported", email="al.imported@example.com")
         sam = LearnerFactory(legal_name="Sam Imported", enrolled=today - timedelta(days=10))

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from tests.browser.conftest import Person, axe_check, error_summary, heading, preload_axe, sign_in, success_banner
 from tests.factories import GuardianFactory, LearnerFactory, SubjectAreaFactory, UserFactory
+from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import Goal, GoalStatus, LearningPlan, PlanReview, Role
 from virtualacademy.services import learning_plans, mentoring
@@ -45,7 +46,7 @@ def robbie(app, committed_db):
         guardian = GuardianFactory(family=learner.family, user__name="Jo Example").user
         mentor = UserFactory(name="Mo Mentor", roles=[Role.MENTOR])
         admin = UserFactory(name="Ada Admin", roles=[Role.ADMIN])
-        mentoring.assign(admin, learner, mentor, mentoring.london_today() - timedelta(days=60))
+        mentoring.assign(admin, learner, mentor, clock.today() - timedelta(days=60))
         db.session.commit()
         return {"learner": learner.id, "guardian": _person(guardian), "mentor": _person(mentor)}
 
@@ -144,7 +145,7 @@ def due_for_review(app, robbie):
         for title, subject in (("Times tables to 12", "Maths"), ("Write a space story", "English")):
             learning_plans.add_goal(mentor, learner, learning_plans.GoalInput(title, subject_ids=[subjects[subject]]))
         plan = learning_plans.plan_of(learner)
-        plan.next_review_on = mentoring.london_today() - timedelta(days=3)
+        plan.next_review_on = clock.today() - timedelta(days=3)
         db.session.commit()
     return robbie
 
@@ -152,7 +153,7 @@ def due_for_review(app, robbie):
 def test_a_mentor_reviews_the_plan_and_the_family_reads_the_review(app, new_page, due_for_review):
     facts = due_for_review
     learner = facts["learner"]
-    today = mentoring.london_today()
+    today = clock.today()
     page = new_page(**DESKTOP)
     preload_axe(page)
     sign_in(page, facts["mentor"])

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from tests.browser.conftest import Person, axe_check, error_summary, heading, preload_axe, sign_in, success_banner
 from tests.factories import GuardianFactory, LearnerFactory, UserFactory
+from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import (
     ActionOwner,
@@ -70,7 +71,7 @@ def _staff(locality, *pairs) -> None:
 def a_locality(app, committed_db):
     """Robin, waiting for a mentor; Mo, a mentor already at their limit of one (with Sam); Nia, a mentor
     with room; their coordinator; and Robin's parent."""
-    today = mentoring.london_today()
+    today = clock.today()
     with app.app_context():
         robin = LearnerFactory(legal_name="Robin Example", preferred_name="Robbie")
         sam = LearnerFactory(legal_name="Sam Fielding", locality=robin.locality)
@@ -99,7 +100,7 @@ def a_locality(app, committed_db):
 def test_a_coordinator_assigns_a_mentor_who_keeps_in_touch(app, new_page, a_locality):
     facts = a_locality
     robin = facts["robin"]
-    now = datetime.now(LONDON)
+    now = clock.london(clock.now())
     today = now.date()
     # Earlier today, whatever the time now (the check-in counts only from the day the mentor starts).
     earlier = max(now - timedelta(hours=1), datetime.combine(today, time(0, 0), LONDON))
@@ -332,7 +333,7 @@ def test_a_coordinator_assigns_a_mentor_who_keeps_in_touch(app, new_page, a_loca
 def history(app, committed_db):
     """Two mentors in one locality: Amara with two learners and a few weeks of check-ins, Ben with one
     learner and none yet; and an admin."""
-    now = datetime.now(LONDON)
+    now = clock.london(clock.now())
     today = now.date()
     with app.app_context():
         admin = UserFactory(name="Ada Admin", roles=[Role.ADMIN])
@@ -427,7 +428,7 @@ def test_an_admin_sets_cadences_and_a_limit_and_reads_the_variation_report(new_p
     axe_check(page)
 
     # A period that ends before it starts.
-    today = mentoring.london_today()
+    today = clock.today()
     fill_date(page, "From", today)
     fill_date(page, "To", today - timedelta(days=7))
     page.get_by_role("button", name="Show").click()
@@ -442,7 +443,7 @@ def test_an_admin_sets_cadences_and_a_limit_and_reads_the_variation_report(new_p
 
 @pytest.fixture
 def kims_mentor(app, committed_db):
-    today = mentoring.london_today()
+    today = clock.today()
     with app.app_context():
         kim = LearnerFactory(legal_name="Kim Keys")
         coordinator = UserFactory(roles=[Role.COORDINATOR])

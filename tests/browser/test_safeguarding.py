@@ -5,14 +5,14 @@ the concern from the list and records entries in its chronology, up to closing i
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import axe_check, error_summary, heading, preload_axe, sign_in
 from tests.factories import LearnerFactory
+from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import ConcernStatus, Notification, OutboxMessage, Role, SafeguardingConcern
 
@@ -33,7 +33,7 @@ def test_a_mentor_raises_a_concern_and_a_lead_acts_on_it(app, new_page, make_use
         family_reference, locality = learner.family.reference, learner.locality.name
     mentor = make_user(roles=[Role.MENTOR], name="Morgan Reyes")
     lead = make_user(roles=[Role.SAFEGUARDING_LEAD], name="Sam Whitfield")
-    today = datetime.now(UTC).astimezone(ZoneInfo("Europe/London")).date()
+    today = clock.today()
 
     # --- the mentor -------------------------------------------------------------------------------------
     page = new_page()

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import GuardianFactory, LearnerFactory, LogEntryFactory, SubjectAreaFactory, UserFactory
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.jobs import JOBS
 from virtualacademy.models import (
@@ -159,7 +160,7 @@ def test_coordinators_read_but_do_not_write_and_other_families_do_neither(ctx, f
 def test_a_mentor_who_handed_over_can_still_read_for_30_days_but_not_write(ctx, family):
     f = family
     new_mentor = UserFactory(roles=[Role.MENTOR])
-    mentoring.assign(f["admin"], f["learner"], new_mentor, mentoring.london_today())
+    mentoring.assign(f["admin"], f["learner"], new_mentor, clock.today())
     old = f["mentor"]
     assert learning_log.may_view(old, f["learner"])
     assert not learning_log.may_write(old, f["learner"]) and not learning_log.may_correct(old, f["learner"])

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import GuardianFactory, LearnerFactory, SubjectAreaFactory, UserFactory
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.jobs import JOBS
 from virtualacademy.models import (
@@ -292,7 +293,7 @@ def test_who_may_see_edit_and_review_a_plan(people, ctx):
 
 def test_a_mentor_who_handed_over_keeps_reading_for_30_days_but_cannot_write(people, ctx):
     learner, mentor = people["learner"], people["mentor"]
-    today = mentoring.london_today()
+    today = clock.today()
     mentoring.assign(people["admin"], learner, people["other_mentor"], today - timedelta(days=1))
     assert learning_plans.may_view(mentor, learner) and learning_plans.sees_staff_notes(mentor, learner)
     assert not learning_plans.may_edit(mentor, learner) and not learning_plans.may_review(mentor, learner)

@@ -223,14 +223,16 @@ def test_caseload_is_sorted_most_urgent_first_with_trend_and_actions(people, ctx
 # --- the reminder job over simulated days -------------------------------------------------------
 
 
-def test_reminders_once_a_day_escalation_after_a_cadence_and_nothing_twice(app, people, ctx, smtp_server):
+def test_reminders_once_a_day_escalation_after_a_cadence_and_nothing_twice(app, people, ctx, smtp_server, travel):
     admin, mentor, learner, coordinator = people["admin"], people["mentor"], people["learner"], people["coordinator"]
+    travel(at(date(2026, 11, 16)))
     mentoring.assign(admin, learner, mentor, date(2026, 11, 16))
     check_in(mentor, learner, date(2026, 11, 16))  # standard cadence: due Monday 23rd
     family_guardian = GuardianFactory(family=learner.family).user
 
     def run(day, hour=8):
         now = at(day, hour)
+        travel(now)  # mail is queued, and later delivered, on the scenario's own clock
         report = mentoring.send_reminders(now)
         ctx.flush()
         return report

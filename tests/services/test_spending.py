@@ -28,6 +28,7 @@ from tests.factories import (
     SpendRequestFactory,
     UserFactory,
 )
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -307,7 +308,7 @@ def test_who_may_decide(ctx, documents):
             spending.decline(user, request, "No")
     assert request.status is SpendStatus.PENDING
     # a mentor who has handed over may still read the budget, but no longer decide
-    ctx.execute(update(MentorAssignment).values(ends_on=date.today()))
+    ctx.execute(update(MentorAssignment).values(ends_on=clock.today()))
     ctx.expire_all()
     assert spending.may_view_request(mentor, request) and not spending.is_decider(mentor, request)
 
@@ -436,7 +437,7 @@ def test_an_admin_reverses_a_payment_once(ctx, documents):
 
 def test_a_refund_after_the_year_is_closed_comes_back_in_the_current_year(ctx, documents):
 
-    today = spending.london_today()
+    today = clock.today()
     start = today.year if today.month >= 9 else today.year - 1
     last_year = FundingYearFactory(starts_on=date(start - 1, 9, 1))
     this_year = FundingYearFactory(starts_on=date(start, 9, 1))

@@ -8,15 +8,32 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import DateField
 
 
+def date_parts(value: date) -> tuple[str, str, str]:
+    """The product's one rule for filling a date's boxes: plain numbers, no leading zeros ("2", "3", "2026"),
+    as in the GOV.UK pattern's own examples."""
+    return str(value.day), str(value.month), str(value.year)
+
+
 class _DateInput(GovDateInput):
     """GOV.UK date input whose Day box carries the field's id, so the error summary's link
-    (``#<field id>``) moves focus into the date rather than to the wrapper around it."""
+    (``#<field id>``) moves focus into the date rather than to the wrapper around it.
+
+    A date that was read is shown by :func:`date_parts` whether it was typed ("02") or filled in by the page; what
+    could not be read as a date is shown exactly as it was typed, so nothing entered is lost."""
 
     def map_gov_params(self, field, **kwargs):
         params = super().map_gov_params(field, **kwargs)
         params["id"] = f"{field.id}-date"
         params["items"][0]["id"] = field.id
+        if isinstance(field.data, date) and not field.errors:
+            for item, part in zip(params["items"], date_parts(field.data), strict=True):
+                item["value"] = part
         return params
+
+
+#: No date in the product is later than this: far-off years are typing mistakes, and dates near the end of the
+#: calendar cannot have days added to them.
+LATEST_YEAR = 2199
 
 
 class GovDateField(DateField):
@@ -45,8 +62,10 @@ class GovDateField(DateField):
             raise ValueError(f"{self.label.text} must include a day, month and year")
         try:
             day, month, year = (int(v.strip()) for v in valuelist)
+            if year > LATEST_YEAR:
+                raise ValueError("too far ahead")
             self.data = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):
             self.data = None
             raise ValueError(f"{self.label.text} must be a real date, like 27 3 2026") from None
         if year < 1900:
@@ -55,7 +74,7 @@ class GovDateField(DateField):
 
     def _value(self):
         if isinstance(self.data, (date, datetime)):
-            return self.data.strftime("%d %m %Y")
+            return " ".join(date_parts(self.data))
         return ""
 
 

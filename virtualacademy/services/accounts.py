@@ -9,12 +9,11 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from virtualacademy import mail
+from virtualacademy import clock, mail
 from virtualacademy.errors import InvalidToken, NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import Role, User, UserRole
 from virtualacademy.models.accounts import STAFF_ROLES, new_security_stamp
-from virtualacademy.models.base import utcnow
 from virtualacademy.passwords import hash_password, needs_rehash, password_problem, verify_password
 from virtualacademy.services import audit
 
@@ -102,7 +101,7 @@ def authenticate(email: str, password: str) -> User:
         raise ValidationError(SIGN_IN_FAILED, field="email")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_sign_in_at = utcnow()
+    user.last_sign_in_at = clock.now()
     audit.record("auth.sign_in", actor=user, obj=user)
     return user
 

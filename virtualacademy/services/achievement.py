@@ -13,12 +13,11 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, or_, select
 
-from virtualacademy import pdf
+from virtualacademy import clock, pdf
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -35,9 +34,8 @@ from virtualacademy.models import (
 from virtualacademy.models.learning import GOAL_STATUS_LABELS
 from virtualacademy.services import audit, evidence, exhibitions, learning_log, mentoring
 from virtualacademy.services.learning_log import Breakdown, may_correct
-from virtualacademy.services.mentoring import london_today
 
-LONDON = ZoneInfo("Europe/London")
+LONDON = clock.LONDON
 NARRATIVE_MAX = 8000
 #: The longest period one record can cover.
 MAX_PERIOD_DAYS = 3 * 366
@@ -46,13 +44,13 @@ THUMBNAIL_PIXELS = 480
 
 def default_period(today: date | None = None) -> tuple[date, date]:
     """The academic year so far: from 1 September to today."""
-    today = today or london_today()
+    today = today or clock.today()
     year = today.year if today.month >= 9 else today.year - 1
     return date(year, 9, 1), today
 
 
 def check_period(start: date | None, end: date | None, today: date | None = None) -> tuple[date, date]:
-    today = today or london_today()
+    today = today or clock.today()
     if start is None:
         raise ValidationError("Enter the first day of the period", field="start")
     if end is None:
@@ -220,7 +218,7 @@ def _in_period(moment: datetime, start: date, end: date) -> bool:
 
 
 def record(learner: Learner, start: date, end: date, today: date | None = None) -> Record:
-    today = today or london_today()
+    today = today or clock.today()
     in_period = (LogEntry.learner_id == learner.id, LogEntry.on_date >= start, LogEntry.on_date <= end)
     total = db.session.scalar(select(func.coalesce(func.sum(LogEntry.minutes), 0)).where(*in_period)) or 0
     days = db.session.scalar(select(func.count(func.distinct(LogEntry.on_date))).where(*in_period)) or 0

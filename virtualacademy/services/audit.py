@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 
+from virtualacademy import clock
 from virtualacademy.context import request_ip
 from virtualacademy.extensions import db
 from virtualacademy.models import AuditEvent, User
 
-LONDON = ZoneInfo("Europe/London")
+LONDON = clock.LONDON
 
 
 def record(

@@ -28,13 +28,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import String, cast, exists, false, func, or_, select, true
 from sqlalchemy import inspect as sa_inspect
 
-from virtualacademy import pdf
+from virtualacademy import clock, pdf
 from virtualacademy.errors import NotAllowed
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -51,7 +50,6 @@ from virtualacademy.models import (
     User,
 )
 from virtualacademy.models.accounts import new_security_stamp
-from virtualacademy.models.base import utcnow
 from virtualacademy.models.families import (
     APPLICATION_STATUS_LABELS,
     EHE_REASON_LABELS,
@@ -62,7 +60,7 @@ from virtualacademy.services import audit, localities
 
 log = logging.getLogger(__name__)
 
-LONDON = ZoneInfo("Europe/London")
+LONDON = clock.LONDON
 #: Replaces a required piece of personal text (a name, an address line, a message body).
 ERASED = "Erased"
 #: Replaces personal data inside an audit event's detail.
@@ -305,7 +303,7 @@ def _actor(event: AuditEvent, family_user_ids: set[int]) -> str:
 
 def subject_access(family: Family, now: datetime | None = None) -> dict[str, Any]:
     """Every record held about the family, as JSON-ready data (what ``family.json`` contains)."""
-    now = now or utcnow()
+    now = now or clock.now()
     subj = subject(family)
     family_users = subj.user_ids
     events = []
@@ -418,7 +416,7 @@ class Export:
 
 def export(actor: User, family: Family, now: datetime | None = None) -> Export:
     """The subject-access export as a ZIP of ``family.json`` and ``family.pdf``; audited."""
-    now = now or utcnow()
+    now = now or clock.now()
     data = subject_access(family, now)
     document = pdf.render_pdf(
         "pdf/subject_access.html",
@@ -518,7 +516,7 @@ class ErasureState:
 
 
 def erasure_state(family: Family, now: datetime | None = None) -> ErasureState:
-    now = now or utcnow()
+    now = now or clock.now()
     if family.erased_at is not None:
         state = "erased"
     elif family.erasure_requested_at is not None:
@@ -547,7 +545,7 @@ def request_erasure(actor: User, family: Family, now: datetime | None = None) ->
             f"{_names(enrolled)} {'is' if len(enrolled) == 1 else 'are'} still enrolled. "
             "Withdraw every child before asking for the family's data to be erased."
         )
-    family.erasure_requested_at = now or utcnow()
+    family.erasure_requested_at = now or clock.now()
     due = erasure_due_on(family)
     audit.record(
         "data_protection.erasure_requested",
@@ -569,7 +567,7 @@ def cancel_erasure(actor: User, family: Family) -> None:
 
 def due_for_erasure(now: datetime | None = None) -> list[Family]:
     """Families whose erasure is requested, not yet done, and due at ``now``."""
-    now = now or utcnow()
+    now = now or clock.now()
     pending = db.session.scalars(
         select(Family).where(Family.erasure_requested_at.is_not(None), Family.erased_at.is_(None)).order_by(Family.id)
     )
@@ -691,7 +689,7 @@ class ErasureCounts:
 
 def erase_family(family: Family, now: datetime | None = None, actor: User | None = None) -> ErasureCounts:
     """Anonymise one family now; only if requested and due (nobody erases early). Flushes, never commits."""
-    now = now or utcnow()
+    now = now or clock.now()
     # Lock the family's row (PostgreSQL; SQLite writes one at a time anyway) and read it afresh, so the
     # nightly job and an admin's "erase now" never both erase it.
     db.session.refresh(family, with_for_update=True)
@@ -855,7 +853,7 @@ def erase_due(now: datetime | None = None) -> ErasureRun:
     Each family is erased in its own savepoint: one that fails is rolled back whole (left untouched, and
     tried again on the next run) and the others go ahead. The caller commits.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     run = ErasureRun()
     for family in due_for_erasure(now):
         reference = family.reference

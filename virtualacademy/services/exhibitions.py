@@ -15,12 +15,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import Evidence, Exhibition, ExhibitionFeedback, ExhibitionMode, Learner, User
 from virtualacademy.services.evidence import check_url
 from virtualacademy.services.learning_log import may_write
-from virtualacademy.services.mentoring import london_today
 
 #: The rubric: (field, heading, what it asks about).
 RUBRIC = [
@@ -67,7 +67,7 @@ def _text(value: str | None, limit: int, field: str, label: str) -> str | None:
 
 
 def create(actor: User, learner: Learner, data: ExhibitionInput, today: date | None = None) -> Exhibition:
-    today = today or london_today()
+    today = today or clock.today()
     _require_write(actor, learner)
     if data.held_on is None:
         raise ValidationError("Enter the date of the exhibition", field="held_on")
@@ -124,7 +124,7 @@ def add_feedback(
     actor: User, exhibition: Exhibition, data: FeedbackInput, today: date | None = None
 ) -> ExhibitionFeedback:
     """One audience member's feedback, recorded on or after the day of the exhibition."""
-    today = today or london_today()
+    today = today or clock.today()
     learner = db.session.get(Learner, exhibition.learner_id)
     _require_write(actor, learner)
     if exhibition.held_on > today:
@@ -173,7 +173,7 @@ def of_learner(learner: Learner, start: date | None = None, end: date | None = N
 
 def exhibited_recently(learner: Learner, today: date | None = None) -> bool:
     """Whether the learner has exhibited (or has one planned) within a year either side of today."""
-    today = today or london_today()
+    today = today or clock.today()
     window = timedelta(days=EXHIBIT_EVERY_DAYS)
     return (
         db.session.scalar(

@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from virtualacademy import mail
+from virtualacademy import clock, mail
 from virtualacademy.errors import InvalidToken, NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -31,7 +31,6 @@ from virtualacademy.models import (
     UserRole,
     WithdrawalReason,
 )
-from virtualacademy.models.base import utcnow
 from virtualacademy.services import accounts, audit, localities
 
 #: Eligibility at application only: statutory school age up to 18 (nothing else gates on age).
@@ -240,7 +239,7 @@ def save_declaration(application: Application, privacy_consent: bool) -> None:
     if not privacy_consent:
         raise ValidationError("Confirm you have read the privacy notice to continue", field="privacy_consent")
     _set(application, "privacy_consent", True)
-    _set(application, "consented_at", utcnow().isoformat())
+    _set(application, "consented_at", clock.now().isoformat())
 
 
 def missing_sections(application: Application) -> list[str]:
@@ -267,7 +266,7 @@ def submit(application: Application) -> None:
     if missing:
         raise ValidationError("Some sections are not finished yet: " + ", ".join(s.replace("_", " ") for s in missing))
     application.status = ApplicationStatus.SUBMITTED
-    application.submitted_at = utcnow()
+    application.submitted_at = clock.now()
     token = accounts.signed(APPLICATION_ACCOUNT, {"a": application.id, "e": application.email})
     mail.queue(
         application.email,
@@ -435,7 +434,7 @@ def accept(actor: User, application: Application, start_date: date, locality: Lo
         if guardian.user_id is not None:
             _grant(guardian.user_id, Role.GUARDIAN)
     application.status = ApplicationStatus.ACCEPTED
-    application.decided_at = utcnow()
+    application.decided_at = clock.now()
     application.decided_by_id = actor.id
     application.family_id = family.id
     application.locality_id = locality.id
@@ -510,7 +509,7 @@ def decline(actor: User, application: Application, reason: str) -> None:
         raise ValidationError("Enter the reason, which will be sent to the family", field="reason")
     application.status = ApplicationStatus.DECLINED
     application.decline_reason = reason
-    application.decided_at = utcnow()
+    application.decided_at = clock.now()
     application.decided_by_id = actor.id
     mail.queue(
         application.email,
@@ -614,7 +613,7 @@ class LocalitySummary:
 def coordinator_summary(user: User) -> list[LocalitySummary]:
     from virtualacademy.models import LocalityRole
 
-    today = date.today()
+    today = clock.today()
     counts = localities.numbers_on_roll(today)
     return [
         LocalitySummary(loc, counts.get(loc.id, 0)) for loc in localities.localities_of(user, LocalityRole.COORDINATOR)

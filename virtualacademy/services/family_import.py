@@ -24,6 +24,7 @@ from datetime import date
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from virtualacademy import clock
 from virtualacademy.errors import DomainError, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -689,7 +690,7 @@ def check(data: bytes, *, start_date: date | None = None, today: date | None = N
     ``start_date`` is the enrolment start for rows without one (default ``today``); ``today``
     decides ages and is the real date unless a test fixes it.
     """
-    today = today or date.today()
+    today = today or clock.today()
     report = ImportReport(dry_run=True)
     plan = Plan(report=report, digest=hashlib.sha256(data or b"").hexdigest())
     try:

@@ -25,12 +25,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -51,12 +51,11 @@ from virtualacademy.models import (
     User,
     YearEndPolicy,
 )
-from virtualacademy.models.base import utcnow
 from virtualacademy.models.funding import BUDGET_KINDS, SPENDING_CATEGORY_LABELS
 from virtualacademy.services import audit, ledger
 from virtualacademy.services.localities import on_roll_filter
 
-LONDON = ZoneInfo("Europe/London")
+LONDON = clock.LONDON
 
 CENSUS_KEYS = ("autumn", "spring", "summer")
 CENSUS_LABELS = {"autumn": "Autumn", "spring": "Spring", "summer": "Summer"}
@@ -75,10 +74,6 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 class StalePreview(ValidationError):
     """The figures changed between the preview the admin saw and the confirmation."""
-
-
-def today() -> date:
-    return utcnow().astimezone(LONDON).date()
 
 
 def year_label(start_year: int) -> str:
@@ -243,7 +238,7 @@ def year_starting(start_year: int) -> FundingYear | None:
 
 def suggested_start_year(on: date | None = None) -> int:
     """The year a new funding year most likely starts: the current one, or the first after it not set up."""
-    on = on or today()
+    on = on or clock.today()
     start = on.year if on.month >= 9 else on.year - 1
     taken = {y.starts_on.year for y in years()}
     while start in taken:
@@ -519,7 +514,7 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
     if year.base_rate_pence <= 0:
         plan.problem = f"No base rate is set for {year.label}: set the year's rates before recording census income"
         return plan
-    if census.on_date > (on or today()):
+    if census.on_date > (on or clock.today()):
         plan.problem = f"The {census.key} census is on {_long(census.on_date)}: it can be recorded on or after that day"
         return plan
     roll = learners_on_roll(census.on_date)
@@ -703,7 +698,7 @@ def record_census(
                 year=year,
             )
         )
-    census.recorded_at = utcnow()
+    census.recorded_at = clock.now()
     census.recorded_by_id = actor.id if actor else None
     db.session.flush()
     audit.record(
@@ -950,7 +945,7 @@ def plan_year_end(year: FundingYear, on: date | None = None) -> YearEndPlan:
     if year.closed_at is not None:
         plan.closed = True
         return plan
-    if (on or today()) <= year.ends_on:
+    if (on or clock.today()) <= year.ends_on:
         plan.problem = (
             f"{year.label} runs until {_long(year.ends_on)}: it can be closed from "
             f"{_long(year.ends_on + timedelta(days=1))}"
@@ -1057,7 +1052,7 @@ def close_year(
                     year=year,
                 )
             )
-    year.closed_at = utcnow()
+    year.closed_at = clock.now()
     db.session.flush()
     audit.record(
         "funding.year_closed",

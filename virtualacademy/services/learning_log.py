@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, event, func, select, update
 from sqlalchemy.orm import Session, lazyload
 
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -47,12 +48,10 @@ from virtualacademy.models import (
     SubjectArea,
     User,
 )
-from virtualacademy.models.base import utcnow
 from virtualacademy.models.learning import ACTIVITY_TYPE_LABELS, log_entry_subject
 from virtualacademy.services import audit, data_protection, families, mentoring, notifications
 from virtualacademy.services.data_protection import ERASED, Section, Subject, record
 from virtualacademy.services.localities import on_roll_filter
-from virtualacademy.services.mentoring import london_today
 
 #: An entry can be changed by the family (and mentor) until this many days after the day it is about.
 EDIT_WINDOW_DAYS = 14
@@ -74,8 +73,7 @@ def may_view(user: User, learner: Learner, today: date | None = None) -> bool:
     if user.has_role(Role.COORDINATOR) and mentoring.coordinates_locality(user, learner.locality_id):
         return True
     return user.has_role(Role.MENTOR) and (
-        mentoring.is_current_mentor(user, learner)
-        or mentoring.was_recent_mentor(user, learner, today or london_today())
+        mentoring.is_current_mentor(user, learner) or mentoring.was_recent_mentor(user, learner, today or clock.today())
     )
 
 
@@ -231,7 +229,7 @@ def _check(
 
 def add_entry(actor: User, learner: Learner, data: LogInput, today: date | None = None) -> LogEntry:
     """Log learning. Raises ValidationError (nothing written) for bad input."""
-    today = today or london_today()
+    today = today or clock.today()
     _require_write(actor, learner)
     subjects, goal, description, minutes = _check(actor, learner, data, today)
     entry = LogEntry(
@@ -245,7 +243,7 @@ def add_entry(actor: User, learner: Learner, data: LogInput, today: date | None 
         subjects=subjects,
     )
     if today > editable_until(data.on_date):  # only a mentor or admin gets here (checked above)
-        entry.corrected_by_id, entry.corrected_at = actor.id, utcnow()
+        entry.corrected_by_id, entry.corrected_at = actor.id, clock.now()
     db.session.add(entry)
     db.session.flush()
     if entry.corrected_by_id:
@@ -266,7 +264,7 @@ def _snapshot(entry: LogEntry) -> dict:
 
 def update_entry(actor: User, entry: LogEntry, data: LogInput, today: date | None = None) -> LogEntry:
     """Change an entry: in its edit window by anyone who writes the log; after, as a recorded correction."""
-    today = today or london_today()
+    today = today or clock.today()
     learner = entry.learner
     locked = is_locked(entry, today)
     if not may_edit(actor, entry, today):
@@ -284,7 +282,7 @@ def update_entry(actor: User, entry: LogEntry, data: LogInput, today: date | Non
     entry.goal_id = goal.id if goal else None
     entry.subjects = subjects
     if locked or today > editable_until(data.on_date):
-        entry.corrected_by_id, entry.corrected_at = actor.id, utcnow()
+        entry.corrected_by_id, entry.corrected_at = actor.id, clock.now()
         db.session.flush()
         audit.record(
             "learning.log_corrected", actor=actor, obj=entry, detail={"before": before, "after": _snapshot(entry)}
@@ -294,7 +292,7 @@ def update_entry(actor: User, entry: LogEntry, data: LogInput, today: date | Non
 
 
 def delete_entry(actor: User, entry: LogEntry, today: date | None = None) -> None:
-    today = today or london_today()
+    today = today or clock.today()
     learner = entry.learner
     if not may_edit(actor, entry, today):
         if is_locked(entry, today) and may_write(actor, learner):
@@ -484,7 +482,7 @@ class TermAttendance:
 
 def term_attendance(learner: Learner, term: Term, today: date | None = None) -> TermAttendance:
     """Weeks of the term up to today (none if the term has not started)."""
-    today = today or london_today()
+    today = today or clock.today()
     until = min(term.end, today)
     rows = db.session.execute(
         select(LogEntry.on_date, func.sum(LogEntry.minutes))
@@ -603,7 +601,7 @@ def _gap(learner_id: int, started, last, today: date) -> Gap:
 
 def gaps(learner_ids: list[int], today: date | None = None) -> dict[int, Gap]:
     """The gap (flagged or not) of each of these learners who is on roll today."""
-    today = today or london_today()
+    today = today or clock.today()
     if not learner_ids:
         return {}
     return {row[0]: _gap(row[0], row[1], row[2], today) for row in _gap_rows(today, learner_ids)}
@@ -647,7 +645,7 @@ def flag_gaps(now: datetime | None = None) -> GapReport:
     notice, and a new mentor hears about a gap that began before they took over. Email is one digest per mentor
     a day listing the learners newly flagged, so a first run at national scale sends a few thousand emails, not
     one per learner. All of it in the same few statements however many learners there are."""
-    today = london_today(now)
+    today = clock.today(now)
     report = GapReport()
     gaps_found = [(_gap(r[0], r[1], r[2], today), r[3]) for r in _gap_rows(today, with_mentor=True)]
     gaps_found = [(g, mentor_id) for g, mentor_id in gaps_found if g.flagged]

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -46,7 +47,6 @@ from virtualacademy.models import (
     SubjectArea,
     User,
 )
-from virtualacademy.models.base import utcnow
 from virtualacademy.models.learning import GOAL_STATUS_LABELS
 from virtualacademy.services import audit, data_protection, families, notifications
 from virtualacademy.services.data_protection import ERASED
@@ -55,7 +55,6 @@ from virtualacademy.services.mentoring import (
     LONDON,
     coordinates_locality,
     is_current_mentor,
-    london_today,
     was_recent_mentor,
 )
 
@@ -80,10 +79,6 @@ MAX_SUBJECT_NAME = 80
 UNCHANGED: Any = object()
 
 
-def _today() -> date:
-    return london_today()
-
-
 def long_date(day: date | None) -> str:
     return f"{day:%-d %B %Y}" if day else ""
 
@@ -105,7 +100,7 @@ def _mentors_now(user: User, learner: Learner) -> bool:
 
 def _mentored_recently(user: User, learner: Learner) -> bool:
     return user.has_role(Role.MENTOR) and (
-        is_current_mentor(user, learner) or was_recent_mentor(user, learner, _today())
+        is_current_mentor(user, learner) or was_recent_mentor(user, learner, clock.today())
     )
 
 
@@ -367,7 +362,7 @@ def save_plan(
     plan = _locked_plan(learner)
     if plan is None and not any(values.values()):
         return None  # an empty form saved before anything was written: no plan yet, and no version
-    plan = _plan_for_change(learner, today or _today(), plan)
+    plan = _plan_for_change(learner, today or clock.today(), plan)
     keep = _theirs(plan, based_on, values)
     for name, value in values.items():
         if name not in keep:
@@ -426,7 +421,7 @@ def add_goal(actor: User, learner: Learner, values: GoalInput, today: date | Non
     """Add a goal to the learner's plan (starting the plan if there is none yet)."""
     _require(may_edit(actor, learner), "You cannot change this plan")
     checked = _goal_values(values, subject_areas())
-    plan = _plan_for_change(learner, today or _today())
+    plan = _plan_for_change(learner, today or clock.today())
     goal = _new_goal(plan, checked)
     _record_version(actor, plan, f"Goal added: {checked['title']}")
     return goal
@@ -439,7 +434,7 @@ def update_goal(actor: User, goal: Goal, values: GoalInput, based_on: int | None
     if goal.archived_at is not None:
         raise ValidationError("This goal has been archived, so it can no longer be changed")
     checked = _goal_values(values, subject_choices(goal))
-    plan = _plan_for_change(plan.learner, _today())
+    plan = _plan_for_change(plan.learner, clock.today())
     mine = {**checked, "subjects": [s.name for s in checked["subjects"]], "status": checked["status"].value}
     mine["target_date"] = checked["target_date"].isoformat() if checked["target_date"] else None
     keep = _theirs(plan, based_on, mine, goal_id=goal.id)
@@ -455,8 +450,8 @@ def archive_goal(actor: User, goal: Goal, now: datetime | None = None) -> PlanVe
     _require(may_edit(actor, plan.learner), "You cannot change this plan")
     if goal.archived_at is not None:
         raise ValidationError("This goal is already archived")
-    plan = _plan_for_change(plan.learner, _today())
-    goal.archived_at = now or utcnow()
+    plan = _plan_for_change(plan.learner, clock.today())
+    goal.archived_at = now or clock.now()
     return _record_version(actor, plan, f"Goal archived: {goal.title}")
 
 
@@ -516,7 +511,7 @@ def record_review(
 ) -> PlanReview:
     """Record a review held with the family and learner: for each current goal its progress, next steps and
     new status; any new goals agreed; and the next review date (by default one interval after this one)."""
-    today = today or _today()
+    today = today or clock.today()
     _require(may_review(actor, learner), "Only the learner's mentor or an admin can record a review")
     if held_on is None:
         raise ValidationError("Enter the date of the review", field="held_on")
@@ -588,7 +583,7 @@ def set_review_schedule(
 ) -> PlanVersion | None:
     """Change how often the learner's plan is reviewed and when the next review is (by default one interval
     after the last review, or from today if there has been none; never in the past)."""
-    today = today or _today()
+    today = today or clock.today()
     _require(may_review(actor, learner), "Only the learner's mentor or an admin can change the review dates")
     weeks = _weeks(review_every_weeks, "review_every_weeks")
     plan = _locked_plan(learner)
@@ -646,8 +641,8 @@ def send_review_reminders(now: datetime | None = None) -> ReviewReminderReport:
     past) gets one reminder for each of the mentor, the guardians with an account and the learner's own
     account. The key names the plan, the review date and the person, so each is reminded once per review
     however often the job runs; a new review date is a new reminder. A fixed number of queries."""
-    now = now or utcnow()
-    today = london_today(now)
+    now = now or clock.now()
+    today = clock.today(now)
     report = ReviewReminderReport()
     if now.astimezone(LONDON).time() < reminder_time():
         report.too_early = True  # a restarted scheduler runs every job at once; reminders wait for the morning

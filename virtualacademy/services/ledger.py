@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -34,12 +34,11 @@ from virtualacademy.models import (
     TransferKind,
     User,
 )
-from virtualacademy.models.base import utcnow
 from virtualacademy.models.funding import BUDGET_KINDS, SPENDING_CATEGORY_LABELS
 from virtualacademy.services import audit
 
 #: Funding years and posting dates are UK calendar dates.
-LONDON = ZoneInfo("Europe/London")
+LONDON = clock.LONDON
 
 #: The largest single transfer accepted: £10 million. Anything bigger is a typo.
 MAX_TRANSFER_PENCE = 1_000_000_000
@@ -228,7 +227,7 @@ def post(
         db.session.flush()
     if from_account.id == to_account.id:
         raise ValidationError("Choose two different accounts", field="to_account")
-    now = utcnow()
+    now = clock.now()
     if year is None:
         year = year_at(now)
     closed = year is not None and year_closed(year)
@@ -398,16 +397,13 @@ def balance(account: Account) -> int:
 
 def verify_and_alert(now=None) -> Verification:
     """Run :func:`verify`; on failure notify every active admin once a day (the scheduler's nightly job)."""
-    from zoneinfo import ZoneInfo
-
     from virtualacademy.models import UserRole
-    from virtualacademy.models.base import utcnow
     from virtualacademy.services import notifications
 
     result = verify()
     if result.ok:
         return result
-    day = (now or utcnow()).astimezone(ZoneInfo("Europe/London")).date()
+    day = clock.today(now)
     admins = db.session.scalars(select(User).join(UserRole).where(UserRole.role == Role.ADMIN, User.active.is_(True)))
     for admin in admins:
         notifications.notify(

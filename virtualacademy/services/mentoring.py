@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import lazyload
 
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -36,22 +37,17 @@ from virtualacademy.models import (
     User,
     UserRole,
 )
-from virtualacademy.models.base import utcnow
 from virtualacademy.models.mentoring import DEFAULT_CASELOAD_LIMIT
 from virtualacademy.services import audit, notifications
 from virtualacademy.services.localities import on_roll_filter
 
-LONDON = ZoneInfo("Europe/London")
+LONDON = clock.LONDON
 #: Used when an admin has not changed them (and if the table is ever empty).
 DEFAULT_CADENCE = {SupportLevel.STANDARD: 7, SupportLevel.ENHANCED: 3, SupportLevel.INTENSIVE: 1}
 #: "Due soon": due within this many days.
 DUE_SOON_DAYS = 2
 #: A mentor keeps read-only access to a learner's records for this long after handing over.
 HANDOVER_READ_DAYS = 30
-
-
-def london_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(LONDON).date()
 
 
 # --- cadence ------------------------------------------------------------------------------
@@ -391,7 +387,7 @@ def record_check_in(
     now: datetime | None = None,
 ) -> CheckIn:
     """Record a contact (or an attempt). A very low or sharply falling wellbeing score alerts the mentor."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not (
         is_current_mentor(actor, learner)
         or actor.has_role(Role.ADMIN)
@@ -470,7 +466,7 @@ def close_action(actor: User, action: AgreedAction) -> None:
         raise NotAllowed("Only the learner's mentor, coordinator or an admin can close an action")
     if action.closed_at is not None:
         raise ValidationError("This action is already closed")
-    action.closed_at = utcnow()
+    action.closed_at = clock.now()
     action.closed_by_id = actor.id
     audit.record("mentoring.action_closed", actor=actor, obj=learner, detail={"action": action.id})
 
@@ -675,8 +671,8 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
     escalation per learner overdue by more than a cadence, to their coordinator(s) and the admins: in the app one
     notification per learner, by email one digest per person a day. Unique keys make a re-run send nothing
     twice."""
-    now = now or utcnow()
-    today = london_today(now)
+    now = now or clock.now()
+    today = clock.today(now)
     report = ReminderReport()
     if current_app.config.get("CHECKIN_SKIP_WEEKENDS", True) and today.weekday() >= 5:
         report.skipped_weekend = True

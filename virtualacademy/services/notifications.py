@@ -15,10 +15,9 @@ from sqlalchemy import any_, func, literal, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
-from virtualacademy import mail
+from virtualacademy import clock, mail
 from virtualacademy.extensions import db
 from virtualacademy.models import Notification, User
-from virtualacademy.models.base import utcnow
 
 
 def notify(
@@ -91,7 +90,7 @@ def notify_many(notices: Iterable[Notice]) -> list[Notice]:
         del fresh[key]
     if not fresh:
         return []
-    now = utcnow()
+    now = clock.now()
     written = db.session.execute(
         mail.insert_new_keys(Notification, "key"),
         [
@@ -200,13 +199,13 @@ def inbox(user: User):
 
 def mark_read(user: User, notification: Notification) -> None:
     if notification.user_id == user.id and notification.read_at is None:
-        notification.read_at = utcnow()
+        notification.read_at = clock.now()
 
 
 def mark_all_read(user: User) -> int:
     result = db.session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
+        .values(read_at=clock.now())
     )
     return result.rowcount

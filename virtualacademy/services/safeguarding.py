@@ -22,12 +22,12 @@ Functions take the acting user, flush and never commit; broken rules raise domai
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -43,7 +43,6 @@ from virtualacademy.models import (
     User,
     UserRole,
 )
-from virtualacademy.models.base import utcnow
 from virtualacademy.services import audit, notifications
 
 NOTIFICATION_KIND = "safeguarding"
@@ -60,10 +59,6 @@ NO_LEAD_BODY = (
 SEARCH_LIMIT = 20
 MAX_TEXT = 20_000
 REOPENED_PREFIX = "Reopened: "
-
-
-def _london() -> ZoneInfo:
-    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
 
 
 def _path(endpoint: str, **values) -> str:
@@ -129,13 +124,9 @@ def _on_roll_or_starting(today: date):
     )
 
 
-def _today() -> date:
-    return utcnow().astimezone(_london()).date()
-
-
 def is_enrolled(learner: Learner, today: date | None = None) -> bool:
     """Whether a concern may be raised about ``learner``: their enrolment has not ended."""
-    today = today or _today()
+    today = today or clock.today()
     return any(
         e.status is not EnrolmentStatus.APPLIED and (e.end_date is None or e.end_date > today)
         for e in learner.enrolments
@@ -157,7 +148,7 @@ def find_learners(actor: User, query: str, limit: int = SEARCH_LIMIT) -> list[Le
         select(Learner)
         .join(Family, Learner.family_id == Family.id)
         .where(
-            _on_roll_or_starting(_today()),
+            _on_roll_or_starting(clock.today()),
             or_(
                 Learner.legal_name.icontains(query, autoescape=True),
                 Learner.preferred_name.icontains(query, autoescape=True),
@@ -257,8 +248,8 @@ def raise_concern(
         raise NotAllowed("Only academy staff can raise a safeguarding concern")
     if not is_enrolled(learner):
         raise ValidationError("You can only raise a concern about a learner enrolled at the academy")
-    now = now or utcnow()
-    london = _london()
+    now = now or clock.now()
+    london = clock.LONDON
     if observed_on is None:
         raise ValidationError("Enter the date it was seen or heard", field="observed_on")
     if observed_time is None:

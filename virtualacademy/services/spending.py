@@ -39,12 +39,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select, and_, case, false, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import aliased
 
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -65,7 +65,6 @@ from virtualacademy.models import (
     User,
     UserRole,
 )
-from virtualacademy.models.base import utcnow
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.models.localities import Locality
 from virtualacademy.services import audit, ledger, mentoring, notifications
@@ -101,14 +100,6 @@ DOCUMENTS_FOLDER = "spend-documents"
 #: The most transfers one PDF statement shows (a longer period is refused: choose a shorter one, or the CSV).
 MAX_PDF_LINES = 2_000
 STATEMENT_PAGE_SIZE = 50
-
-
-def _london() -> ZoneInfo:
-    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-
-
-def london_today() -> date:
-    return utcnow().astimezone(_london()).date()
 
 
 def funding_year_start(on: date) -> date:
@@ -299,8 +290,7 @@ def may_view_budget(user: User | None, learner: Learner) -> bool:
         or (
             user.has_role(Role.MENTOR)
             and (
-                mentoring.is_current_mentor(user, learner)
-                or mentoring.was_recent_mentor(user, learner, mentoring.london_today())
+                mentoring.is_current_mentor(user, learner) or mentoring.was_recent_mentor(user, learner, clock.today())
             )
         )
     )
@@ -373,7 +363,7 @@ def _visible_learner_ids(user: User) -> Select:
     if user.has_role(Role.COORDINATOR):
         conditions.append(Learner.locality_id.in_(_coordinated_localities(user)))
     if user.has_role(Role.MENTOR):
-        cutoff = mentoring.london_today() - timedelta(days=mentoring.HANDOVER_READ_DAYS)
+        cutoff = clock.today() - timedelta(days=mentoring.HANDOVER_READ_DAYS)
         conditions.append(
             Learner.id.in_(
                 select(MentorAssignment.learner_id).where(
@@ -622,7 +612,7 @@ def send_request(actor: User, draft: SpendRequest) -> Sent:
     _check_available(request.learner, request.amount_pence)
     request.status = SpendStatus.PENDING
     request.requested_by_id = actor.id
-    request.created_at = utcnow()  # asked on: when it was sent
+    request.created_at = clock.now()  # asked on: when it was sent
     db.session.flush()
     audit.record(
         "funding.spend_requested",
@@ -684,6 +674,8 @@ def hold_document(data: bytes) -> str:
     fd = os.open(folder / token, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(data)
+    held_at = clock.now().timestamp()  # its age is read on the one clock
+    os.utime(folder / token, (held_at, held_at))
     return token
 
 
@@ -706,7 +698,7 @@ def discard_old_held_documents(now: datetime | None = None) -> int:
     folder = _held_folder()
     if not folder.is_dir():
         return 0
-    cutoff = ((now or utcnow()) - timedelta(hours=HELD_HOURS)).timestamp()
+    cutoff = ((now or clock.now()) - timedelta(hours=HELD_HOURS)).timestamp()
     removed = 0
     for path in folder.iterdir():
         if path.is_file() and path.stat().st_mtime < cutoff:
@@ -720,7 +712,7 @@ def discard_old_drafts(now: datetime | None = None) -> int:
     invoices held for a form for more than :data:`HELD_HOURS` hours. Level-triggered: run twice or late, it
     removes the same drafts once."""
     discard_old_held_documents(now)
-    cutoff = (now or utcnow()) - timedelta(days=DRAFT_DAYS)
+    cutoff = (now or clock.now()) - timedelta(days=DRAFT_DAYS)
     drafts = list(
         db.session.scalars(
             select(SpendRequest).where(SpendRequest.status == SpendStatus.DRAFT, SpendRequest.updated_at < cutoff)
@@ -882,7 +874,7 @@ def approve(actor: User, request: SpendRequest) -> SpendRequest:
         request.first_approver_id = actor.id
     request.status = SpendStatus.APPROVED
     request.decided_by_id = actor.id
-    request.decided_at = utcnow()
+    request.decided_at = clock.now()
     request.transfer_id = transfer.id
     db.session.flush()
     audit.record(
@@ -921,7 +913,7 @@ def decline(actor: User, request: SpendRequest, reason: str) -> SpendRequest:
     request.status = SpendStatus.DECLINED
     request.decline_reason = reason
     request.decided_by_id = actor.id
-    request.decided_at = utcnow()
+    request.decided_at = clock.now()
     db.session.flush()
     audit.record(
         "funding.spend_declined",
@@ -1109,7 +1101,7 @@ class LocalityBudget:
 def locality_budget(locality: Locality, today: date | None = None) -> LocalityBudget:
     """The locality's budget, what is waiting and committed, and what has been spent this funding year (from
     the locality budget and from its learners' personal budgets) by category, net of reversals."""
-    since = funding_year_start(today or london_today())
+    since = funding_year_start(today or clock.today())
     account = db.session.scalar(select(Account).where(Account.key == f"locality:{locality.id}"))
     learners = select(Learner.id).where(Learner.locality_id == locality.id)
     personal_ids = select(Account.id).where(Account.kind == AccountKind.PERSONAL, Account.learner_id.in_(learners))
@@ -1124,7 +1116,7 @@ def locality_budget(locality: Locality, today: date | None = None) -> LocalityBu
             .group_by(SpendRequest.status)
         )
     )
-    start = datetime.combine(since, time(0), _london()).astimezone(UTC)
+    start = datetime.combine(since, time(0), clock.LONDON).astimezone(UTC)
     spending = aliased(Account)
     totals: dict[tuple[SpendingCategory, bool], int] = {}
     for sign, ours_col, spending_col in (
@@ -1249,7 +1241,7 @@ class Statement:
 def _period_bounds(start: date | None, end: date | None) -> tuple[int, int | None]:
     """The period as a range of transfer ids ``[low, high)``: transfers are numbered in the order they are
     posted, so consecutive periods share a boundary and every transfer is in exactly one of them."""
-    london = _london()
+    london = clock.LONDON
 
     def first_id_from(day: date) -> int | None:
         moment = datetime.combine(day, time(0), london).astimezone(UTC)
@@ -1430,7 +1422,7 @@ def statement_csv_rows(account: Account, start: date | None, end: date | None) -
     """The statement as CSV rows: a header, the opening balance, every transfer with its running balance, and
     a closing row carrying the period's totals in and out. Amounts are in pounds (``12.50``)."""
     opening, lines = statement_lines(account, start, end)
-    london = _london()
+    london = clock.LONDON
 
     def rows() -> Iterator[list[str]]:
         yield CSV_HEADER
@@ -1450,7 +1442,7 @@ def statement_csv_rows(account: Account, start: date | None, end: date | None) -
                 _csv_pounds(line.balance),
             ]
         yield [
-            (end or london_today()).isoformat(),
+            (end or clock.today()).isoformat(),
             "",
             "Closing balance",
             "",
@@ -1484,6 +1476,6 @@ def statement_pdf(account: Account, start: date | None, end: date | None) -> byt
         statement=summary,
         lines=lines,
         kinds=TRANSFER_KIND_LABELS,
-        generated_at=utcnow(),
-        today=london_today(),
+        generated_at=clock.now(),
+        today=clock.today(),
     )

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Response, render_template, request
 from flask_login import current_user
 
+from virtualacademy import clock
 from virtualacademy.blueprints.families import bp
 from virtualacademy.blueprints.families.forms import CohortDateForm
 from virtualacademy.models import LocalityRole, Role
@@ -24,7 +25,7 @@ def _scope() -> list[int] | None:
 def _date(form: CohortDateForm) -> date:
     if request.args and form.validate() and form.on.data:
         return form.on.data
-    return date.today()
+    return clock.today()
 
 
 @bp.route("/cohort")

@@ -4,11 +4,11 @@ subject-access export, and erasure once the retention period has ended."""
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from virtualacademy import clock
 from virtualacademy.blueprints.families import bp
 from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
 from virtualacademy.models import Family, Role
-from virtualacademy.models.base import utcnow
 from virtualacademy.policies import get_or_404, requires_roles
 from virtualacademy.services import data_protection
 
@@ -25,7 +25,7 @@ def _page(family: Family, error: str | None = None):
         family=family,
         data=data,
         holdings=data_protection.holdings(data),
-        erasure=data_protection.erasure_state(family, utcnow()),
+        erasure=data_protection.erasure_state(family, clock.now()),
         retention_age=data_protection.retention_age_years(),
         error=error,
     )
@@ -45,7 +45,7 @@ def family_data(family_id: int):
 @requires_roles(Role.ADMIN)
 def export_family_data(family_id: int):
     family = _family(family_id)
-    export = data_protection.export(current_user, family, utcnow())
+    export = data_protection.export(current_user, family, clock.now())
     db.session.commit()
     response = Response(export.content, mimetype="application/zip")
     response.headers.set("Content-Disposition", "attachment", filename=export.filename)
@@ -58,12 +58,12 @@ def export_family_data(family_id: int):
 def request_family_erasure(family_id: int):
     family = _family(family_id)
     try:
-        due = data_protection.request_erasure(current_user, family, utcnow())
+        due = data_protection.request_erasure(current_user, family, clock.now())
     except DomainError as error:
         db.session.rollback()
         return _page(family, error.message)
     db.session.commit()
-    if data_protection.why_not_erasable(family, utcnow()) is None:
+    if data_protection.why_not_erasable(family, clock.now()) is None:
         when = "tonight, unless you erase it now or cancel the request"  # the retention period is over
     else:
         when = f"on {due:%-d %B %Y}"
@@ -92,14 +92,14 @@ def erase_family_now(family_id: int):
     family = _family(family_id)
     if request.method == "POST":
         try:
-            data_protection.erase_family(family, utcnow(), actor=current_user)
+            data_protection.erase_family(family, clock.now(), actor=current_user)
         except DomainError as error:
             db.session.rollback()
             return _page(family, error.message)
         db.session.commit()
         flash(f"Family {family.reference}'s personal data has been erased.", "success")
         return _back(family)
-    problem = data_protection.why_not_erasable(family, utcnow())
+    problem = data_protection.why_not_erasable(family, clock.now())
     if problem:
         flash(problem, "error")
         return _back(family)

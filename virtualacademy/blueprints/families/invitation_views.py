@@ -9,12 +9,12 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 
+from virtualacademy import clock
 from virtualacademy.blueprints.families import bp
 from virtualacademy.extensions import db
 from virtualacademy.models import Learner, Role
 from virtualacademy.policies import get_or_404, requires_roles
 from virtualacademy.services import families
-from virtualacademy.services.mentoring import london_today
 
 
 class InviteForm(FlaskForm):
@@ -40,7 +40,7 @@ def _message(run: families.InvitationRun) -> str:
 @requires_roles(Role.ADMIN)
 def invitations():
     form = InviteForm()
-    today = london_today()
+    today = clock.today()
     if form.validate_on_submit():
         run = families.invite_uninvited(current_user, today, limit=families.INVITE_BATCH)
         db.session.commit()

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from virtualacademy import clock
 from virtualacademy.blueprints.families import bp
 from virtualacademy.blueprints.families.forms import (
     AcceptForm,
@@ -188,7 +189,7 @@ def apply_child(index: int | None = None):
         values = _child_values(form)
         response = _save(
             form,
-            lambda: families.save_child(application, index, values, date.today()),
+            lambda: families.save_child(application, index, values, clock.today()),
             "families.apply_children",
             application,
         )
@@ -577,8 +578,8 @@ def _family_learner_page(learner: Learner, form, account_form, status: int = 200
         details_form=form,
         account_form=account_form,
         siblings=siblings,
-        can_have_account=families.age_on(learner.date_of_birth, date.today()) >= families.LEARNER_ACCOUNT_MIN_AGE,
-        contact=mentoring.family_contact_summary(learner, mentoring.london_today()),
+        can_have_account=families.age_on(learner.date_of_birth, clock.today()) >= families.LEARNER_ACCOUNT_MIN_AGE,
+        contact=mentoring.family_contact_summary(learner, clock.today()),
         mentor=mentoring.current_mentor(learner),
         family_actions=mentoring.open_actions(learner, (ActionOwner.LEARNER, ActionOwner.GUARDIAN)),
         owner_labels=ACTION_OWNER_LABELS,
@@ -593,7 +594,7 @@ def invite_learner_account(learner_id: int):
     account_form = InviteLearnerForm()
     if account_form.validate_on_submit():
         try:
-            families.invite_learner(current_user, learner, account_form.email.data, date.today())
+            families.invite_learner(current_user, learner, account_form.email.data, clock.today())
         except DomainError as error:
             db.session.rollback()
             show_domain_error(account_form, error)

@@ -24,7 +24,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from virtualacademy import dashboards, funding_policy  # noqa: F401 - registers the funding rules
+from virtualacademy import clock, dashboards, funding_policy  # noqa: F401 - registers the funding rules
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.funding import bp
 from virtualacademy.blueprints.funding.spending_forms import (
@@ -489,7 +489,7 @@ def _period():
             args = {k: request.args.getlist(k) for k in ("start", "end")}
             return form, form.start.data, form.end.data, args
         return form, None, None, None
-    start = spending.funding_year_start(spending.london_today())
+    start = spending.funding_year_start(clock.today())
     form = StatementPeriodForm(formdata=None, data={"start": start})
     return form, start, None, {"start": [str(start.day), str(start.month), str(start.year)]}
 

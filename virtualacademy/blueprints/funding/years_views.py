@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from virtualacademy import clock
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.funding import bp
 from virtualacademy.blueprints.funding.years_forms import (
@@ -69,7 +70,7 @@ def year(year_id: int):
         labels=funding.CENSUS_LABELS,
         policies=funding.YEAR_END_POLICY_LABELS,
         percent=funding.percent,
-        today=funding.today(),
+        today=clock.today(),
     )
 
 
@@ -226,7 +227,7 @@ def move():
     form.year.choices = [SelectChoice("", "Choose a year")] + [SelectChoice(str(y.id), y.label) for y in years]
     if request.method == "GET":
         form.token.data = funding.new_token()
-        current = funding.year_covering(funding.today())
+        current = funding.year_covering(clock.today())
         if current not in years:
             current = years[0] if len(years) == 1 else None
         if current is not None:

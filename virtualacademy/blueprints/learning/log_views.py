@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import exists, func, select
 
 from virtualacademy import (
+    clock,
     learning_log_policy,  # noqa: F401 - registers the rules
     navigation,
 )
@@ -45,7 +46,6 @@ from virtualacademy.models.learning import ACTIVITY_TYPE_LABELS, GOAL_STATUS_LAB
 from virtualacademy.policies import can, get_or_404, requires_roles, scoped
 from virtualacademy.services import achievement, evidence, exhibitions, families, learning_log
 from virtualacademy.services.localities import on_roll_filter
-from virtualacademy.services.mentoring import london_today
 
 #: Everyone who has a learning log to read: families and the staff who work with learners.
 LOG_ROLES = (Role.GUARDIAN, Role.LEARNER, Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
@@ -101,7 +101,7 @@ def _name(learner: Learner) -> str:
 def log_home():
     """A learner goes straight to their week; a family sees its children; staff see their learners, those who
     have gone longest without logged learning first."""
-    today = london_today()
+    today = clock.today()
     is_staff = current_user.has_role(*STAFF_ROLES)
     own = families.learner_for_user(current_user) if current_user.has_role(Role.LEARNER) else None
     children = [lr for f in families.families_of(current_user) for lr in f.learners]
@@ -148,7 +148,7 @@ def _day_arg(name: str) -> date | None:
 @requires_roles(*LOG_ROLES)
 def week(learner_id: int):
     learner = _learner(learner_id)
-    today = london_today()
+    today = clock.today()
     shown = learning_log.week(learner, min(_day_arg("start") or today, today))
     entry_ids = [e.id for d in shown.days for e in d.entries]
     counts = dict(
@@ -194,7 +194,7 @@ def _entry_form(learner: Learner, entry: LogEntry | None = None) -> LogEntryForm
         )
     else:
         on = _day_arg("on")
-        today = london_today()
+        today = clock.today()
         form = LogEntryForm(data={"on_date": on if on and on <= today else today})
     subjects = learning_log.active_subjects()
     if entry is not None:  # keep a subject that has since been retired
@@ -252,7 +252,7 @@ def log_new(learner_id: int):
 def log_edit(entry_id: int):
     entry = get_or_404(LogEntry, entry_id, "edit")
     learner = entry.learner
-    today = london_today()
+    today = clock.today()
     locked = learning_log.is_locked(entry, today)
     if not learning_log.may_edit(current_user, entry, today):
         return render_template("learning/log_locked.html", entry=entry, learner=learner)
@@ -281,7 +281,7 @@ def log_edit(entry_id: int):
 def log_delete(entry_id: int):
     entry = get_or_404(LogEntry, entry_id, "edit")
     learner = entry.learner
-    today = london_today()
+    today = clock.today()
     if not learning_log.may_edit(current_user, entry, today):
         return render_template("learning/log_locked.html", entry=entry, learner=learner)
     form = ConfirmForm()
@@ -308,7 +308,7 @@ def log_delete(entry_id: int):
 @requires_roles(*LOG_ROLES)
 def attendance(learner_id: int):
     learner = _learner(learner_id)
-    today = london_today()
+    today = clock.today()
     term = learning_log.term_from_key(request.args.get("term")) or learning_log.term_of(today)
     result = learning_log.term_attendance(learner, term, today)
     return render_template(
@@ -538,7 +538,7 @@ def evidence_file(evidence_id: int):
 @requires_roles(*LOG_ROLES)
 def exhibitions_index(learner_id: int):
     learner = _learner(learner_id)
-    today = london_today()
+    today = clock.today()
     return render_template(
         "learning/exhibitions.html",
         learner=learner,
@@ -597,7 +597,7 @@ def exhibition_detail(exhibition_id: int):
         scores=exhibitions.SCORE_LABELS,
         modes=exhibitions.MODE_LABELS,
         can_write=can(current_user, "edit", show),
-        today=london_today(),
+        today=clock.today(),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from virtualacademy import learning_policy, navigation  # noqa: F401  (learning_policy registers the rules)
+from virtualacademy import clock, learning_policy, navigation  # noqa: F401  (learning_policy registers the rules)
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.learning import bp
 from virtualacademy.blueprints.learning.plan_forms import (
@@ -25,7 +25,6 @@ from virtualacademy.models.learning import GOAL_STATUS_LABELS
 from virtualacademy.policies import can, get_or_404, requires_roles
 from virtualacademy.services import families, learning_plans
 from virtualacademy.services.learning_plans import GoalInput, GoalReviewInput
-from virtualacademy.services.mentoring import london_today
 
 #: Everyone who may have a plan in reach (the object check then decides which plans).
 READERS = (Role.GUARDIAN, Role.LEARNER, Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
@@ -54,7 +53,7 @@ navigation.register(
 @bp.app_template_global()
 def plan_review_dates(learner_ids) -> dict:
     """For the caseload page: when each learner's plan review is due (``overdue`` when it has passed)."""
-    return learning_plans.review_dates(list(learner_ids), london_today())
+    return learning_plans.review_dates(list(learner_ids), clock.today())
 
 
 def _back_to_plan(learner: Learner):
@@ -97,7 +96,7 @@ def plan(learner_id: int):
         archived=learning_plans.archived_goals(plan),
         reviews=review_list,
         reviewers=learning_plans.reviewers(review_list),
-        due=learning_plans.ReviewDue(plan.next_review_on, london_today()) if plan else None,
+        due=learning_plans.ReviewDue(plan.next_review_on, clock.today()) if plan else None,
         last_change=last,
         changed_by=learning_plans.changed_by_names([last] if last else []),
         is_self=learner.user_id == current_user.id,
@@ -287,7 +286,7 @@ def record_review(learner_id: int):
     weeks = plan.review_every_weeks if plan else learning_plans.DEFAULT_REVIEW_WEEKS
     data = None
     if request.method == "GET":
-        data = {"held_on": london_today(), "review_every_weeks": weeks}
+        data = {"held_on": clock.today(), "review_every_weeks": weeks}
         data.update({f"status_{g.id}": g.status.value for g in goals})
     form = review_form(goals, learning_plans.subject_choices(), data=data)
     if form.validate_on_submit():

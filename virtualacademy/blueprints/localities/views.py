@@ -1,10 +1,9 @@
-from datetime import date
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from virtualacademy import clock
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.localities import bp
 from virtualacademy.blueprints.localities.forms import LocalityForm, LocalityStaffForm
@@ -21,7 +20,7 @@ def index():
     return render_template(
         "localities/index.html",
         localities=localities.all_localities(),
-        on_roll=localities.numbers_on_roll(date.today()),
+        on_roll=localities.numbers_on_roll(clock.today()),
         staff_of=localities.staff_of,
         LocalityRole=LocalityRole,
     )

@@ -1,6 +1,6 @@
 from flask import Blueprint
 
-from virtualacademy import dashboards, navigation
+from virtualacademy import clock, dashboards, navigation
 from virtualacademy.models import Role
 
 bp = Blueprint("mentoring", __name__)
@@ -22,7 +22,7 @@ navigation.register(
 def _mentor_panel(user) -> dict:
     from virtualacademy.services import mentoring
 
-    rows = mentoring.caseload(user, mentoring.london_today())
+    rows = mentoring.caseload(user, clock.today())
     counts = {status: 0 for status in mentoring.ContactStatus}
     for row in rows:
         counts[row.state.status] += 1
@@ -35,9 +35,7 @@ def _unassigned_panel(user) -> dict:
 
     return {
         "unassigned": len(
-            db.session.scalars(
-                mentoring.unassigned_learners(mentoring.london_today(), mentoring.managed_localities(user))
-            ).all()
+            db.session.scalars(mentoring.unassigned_learners(clock.today(), mentoring.managed_localities(user))).all()
         )
     }
 

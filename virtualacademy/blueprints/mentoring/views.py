@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
+from virtualacademy import clock
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.mentoring import bp
 from virtualacademy.blueprints.mentoring.forms import (
@@ -61,7 +62,7 @@ def caseload():
         chosen = ContactStatus(status) if status else None
     except ValueError:
         abort(404)
-    rows = mentoring.caseload(current_user, mentoring.london_today(), chosen)
+    rows = mentoring.caseload(current_user, clock.today(), chosen)
     return render_template(
         "mentoring/caseload.html", rows=rows, status=status, statuses=list(ContactStatus), labels=LABELS
     )
@@ -73,7 +74,7 @@ def _learner_page(learner: Learner, *, checkin_form=None, support_form=None, adu
         data={"level": support.level.value if support.level else "standard", "override_days": support.override_days}
     )
     adult_form = adult_form or OtherAdultForm()
-    today = mentoring.london_today()
+    today = clock.today()
     states = mentoring.contact_states(today, learner_ids=[learner.id])
     assignment = mentoring.current_assignment(learner)
     errors_form = next((f for f in (support_form, adult_form) if f.errors), None)
@@ -112,7 +113,7 @@ def _occurred_at(form: CheckInForm) -> datetime:
 @requires_roles(Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
 def record_check_in(learner_id: int):
     learner = get_or_404(Learner, learner_id, "mentor_write")
-    now = datetime.now(LONDON)
+    now = clock.london(clock.now())
     form = CheckInForm(
         data={"occurred_on": now.date(), "occurred_time": now.strftime("%H:%M")} if request.method == "GET" else None
     )
@@ -216,7 +217,7 @@ def add_other_adult(learner_id: int):
 @bp.route("/mentoring/unassigned")
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def unassigned():
-    stmt = mentoring.unassigned_learners(mentoring.london_today(), mentoring.managed_localities(current_user))
+    stmt = mentoring.unassigned_learners(clock.today(), mentoring.managed_localities(current_user))
     page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template("mentoring/unassigned.html", page=page)
 
@@ -226,7 +227,7 @@ def unassigned():
 def assign(learner_id: int):
     learner = get_or_404(Learner, learner_id, "assign_mentor")
     options = mentoring.mentor_options(learner)
-    form = AssignForm(data={"starts_on": mentoring.london_today()} if request.method == "GET" else None)
+    form = AssignForm(data={"starts_on": clock.today()} if request.method == "GET" else None)
     form.mentor_id.choices = [
         SelectChoice(
             o.mentor.id,
@@ -327,7 +328,7 @@ def mentor_limit(user_id: int):
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def report():
     form = ReportPeriodForm(request.args)
-    end = mentoring.london_today()
+    end = clock.today()
     start = end - timedelta(days=27)
     if request.args and form.validate():
         start = form.start.data or start
