@@ -5,10 +5,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from tests.conftest import post_form, sign_in
-from tests.factories import GuardianFactory, LearnerFactory
+from tests.conftest import csrf_token, post_form, sign_in
+from tests.factories import GuardianFactory, LearnerFactory, UserFactory
 from virtualacademy import clock
-from virtualacademy.models import Guardian, Learner, OutboxMessage, Role, User
+from virtualacademy.models import Guardian, Learner, MentorAssignment, OutboxMessage, Role, User
 
 
 def family_with(client, *learners):
@@ -111,3 +111,21 @@ def test_learner_account_only_from_age_11_and_sees_only_themself(app, client, db
     assert learner_client.get(f"/learners/{older.id}").status_code == 200
     assert learner_client.get(f"/learners/{younger.id}").status_code == 404
     assert learner_client.get("/family").status_code == 403
+
+
+def test_every_family_page_names_the_learners_mentor(app, client, db_session):
+    learner = LearnerFactory(legal_name="Olly Owl")
+    guardian = GuardianFactory(family=learner.family)
+    learner.user = UserFactory(roles=[Role.LEARNER])
+    mentor = UserFactory(roles=[Role.MENTOR], name="Mo Mentor")
+    db_session.add(MentorAssignment(learner_id=learner.id, mentor_id=mentor.id, starts_on=date(2027, 1, 4)))
+    db_session.commit()
+    sign_in(client, learner.user.email)
+    own = client.get("/me").get_data(as_text=True)
+    assert "Mo Mentor" in own and "Being arranged" not in own
+    assert 'href="/learning/my-plan"' in own
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/me")})
+    sign_in(client, guardian.user.email)
+    for path in ("/family", f"/family/learners/{learner.id}", "/dashboard"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Mo Mentor" in page and "Being arranged" not in page, path

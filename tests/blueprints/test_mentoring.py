@@ -1,5 +1,6 @@
 """Mentoring pages over HTTP: assign, record a check-in, the caseload, handover, and what the family sees."""
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -45,7 +46,9 @@ def test_coordinator_assigns_and_mentor_records_a_check_in_the_family_sees_dates
         path,
     )
     assert response.status_code == 302
-    assert "Every learner on roll has a mentor" in client.get("/mentoring/unassigned").get_data(as_text=True)
+    assert "Every learner on roll or starting soon has a mentor" in client.get("/mentoring/unassigned").get_data(
+        as_text=True
+    )
 
     mentor_client = app.test_client()
     sign_in(mentor_client, mentor.email)
@@ -183,3 +186,22 @@ def test_variation_report_page_with_chart_and_table(client, db_session):
     assert "<svg" in page and "By mentor" in page and "Mo Mentor" in page
     bad = client.get("/mentoring/report?start=10&start=11&start=2026&end=1&end=11&end=2026").get_data(as_text=True)
     assert "The end of the period must be on or after its start" in bad
+
+
+def test_a_learner_starting_later_shows_their_start_not_a_due_check_in(app, client, db_session):
+    start = clock.today() + timedelta(days=13)
+    later = LearnerFactory(legal_name="Sam Later", enrolled=start)
+    admin = UserFactory(roles=[Role.ADMIN])
+    mentor = UserFactory(roles=[Role.MENTOR])
+    sign_in(client, admin.email)
+    waiting = client.get("/mentoring/unassigned").get_data(as_text=True)
+    assert "Sam Later" in waiting and f"Starts on {start:%-d %B %Y}" in waiting
+    assert "1 learner on roll or starting soon without a mentor" in client.get("/dashboard").get_data(as_text=True)
+    mentoring.assign(admin, later, mentor, clock.today())
+    db_session.commit()
+    mentor_client = app.test_client()
+    sign_in(mentor_client, mentor.email)
+    for path in ("/caseload", f"/caseload/learners/{later.id}"):
+        page = mentor_client.get(path).get_data(as_text=True)
+        assert f"Starts on {start:%-d %B %Y}" in page, path
+        assert not re.search(r'govuk-tag--orange">\s*Due today', page), path

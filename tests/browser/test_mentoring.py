@@ -109,12 +109,14 @@ def test_a_coordinator_assigns_a_mentor_who_keeps_in_touch(app, new_page, a_loca
     page = new_page()
     preload_axe(page)
     sign_in(page, facts["coordinator"])
-    expect(page.get_by_role("main")).to_contain_text("1 learner on roll without a mentor")
+    expect(page.get_by_role("main")).to_contain_text("1 learner on roll or starting soon without a mentor")
     axe_check(page)
     main_menu(page).get_by_role("link", name="Mentoring").click()
     expect(heading(page)).to_have_text("Learners without a mentor")
     table = page.get_by_role("table")
-    expect(table.get_by_role("caption")).to_have_text("1 learner on roll without a mentor, longest waiting first")
+    expect(table.get_by_role("caption")).to_have_text(
+        "1 learner on roll or starting soon without a mentor, longest waiting first"
+    )
     expect(table).not_to_contain_text("Sam Fielding")
     axe_check(page)
     table.get_by_role("link", name="Assign a mentor to Robin Example").click()
@@ -174,7 +176,7 @@ def test_a_coordinator_assigns_a_mentor_who_keeps_in_touch(app, new_page, a_loca
     expect(page.locator(".govuk-summary-list")).to_contain_text("Enhanced: every 3 days")
     axe_check(page)
     page.goto("/mentoring/unassigned")
-    expect(page.get_by_role("table")).to_contain_text("Every learner on roll has a mentor.")
+    expect(page.get_by_role("table")).to_contain_text("Every learner on roll or starting soon has a mentor.")
 
     # --- the mentor -------------------------------------------------------------------------------------
     page = new_page()

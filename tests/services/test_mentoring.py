@@ -121,6 +121,21 @@ def test_unassigned_learners_are_listed(people, ctx):
     assert ctx.scalars(mentoring.unassigned_learners(MONDAY)).all() == []
 
 
+def test_a_learner_starting_later_is_listed_without_a_mentor_and_nothing_is_due_before_they_start(people, ctx):
+    admin, mentor = people["admin"], people["mentor"]
+    starting = LearnerFactory(legal_name="Sam Later", enrolled=date(2027, 1, 4), locality=people["learner"].locality)
+    waiting = ctx.scalars(mentoring.unassigned_learners(MONDAY)).all()
+    assert starting in waiting and people["learner"] in waiting
+    mentoring.assign(admin, starting, mentor, MONDAY)
+    assert starting not in ctx.scalars(mentoring.unassigned_learners(MONDAY)).all()
+    (state,) = mentoring.contact_states(MONDAY, learner_ids=[starting.id])
+    assert state.status is ContactStatus.NOT_STARTED and state.starts_on == date(2027, 1, 4)
+    assert state.due_on == date(2027, 1, 4) and state.days_overdue == 0
+    (on_the_day,) = mentoring.contact_states(date(2027, 1, 4), learner_ids=[starting.id])
+    assert on_the_day.status is ContactStatus.DUE_TODAY and on_the_day.starts_on is None
+    assert mentoring.send_reminders(at(MONDAY, 9)).digests == 0
+
+
 # --- cadence and check-ins ---------------------------------------------------------------------
 
 

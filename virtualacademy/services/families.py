@@ -808,13 +808,24 @@ class ChildCard:
     learner: Learner
     enrolment: Enrolment | None
     mentor_name: str | None
+    #: The day the enrolment starts, when that is still to come (None once on roll).
+    starts_on: date | None = None
+
+
+def starts_on(learner: Learner, today: date) -> date | None:
+    """The start of the learner's current enrolment if it is after ``today`` (they are not on roll yet)."""
+    enrolment = learner.current_enrolment
+    return enrolment.start_date if enrolment is not None and enrolment.start_date > today else None
 
 
 def child_cards(family: Family) -> list[ChildCard]:
     from virtualacademy.services import mentoring
 
+    today = clock.today()
     cards = []
     for learner in family.learners:
         mentor = mentoring.current_mentor(learner)
-        cards.append(ChildCard(learner, learner.current_enrolment, mentor.name if mentor else None))
+        cards.append(
+            ChildCard(learner, learner.current_enrolment, mentor.name if mentor else None, starts_on(learner, today))
+        )
     return cards

@@ -167,6 +167,14 @@ def on_roll_filter(on: date):
     )
 
 
+def on_roll_or_starting_filter(on: date):
+    """SQL condition: an enrolment that has the learner on roll on ``on``, or that starts after it."""
+    return and_(
+        Enrolment.status != EnrolmentStatus.APPLIED,
+        or_(Enrolment.end_date.is_(None), Enrolment.end_date > on),
+    )
+
+
 def numbers_on_roll(on: date) -> dict[int, int]:
     """Learners on roll per locality id on a date, counted from enrolment dates."""
     rows = db.session.execute(

@@ -24,6 +24,7 @@ from virtualacademy.models import (
     ContactMethod,
     ContactWith,
     Enrolment,
+    EnrolmentStatus,
     Learner,
     LearnerSupport,
     LocalityRole,
@@ -39,7 +40,7 @@ from virtualacademy.models import (
 )
 from virtualacademy.models.mentoring import DEFAULT_CASELOAD_LIMIT
 from virtualacademy.services import audit, notifications
-from virtualacademy.services.localities import on_roll_filter
+from virtualacademy.services.localities import on_roll_or_starting_filter
 
 LONDON = clock.LONDON
 #: Used when an admin has not changed them (and if the table is ever empty).
@@ -276,12 +277,13 @@ def managed_localities(user: User) -> list[int] | None:
 
 
 def unassigned_learners(today: date, locality_ids: list[int] | None = None):
-    """A query of learners on roll today without a current primary mentor."""
+    """A query of learners on roll today, or enrolled from a day still to come, without a current primary
+    mentor (so a mentor can be arranged before they start)."""
     has_mentor = select(MentorAssignment.learner_id).where(MentorAssignment.ends_on.is_(None))
     stmt = (
         select(Learner)
         .join(Enrolment, Enrolment.learner_id == Learner.id)
-        .where(on_roll_filter(today), Learner.id.not_in(has_mentor))
+        .where(on_roll_or_starting_filter(today), Learner.id.not_in(has_mentor))
         .order_by(Enrolment.start_date, Learner.legal_name)
     )
     if locality_ids is not None:
@@ -496,6 +498,8 @@ class ContactStatus(enum.StrEnum):
     DUE_TODAY = "due_today"
     DUE_SOON = "due_soon"
     ON_TRACK = "on_track"
+    #: Enrolled from a day still to come: nothing is due before they start.
+    NOT_STARTED = "not_started"
 
 
 CONTACT_STATUS_LABELS = {
@@ -503,6 +507,7 @@ CONTACT_STATUS_LABELS = {
     ContactStatus.DUE_TODAY: "Due today",
     ContactStatus.DUE_SOON: "Due soon",
     ContactStatus.ON_TRACK: "On track",
+    ContactStatus.NOT_STARTED: "Not started yet",
 }
 
 
@@ -514,6 +519,8 @@ class ContactState:
     cadence: int
     due_on: date
     today: date
+    #: The day the learner's enrolment starts, when that is after today (None once they are on roll).
+    starts_on: date | None = None
 
     @property
     def days_overdue(self) -> int:
@@ -521,6 +528,8 @@ class ContactState:
 
     @property
     def status(self) -> ContactStatus:
+        if self.starts_on is not None:
+            return ContactStatus.NOT_STARTED
         if self.due_on < self.today:
             return ContactStatus.OVERDUE
         if self.due_on == self.today:
@@ -554,8 +563,15 @@ def contact_states(
     """Contact status of every learner with a current mentor (optionally narrowed), in a fixed number of queries.
 
     The next check-in is due one cadence after the last contact made, or on the day the mentor started if
-    there has been no contact since.
+    there has been no contact since; for a learner whose enrolment starts after ``today``, nothing is due
+    before that day.
     """
+    starting = (
+        select(Enrolment.learner_id, func.max(Enrolment.start_date).label("start_date"))
+        .where(Enrolment.status == EnrolmentStatus.ENROLLED)
+        .group_by(Enrolment.learner_id)
+        .subquery()
+    )
     stmt = (
         select(
             MentorAssignment.learner_id,
@@ -563,8 +579,10 @@ def contact_states(
             MentorAssignment.starts_on,
             LearnerSupport.level,
             LearnerSupport.override_days,
+            starting.c.start_date.label("enrolled_from"),
         )
         .outerjoin(LearnerSupport, LearnerSupport.learner_id == MentorAssignment.learner_id)
+        .outerjoin(starting, starting.c.learner_id == MentorAssignment.learner_id)
         .where(MentorAssignment.ends_on.is_(None))
     )
     if mentor_ids is not None:
@@ -586,7 +604,10 @@ def contact_states(
         cadence = r.override_days or defaults[r.level or SupportLevel.STANDARD]
         last_day = _london_date(last.get(r.learner_id))
         due = last_day + timedelta(days=cadence) if last_day and last_day >= r.starts_on else r.starts_on
-        states.append(ContactState(r.learner_id, r.mentor_id, last_day, cadence, due, today))
+        if r.enrolled_from is not None:
+            due = max(due, r.enrolled_from)  # nothing is due before the enrolment starts
+        later = r.enrolled_from if r.enrolled_from is not None and r.enrolled_from > today else None
+        states.append(ContactState(r.learner_id, r.mentor_id, last_day, cadence, due, today, later))
     return states
 
 
@@ -603,6 +624,7 @@ STATUS_ORDER = {
     ContactStatus.DUE_TODAY: 1,
     ContactStatus.DUE_SOON: 2,
     ContactStatus.ON_TRACK: 3,
+    ContactStatus.NOT_STARTED: 4,
 }
 
 

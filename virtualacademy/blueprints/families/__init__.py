@@ -32,7 +32,11 @@ navigation.register(
 def _guardian_panel(user) -> dict:
     from virtualacademy.services import families
 
-    return {"families": families.families_of(user), "applications": families.open_applications_of(user)}
+    mine = families.families_of(user)
+    return {
+        "cards": [card for family in mine for card in families.child_cards(family)],
+        "applications": families.open_applications_of(user),
+    }
 
 
 def _admin_panel(user) -> dict:

@@ -581,6 +581,7 @@ def _family_learner_page(learner: Learner, form, account_form, status: int = 200
         can_have_account=families.age_on(learner.date_of_birth, clock.today()) >= families.LEARNER_ACCOUNT_MIN_AGE,
         contact=mentoring.family_contact_summary(learner, clock.today()),
         mentor=mentoring.current_mentor(learner),
+        starts_on=families.starts_on(learner, clock.today()),
         family_actions=mentoring.open_actions(learner, (ActionOwner.LEARNER, ActionOwner.GUARDIAN)),
         owner_labels=ACTION_OWNER_LABELS,
         labels=LABELS,
@@ -611,7 +612,14 @@ def learner_home():
     learner = families.learner_for_user(current_user)
     if learner is None:
         abort(404)
-    return render_template("families/learner_home.html", learner=learner, labels=LABELS)
+    return render_template(
+        "families/learner_home.html",
+        learner=learner,
+        mentor=mentoring.current_mentor(learner),
+        contact=mentoring.family_contact_summary(learner, clock.today()),
+        starts_on=families.starts_on(learner, clock.today()),
+        labels=LABELS,
+    )
 
 
 @bp.route("/family/contact", methods=["GET", "POST"])

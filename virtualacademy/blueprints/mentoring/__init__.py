@@ -30,14 +30,13 @@ def _mentor_panel(user) -> dict:
 
 
 def _unassigned_panel(user) -> dict:
+    from sqlalchemy import func, select
+
     from virtualacademy.extensions import db
     from virtualacademy.services import mentoring
 
-    return {
-        "unassigned": len(
-            db.session.scalars(mentoring.unassigned_learners(clock.today(), mentoring.managed_localities(user))).all()
-        )
-    }
+    query = mentoring.unassigned_learners(clock.today(), mentoring.managed_localities(user)).order_by(None)
+    return {"unassigned": db.session.scalar(select(func.count()).select_from(query.subquery()))}
 
 
 dashboards.register(

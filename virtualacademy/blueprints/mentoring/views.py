@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from virtualacademy import clock
@@ -217,9 +218,11 @@ def add_other_adult(learner_id: int):
 @bp.route("/mentoring/unassigned")
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def unassigned():
-    stmt = mentoring.unassigned_learners(clock.today(), mentoring.managed_localities(current_user))
+    stmt = mentoring.unassigned_learners(clock.today(), mentoring.managed_localities(current_user)).options(
+        selectinload(Learner.enrolments)
+    )
     page = db.paginate(stmt, per_page=50, error_out=False)
-    return render_template("mentoring/unassigned.html", page=page)
+    return render_template("mentoring/unassigned.html", page=page, today=clock.today())
 
 
 @bp.route("/mentoring/learners/<int:learner_id>/assign", methods=["GET", "POST"])
