@@ -14,6 +14,7 @@ from tests.conftest import csrf_token, post_form, sign_in
 from tests.factories import LearnerFactory, LocalityFactory, UserFactory
 from virtualacademy.models import (
     AccountKind,
+    AuditEvent,
     FundingYear,
     LocalityRole,
     LocalityStaff,
@@ -182,11 +183,40 @@ def test_admin_moves_a_census_date(client, db_session, academy):
     assert "The census date must be in the funding year" in text(outside)
     empty = post_form(client, path, {}, path)
     assert "Enter the census date" in text(empty)
-    ok = post_form(client, path, {"on_date": ["22", "1", "2026"]}, path)
+    check = post_form(client, path, {"on_date": ["22", "1", "2026"]}, path)
+    assert check.status_code == 200 and "Check the new spring census date" in text(check)
+    db_session.refresh(year)
+    assert funding.census_of(year, "spring").on_date == date(2026, 1, 15)  # nothing changes before confirming
+    ok = post_form(client, path, {"on_date": hidden(text(check), "on_date"), "confirm": "Move the census date"}, path)
     assert ok.status_code == 302
     assert "The spring census date is now 22 January 2026." in text(client.get(ok.headers["Location"]))
     db_session.refresh(year)
     assert funding.census_of(year, "spring").on_date == date(2026, 1, 22)
+
+
+def test_moving_a_census_date_into_the_past_shows_what_would_be_recorded_and_waits_for_confirmation(
+    client, db_session, academy
+):
+    year, *_ = academy
+    autumn = funding.census_of(year, "autumn")
+    path = f"/funding/years/{year.id}/census/autumn/date"
+    check = text(post_form(client, path, {"on_date": ["9", "10", "2025"]}, path))
+    assert "Learners on roll on the new date" in check and "5 (as enrolments stand today)" in check
+    assert "£5,000.00" in check and "this census is due" in check
+    db_session.refresh(autumn)
+    assert autumn.on_date == date(2025, 10, 2) and autumn.recorded_at is None
+    assert transfers(db_session) == 0
+    audited = db_session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "funding.census_date_changed")
+    )
+    assert audited == 0
+    # A tampered confirmation is refused and changes nothing; the real one moves the date and records nothing.
+    bad = post_form(client, path, {"on_date": "2026-09-01", "confirm": "Move the census date"}, path)
+    assert "The census date must be in the funding year" in text(client.get(bad.headers["Location"]))
+    ok = post_form(client, path, {"on_date": hidden(check, "on_date"), "confirm": "Move the census date"}, path)
+    assert ok.status_code == 302
+    db_session.refresh(autumn)
+    assert autumn.on_date == date(2025, 10, 9) and autumn.recorded_at is None and transfers(db_session) == 0
 
 
 def test_admin_previews_then_records_a_census_and_a_second_run_posts_nothing(client, db_session, academy):

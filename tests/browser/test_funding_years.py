@@ -86,12 +86,18 @@ def test_admin_sets_up_a_year_records_a_census_moves_money_and_sees_the_overview
     group = page.get_by_role("group", name="Census date")
     group.get_by_label("Day").fill("31")
     group.get_by_label("Month").fill("2")
-    page.get_by_role("button", name="Save census date").click()
+    page.get_by_role("button", name="Continue").click()
     expect(error_summary(page)).to_contain_text("Census date must be a real date")
     axe_check(page)
     group.get_by_label("Day").fill("22")
     group.get_by_label("Month").fill("1")
-    page.get_by_role("button", name="Save census date").click()
+    page.get_by_role("button", name="Continue").click()
+    # What the census would record on the new day, and nothing changed until it is confirmed.
+    expect(heading(page)).to_have_text("Check the new spring census date")
+    expect(page.get_by_role("main")).to_contain_text("Nothing has changed yet.")
+    expect(page.get_by_role("main")).to_contain_text("this census is due")
+    axe_check(page)
+    page.get_by_role("button", name="Move the census date").click()
     expect(success_banner(page)).to_contain_text("The spring census date is now 22 January 2026.")
 
     # Preview the autumn census, then record it.

@@ -340,8 +340,59 @@ def find_year(year_text: str) -> FundingYear:
     return year
 
 
+@dataclass
+class CensusDateChange:
+    """What moving a census day would mean, shown before the move is confirmed."""
+
+    census: CensusDate
+    before: date
+    after: date
+    #: Learners on roll on the new day, as enrolments stand now, and the income they would bring.
+    learners: int
+    income_pence: int
+    #: The new day is today or past: once moved, the census can be recorded straight away.
+    due_now: bool
+
+
+def preview_census_date(census: CensusDate, on_date: date | None, today: date | None = None) -> CensusDateChange:
+    """Check a new census day (as :func:`set_census_date` would) and work out what the census would then record,
+    changing nothing."""
+    _check_census_date(census, on_date)
+    year = census.year
+    learners = db.session.scalar(select(func.count(func.distinct(Enrolment.learner_id))).where(on_roll_filter(on_date)))
+    return CensusDateChange(
+        census=census,
+        before=census.on_date,
+        after=on_date,
+        learners=learners,
+        income_pence=learners * year.base_rate_pence * year.academy_share_bp // 30_000,
+        due_now=on_date <= (today or clock.today()),
+    )
+
+
 def set_census_date(actor: User | None, census: CensusDate, on_date: date | None) -> CensusDate:
     """Move a census day, before it is recorded; it stays inside the year and in autumn-spring-summer order."""
+    _check_census_date(census, on_date)
+    if on_date == census.on_date:
+        return census
+    before = census.on_date
+    census.on_date = on_date
+    db.session.flush()
+    audit.record(
+        "funding.census_date_changed",
+        actor=actor,
+        obj=census,
+        detail={
+            "year": census.year.label,
+            "census": census.key,
+            "from": before.isoformat(),
+            "to": on_date.isoformat(),
+        },
+    )
+    return census
+
+
+def _check_census_date(census: CensusDate, on_date: date | None) -> None:
     year = census.year
     if year.closed_at is not None:
         raise NotAllowed(f"{year.label} is closed: its census dates can no longer change")
@@ -369,18 +420,6 @@ def set_census_date(actor: User | None, census: CensusDate, on_date: date | None
                 f"The {census.key} census must be before the {other.key} census ({_long(other.on_date)})",
                 field="on_date",
             )
-    if on_date == census.on_date:
-        return census
-    before = census.on_date
-    census.on_date = on_date
-    db.session.flush()
-    audit.record(
-        "funding.census_date_changed",
-        actor=actor,
-        obj=census,
-        detail={"year": year.label, "census": census.key, "from": before.isoformat(), "to": on_date.isoformat()},
-    )
-    return census
 
 
 def _long(value: date) -> str:

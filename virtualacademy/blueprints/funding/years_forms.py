@@ -175,7 +175,14 @@ class CensusDateForm(FlaskForm):
         validators=[InputRequired(message="Enter the census date")],
         description="For example, 1 10 2026",
     )
-    submit = SubmitField("Save census date", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmCensusDateForm(FlaskForm):
+    """The second step of moving a census day: ``on_date`` is the checked day (ISO), shown on the page before."""
+
+    on_date = HiddenField(validators=[InputRequired(), Regexp(r"^\d{4}-\d{2}-\d{2}$")])
+    confirm = SubmitField("Move the census date", widget=GovSubmitInput())
 
 
 class ConfirmForm(FlaskForm):

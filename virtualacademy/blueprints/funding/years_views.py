@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -11,6 +13,7 @@ from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.funding import bp
 from virtualacademy.blueprints.funding.years_forms import (
     CensusDateForm,
+    ConfirmCensusDateForm,
     ConfirmForm,
     EditYearForm,
     MoveForm,
@@ -114,22 +117,40 @@ def edit_census_date(year_id: int, key: str):
     if census.recorded_at is not None or year.closed_at is not None:
         flash(f"The {key} census date can no longer change: it has been recorded or the year is closed.", "error")
         return redirect(url_for("funding.year", year_id=year.id))
+    label = funding.CENSUS_LABELS[key]
+    if "confirm" in request.form:
+        # The second step: move the day that was checked and shown.
+        confirm = ConfirmCensusDateForm()
+        if not confirm.validate_on_submit():
+            abort(400)
+        try:
+            funding.set_census_date(current_user, census, date.fromisoformat(confirm.on_date.data))
+        except (DomainError, ValueError) as error:
+            db.session.rollback()
+            flash(f"{getattr(error, 'message', 'That is not a date')}. The census date was not changed.", "error")
+            return redirect(url_for("funding.edit_census_date", year_id=year.id, key=key))
+        db.session.commit()
+        flash(f"The {key} census date is now {census.on_date.strftime('%-d %B %Y')}.", "success")
+        return redirect(url_for("funding.year", year_id=year.id))
     form = CensusDateForm()
     if request.method == "GET":
         form.on_date.data = census.on_date
     if form.validate_on_submit():
         try:
-            funding.set_census_date(current_user, census, form.on_date.data)
+            change = funding.preview_census_date(census, form.on_date.data)
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
-            db.session.commit()
-            flash(f"The {key} census date is now {census.on_date.strftime('%-d %B %Y')}.", "success")
-            return redirect(url_for("funding.year", year_id=year.id))
-    return render_template(
-        "funding/census_date.html", form=form, year=year, census=census, label=funding.CENSUS_LABELS[key]
-    )
+            # Nothing changes yet: the admin sees what the census would record and confirms separately.
+            return render_template(
+                "funding/census_date_check.html",
+                form=ConfirmCensusDateForm(formdata=None, data={"on_date": change.after.isoformat()}),
+                year=year,
+                census=census,
+                change=change,
+                label=label,
+            )
+    return render_template("funding/census_date.html", form=form, year=year, census=census, label=label)
 
 
 # --- census runs ----------------------------------------------------------------------------------------
