@@ -379,6 +379,7 @@ ROUTES: list[Route] = [
             ("learning.review_schedule", "/learning/learners/{learner}/plan/review-dates", PLAN_REVIEWERS, 200, "GET"),
             ("learning.review_schedule", "/learning/learners/{learner}/plan/review-dates", PLAN_REVIEWERS, 200, "POST"),
             ("learning.review", "/learning/reviews/{plan_review}", PLAN_READERS, 200, "GET"),
+            ("learning.share_plan", "/learning/learners/{learner}/plan/share", PLAN_REVIEWERS, 302, "POST"),
         ]
     ],
     roles("learning.subject_areas", "/learning/subject-areas", ADMIN),

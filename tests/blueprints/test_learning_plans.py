@@ -283,3 +283,28 @@ def test_admins_keep_the_subject_area_list(family, db_session):
     assert (cookery.active, cookery.position) == (False, 3)
     assert "Cookery" not in text(family["guardian"].get(f"/learning/learners/{family['learner'].id}/plan/goals/new"))
     assert family["guardian"].get("/learning/subject-areas").status_code == 403
+
+
+def test_the_mentor_shares_a_draft_with_the_family_who_are_notified(family, db_session):
+    learner, mentor, guardian = family["learner"], family["mentor"], family["guardian"]
+    plan_path = f"/learning/learners/{learner.id}/plan"
+    share = f"{plan_path}/share"
+    empty = post_form(mentor, share, {"message": ""}, plan_path)
+    assert empty.status_code == 200 and "there is nothing to share yet" in text(empty)
+    edit = f"{plan_path}/edit"
+    assert post_form(mentor, edit, plan_text(aspirations="To build a telescope"), edit).status_code == 302
+    page = text(mentor.get(plan_path))
+    assert "Share this version with the family for comment" in page
+    assert "Share this version" not in text(guardian.get(plan_path))  # the family comments; they do not share
+    assert post_form(guardian, share, {"message": ""}, plan_path).status_code == 403
+    ok = post_form(mentor, share, {"message": "Does this sound right?"}, plan_path)
+    assert ok.status_code == 302
+    assert "shared with Robbie’s family for comment (1 person told)" in text(mentor.get(plan_path))
+    bell = text(guardian.get("/notifications/"))
+    assert "Robbie’s learning plan is ready for your comments" in bell
+    again = post_form(mentor, share, {"message": ""}, plan_path)
+    assert "Version 1 has already been shared with the family" in text(again)
+    # The mentor's page for the learner links to the plan, the learning log and the portfolio.
+    staff_page = text(mentor.get(f"/caseload/learners/{learner.id}"))
+    for path in (plan_path, f"/learning/learners/{learner.id}/week", f"/learning/learners/{learner.id}/portfolio"):
+        assert f'href="{path}"' in staff_page, path

@@ -645,3 +645,32 @@ def test_the_export_holds_the_plan_and_erasure_clears_its_words_but_keeps_the_sh
     ).all()
     assert events and "Fractions" not in str([e.detail for e in events])
     assert learning_plans.plan_of(other).interests == "Trains"
+
+
+# --- sharing a draft with the family -----------------------------------------------------------------
+
+
+def test_a_draft_shared_for_comment_notifies_the_family_once_per_version(people, ctx):
+    learner, mentor, guardian, own = people["learner"], people["mentor"], people["guardian"], people["own"]
+    with pytest.raises(ValidationError, match="nothing to share"):
+        learning_plans.share_with_family(mentor, learner)
+    write_plan(mentor, learner, aspirations="A draft for the family to read.")
+    for outsider in (people["coordinator"], people["other_mentor"], guardian):
+        with pytest.raises(NotAllowed):
+            learning_plans.share_with_family(outsider, learner)
+    assert learning_plans.share_with_family(mentor, learner, "Have a look at the aspirations.") == 2
+    notes = ctx.scalars(select(Notification).where(Notification.kind == "plan_shared").order_by(Notification.id)).all()
+    assert {(n.user_id, n.title) for n in notes} == {
+        (guardian.id, "Robbie’s learning plan is ready for your comments"),
+        (own.id, "Your learning plan is ready for your comments"),
+    }
+    assert all(n.link == f"/learning/learners/{learner.id}/plan" for n in notes)
+    assert "Have a look at the aspirations." in notes[0].body
+    emails = ctx.scalars(select(OutboxMessage).where(OutboxMessage.subject.like("%ready for your comments"))).all()
+    assert sorted(m.to_address for m in emails) == sorted([guardian.email, own.email])
+    with pytest.raises(ValidationError, match="already been shared"):
+        learning_plans.share_with_family(mentor, learner)
+    write_plan(mentor, learner, aspirations="A second draft.")
+    assert learning_plans.share_with_family(people["admin"], learner) == 2
+    shared = ctx.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "learning.plan_shared"))
+    assert shared == 2

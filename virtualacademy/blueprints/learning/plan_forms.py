@@ -101,6 +101,16 @@ def set_subject_choices(field: SelectMultipleField, areas: list[SubjectArea]) ->
     field.choices = [SelectChoice(a.id, a.name if a.active else f"{a.name} (no longer offered)") for a in areas]
 
 
+class SharePlanForm(FlaskForm):
+    message = TextAreaField(
+        "A message for the family (optional)",
+        validators=[Optional(), Length(max=1000, message="Your message must be 1000 characters or fewer")],
+        description="For example, what you would like them to look at. It is sent with the link to the plan.",
+        widget=GovTextArea(),
+    )
+    share = SubmitField("Share with the family for comment", widget=GovSubmitInput())
+
+
 class ArchiveGoalForm(FlaskForm):
     archive = SubmitField("Archive this goal", widget=GovSubmitInput())
 

@@ -14,6 +14,7 @@ from virtualacademy.blueprints.learning.plan_forms import (
     GoalForm,
     PlanForm,
     ScheduleForm,
+    SharePlanForm,
     SubjectAreaForm,
     review_form,
     set_subject_choices,
@@ -85,6 +86,32 @@ def my_plan():
 @requires_roles(*READERS)
 def plan(learner_id: int):
     learner = get_or_404(Learner, learner_id, "plan_view")
+    return _plan_page(learner, SharePlanForm())
+
+
+@bp.route("/learners/<int:learner_id>/plan/share", methods=["POST"])
+@requires_roles(*REVIEWERS)
+def share_plan(learner_id: int):
+    learner = get_or_404(Learner, learner_id, "plan_review")
+    form = SharePlanForm()
+    if form.validate_on_submit():
+        try:
+            told = learning_plans.share_with_family(current_user, learner, form.message.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"The plan has been shared with {learner.known_as}’s family for comment "
+                f"({told} {'person' if told == 1 else 'people'} told).",
+                "success",
+            )
+            return _back_to_plan(learner)
+    return _plan_page(learner, form)
+
+
+def _plan_page(learner: Learner, share_form: SharePlanForm):
     plan = learning_plans.plan_of(learner)
     review_list = learning_plans.reviews(plan)
     last = learning_plans.version(plan, plan.version) if plan and plan.version else None
@@ -104,6 +131,8 @@ def plan(learner_id: int):
         can_edit=can(current_user, "plan_edit", learner),
         can_review=can(current_user, "plan_review", learner),
         sees_staff=can(current_user, "plan_staff_notes", learner),
+        share_form=share_form,
+        form=share_form if share_form.errors else None,
         labels=LABELS,
     )
 
