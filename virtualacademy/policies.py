@@ -130,6 +130,7 @@ from virtualacademy.models import (  # noqa: E402
     Family,
     Guardian,
     Learner,
+    Locality,
     LocalityRole,
     LocalityStaff,
     MentorAssignment,
@@ -226,6 +227,26 @@ def _assign_mentor(user: User, learner: Learner) -> bool:
 @rule(Learner, "edit_details")
 def _edit_learner_details(user: User, learner: Learner) -> bool:
     return _guardian_of_family(user, learner.family_id)
+
+
+@rule(Learner, "read_record")
+def _read_learner_record(user: User, learner: Learner) -> bool:
+    """The learner's record page (``/learners/<id>``): whoever may view the learner, and the exams officer, who
+    works across the academy (entries by readiness, access arrangements) and reads every record, read-only."""
+    return user.has_role(Role.EXAMS_OFFICER) or _view_learner(user, learner)
+
+
+def learner_records(user: User, stmt: Select) -> Select:
+    """The learner list: every learner for an admin or the exams officer (read-only), otherwise those in scope."""
+    if user.has_role(Role.ADMIN, Role.EXAMS_OFFICER):
+        return stmt
+    return scoped(user, stmt)
+
+
+@rule(Locality, "view")
+def _view_locality(user: User, locality: Locality) -> bool:
+    """A locality's page: admins, and the coordinator who runs it (read-only)."""
+    return user.has_role(Role.ADMIN) or _coordinates(user, locality.id)
 
 
 @scope(Learner)

@@ -17,7 +17,7 @@ navigation.register(
     navigation.NavItem(
         "Learners",
         "families.learners",
-        roles=(Role.ADMIN, Role.COORDINATOR),
+        roles=(Role.ADMIN, Role.COORDINATOR, Role.EXAMS_OFFICER),
         order=30,
         sections=(r"/learners", r"/families/"),
     )

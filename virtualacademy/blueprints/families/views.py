@@ -51,7 +51,7 @@ from virtualacademy.models.families import (
     WITHDRAWAL_REASON_LABELS,
 )
 from virtualacademy.models.mentoring import ACTION_OWNER_LABELS
-from virtualacademy.policies import get_or_404, requires_roles, scoped
+from virtualacademy.policies import get_or_404, learner_records, requires_roles
 from virtualacademy.services import families, localities, mentoring
 
 DRAFT_KEY = "application_id"
@@ -445,9 +445,9 @@ def decline_application(application_id: int):
 
 
 @bp.route("/learners")
-@requires_roles(Role.ADMIN, Role.COORDINATOR)
+@requires_roles(Role.ADMIN, Role.COORDINATOR, Role.EXAMS_OFFICER)
 def learners():
-    stmt = scoped(current_user, select(Learner)).order_by(Learner.legal_name)
+    stmt = learner_records(current_user, select(Learner)).order_by(Learner.legal_name)
     page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template("families/learners.html", page=page)
 
@@ -455,7 +455,7 @@ def learners():
 @bp.route("/learners/<int:learner_id>")
 @login_required
 def learner_detail(learner_id: int):
-    learner = get_or_404(Learner, learner_id, "view")
+    learner = get_or_404(Learner, learner_id, "read_record")
     if current_user.has_role(Role.GUARDIAN) and families.is_guardian_of(current_user, learner):
         return redirect(url_for("families.family_learner", learner_id=learner.id))
     reenrol = ReEnrolForm(data={"locality_id": learner.locality_id})

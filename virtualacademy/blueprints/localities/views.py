@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -46,9 +46,20 @@ def new():
 
 
 @bp.route("/<int:locality_id>", methods=["GET", "POST"])
-@requires_roles(Role.ADMIN)
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
 def detail(locality_id: int):
-    locality = get_or_404(Locality, locality_id, "manage")
+    locality = get_or_404(Locality, locality_id, "view")
+    if not current_user.has_role(Role.ADMIN):
+        # The coordinator who runs it reads its page; only an admin changes it.
+        if request.method != "GET":
+            abort(403)
+        return render_template(
+            "localities/detail.html",
+            locality=locality,
+            on_roll=localities.numbers_on_roll(clock.today()).get(locality.id, 0),
+            coordinators=localities.staff_of(locality, LocalityRole.COORDINATOR),
+            mentors=localities.staff_of(locality, LocalityRole.MENTOR),
+        )
     form = LocalityForm(obj=None if request.method == "POST" else locality)
     if request.method == "GET":
         form.districts.data = ", ".join(locality.district_list)
