@@ -228,3 +228,43 @@ def test_decline_needs_a_reason_and_emails_it(client, db_session):
     # a decided application cannot be decided again
     page = post_form(client, f"{detail}/decline", {"reason": "again"}, detail).get_data(as_text=True)
     assert "already been decided" in page
+
+
+def test_the_front_door_and_acceptance_ends_on_the_next_steps(app, client, db_session, travel):
+    from datetime import datetime
+
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/apply"' in home and "Apply for a place" in home
+    south = LocalityFactory(name="Doncaster South", districts=["DN4"])
+    fill_application(client)
+    post(client, "/apply/other-parent", {"name": "Sam Example", "email": "sam.example@example.com"})
+    assert post(client, "/apply/check", {}).headers["Location"] == "/apply/sent"
+    application = db_session.scalar(select(Application))
+    admin_client = app.test_client()
+    admin = UserFactory(roles=[Role.ADMIN])
+    sign_in(admin_client, admin.email)
+    detail = f"/applications/{application.id}"
+    travel(datetime(2027, 3, 5, 10, tzinfo=clock.LONDON))  # a Friday: the next school day is Monday
+    review = admin_client.get(detail).get_data(as_text=True)
+    assert "Suggested locality" in review and "Doncaster South (from the postcode DN4 5HX)" in review
+    assert "14 March 2014 (aged 12)" in review  # each child's age
+    start = re.search(r'<input[^>]*name="start_date"[^>]*>', review).group(0)
+    assert 'value="8"' in start  # Monday 8 March
+    option = re.search(rf'<option[^>]*value="{south.id}"[^>]*>', review).group(0)
+    assert "selected" in option
+    response = admin_client.post(
+        f"{detail}/accept",
+        data={
+            "start_date": ["8", "3", "2027"],
+            "locality_id": south.id,
+            "csrf_token": csrf_token(admin_client, detail),
+        },
+    )
+    assert response.headers["Location"] == detail
+    page = admin_client.get(detail).get_data(as_text=True)
+    learner = db_session.scalar(select(Learner))
+    assert "Next steps" in page and "enrolled from 8 March 2027 in Doncaster South" in page
+    assert (
+        "Jo Example and Sam Example have no account yet" in page and f"/learners/{learner.id}/invite-guardians" in page
+    )
+    assert f'href="/mentoring/learners/{learner.id}/assign"' in page

@@ -58,7 +58,11 @@ def test_a_family_applies_on_a_phone_and_creates_an_account(app, new_page, commi
     page = new_page(**PHONE)
     preload_axe(page)
 
-    page.goto("/apply")
+    # The front door leads to the application.
+    page.goto("/")
+    no_sideways_scrolling(page)
+    axe_check(page)
+    page.get_by_role("button", name="Apply for a place").tap()
     expect(heading(page)).to_have_text("Apply to enrol your child")
     no_sideways_scrolling(page)
     axe_check(page)
@@ -288,9 +292,13 @@ def test_an_admin_reviews_asks_accepts_and_the_family_sees_its_child(new_page, s
     expect(family.get_by_label("Your answer")).to_have_count(0)
     axe_check(family)
 
-    # The admin sees the answer and accepts.
+    # The admin sees the answer, each child's age and the suggested locality, and accepts.
     admin.goto(f"/applications/{facts['id']}")
     expect(admin.get_by_role("main")).to_contain_text("AQA for science.")
+    expect(admin.get_by_role("main")).to_contain_text("Doncaster South (from the postcode DN4 5HX)")
+    expect(admin.get_by_role("main")).to_contain_text(re.compile(r"\(aged \d+\)"))
+    # The start date is the next school day to begin with (the suite's Tuesday 2 March 2027: Wednesday 3 March).
+    expect(admin.get_by_role("group", name="Start date").get_by_label("Day")).to_have_value("3")
     fill_date(admin, "Start date", 1, 9, 2026)
     # The locality suggested from the postcode is chosen already.
     expect(admin.get_by_label("Locality").locator("option:checked")).to_have_text("Doncaster South")
@@ -298,6 +306,9 @@ def test_an_admin_reviews_asks_accepts_and_the_family_sees_its_child(new_page, s
     admin.get_by_role("button", name="Accept and enrol").click()
     expect(success_banner(admin)).to_contain_text(f"Application {facts['reference']} accepted: the family is enrolled.")
     expect(admin.get_by_role("button", name="Accept and enrol")).to_have_count(0)
+    # It ends on the next steps: invite the family, assign a mentor.
+    expect(admin.get_by_role("heading", name="Next steps")).to_be_visible()
+    expect(admin.get_by_role("link", name="Assign a mentor to Robin Example")).to_be_visible()
     axe_check(admin)
 
     # Robin is a learner now (alongside the learner who shares the name).
@@ -351,7 +362,7 @@ def test_an_admin_reviews_asks_accepts_and_the_family_sees_its_child(new_page, s
     card = family.locator(".govuk-summary-card")
     expect(card.get_by_role("heading", level=2)).to_have_text("Robbie")
     expect(card).to_contain_text("Doncaster South")
-    expect(card).to_contain_text("Enrolled since 1 May 2027")
+    expect(card).to_contain_text("Starts on 1 May 2027")
     axe_check(family)
     card.get_by_role("link", name="View Robbie").click()
     expect(family).to_have_url(re.compile(rf"/family/learners/{learner_id}$"))

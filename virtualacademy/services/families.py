@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -54,6 +54,14 @@ def _reference(prefix: str, model, column) -> str:
 
 def age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def next_school_day(today: date) -> date:
+    """The next weekday after ``today``: the default start date of an accepted application."""
+    day = today + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
 
 
 # --- the application, section by section ------------------------------------------------
@@ -801,6 +809,44 @@ def invite_learner(actor: User, learner: Learner, email: str, today: date) -> Us
 
 def learner_for_user(user: User) -> Learner | None:
     return db.session.scalar(select(Learner).where(Learner.user_id == user.id))
+
+
+@dataclass
+class NextStep:
+    learner: Learner
+    mentor_name: str | None
+
+
+@dataclass
+class AcceptedFamily:
+    """What is left to do once an application is accepted: invite the parents and carers, assign mentors."""
+
+    family: Family
+    start_date: date | None
+    locality: Locality | None
+    learners: list[NextStep]
+    #: Parents and carers with an email address and no account yet: the admin can invite them to sign in.
+    to_invite: list[Guardian]
+
+
+def accepted_family(application: Application) -> AcceptedFamily | None:
+    from virtualacademy.services import mentoring
+
+    family = db.session.get(Family, application.family_id) if application.family_id else None
+    if family is None:
+        return None
+    enrolments = [e for lr in family.learners for e in lr.enrolments if e.application_id == application.id]
+    steps = []
+    for learner in family.learners:
+        mentor = mentoring.current_mentor(learner)
+        steps.append(NextStep(learner, mentor.name if mentor else None))
+    return AcceptedFamily(
+        family=family,
+        start_date=enrolments[0].start_date if enrolments else None,
+        locality=enrolments[0].locality if enrolments else None,
+        learners=steps,
+        to_invite=[g for g in family.guardians if g.user_id is None and g.email],
+    )
 
 
 @dataclass

@@ -13,6 +13,14 @@ def _long(iso: str | None) -> str:
     return date.fromisoformat(iso).strftime("%-d %B %Y") if iso else ""
 
 
+def _born(iso: str, today: date | None) -> str:
+    if today is None:
+        return _long(iso)
+    from virtualacademy.services.families import age_on
+
+    return f"{_long(iso)} (aged {age_on(date.fromisoformat(iso), today)})"
+
+
 def _row(key: str, value: str | None, change_url: str | None) -> dict:
     row = {"key": {"text": key}, "value": {"text": value or "Not given"}}
     if change_url:
@@ -20,7 +28,9 @@ def _row(key: str, value: str | None, change_url: str | None) -> dict:
     return row
 
 
-def answer_sections(answers: dict, change: bool) -> list[tuple[str, list[dict]]]:
+def answer_sections(answers: dict, change: bool, today: date | None = None) -> list[tuple[str, list[dict]]]:
+    """The answers, section by section; with ``today``, each child's date of birth also gives their age."""
+
     def link(endpoint: str, **args) -> str | None:
         return url_for(endpoint, change=1, **args) if change else None
 
@@ -66,7 +76,7 @@ def answer_sections(answers: dict, change: bool) -> list[tuple[str, list[dict]]]
                 [
                     _row("Legal name", child["legal_name"], here),
                     _row("Preferred name", child.get("preferred_name"), here),
-                    _row("Date of birth", _long(child["date_of_birth"]), here),
+                    _row("Date of birth", _born(child["date_of_birth"], today), here),
                     _row("Previous school", school, here),
                     _row("Date left school", _long(child.get("date_left_school")), here),
                     _row("Main reason", EHE_REASON_LABELS[EheReason(child["reason"])], here),

@@ -357,18 +357,28 @@ def application_detail(application_id: int):
     application = get_or_404(Application, application_id, "review")
     if application.status is ApplicationStatus.DRAFT:
         abort(404)
-    return _render_review(
-        application, AcceptForm(data={"locality_id": application.locality_id}), QuestionForm(), DeclineForm()
+    return _render_review(application, _fresh_accept_form(application), QuestionForm(), DeclineForm())
+
+
+def _fresh_accept_form(application: Application, formdata=None) -> AcceptForm:
+    """The locality suggested from the postcode and the next school day, to start from."""
+    return AcceptForm(
+        formdata=formdata,
+        data={"locality_id": application.locality_id, "start_date": families.next_school_day(clock.today())},
     )
 
 
 def _render_review(application, accept_form, question_form, decline_form, status=200):
     accept_form.locality_id.choices = _locality_choices()
     locality = db.session.get(Locality, application.locality_id) if application.locality_id else None
+    postcode = (application.answers.get("address") or {}).get("postcode")
     return render_template(
         "families/application_detail.html",
         application=application,
-        sections=answer_sections(application.answers, change=False),
+        postcode=postcode,
+        accepted=families.accepted_family(application) if application.status is ApplicationStatus.ACCEPTED else None,
+        invite_form=InviteForm(),
+        sections=answer_sections(application.answers, change=False, today=clock.today()),
         warnings=families.duplicate_warnings(application),
         accept_form=accept_form,
         question_form=question_form,
@@ -383,7 +393,7 @@ def _decide(application_id: int, form_class, action, message: str):
     application = get_or_404(Application, application_id, "review")
     # The forms not being sent are shown fresh (not filled from this POST), as on the detail page.
     forms = {
-        AcceptForm: AcceptForm(formdata=None, data={"locality_id": application.locality_id}),
+        AcceptForm: _fresh_accept_form(application, formdata=None),
         QuestionForm: QuestionForm(formdata=None),
         DeclineForm: DeclineForm(formdata=None),
     }
@@ -415,7 +425,10 @@ def accept_application(application_id: int):
         families.accept(current_user, application, form.start_date.data, locality)
 
     return _decide(
-        application_id, AcceptForm, action, "Application {application.reference} accepted: the family is enrolled."
+        application_id,
+        AcceptForm,
+        action,
+        "Application {application.reference} accepted: the family is enrolled. Next, invite them and assign mentors.",
     )
 
 
