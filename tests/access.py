@@ -137,6 +137,7 @@ ROUTES: list[Route] = [
     public("families.apply_sent", "/apply/sent", 302),
     public("families.resume_application", "/apply/resume/not-a-real-token", 400),
     public("families.create_account", "/apply/account/not-a-real-token", 400),
+    public("families.guardian_invitation", "/family/invitations/not-a-real-token", 400),
     # someone else's application: nobody but its applicant sees it
     signed_in("families.my_application", "/my-applications/{application}", 404),
     # review by admin (a POST without a valid form re-shows the page with errors)

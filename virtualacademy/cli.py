@@ -144,13 +144,16 @@ def invite_guardians_command(admin_email: str, dry_run: bool):
         while True:
             run = families.invite_uninvited(admin, today, limit=500)
             db.session.commit()
-            done = run.invited + run.linked
+            done = run.invited + run.asked_to_accept
             if not done:
                 break
             total.invited += run.invited
-            total.linked += run.linked
+            total.asked_to_accept += run.asked_to_accept
             bar.update(done)
-    click.echo(f"Invited {total.invited:,}; linked {total.linked:,} existing account(s) to their family.")
+    click.echo(
+        f"Invited {total.invited:,}; asked {total.asked_to_accept:,} with an existing account to accept, "
+        "signed in as themselves."
+    )
 
 
 @click.command("erase-due")

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.factories import GuardianFactory, LearnerFactory, UserFactory
 from virtualacademy import clock
-from virtualacademy.models import Guardian, Learner, MentorAssignment, OutboxMessage, Role, User
+from virtualacademy.models import AuditEvent, Guardian, Learner, MentorAssignment, OutboxMessage, Role, User
+from virtualacademy.services.families import families_of
 
 
 def family_with(client, *learners):
@@ -66,19 +67,100 @@ def test_contact_details_are_validated_and_saved(client, db_session):
     assert g.phone == "01302 123456" and g.family.postcode == "DN5 7AB" and g.family.address_line_1 == "1 New Road"
 
 
-def test_inviting_the_other_guardian(client, db_session):
+def invitation_link(db_session, to: str) -> str:
+    body = db_session.scalars(
+        select(OutboxMessage.body_text).where(OutboxMessage.to_address == to).order_by(OutboxMessage.id.desc())
+    ).first()
+    return re.search(r"https?://[^/\s]+(/family/invitations/\S+)", body).group(1)
+
+
+def test_inviting_the_other_guardian_who_has_no_account(app, client, db_session):
     learner = LearnerFactory()
     family_with(client, learner)
     response = post_form(client, "/family", {"name": "Chris Partner", "email": "chris@example.com"}, "/family")
     assert response.status_code == 302
+    home = client.get("/family").get_data(as_text=True)
+    assert "We have emailed an invitation to chris@example.com" in home and "Invited, not joined yet" in home
+    # Nothing is made until Chris accepts: no account, no parent or carer in the family.
+    assert db_session.scalar(select(User).where(User.email == "chris@example.com")) is None
+    assert db_session.scalar(select(Guardian).where(Guardian.email == "chris@example.com")) is None
+    link = invitation_link(db_session, "chris@example.com")
+    chris_client = app.test_client()
+    page = chris_client.get(link).get_data(as_text=True)
+    assert "Create your account and join" in page
+    bad = post_form(chris_client, link, {"password": "short", "confirm": "short"}, link)
+    assert bad.status_code == 200 and "govuk-error-summary" in bad.get_data(as_text=True)
+    done = post_form(
+        chris_client, link, {"password": "a long family password", "confirm": "a long family password"}, link
+    )
+    assert done.status_code == 302 and done.headers["Location"] == "/family"
     chris = db_session.scalar(select(User).where(User.email == "chris@example.com"))
-    assert chris.roles == {Role.GUARDIAN} and chris.password_hash is None
     guardian = db_session.scalar(select(Guardian).where(Guardian.email == "chris@example.com"))
-    assert guardian.family_id == learner.family_id and guardian.user_id == chris.id
-    invitation = db_session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "chris@example.com")).one()
-    assert re.search(r"/invitation/\S+", invitation.body_text)
+    assert chris.roles == {Role.GUARDIAN} and guardian.family_id == learner.family_id and guardian.user_id == chris.id
+    assert chris_client.get(link).status_code == 400  # single use
     again = post_form(client, "/family", {"name": "Chris Partner", "email": "chris@example.com"}, "/family")
-    assert "Chris Partner already has an account" in again.get_data(as_text=True)
+    assert "Chris Partner is already a parent or carer in your family" in again.get_data(as_text=True)
+
+
+def test_an_existing_account_is_never_attached_by_a_family(app, client, db_session):
+    """The same answer whether or not the address has an account; a staff account is refused when it opens the
+    link; a guardian account joins only by accepting, signed in as itself."""
+    learner = LearnerFactory()
+    family_with(client, learner)
+    staff = UserFactory(roles=[Role.MENTOR], email="staff@example.com", name="Sam Staff")
+    other_parent = GuardianFactory(user__email="kit@example.com", user__name="Kit Other").user
+    flashes = []
+    for name, email in (
+        ("Sam Staff", "staff@example.com"),
+        ("Kit Other", "kit@example.com"),
+        ("New Person", "new@example.com"),
+    ):
+        response = post_form(client, "/family", {"name": name, "email": email}, "/family")
+        assert response.status_code == 302
+        page = client.get("/family").get_data(as_text=True)
+        flashes.append(
+            re.search(r"We have emailed an invitation to [^<]*", page).group(0).replace(email, "X").replace(name, "N")
+        )
+    assert len(set(flashes)) == 1  # the page does not tell who already has an account
+    db_session.expire_all()
+    assert not staff.has_role(Role.GUARDIAN) and not families_of(staff) and len(families_of(other_parent)) == 1
+    assert db_session.scalars(select(Guardian).where(Guardian.family_id == learner.family_id)).all() == [
+        db_session.scalar(select(Guardian).where(Guardian.family_id == learner.family_id))
+    ]
+
+    # Staff: not signed in, the link asks them to sign in; signed in, it is refused with a clear message.
+    staff_link = invitation_link(db_session, "staff@example.com")
+    staff_client = app.test_client()
+    response = staff_client.get(staff_link)
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    sign_in(staff_client, staff.email)
+    page = staff_client.get(staff_link).get_data(as_text=True)
+    assert "a family cannot add a staff account as a parent or carer" in page and "Join the family" not in page
+    refused = post_form(staff_client, staff_link, {}, staff_link)
+    assert refused.status_code == 200
+    db_session.expire_all()
+    assert not staff.has_role(Role.GUARDIAN) and staff_client.get(f"/family/learners/{learner.id}").status_code == 403
+
+    # Another family's parent, signed in as someone else, cannot accept; signed in as themselves, they join.
+    kit_link = invitation_link(db_session, "kit@example.com")
+    page = staff_client.get(kit_link).get_data(as_text=True)
+    assert "this invitation is for kit@example.com" in page and "Join the family" not in page
+    kit_client = app.test_client()
+    sign_in(kit_client, other_parent.email)
+    assert kit_client.get(f"/family/learners/{learner.id}").status_code == 404  # nothing changed yet
+    assert "Join the family" in kit_client.get(kit_link).get_data(as_text=True)
+    joined = post_form(kit_client, kit_link, {}, kit_link)
+    assert joined.status_code == 302
+    assert kit_client.get(f"/family/learners/{learner.id}").status_code == 200
+    assert kit_client.get(kit_link).status_code == 400
+    actions = set(
+        db_session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("family.guardian_invitation%")))
+    )
+    assert actions == {
+        "family.guardian_invitation_sent",
+        "family.guardian_invitation_refused",
+        "family.guardian_invitation_accepted",
+    }
 
 
 def test_learner_account_only_from_age_11_and_sees_only_themself(app, client, db_session):

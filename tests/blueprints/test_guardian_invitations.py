@@ -85,7 +85,7 @@ def test_the_command_invites_everyone_with_progress(app, db_session, people):
     assert guardian(db_session, "Al Example").user_id is None
     result = runner.invoke(args=["invite-guardians", "--admin", people["admin"].email])
     assert result.exit_code == 0, result.output
-    assert "Invited 2; linked 0" in result.output
+    assert "Invited 2; asked 0 with an existing account to accept" in result.output
     assert guardian(db_session, "Cy Other").user_id is not None
     again = runner.invoke(args=["invite-guardians", "--admin", people["admin"].email])
     assert "0 parent(s) or carer(s)" in again.output

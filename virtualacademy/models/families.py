@@ -95,6 +95,38 @@ class Guardian(TimestampMixin, Base):
     user: Mapped[User | None] = relationship()
 
 
+class GuardianInvitation(Base):
+    """An invitation to become a parent or carer in a family, sent to an email address.
+
+    Nothing changes for the address's account (if it has one) until the person accepts the emailed link while
+    signed in as that address (or, without an account, sets a password): only then is a :class:`Guardian`
+    linked to their account. Single use (``accepted_at``) and expiring (the link's age).
+    """
+
+    __tablename__ = "guardian_invitation"
+    __table_args__ = (Index("ix_guardian_invitation_family_email", "family_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"))
+    #: The family's record of this person, if there is one already (from an application or an import).
+    guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardian.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Lower-case, as typed by whoever invited them.
+    email: Mapped[str] = mapped_column(String(254))
+    #: The address came from the family (their invitation, or their application): a staff account may not accept.
+    from_family: Mapped[bool] = mapped_column(default=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the latest link was sent: only a link from then on is accepted (sending again spends older ones).
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+
+    family: Mapped[Family] = relationship()
+    guardian: Mapped[Guardian | None] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+
 class Learner(TimestampMixin, Base):
     __tablename__ = "learner"
 

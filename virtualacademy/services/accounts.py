@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from virtualacademy import clock, mail
@@ -110,8 +110,19 @@ def record_sign_out(user: User) -> None:
     audit.record("auth.sign_out", actor=user, obj=user)
 
 
+class _ClockSigner(TimestampSigner):
+    """Signs with the product's one clock, so a link's age is measured on the same time as everything else."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().timestamp())
+
+
+class _ClockSerializer(URLSafeTimedSerializer):
+    default_signer = _ClockSigner
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"virtualacademy.{purpose}")
+    return _ClockSerializer(current_app.config["SECRET_KEY"], salt=f"virtualacademy.{purpose}")
 
 
 def signed(purpose: str, data: dict) -> str:

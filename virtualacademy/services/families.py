@@ -23,6 +23,7 @@ from virtualacademy.models import (
     EnrolmentStatus,
     Family,
     Guardian,
+    GuardianInvitation,
     Learner,
     Locality,
     Role,
@@ -31,7 +32,7 @@ from virtualacademy.models import (
     UserRole,
     WithdrawalReason,
 )
-from virtualacademy.services import accounts, audit, localities
+from virtualacademy.services import accounts, audit, guardian_invitations, localities
 
 #: Eligibility at application only: statutory school age up to 18 (nothing else gates on age).
 ELIGIBLE_MIN_AGE = 4
@@ -311,15 +312,20 @@ def create_account(token: str, password: str) -> User:
     guardian = application.answers["guardian"]
     user = accounts.create_user(application.email, guardian["name"], [Role.GUARDIAN], password=password)
     application.user_id = user.id
-    _link_guardian_accounts(user)
+    _link_guardian_accounts(application, user)
     audit.record("application.account_created", actor=user, obj=application)
     return user
 
 
-def _link_guardian_accounts(user: User) -> None:
-    """Attach the account to any guardian record with its email that has none yet."""
+def _link_guardian_accounts(application: Application, user: User) -> None:
+    """Attach the applicant's new account to their own record in the family their application made (if it has
+    been accepted already); records in other families are joined only by accepting an invitation."""
+    if application.family_id is None:
+        return
     for guardian in db.session.scalars(
-        select(Guardian).where(Guardian.email == user.email, Guardian.user_id.is_(None))
+        select(Guardian).where(
+            Guardian.family_id == application.family_id, Guardian.email == user.email, Guardian.user_id.is_(None)
+        )
     ):
         guardian.user_id = user.id
 
@@ -398,19 +404,13 @@ def accept(actor: User, application: Application, start_date: date, locality: Lo
             email=primary["email"],
             phone=primary.get("phone") or None,
             is_primary=True,
-            user_id=application.user_id or _user_id_for(primary["email"]),
+            # Only the account the applicant made from the confirmation link (so proved the address is theirs).
+            user_id=application.user_id,
         )
     )
     second = answers.get("second_guardian")
     if second:
-        family.guardians.append(
-            Guardian(
-                name=second["name"],
-                email=second["email"],
-                phone=second.get("phone") or None,
-                user_id=_user_id_for(second["email"]),
-            )
-        )
+        family.guardians.append(Guardian(name=second["name"], email=second["email"], phone=second.get("phone") or None))
     for child in answers["children"]:
         learner = Learner(
             legal_name=child["legal_name"],
@@ -441,6 +441,9 @@ def accept(actor: User, application: Application, start_date: date, locality: Lo
     for guardian in family.guardians:
         if guardian.user_id is not None:
             _grant(guardian.user_id, Role.GUARDIAN)
+        elif guardian.email and accounts.get_by_email(guardian.email) is not None:
+            # An address that already signs in is invited to accept; the family's answers never link an account.
+            guardian_invitations.invite(actor, family, guardian.name, guardian.email, guardian=guardian)
     application.status = ApplicationStatus.ACCEPTED
     application.decided_at = clock.now()
     application.decided_by_id = actor.id
@@ -464,11 +467,6 @@ def accept(actor: User, application: Application, start_date: date, locality: Lo
         detail={"family": family.reference, "locality": locality.name, "start_date": start_date.isoformat()},
     )
     return family
-
-
-def _user_id_for(email: str) -> int | None:
-    user = accounts.get_by_email(email)
-    return user.id if user else None
 
 
 def _grant(user_id: int, role: Role) -> None:
@@ -655,24 +653,25 @@ def update_learner_details(actor: User, learner: Learner, preferred_name: str, n
     audit.record("learner.details_updated", actor=actor, obj=learner)
 
 
-def invite_guardian(actor: User, family: Family, name: str, email: str) -> Guardian:
-    """Give another parent or carer their own account in the family (an emailed set-password link)."""
+def invite_guardian(actor: User, family: Family, name: str, email: str) -> GuardianInvitation:
+    """Invite another parent or carer to the family: their address is emailed a link to accept, signed in as
+    themselves (or setting a password, if they have no account). Nothing else changes until they accept, and
+    the family is told the same whether or not the address already has an account."""
     if not any(g.user_id == actor.id for g in family.guardians):
         raise NotAllowed("You can only invite people to your own family")
     person = check_person({"name": name, "email": email})
+    if person["email"] == actor.email:
+        raise ValidationError("Enter their email address, not your own", field="email")
     guardian = next((g for g in family.guardians if g.email == person["email"]), None)
     if guardian is not None and guardian.user_id is not None:
-        raise ValidationError(f"{guardian.name} already has an account", field="email")
-    if guardian is None:
-        guardian = Guardian(name=person["name"], email=person["email"])
-        family.guardians.append(guardian)
-    _give_account(actor, guardian)
-    return guardian
+        raise ValidationError(f"{guardian.name} is already a parent or carer in your family", field="email")
+    return guardian_invitations.invite(actor, family, person["name"], person["email"], guardian=guardian)
 
 
 def _give_account(actor: User, guardian: Guardian) -> bool:
-    """An account for a guardian who has none: a new one with an emailed set-password link (True), or, if their
-    address already signs in (e.g. a guardian in another family, or staff), that account linked (False)."""
+    """Sign-in for a guardian who has no account: a new account with an emailed set-password link (True); or,
+    if their address already signs in (a guardian in another family, or a parent who is also staff), an
+    invitation to accept while signed in as themselves (False): an existing account is never linked unasked."""
     db.session.flush()
     user = accounts.get_by_email(guardian.email)
     created = user is None
@@ -682,16 +681,8 @@ def _give_account(actor: User, guardian: Guardian) -> bool:
         db.session.flush()
         accounts.send_invitation(actor, user)
     else:
-        # They already sign in: link the account, no new password.
-        guardian.user_id = user.id
-        _grant(user.id, Role.GUARDIAN)
-        mail.queue(
-            user.email,
-            f"You have been added to a family at {current_app.config['ACADEMY_NAME']}",
-            "guardian_added",
-            user=user,
-            inviter=actor,
-            link=mail.absolute_url("families.family_home"),
+        guardian_invitations.invite(
+            actor, guardian.family, guardian.name, guardian.email, guardian=guardian, from_family=False
         )
     db.session.flush()
     audit.record("family.guardian_invited", actor=actor, obj=guardian.family, detail={"guardian": guardian.id})
@@ -715,8 +706,22 @@ def _uninvited(today: date):
     return (
         select(Guardian)
         .join(Family, Family.id == Guardian.family_id)
-        .where(Guardian.user_id.is_(None), Family.erased_at.is_(None), Guardian.family_id.in_(on_roll))
+        .where(
+            Guardian.user_id.is_(None),
+            Family.erased_at.is_(None),
+            Guardian.family_id.in_(on_roll),
+            ~_invitation_pending(),
+        )
         .order_by(Guardian.id)
+    )
+
+
+def _invitation_pending():
+    """SQL condition: the guardian has been sent an invitation to accept that is not accepted yet."""
+    return (
+        select(GuardianInvitation.id)
+        .where(GuardianInvitation.guardian_id == Guardian.id, GuardianInvitation.accepted_at.is_(None))
+        .exists()
     )
 
 
@@ -746,8 +751,8 @@ def uninvited_summary(today: date) -> UninvitedSummary:
 class InvitationRun:
     #: New accounts, each sent a set-password link.
     invited: int = 0
-    #: Addresses that already signed in: the account was linked to the family and told.
-    linked: int = 0
+    #: Addresses that already sign in: sent an invitation to accept, signed in as themselves.
+    asked_to_accept: int = 0
     #: Guardians without an email address, left as they are.
     no_email: int = 0
 
@@ -756,21 +761,33 @@ def invite_guardians(
     actor: User, guardians: list[Guardian], *, on_each: Callable[[Guardian], None] | None = None
 ) -> InvitationRun:
     """Give each of these guardians an account (see :func:`_give_account`). Admin only; a guardian who already
-    has an account is skipped, so running it again invites nobody twice."""
+    has an account, or has an invitation waiting to be accepted, is skipped, so running it again invites nobody
+    twice."""
     if not actor.has_role(Role.ADMIN):
         raise NotAllowed("Only an admin can invite parents and carers in bulk")
     run = InvitationRun()
     for guardian in guardians:
-        if guardian.user_id is None:
+        if guardian.user_id is None and not _has_pending_invitation(guardian):
             if not guardian.email:
                 run.no_email += 1
             elif _give_account(actor, guardian):
                 run.invited += 1
             else:
-                run.linked += 1
+                run.asked_to_accept += 1
         if on_each is not None:
             on_each(guardian)
     return run
+
+
+def _has_pending_invitation(guardian: Guardian) -> bool:
+    return (
+        db.session.scalar(
+            select(GuardianInvitation.id)
+            .where(GuardianInvitation.guardian_id == guardian.id, GuardianInvitation.accepted_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def invite_uninvited(actor: User, today: date, limit: int | None = INVITE_BATCH) -> InvitationRun:

@@ -245,6 +245,10 @@ class LearnerDetailsForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
+class JoinFamilyForm(FlaskForm):
+    join = SubmitField("Join the family", widget=GovSubmitInput())
+
+
 class InviteGuardianForm(FlaskForm):
     name = StringField(
         "Their full name",

@@ -29,8 +29,11 @@ def _message(run: families.InvitationRun) -> str:
     parts = []
     if run.invited:
         parts.append(f"Invited {_people(run.invited)} to set a password and sign in.")
-    if run.linked:
-        parts.append(f"{_people(run.linked)} already signed in with their email address: linked to the family.")
+    if run.asked_to_accept:
+        parts.append(
+            f"{_people(run.asked_to_accept)} already sign in with their email address: each has been sent an "
+            "invitation to accept, signed in as themselves."
+        )
     if run.no_email:
         parts.append(f"{_people(run.no_email)} could not be invited: no email address.")
     return " ".join(parts) or "Nobody needed inviting."

@@ -21,6 +21,7 @@ from virtualacademy.blueprints.families.forms import (
     GuardianForm,
     InviteGuardianForm,
     InviteLearnerForm,
+    JoinFamilyForm,
     LearnerDetailsForm,
     QuestionForm,
     ReEnrolForm,
@@ -52,7 +53,7 @@ from virtualacademy.models.families import (
 )
 from virtualacademy.models.mentoring import ACTION_OWNER_LABELS
 from virtualacademy.policies import get_or_404, learner_records, requires_roles
-from virtualacademy.services import families, localities, mentoring
+from virtualacademy.services import families, guardian_invitations, localities, mentoring
 
 DRAFT_KEY = "application_id"
 SECTION_ENDPOINTS = {
@@ -550,19 +551,25 @@ def family_home():
     invite_form = InviteGuardianForm()
     if mine and invite_form.validate_on_submit():
         try:
-            guardian = families.invite_guardian(current_user, mine[0], invite_form.name.data, invite_form.email.data)
+            invitation = families.invite_guardian(current_user, mine[0], invite_form.name.data, invite_form.email.data)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(invite_form, error)
         else:
             db.session.commit()
-            flash(f"{guardian.name} has been invited to your family's account.", "success")
+            # The same words whether or not the address already has an account.
+            flash(
+                f"We have emailed an invitation to {invitation.email}. {invitation.name} will join your family "
+                "when they accept it.",
+                "success",
+            )
             return redirect(url_for("families.family_home"))
     return render_template(
         "families/family_home.html",
         invite_form=invite_form,
         form=invite_form,
         families=mine,
+        invitations=guardian_invitations.pending,
         cards=families.child_cards,
         applications=open_applications,
         labels=LABELS,
@@ -662,3 +669,50 @@ def family_contact():
             flash("Your contact details have been saved.", "success")
             return redirect(url_for("families.family_home"))
     return render_template("families/family_contact.html", form=form)
+
+
+# --- invitations to join a family as a parent or carer ----------------------------------------------------------
+
+
+@bp.route("/family/invitations/<token>", methods=["GET", "POST"])
+def guardian_invitation(token: str):
+    """Accept an invitation to a family: signed in as the invited address, or by creating its account."""
+    try:
+        invitation = guardian_invitations.for_token(token)
+    except InvalidToken as error:
+        return render_template("auth/link_invalid.html", message=error.message), 400
+    user = current_user if current_user.is_authenticated else None
+    acceptance = guardian_invitations.acceptance(invitation, user)
+    State = guardian_invitations.State
+    if acceptance.state is State.SIGN_IN:
+        flash(f"Sign in as {invitation.email} to accept the invitation.", "info")
+        return redirect(url_for("auth.sign_in", next=request.path))
+    if acceptance.state is State.REFUSED:
+        guardian_invitations.record_refusal(invitation, user)
+        db.session.commit()
+    form = SetPasswordForm() if acceptance.state is State.NEW_ACCOUNT else JoinFamilyForm()
+    if acceptance.state in (State.NEW_ACCOUNT, State.READY) and form.validate_on_submit():
+        try:
+            if acceptance.state is State.NEW_ACCOUNT:
+                user = guardian_invitations.accept_with_new_account(token, form.password.data)
+            else:
+                guardian_invitations.accept(token, user)
+        except InvalidToken as error:
+            db.session.rollback()
+            return render_template("auth/link_invalid.html", message=error.message), 400
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            if current_user != user:
+                login_user(user)
+            flash(f"You have joined family {invitation.family.reference} as a parent or carer.", "success")
+            return redirect(url_for("families.family_home"))
+    return render_template(
+        "families/guardian_invitation.html",
+        invitation=invitation,
+        acceptance=acceptance,
+        states=State,
+        form=form,
+    )
