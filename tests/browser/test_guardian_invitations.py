@@ -1,5 +1,6 @@
 """An imported family's parent is invited to sign in, from the learner's page and from the invitations page,
-sets a password from the emailed link and sees their child; axe-core on every page."""
+sets a password from the emailed link and sees their child; a parent invites another, who accepts signed in as
+themselves, while a staff account is refused; axe-core on every page."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_check, heading, sign_in, success_banner
+from tests.browser.conftest import Person, axe_check, heading, sign_in, success_banner
 from tests.browser.test_enrolment import emailed_link
 from tests.factories import GuardianFactory, LearnerFactory
 from virtualacademy import clock
@@ -63,3 +64,56 @@ def test_an_imported_parent_is_invited_sets_a_password_and_sees_their_child(app,
     family.goto("/family")
     expect(family.get_by_role("main")).to_contain_text("Robin")
     axe_check(family)
+
+
+def test_a_parent_invites_another_who_accepts_signed_in_and_staff_are_refused(app, new_page, make_user):
+    with app.app_context():
+        robin = LearnerFactory(legal_name="Robin Family", preferred_name="Robin")
+        GuardianFactory(family=robin.family, user__email="jo.family@example.com", user__name="Jo Family")
+        GuardianFactory(user__email="kit.other@example.com", user__name="Kit Other")  # a parent in another family
+        db.session.commit()
+        robin_id = robin.id
+    staff = make_user(roles=[Role.MENTOR], email="sam.staff@example.com", name="Sam Staff")
+    jo = Person(id=0, name="Jo Family", email="jo.family@example.com")
+    kit = Person(id=0, name="Kit Other", email="kit.other@example.com")
+
+    page = new_page()
+    sign_in(page, jo)
+    page.goto("/family")
+    axe_check(page)
+    banners = []
+    for name, email in (("Sam Staff", "sam.staff@example.com"), ("Kit Other", "kit.other@example.com")):
+        page.get_by_label("Their full name").fill(name)
+        page.get_by_label("Their email address").fill(email)
+        page.get_by_role("button", name="Send invitation").click()
+        expect(success_banner(page)).to_contain_text(f"We have emailed an invitation to {email}.")
+        banners.append(success_banner(page).inner_text().replace(email, "X").replace(name, "N"))
+        axe_check(page)
+    assert banners[0] == banners[1]  # the same either way
+    expect(page.get_by_role("main")).to_contain_text("Invited, not joined yet")
+
+    # Staff: the link asks them to sign in, then refuses, and nothing changes.
+    staff_page = new_page()
+    staff_page.goto(emailed_link(app, "sam.staff@example.com", "/family/invitations/"))
+    expect(heading(staff_page)).to_have_text("Sign in")
+    axe_check(staff_page)
+    staff_page.get_by_label("Email address").fill(staff.email)
+    staff_page.get_by_label("Password", exact=True).fill(staff.password)
+    staff_page.get_by_role("button", name="Sign in").click()
+    expect(heading(staff_page)).to_have_text("Join a family")
+    expect(staff_page.get_by_role("main")).to_contain_text("a family cannot add a staff account as a parent or carer")
+    expect(staff_page.get_by_role("button", name="Join the family")).to_have_count(0)
+    axe_check(staff_page)
+
+    # Kit signs in as themselves and joins; then sees Robin.
+    kit_page = new_page()
+    sign_in(kit_page, kit)
+    kit_page.goto(emailed_link(app, "kit.other@example.com", "/family/invitations/"))
+    expect(heading(kit_page)).to_have_text("Join a family")
+    axe_check(kit_page)
+    kit_page.get_by_role("button", name="Join the family").click()
+    expect(success_banner(kit_page)).to_contain_text("You have joined family")
+    expect(kit_page.get_by_role("main")).to_contain_text("Robin")
+    axe_check(kit_page)
+    kit_page.goto(f"/family/learners/{robin_id}")
+    expect(heading(kit_page)).to_have_text("Robin")
