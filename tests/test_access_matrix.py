@@ -1,6 +1,7 @@
-"""Each role x each route x someone else's object: the status is the one the table expects."""
+"""Each role x each route (and method) x someone else's object: the status is the one tests/access.py expects."""
 
 import pytest
+from werkzeug.exceptions import HTTPException
 
 from tests.access import ANONYMOUS, EVERYONE, ROUTES
 from tests.conftest import csrf_token, sign_in
@@ -30,12 +31,49 @@ from virtualacademy.services import ledger
 IGNORED_ENDPOINTS = {"static"}
 
 
+#: Methods every route answers by itself: HEAD is a GET without the body, OPTIONS lists the methods.
+AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """Every (endpoint, method) pair the app answers, but for static files and the automatic methods."""
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in IGNORED_ENDPOINTS and not rule.endpoint.startswith("_")
+        for method in rule.methods - AUTOMATIC_METHODS
+    }
+
+
 def test_every_route_is_in_the_access_matrix(app):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - IGNORED_ENDPOINTS
-    endpoints = {e for e in endpoints if not e.startswith("_")}
-    listed = {route.endpoint for route in ROUTES}
-    assert endpoints - listed == set(), "routes missing from tests/access.py ROUTES"
-    assert listed - endpoints == set(), "ROUTES lists endpoints that no longer exist"
+    """Each method of each route is probed: a POST to a page is checked as well as its GET."""
+    routes = app_routes(app)
+    listed = {(route.endpoint, route.method) for route in ROUTES}
+    assert sorted(routes - listed) == [], "routes (and methods) missing from tests/access.py ROUTES"
+    assert sorted(listed - routes) == [], "ROUTES lists routes (or methods) that no longer exist"
+
+
+def test_every_path_in_the_access_matrix_reaches_its_route(app):
+    """A path in the matrix that a typo sends to another page (or to none) would probe the wrong thing."""
+    urls = app.url_map.bind("localhost")
+    wrong = []
+    for route in ROUTES:
+        path = route.path.split("?")[0].format_map(_AnyId())
+        try:
+            endpoint, _ = urls.match(path, method=route.method)
+        except HTTPException as error:  # not found, another method, or a redirect (a slash missing): all wrong
+            wrong.append(f"{route}: {type(error).__name__}")
+            continue
+        if endpoint != route.endpoint:
+            wrong.append(f"{route}: reaches {endpoint}, not {route.endpoint}")
+    assert wrong == []
+
+
+class _AnyId(dict):
+    """Fills every ``{object}`` of a path with an id, to match it against the app's routes."""
+
+    def __missing__(self, key: str) -> str:
+        return "1"
 
 
 @pytest.mark.parametrize("who", EVERYONE)
