@@ -110,10 +110,18 @@ ROUTES: list[Route] = [
     public("auth.reset_password", "/reset-password/not-a-real-token", 400),
     public("auth.accept_invitation", "/invitation/not-a-real-token", 400),
     signed_in("auth.change_password", "/account/password"),
+    # the same forms posted empty (or with a link that is not real): errors on the page, never a change
+    public("auth.sign_in", "/sign-in", 200, signed_in=302, method="POST"),
+    public("auth.forgotten_password", "/forgotten-password", method="POST"),
+    public("auth.reset_password", "/reset-password/not-a-real-token", 400, method="POST"),
+    public("auth.accept_invitation", "/invitation/not-a-real-token", 400, method="POST"),
+    signed_in("auth.change_password", "/account/password", method="POST"),
     # admin: users and roles, someone else's account as the object
     roles("admin.users", "/admin/users", ADMIN),
     roles("admin.invite_staff", "/admin/users/invite", ADMIN),
+    roles("admin.invite_staff", "/admin/users/invite", ADMIN, method="POST"),
     roles("admin.user_detail", "/admin/users/{other_user}", ADMIN),
+    roles("admin.user_detail", "/admin/users/{other_user}", ADMIN, method="POST"),
     roles("admin.resend_invitation", "/admin/users/{other_user}/resend-invitation", ADMIN, 302, method="POST"),
     roles("admin.deactivate_user", "/admin/users/{other_user}/deactivate", ADMIN, 302, method="POST"),
     roles("admin.reactivate_user", "/admin/users/{other_user}/reactivate", ADMIN, 302, method="POST"),
@@ -121,25 +129,40 @@ ROUTES: list[Route] = [
     # localities (admin)
     roles("localities.index", "/localities/", ADMIN),
     roles("localities.new", "/localities/new", ADMIN),
+    roles("localities.new", "/localities/new", ADMIN, method="POST"),
     # a coordinator reads the locality they run (tests/blueprints/test_localities.py); this one nobody here runs
     scoped_roles("localities.detail", "/localities/{locality}", {Role.ADMIN, Role.COORDINATOR}, ADMIN),
+    roles("localities.detail", "/localities/{locality}", ADMIN, method="POST"),
     roles("localities.staff", "/localities/{locality}/staff", ADMIN),
+    # the locality has no staff, and saving it with none chosen is allowed: back to the locality
+    roles("localities.staff", "/localities/{locality}/staff", ADMIN, 302, method="POST"),
     # families: the public application (no draft in this session: pages send you to the start)
     public("families.apply_start", "/apply"),
     public("families.apply_guardian", "/apply/your-details"),
+    public("families.apply_guardian", "/apply/your-details", method="POST"),  # empty: errors, no draft started
     public("families.apply_address", "/apply/address", 302),
+    public("families.apply_address", "/apply/address", 302, method="POST"),
     public("families.apply_second_guardian", "/apply/other-parent", 302),
+    public("families.apply_second_guardian", "/apply/other-parent", 302, method="POST"),
     public("families.apply_children", "/apply/children", 302),
     public("families.apply_child", "/apply/children/add", 302),
+    public("families.apply_child", "/apply/children/add", 302, method="POST"),
+    public("families.apply_child", "/apply/children/0", 302),
+    public("families.apply_child", "/apply/children/0", 302, method="POST"),
     public("families.apply_remove_child", "/apply/children/0/remove", 302, method="POST"),
     public("families.apply_declaration", "/apply/declaration", 302),
+    public("families.apply_declaration", "/apply/declaration", 302, method="POST"),
     public("families.apply_check", "/apply/check", 302),
+    public("families.apply_check", "/apply/check", 302, method="POST"),
     public("families.apply_sent", "/apply/sent", 302),
     public("families.resume_application", "/apply/resume/not-a-real-token", 400),
     public("families.create_account", "/apply/account/not-a-real-token", 400),
+    public("families.create_account", "/apply/account/not-a-real-token", 400, method="POST"),
     public("families.guardian_invitation", "/family/invitations/not-a-real-token", 400),
-    # someone else's application: nobody but its applicant sees it
+    public("families.guardian_invitation", "/family/invitations/not-a-real-token", 400, method="POST"),
+    # someone else's application: nobody but its applicant sees it, or answers a question on it
     signed_in("families.my_application", "/my-applications/{application}", 404),
+    signed_in("families.my_application", "/my-applications/{application}", 404, method="POST"),
     # review by admin (a POST without a valid form re-shows the page with errors)
     roles("families.applications", "/applications", ADMIN),
     roles("families.application_detail", "/applications/{application}", ADMIN),
@@ -159,8 +182,11 @@ ROUTES: list[Route] = [
     roles("families.re_enrol_learner", "/learners/{learner}/re-enrol", ADMIN, method="POST"),
     # the family's own view: a guardian gets 404 for another family's learner
     roles("families.family_home", "/family", {Role.GUARDIAN}),
+    roles("families.family_home", "/family", {Role.GUARDIAN}, method="POST"),  # no family to invite anyone to
     roles("families.family_learner", "/family/learners/{learner}", {Role.GUARDIAN}, 404),
+    roles("families.family_learner", "/family/learners/{learner}", {Role.GUARDIAN}, 404, method="POST"),
     roles("families.family_contact", "/family/contact", {Role.GUARDIAN}, 404),
+    roles("families.family_contact", "/family/contact", {Role.GUARDIAN}, 404, method="POST"),
     roles("families.invite_learner_account", "/family/learners/{learner}/account", {Role.GUARDIAN}, 404, method="POST"),
     roles("families.cohort_profile", "/cohort", {Role.ADMIN, Role.COORDINATOR}),
     roles("families.cohort_csv", "/cohort.csv", {Role.ADMIN, Role.COORDINATOR}),
@@ -168,6 +194,7 @@ ROUTES: list[Route] = [
     roles("families.learner_home", "/me", {Role.LEARNER}, 404),
     # import of an authority's known families (admin); with no file uploaded, check and confirm go back to upload
     roles("families.import_families", "/families/import", ADMIN),
+    roles("families.import_families", "/families/import", ADMIN, method="POST"),  # no file: errors
     roles("families.import_check", "/families/import/check", ADMIN, 302),
     roles("families.import_confirm", "/families/import/confirm", ADMIN, 302, method="POST"),
     # inviting parents and carers without an account to sign in (admin)
@@ -191,6 +218,13 @@ ROUTES: list[Route] = [
     scoped_roles("mentoring.learner", "/caseload/learners/{learner}", STAFF_WITH_LEARNERS, ADMIN),
     scoped_roles("mentoring.record_check_in", "/caseload/learners/{learner}/check-in", STAFF_WITH_LEARNERS, ADMIN),
     scoped_roles(
+        "mentoring.record_check_in",
+        "/caseload/learners/{learner}/check-in",
+        STAFF_WITH_LEARNERS,
+        ADMIN,
+        method="POST",
+    ),
+    scoped_roles(
         "mentoring.close_action", "/caseload/actions/{action}/close", STAFF_WITH_LEARNERS, ADMIN, 302, method="POST"
     ),
     scoped_roles(
@@ -205,9 +239,18 @@ ROUTES: list[Route] = [
     ),
     roles("mentoring.unassigned", "/mentoring/unassigned", {Role.ADMIN, Role.COORDINATOR}),
     scoped_roles("mentoring.assign", "/mentoring/learners/{learner}/assign", {Role.ADMIN, Role.COORDINATOR}, ADMIN),
+    scoped_roles(
+        "mentoring.assign",
+        "/mentoring/learners/{learner}/assign",
+        {Role.ADMIN, Role.COORDINATOR},
+        ADMIN,
+        method="POST",
+    ),
     roles("mentoring.settings", "/mentoring/settings", ADMIN),
+    roles("mentoring.settings", "/mentoring/settings", ADMIN, method="POST"),
     roles("mentoring.report", "/mentoring/report", {Role.ADMIN, Role.COORDINATOR}),
     roles("mentoring.mentor_limit", "/mentoring/mentors/{other_user}", ADMIN),
+    roles("mentoring.mentor_limit", "/mentoring/mentors/{other_user}", ADMIN, method="POST"),
     # safeguarding: any member of staff raises a concern (about the shared learner; a POST with nothing filled in
     # comes back with errors). The concern, raised by another mentor, is seen and acted on only by a safeguarding lead.
     roles("safeguarding.index", "/safeguarding/", set(Role) - {Role.GUARDIAN, Role.LEARNER}),

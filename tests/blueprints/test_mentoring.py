@@ -8,8 +8,16 @@ from sqlalchemy import select
 from tests.conftest import post_form, sign_in
 from tests.factories import GuardianFactory, LearnerFactory, UserFactory
 from virtualacademy import clock
-from virtualacademy.models import AgreedAction, CheckIn, LocalityRole, LocalityStaff, MentorAssignment, Role
-from virtualacademy.services import mentoring
+from virtualacademy.models import (
+    AgreedAction,
+    CheckIn,
+    LocalityRole,
+    LocalityStaff,
+    MentorAssignment,
+    Role,
+    WithdrawalReason,
+)
+from virtualacademy.services import families, mentoring
 
 
 def setup_locality(db_session):
@@ -154,6 +162,41 @@ def test_after_handover_the_old_mentor_reads_for_30_days_but_cannot_write(app, c
     assignment.ends_on = today - timedelta(days=31)
     db_session.commit()
     assert client.get(f"/caseload/learners/{learner.id}").status_code == 404
+
+
+def test_when_a_learner_leaves_their_mentor_reads_for_30_days_but_cannot_write_and_is_not_reminded(
+    app, client, db_session, travel
+):
+    """Leaving the academy ends the mentor's assignment on the first day off roll, as a handover does: the
+    mentor's access narrows to reading, for 30 days, and the child is off their caseload and the reminders."""
+    learner, coordinator, mentor = setup_locality(db_session)
+    admin = UserFactory(roles=[Role.ADMIN])
+    today = clock.today()
+    mentoring.assign(admin, learner, mentor, today - timedelta(days=60))
+    families.withdraw(admin, learner, today - timedelta(days=5), WithdrawalReason.RETURNED_TO_SCHOOL)
+    db_session.commit()
+    assert mentoring.current_assignment(learner) is None
+    sign_in(client, mentor.email)
+    page = client.get(f"/caseload/learners/{learner.id}")
+    assert page.status_code == 200 and "this record is read-only" in page.get_data(as_text=True)
+    assert client.get(f"/learning/learners/{learner.id}/plan").status_code == 200
+    for path in (f"/caseload/learners/{learner.id}/check-in", f"/learning/learners/{learner.id}/plan/edit"):
+        assert client.get(path).status_code == 404, path
+    assert "Robbie" not in client.get("/caseload").get_data(as_text=True)
+    # overdue by far more than a cadence, but no longer anyone's to check in with: nobody is reminded or told
+    report = mentoring.send_reminders(clock.now().replace(hour=9))
+    assert (report.digests, report.escalations) == (0, 0)
+    # 30 days after the first day off roll, the learner is out of the mentor's reach
+    travel(clock.now() + timedelta(days=26))
+    assert client.get(f"/caseload/learners/{learner.id}").status_code == 404
+    assert client.get(f"/learning/learners/{learner.id}/plan").status_code == 404
+    # the coordinator still has the locality's record, and re-enrolled, the learner waits for a new mentor
+    coordinator_client = app.test_client()
+    sign_in(coordinator_client, coordinator.email)
+    assert coordinator_client.get(f"/learners/{learner.id}").status_code == 200
+    families.re_enrol(admin, learner, clock.today(), learner.locality)
+    db_session.commit()
+    assert "Robin Example" in coordinator_client.get("/mentoring/unassigned").get_data(as_text=True)
 
 
 def test_admin_changes_cadences_and_a_limit(client, db_session):

@@ -26,6 +26,7 @@ from virtualacademy.models import (
     GuardianInvitation,
     Learner,
     Locality,
+    MentorAssignment,
     Role,
     SendStatus,
     User,
@@ -532,7 +533,11 @@ def decline(actor: User, application: Application, reason: str) -> None:
 
 
 def withdraw(actor: User, learner: Learner, on: date, reason: WithdrawalReason, note: str | None = None) -> Enrolment:
-    """End the learner's current enrolment: ``on`` is the first day off roll."""
+    """End the learner's current enrolment: ``on`` is the first day off roll.
+
+    Their mentor's assignment ends on the same day, as at a handover: the child leaves the mentor's caseload and
+    reminders, and the mentor may read the child's records for 30 days after it, never change them. Re-enrolled,
+    the child waits for a mentor to be assigned again."""
     enrolment = learner.current_enrolment
     if enrolment is None:
         raise ValidationError(f"{learner.known_as} is not enrolled")
@@ -547,6 +552,11 @@ def withdraw(actor: User, learner: Learner, on: date, reason: WithdrawalReason, 
     enrolment.end_date = on
     enrolment.withdrawal_reason = reason
     enrolment.withdrawal_note = (note or "").strip() or None
+    mentor = db.session.scalar(
+        select(MentorAssignment).where(MentorAssignment.learner_id == learner.id, MentorAssignment.ends_on.is_(None))
+    )
+    if mentor is not None:
+        mentor.ends_on = max(on, mentor.starts_on)
     db.session.flush()
     audit.record(
         "enrolment.withdrawn",
