@@ -132,7 +132,8 @@ ROUTES: list[Route] = [
     roles("localities.new", "/localities/new", ADMIN, method="POST"),
     # a coordinator reads the locality they run (tests/blueprints/test_localities.py); this one nobody here runs
     scoped_roles("localities.detail", "/localities/{locality}", {Role.ADMIN, Role.COORDINATOR}, ADMIN),
-    roles("localities.detail", "/localities/{locality}", ADMIN, method="POST"),
+    # changing a locality is for admins; a coordinator who does not run this one cannot tell it exists
+    scoped_roles("localities.detail", "/localities/{locality}", {Role.ADMIN, Role.COORDINATOR}, ADMIN, method="POST"),
     roles("localities.staff", "/localities/{locality}/staff", ADMIN),
     # the locality has no staff, and saving it with none chosen is allowed: back to the locality
     roles("localities.staff", "/localities/{locality}/staff", ADMIN, 302, method="POST"),

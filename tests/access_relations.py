@@ -138,6 +138,7 @@ COORDINATOR = "the coordinator of the child's locality"
 LEAD = "a safeguarding lead"
 RAISER = "the one who raised the concern about the child"
 ADMIN = "an admin"
+EXAMS_OFFICER = "an exams officer (reads every learner's record)"
 ANYONE = "anyone the page lets in"
 
 
@@ -159,6 +160,8 @@ def relations(who: str, child: str) -> set[str]:
         related.add(RAISER)
     if Role.SAFEGUARDING_LEAD in me.roles:
         related.add(LEAD)
+    if Role.EXAMS_OFFICER in me.roles:
+        related.add(EXAMS_OFFICER)
     if Role.ADMIN in me.roles:
         related.add(ADMIN)
     return related
@@ -223,6 +226,9 @@ CONCERN_ACT = rule("concern: act", LEAD)
 #: Any member of staff may raise a concern about any enrolled child.
 RAISE_CONCERN = rule("raise a concern", ANYONE)
 LOCALITY_BUDGET = rule("locality budget", COORDINATOR, ADMIN)
+LOCALITY_READ = rule("locality", COORDINATOR, ADMIN)
+LOCALITY_CHANGE = rule("locality: change", ADMIN)
+RECORD = rule("the child's record", *FAMILY, MENTOR, RECENT_MENTOR, COORDINATOR, EXAMS_OFFICER, ADMIN)
 
 # --- the routes ---------------------------------------------------------------------------------------------------
 
@@ -250,6 +256,8 @@ class LearnerRoute:
     ok: int = 200
     #: The status for the child's parents, where their own page is elsewhere.
     family_ok: int | None = None
+    #: Those this rule lets reach the object but not act on it get 403 rather than 404 (they know it exists).
+    reached_by: Rule | None = None
     data: dict = field(default_factory=dict)
 
     @property
@@ -272,7 +280,7 @@ L = "/learning/learners/{learner}"
 # fmt: off
 LEARNER_ROUTES: list[LearnerRoute] = [
     # the child's record (families)
-    r("families.learner_detail", "GET", "/learners/{learner}", READ, SIGNED_IN, family_ok=302),
+    r("families.learner_detail", "GET", "/learners/{learner}", RECORD, SIGNED_IN, family_ok=302),
     r("families.family_learner", "GET", "/family/learners/{learner}", FAMILY_DETAILS, GUARDIANS),
     r("families.family_learner", "POST", "/family/learners/{learner}", FAMILY_DETAILS, GUARDIANS, 302),
     r("families.invite_learner_account", "POST", "/family/learners/{learner}/account", FAMILY_DETAILS, GUARDIANS),
@@ -322,6 +330,7 @@ LEARNER_ROUTES: list[LearnerRoute] = [
     r("learning.record_review", "POST", f"{L}/plan/review", REVIEW, MENTORS_AND_ADMINS),
     r("learning.review_schedule", "GET", f"{L}/plan/review-dates", REVIEW, MENTORS_AND_ADMINS),
     r("learning.review_schedule", "POST", f"{L}/plan/review-dates", REVIEW, MENTORS_AND_ADMINS),
+    r("learning.share_plan", "POST", f"{L}/plan/share", REVIEW, MENTORS_AND_ADMINS, 302),
     # learning: the log, the portfolio, exhibitions, the record of achievement
     r("learning.week", "GET", f"{L}/week", READ, LEARNING_ROLES),
     r("learning.attendance", "GET", f"{L}/attendance", READ, LEARNING_ROLES),
@@ -355,6 +364,9 @@ LEARNER_ROUTES: list[LearnerRoute] = [
     r("learning.evidence_delete", "GET", "/learning/evidence/{evidence}/delete", WRITE, LEARNING_ROLES),
     r("learning.evidence_delete", "POST", "/learning/evidence/{evidence}/delete", WRITE, LEARNING_ROLES, 302),
     # a locality's budget and its spending (each of the two localities)
+    r("localities.detail", "GET", "/localities/{locality}", LOCALITY_READ, COORDINATORS_AND_ADMINS),
+    r("localities.detail", "POST", "/localities/{locality}", LOCALITY_CHANGE, COORDINATORS_AND_ADMINS,
+      reached_by=LOCALITY_READ),
     r("funding.locality_budget", "GET", "/funding/localities/{locality}", LOCALITY_BUDGET, COORDINATORS_AND_ADMINS),
     r("funding.record_locality_spend", "GET", "/funding/localities/{locality}/spend", LOCALITY_BUDGET,
         COORDINATORS_AND_ADMINS),
@@ -388,7 +400,7 @@ OWN = rule("own", SELF)
 OWN_CHILDREN = rule("own children", GUARDIAN)
 
 LIST_PAGES = [
-    ListPage("families.learners", "/learners", READ, COORDINATORS_AND_ADMINS),
+    ListPage("families.learners", "/learners", RECORD, COORDINATORS_AND_ADMINS | {Role.EXAMS_OFFICER}),
     ListPage("mentoring.caseload", "/caseload", CASELOAD, frozenset({Role.MENTOR})),
     ListPage("mentoring.unassigned", "/mentoring/unassigned", ASSIGN, COORDINATORS_AND_ADMINS, some=True),
     ListPage("funding.spend_requests", "/funding/requests?status=all", READ, STAFF_WITH_LEARNERS),
@@ -399,7 +411,9 @@ LIST_PAGES = [
     ListPage("families.learner_home", "/me", OWN, frozenset({Role.LEARNER})),
     ListPage("learning.my_plan", "/learning/my-plan", OWN, frozenset({Role.LEARNER})),
     ListPage("funding.my_budget", "/funding/my-budget", OWN, frozenset({Role.LEARNER})),
-    ListPage("main.dashboard", "/dashboard", rule("read or concern", *READ.may, *CONCERN.may), SIGNED_IN, some=True),
+    ListPage(
+        "main.dashboard", "/dashboard", rule("record or concern", *RECORD.may, *CONCERN.may), SIGNED_IN, some=True
+    ),
     ListPage("funding.locality_budgets", "/funding/localities", LOCALITY_BUDGET, COORDINATORS_AND_ADMINS, True),
 ]
 
@@ -490,7 +504,7 @@ def expected_status(route: LearnerRoute, who: str, target: str) -> int:
         return 403
     related = locality_relations(who, target) if route.per_locality else relations(who, target)
     if not route.rule.allows(related):
-        return 404
+        return 403 if route.reached_by is not None and route.reached_by.allows(related) else 404
     if route.family_ok is not None and GUARDIAN in related:
         return route.family_ok
     return route.ok
