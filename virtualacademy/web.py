@@ -49,6 +49,8 @@ def init_app(app: Flask) -> None:
     def _request_context():
         g.csp_nonce = secrets.token_urlsafe(16)
         g.request_ip_token = request_ip.set(client_ip())
+        # Check the browser's session now, before any view runs: it may end it, or note that it was used.
+        _ = current_user.is_authenticated
 
     @app.teardown_request
     def _reset_context(_exc):

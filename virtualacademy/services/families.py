@@ -31,7 +31,7 @@ from virtualacademy.models import (
     UserRole,
     WithdrawalReason,
 )
-from virtualacademy.services import accounts, audit, localities
+from virtualacademy.services import accounts, audit, localities, sessions
 
 #: Eligibility at application only: statutory school age up to 18 (nothing else gates on age).
 ELIGIBLE_MIN_AGE = 4
@@ -297,13 +297,15 @@ def application_for_account_link(token: str) -> Application:
     return application
 
 
-def create_account(token: str, password: str) -> User:
-    """From the confirmation email: verify the email and set a password (a guardian account)."""
+def create_account(token: str, password: str, *, user_agent: str | None = None) -> User:
+    """From the confirmation email: verify the email and set a password (a guardian account), and sign this
+    browser in."""
     application = application_for_account_link(token)
     guardian = application.answers["guardian"]
     user = accounts.create_user(application.email, guardian["name"], [Role.GUARDIAN], password=password)
     application.user_id = user.id
     _link_guardian_accounts(user)
+    sessions.start(user, user_agent)
     audit.record("application.account_created", actor=user, obj=application)
     return user
 

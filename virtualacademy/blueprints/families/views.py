@@ -4,11 +4,12 @@ and withdrawal and re-enrolment."""
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from virtualacademy import clock
+from virtualacademy.blueprints.auth.login import log_in, remember_device
 from virtualacademy.blueprints.families import bp
 from virtualacademy.blueprints.families.forms import (
     AcceptForm,
@@ -286,7 +287,7 @@ def create_account(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = families.create_account(token, form.password.data)
+            user = families.create_account(token, form.password.data, user_agent=request.user_agent.string)
         except InvalidToken as error:
             db.session.rollback()
             return render_template("auth/link_invalid.html", message=error.message), 400
@@ -295,9 +296,9 @@ def create_account(token: str):
             show_domain_error(form, error)
         else:
             db.session.commit()
-            login_user(user)
+            log_in(user)
             flash("Your email address is confirmed and your account is ready.", "success")
-            return redirect(url_for("main.dashboard"))
+            return remember_device(redirect(url_for("main.dashboard")), user)
     return render_template("families/create_account.html", form=form, application=application)
 
 
