@@ -77,6 +77,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
     RESET_LIMIT_PER_IP = os.environ.get("RESET_LIMIT_PER_IP", "10 per hour")
+    #: Applications started (or their email address changed), each of which emails a link.
+    APPLY_LIMIT_PER_IP = os.environ.get("APPLY_LIMIT_PER_IP", "10 per hour")
+    APPLY_LIMIT_PER_EMAIL = os.environ.get("APPLY_LIMIT_PER_EMAIL", "5 per day")
+    #: Learner accounts a parent or carer may ask for (each emails an invitation).
+    LEARNER_INVITE_LIMIT = os.environ.get("LEARNER_INVITE_LIMIT", "10 per hour")
 
     # Mail: "console" prints messages, "smtp" delivers them.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")

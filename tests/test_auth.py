@@ -186,7 +186,7 @@ def test_too_many_attempts_from_one_address_are_throttled(app, client, db_sessio
         response = sign_in(client, "someone.else@example.com", "x")
         assert response.status_code == 429
         page = response.get_data(as_text=True)
-        assert "Too many attempts" in page
+        assert "Too many attempts" in page and "Try again after" in page
         assert "reset your password" in page
         assert len(audit_actions(db_session, "security.rate_limited")) == 1
     finally:

@@ -185,13 +185,16 @@ def _set(application: Application, key: str, value: Any) -> None:
     application.answers = answers  # a new dict, so the JSON column is saved
 
 
-def save_guardian(application: Application, guardian: dict) -> None:
+def save_guardian(application: Application, guardian: dict) -> bool:
+    """Change the applicant's own details; returns whether a new link was emailed (a new address)."""
     _editable(application)
     person = check_person(guardian)
-    if person["email"] != application.email:
+    emailed = person["email"] != application.email
+    if emailed:
         application.email = person["email"]
         _send_resume_link(application)
     _set(application, "guardian", person)
+    return emailed
 
 
 def save_address(application: Application, address: dict) -> None:

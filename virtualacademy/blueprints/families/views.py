@@ -3,7 +3,7 @@ and withdrawal and re-enrolment."""
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -34,7 +34,7 @@ from virtualacademy.blueprints.families.invitation_views import InviteForm
 from virtualacademy.blueprints.families.summary import answer_sections
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.errors import DomainError, InvalidToken
-from virtualacademy.extensions import db
+from virtualacademy.extensions import client_ip, db, form_email, limiter
 from virtualacademy.models import (
     ActionOwner,
     Application,
@@ -102,12 +102,30 @@ def _save(form, action, next_endpoint: str, application: Application | None):
 # --- the application -----------------------------------------------------------------
 
 
+@bp.after_request
+def _application_pages_are_never_stored(response):
+    """An application holds a family's details (and a browser may be shared): no copy is kept in any cache.
+    A response that chose its own caching keeps it."""
+    if request.path == "/apply" or request.path.startswith("/apply/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _emailed(_response) -> bool:
+    """Only a request that emailed a link (an application started, or its address changed) counts."""
+    return bool(g.get("application_emailed"))
+
+
 @bp.route("/apply")
 def apply_start():
     return render_template("families/apply_start.html", draft=_draft(required=False))
 
 
 @bp.route("/apply/your-details", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["APPLY_LIMIT_PER_IP"], methods=["POST"], deduct_when=_emailed)
+@limiter.limit(
+    lambda: current_app.config["APPLY_LIMIT_PER_EMAIL"], key_func=form_email, methods=["POST"], deduct_when=_emailed
+)
 def apply_guardian():
     application = _draft(required=False)
     data = (application.answers.get("guardian") if application else None) or {}
@@ -122,11 +140,14 @@ def apply_guardian():
                 show_domain_error(form, error)
                 return render_template("families/apply_guardian.html", form=form)
             db.session.commit()
+            g.application_emailed = True
             session[DRAFT_KEY] = application.id
             return redirect(url_for("families.apply_address"))
-        response = _save(
-            form, lambda: families.save_guardian(application, values), "families.apply_address", application
-        )
+
+        def save():
+            g.application_emailed = families.save_guardian(application, values)
+
+        response = _save(form, save, "families.apply_address", application)
         if response:
             return response
     return render_template("families/apply_guardian.html", form=form)
@@ -588,8 +609,15 @@ def _family_learner_page(learner: Learner, form, account_form, status: int = 200
     ), status
 
 
+def _signed_in_user() -> str:
+    """Rate-limit key: the signed-in user (the limit is checked before the view sends anonymous visitors away)."""
+    user_id = getattr(current_user, "id", None)
+    return f"user:{user_id}" if user_id is not None else f"ip:{client_ip()}"
+
+
 @bp.route("/family/learners/<int:learner_id>/account", methods=["POST"])
 @requires_roles(Role.GUARDIAN)
+@limiter.limit(lambda: current_app.config["LEARNER_INVITE_LIMIT"], key_func=_signed_in_user)
 def invite_learner_account(learner_id: int):
     learner = get_or_404(Learner, learner_id, "edit_details")
     account_form = InviteLearnerForm()
