@@ -47,6 +47,10 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 60 * 60
+    #: A signed-in session not used for this many seconds ends: staff see many children's records, so theirs
+    #: is shorter than a family's.
+    SESSION_IDLE_TIMEOUT_STAFF = _int("SESSION_IDLE_TIMEOUT_STAFF", 2 * 60 * 60)
+    SESSION_IDLE_TIMEOUT_FAMILY = _int("SESSION_IDLE_TIMEOUT_FAMILY", 8 * 60 * 60)
     WTF_CSRF_TIME_LIMIT = 8 * 60 * 60
     #: Send HSTS (only behind HTTPS, i.e. production).
     HSTS = False
@@ -56,13 +60,28 @@ class Config:
     PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 60 * 60)  # one hour
     INVITATION_MAX_AGE = _int("INVITATION_MAX_AGE", 7 * 24 * 60 * 60)  # one week
 
-    # Sign-in throttling (Flask-Limiter); storage is memory unless RATELIMIT_STORAGE_URI is set.
+    # Failed sign-ins (and wrong current passwords) make the next attempt wait, per account and per IP address:
+    # no wait for the first few failures, then 1 s, 2 s, 4 s ... up to LOGIN_DELAY_MAX_SECONDS. The counts are in
+    # the database, so every worker sees them; a correct password never counts.
+    LOGIN_DELAY_FREE_FAILURES = _int("LOGIN_DELAY_FREE_FAILURES", 3)
+    LOGIN_DELAY_FREE_FAILURES_PER_IP = _int("LOGIN_DELAY_FREE_FAILURES_PER_IP", 20)
+    LOGIN_DELAY_MAX_SECONDS = _int("LOGIN_DELAY_MAX_SECONDS", 15 * 60)
+    #: Seconds without a failure after which a count starts again from nothing.
+    LOGIN_FAILURES_FORGET_AFTER = _int("LOGIN_FAILURES_FORGET_AFTER", 24 * 60 * 60)
+    LOGIN_FAILURES_PER_IP_FORGET_AFTER = _int("LOGIN_FAILURES_PER_IP_FORGET_AFTER", 60 * 60)
+
+    # Rate limits against floods and mass emailing (Flask-Limiter); storage is memory (one count per worker)
+    # unless RATELIMIT_STORAGE_URI names a shared store.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
     RESET_LIMIT_PER_IP = os.environ.get("RESET_LIMIT_PER_IP", "10 per hour")
+    #: Applications started (or their email address changed), each of which emails a link.
+    APPLY_LIMIT_PER_IP = os.environ.get("APPLY_LIMIT_PER_IP", "10 per hour")
+    APPLY_LIMIT_PER_EMAIL = os.environ.get("APPLY_LIMIT_PER_EMAIL", "5 per day")
+    #: Learner accounts a parent or carer may ask for (each emails an invitation).
+    LEARNER_INVITE_LIMIT = os.environ.get("LEARNER_INVITE_LIMIT", "10 per hour")
 
     # Mail: "console" prints messages, "smtp" delivers them.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")

@@ -116,6 +116,10 @@ ROUTES: list[Route] = [
     public("auth.reset_password", "/reset-password/not-a-real-token", 400, method="POST"),
     public("auth.accept_invitation", "/invitation/not-a-real-token", 400, method="POST"),
     signed_in("auth.change_password", "/account/password", method="POST"),
+    signed_in("auth.account", "/account"),
+    # your own sessions only: another person's signed-in device is a 404 (this user has no other device)
+    signed_in("auth.sign_out_device", "/account/devices/{user_session}/sign-out", 404, method="POST"),
+    signed_in("auth.sign_out_everywhere_else", "/account/sign-out-everywhere-else", 302, method="POST"),
     # admin: users and roles, someone else's account as the object
     roles("admin.users", "/admin/users", ADMIN),
     roles("admin.invite_staff", "/admin/users/invite", ADMIN),
@@ -125,6 +129,7 @@ ROUTES: list[Route] = [
     roles("admin.resend_invitation", "/admin/users/{other_user}/resend-invitation", ADMIN, 302, method="POST"),
     roles("admin.deactivate_user", "/admin/users/{other_user}/deactivate", ADMIN, 302, method="POST"),
     roles("admin.reactivate_user", "/admin/users/{other_user}/reactivate", ADMIN, 302, method="POST"),
+    roles("admin.clear_sign_in_delay", "/admin/users/{other_user}/clear-sign-in-delay", ADMIN, 302, method="POST"),
     roles("admin.audit_log", "/admin/audit", ADMIN),
     # localities (admin)
     roles("localities.index", "/localities/", ADMIN),

@@ -46,7 +46,7 @@ from tests.factories import (
     income_transfer,
 )
 from virtualacademy.models import Role, SpendStatus
-from virtualacademy.services import ledger
+from virtualacademy.services import ledger, sessions
 
 #: Routes that exist only inside individual tests.
 IGNORED_ENDPOINTS = {"static"}
@@ -100,9 +100,11 @@ class _AnyId(dict):
 @pytest.mark.parametrize("who", EVERYONE)
 def test_access_matrix(who, client, db_session):
     other_user = UserFactory(roles=["mentor"])
+    sessions.start(other_user, "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0")
     learner = GuardianFactory(family=LearnerFactory().family).family.learners[0]
     objects = {
         "other_user": other_user.id,
+        "user_session": other_user.current_session_id,
         "locality": LocalityFactory().id,
         "application": ApplicationFactory().id,
         "notification": NotificationFactory(user=other_user).id,

@@ -6,6 +6,7 @@ from flask_login import login_user
 from tests.factories import UserFactory
 from virtualacademy import navigation
 from virtualacademy.models import Role
+from virtualacademy.services import sessions
 
 
 @pytest.mark.parametrize(
@@ -33,6 +34,7 @@ from virtualacademy.models import Role
 def test_exactly_the_pages_section_is_current(app, db_session, role, path, current):
     user = UserFactory(roles=[role])
     with app.test_request_context(path):
+        sessions.start(user, None)
         login_user(user)
         items = navigation.items_for(user)
     assert [i["text"] for i in items if i["active"]] == [current]
@@ -41,5 +43,6 @@ def test_exactly_the_pages_section_is_current(app, db_session, role, path, curre
 def test_a_page_outside_every_section_marks_nothing(app, db_session):
     user = UserFactory(roles=[Role.MENTOR])
     with app.test_request_context("/account/password"):
+        sessions.start(user, None)
         login_user(user)
         assert not any(i["active"] for i in navigation.items_for(user))

@@ -92,13 +92,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     WTFormsHelpers(app)
 
-    from virtualacademy.services import accounts
+    from virtualacademy.blueprints.auth import login
 
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see this page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(accounts.load_user_for_session)
+    login_manager.user_loader(login.load_user)
+    login_manager.unauthorized_handler(login.unauthorized)
 
 
 def register_blueprints(app: Flask) -> None:

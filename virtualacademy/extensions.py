@@ -22,8 +22,8 @@ def client_ip() -> str:
 
 
 def form_email() -> str:
-    """Rate-limit key for per-account throttling: the email typed into the form."""
-    return "account:" + (request.form.get("email") or "").strip().lower()
+    """Rate-limit key for limits per email address: the address typed into the form."""
+    return "email:" + (request.form.get("email") or "").strip().lower()
 
 
 limiter = Limiter(key_func=client_ip, default_limits=[])

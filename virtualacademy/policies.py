@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, false, or_, select, union
 
 from virtualacademy.extensions import db
-from virtualacademy.models import Role, User
+from virtualacademy.models import Role, User, UserSession
 
 T = TypeVar("T")
 
@@ -121,6 +121,17 @@ def _users_scope(user: User, stmt: Select) -> Select:
     if user.has_role(Role.ADMIN):
         return stmt
     return stmt.where(User.id == user.id)
+
+
+@rule(UserSession, "end")
+def _end_session(user: User, session: UserSession) -> bool:
+    """Only its owner signs a device out (an admin ends someone's sessions by deactivating the account)."""
+    return session.user_id == user.id
+
+
+@scope(UserSession)
+def _sessions_scope(user: User, stmt: Select) -> Select:
+    return stmt.where(UserSession.user_id == user.id)
 
 
 # --- families: applications, learners ----------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import date, datetime
+import time
+from datetime import date, datetime, timedelta
 
 from flask import Flask, g, render_template, request
 from flask_login import current_user
@@ -33,12 +34,25 @@ ERROR_PAGES = {
         "The file or form is too large",
         "What you sent is larger than the academy accepts. Make it smaller and try again.",
     ),
-    429: ("Too many attempts", "You have tried too many times in a short while. Wait 15 minutes, then try again."),
+    429: ("Too many attempts", "You have tried too many times in a short while. Wait a few minutes, then try again."),
     500: (
         "Sorry, there is a problem with the service",
         "Try again later. Nothing you entered has been saved if you saw this page after sending a form.",
     ),
 }
+
+
+def _rate_limit_message() -> str | None:
+    """When the limit a request broke lets it try again, in the academy's time (the limiter counts in real time)."""
+    from virtualacademy.extensions import limiter
+    from virtualacademy.services.throttle import wait_text
+
+    limit = limiter.current_limit
+    if limit is None or not limit.breached:
+        return None
+    now = clock.now()
+    retry_at = now + timedelta(seconds=max(1.0, limit.reset_at - time.time()))
+    return f"You have tried too many times in a short while. {wait_text(retry_at, now)}"
 
 
 def init_app(app: Flask) -> None:
@@ -49,6 +63,8 @@ def init_app(app: Flask) -> None:
     def _request_context():
         g.csp_nonce = secrets.token_urlsafe(16)
         g.request_ip_token = request_ip.set(client_ip())
+        # Check the browser's session now, before any view runs: it may end it, or note that it was used.
+        _ = current_user.is_authenticated
 
     @app.teardown_request
     def _reset_context(_exc):
@@ -107,6 +123,7 @@ def init_app(app: Flask) -> None:
 
             audit.record("security.rate_limited", detail={"path": request.path, "limit": str(error.description)})
             db.session.commit()
+            message = _rate_limit_message() or message
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(Exception)

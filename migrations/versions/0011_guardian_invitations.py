@@ -1,8 +1,8 @@
 """Guardian invitations: a family's invitation to another parent or carer, accepted by them while signed in
 
 Revision ID: 0011_guardian_invitations
-Revises: 0009_check_in_contact_index
-Create Date: 2027-03-02 10:00:00.000000
+Revises: 0010_user_sessions
+Create Date: 2026-12-02 17:00:00.000000
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_guardian_invitations'
-down_revision = '0009_check_in_contact_index'
+down_revision = '0010_user_sessions'
 branch_labels = None
 depends_on = None
 

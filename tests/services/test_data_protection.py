@@ -44,9 +44,10 @@ from virtualacademy.models import (
     SendStatus,
     User,
     UserRole,
+    UserSession,
     WithdrawalReason,
 )
-from virtualacademy.services import accounts, audit, cohort, data_protection, families, localities
+from virtualacademy.services import accounts, audit, cohort, data_protection, families, localities, sessions
 
 #: The youngest child below is born 20 August 2013: their 25th birthday is 20 August 2038.
 DUE = date(2038, 8, 20)
@@ -349,7 +350,8 @@ def test_the_job_on_the_due_date_anonymises_the_family_and_keeps_the_statistics(
         for lr in mine.family.learners
         for e in lr.enrolments
     ]
-    session_id = mine.guardian_user.get_id()
+    session_key = sessions.start(mine.guardian_user, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)")
+    stamp = mine.guardian_user.security_stamp
     locality_id = mine.family.learners[0].locality_id
 
     run = JOBS["erase-due"].func(now=AT_DUE)
@@ -395,10 +397,12 @@ def test_the_job_on_the_due_date_anonymises_the_family_and_keeps_the_statistics(
         False,
         frozenset(),
     )
-    assert user.security_stamp != session_id.partition(":")[2]
+    assert user.security_stamp != stamp  # reset and invitation links are spent
     with pytest.raises(ValidationError):
         accounts.authenticate("hartley.parent@example.com", PASSWORD)
-    assert accounts.load_user_for_session(session_id) is None
+    # Its signed-in sessions are gone, not only refused.
+    assert ctx.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id)) == 0
+    assert sessions.resume(session_key).user is None
 
     application = ctx.get(Application, mine.application_id)
     assert application.email == f"erased-application-{application.id}@erased.invalid"

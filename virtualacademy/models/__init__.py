@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from virtualacademy.models.accounts import Role, User, UserRole
+from virtualacademy.models.accounts import Role, SignInThrottle, ThrottleKind, User, UserRole, UserSession
 from virtualacademy.models.audit import AuditEvent
 from virtualacademy.models.base import Base
 from virtualacademy.models.families import (
@@ -135,6 +135,9 @@ __all__ = [
     "OutboxStatus",
     "Role",
     "SchedulerLock",
+    "SignInThrottle",
+    "ThrottleKind",
     "User",
     "UserRole",
+    "UserSession",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -15,7 +16,7 @@ from virtualacademy.extensions import db
 from virtualacademy.models import Role, User, UserRole
 from virtualacademy.models.accounts import STAFF_ROLES, new_security_stamp
 from virtualacademy.passwords import hash_password, needs_rehash, password_problem, verify_password
-from virtualacademy.services import audit
+from virtualacademy.services import audit, sessions, throttle
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
 
@@ -75,17 +76,6 @@ def create_user(
     return user
 
 
-def load_user_for_session(session_id: str) -> User | None:
-    """Flask-Login's user loader: ``<id>:<security stamp>``; a changed stamp ends the session."""
-    user_id, _, stamp = (session_id or "").partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.security_stamp != stamp:
-        return None
-    return user
-
-
 def authenticate(email: str, password: str) -> User:
     """The user with these credentials, or a ValidationError. Audits both outcomes."""
     user = get_by_email(email)
@@ -106,7 +96,39 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def record_sign_out(user: User) -> None:
+def sign_in(
+    email: str,
+    password: str,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    known_devices: dict[int, str] | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Check the credentials, unless earlier failures say this attempt must wait, and start a session.
+
+    Raises ``throttle.TooManyAttempts`` (the password unchecked) or a ValidationError. Either way the caller
+    commits: the failure counts, and the audit records it.
+    """
+    now = now or clock.now()
+    try:
+        attempt = throttle.begin(email, ip, known_devices, now)
+    except throttle.TooManyAttempts:
+        audit.record("auth.sign_in_refused", detail={"email": normalise_email(email)[:254], "reason": "waiting"})
+        raise
+    try:
+        user = authenticate(email, password)
+    except ValidationError:
+        throttle.failed(attempt, now)
+        raise
+    throttle.succeeded(attempt)
+    sessions.start(user, user_agent, now)
+    return user
+
+
+def sign_out(user: User) -> None:
+    """This browser's session ends (the one the user was loaded for)."""
+    sessions.end(user.session_key)
     audit.record("auth.sign_out", actor=user, obj=user)
 
 
@@ -187,31 +209,66 @@ def request_password_reset(email: str) -> None:
     audit.record("auth.password_reset_requested", obj=user, detail={"known": True})
 
 
-def reset_password(token: str, password: str) -> User:
+def _start_afresh(user: User, user_agent: str | None, now: datetime) -> None:
+    """After a password is set from an emailed link: every session ends, the delays after failed sign-ins are
+    forgotten (whoever has the link has the mailbox), and this browser is signed in."""
+    sessions.end_all(user)
+    throttle.clear_for(user)
+    sessions.start(user, user_agent, now)
+
+
+def reset_password(token: str, password: str, *, user_agent: str | None = None, now: datetime | None = None) -> User:
+    """Set a new password from a reset link; ends every session and signs this browser in."""
     user = user_for_token(token, RESET)
     _set_password(user, password)
+    _start_afresh(user, user_agent, now or clock.now())
     audit.record("auth.password_reset", actor=user, obj=user)
     return user
 
 
-def accept_invitation(token: str, password: str) -> User:
+def accept_invitation(token: str, password: str, *, user_agent: str | None = None, now: datetime | None = None) -> User:
     user = user_for_token(token, INVITATION)
     _set_password(user, password)
+    _start_afresh(user, user_agent, now or clock.now())
     audit.record("auth.invitation_accepted", actor=user, obj=user)
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(
+    user: User,
+    current_password: str,
+    new_password: str,
+    *,
+    ip: str | None = None,
+    known_devices: dict[int, str] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Change a signed-in user's password. Every other session ends; this one (``user.current_session_id``)
+    stays. A wrong current password counts like a failed sign-in, and waits like one."""
+    now = now or clock.now()
+    try:
+        attempt = throttle.begin(user.email, ip, known_devices, now)
+    except throttle.TooManyAttempts as exc:
+        audit.record("auth.password_change_refused", actor=user, obj=user, detail={"reason": "waiting"})
+        raise throttle.TooManyAttempts(
+            exc.retry_at,
+            now,
+            field="current_password",
+            lead="Your current password has been entered wrongly too often.",
+        ) from exc
     if not verify_password(user.password_hash, current_password or ""):
+        throttle.failed(attempt, now)
         audit.record("auth.password_change_failed", actor=user, obj=user)
         raise ValidationError("Your current password is not correct", field="current_password")
+    throttle.succeeded(attempt)
     if current_password == new_password:
         raise ValidationError("Your new password must be different from your current one", field="new_password")
     try:
         _set_password(user, new_password)
     except ValidationError as exc:
         raise ValidationError(exc.message, field="new_password") from exc
-    audit.record("auth.password_changed", actor=user, obj=user)
+    ended = sessions.end_all(user, keep=user.current_session_id)
+    audit.record("auth.password_changed", actor=user, obj=user, detail={"other_sessions_ended": ended})
 
 
 def invite(actor: User, email: str, name: str, roles: Iterable[Role | str]) -> User:
@@ -268,7 +325,9 @@ def set_active(actor: User, user: User, active: bool) -> None:
         if user.has_role(Role.ADMIN) and _active_admin_count() <= 1:
             raise NotAllowed("The academy must keep at least one active admin")
     user.active = active
-    user.security_stamp = new_security_stamp()  # ends their sessions and spends their links
+    user.security_stamp = new_security_stamp()  # spends their reset and invitation links
+    if not active:
+        sessions.end_all(user)
     audit.record("user.activated" if active else "user.deactivated", actor=actor, obj=user)
 
 
@@ -287,6 +346,13 @@ def _active_admin_count() -> int:
             select(User.id).join(UserRole).where(UserRole.role == Role.ADMIN, User.active.is_(True))
         ).all()
     )
+
+
+def clear_failed_sign_ins(actor: User, user: User) -> int:
+    """An admin forgets the failed sign-ins counted against an account, so its owner need not wait."""
+    cleared = throttle.clear_for(user)
+    audit.record("auth.sign_in_delay_cleared", actor=actor, obj=user)
+    return cleared
 
 
 def staff_roles() -> tuple[Role, ...]:

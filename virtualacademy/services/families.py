@@ -33,7 +33,7 @@ from virtualacademy.models import (
     UserRole,
     WithdrawalReason,
 )
-from virtualacademy.services import accounts, audit, guardian_invitations, localities
+from virtualacademy.services import accounts, audit, guardian_invitations, localities, sessions
 
 #: Eligibility at application only: statutory school age up to 18 (nothing else gates on age).
 ELIGIBLE_MIN_AGE = 4
@@ -195,13 +195,16 @@ def _set(application: Application, key: str, value: Any) -> None:
     application.answers = answers  # a new dict, so the JSON column is saved
 
 
-def save_guardian(application: Application, guardian: dict) -> None:
+def save_guardian(application: Application, guardian: dict) -> bool:
+    """Change the applicant's own details; returns whether a new link was emailed (a new address)."""
     _editable(application)
     person = check_person(guardian)
-    if person["email"] != application.email:
+    emailed = person["email"] != application.email
+    if emailed:
         application.email = person["email"]
         _send_resume_link(application)
     _set(application, "guardian", person)
+    return emailed
 
 
 def save_address(application: Application, address: dict) -> None:
@@ -307,13 +310,15 @@ def application_for_account_link(token: str) -> Application:
     return application
 
 
-def create_account(token: str, password: str) -> User:
-    """From the confirmation email: verify the email and set a password (a guardian account)."""
+def create_account(token: str, password: str, *, user_agent: str | None = None) -> User:
+    """From the confirmation email: verify the email and set a password (a guardian account), and sign this
+    browser in."""
     application = application_for_account_link(token)
     guardian = application.answers["guardian"]
     user = accounts.create_user(application.email, guardian["name"], [Role.GUARDIAN], password=password)
     application.user_id = user.id
     _link_guardian_accounts(application, user)
+    sessions.start(user, user_agent)
     audit.record("application.account_created", actor=user, obj=application)
     return user
 

@@ -10,7 +10,7 @@ from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
 from virtualacademy.models import Role, User
 from virtualacademy.policies import get_or_404, requires_roles, scoped
-from virtualacademy.services import accounts, audit
+from virtualacademy.services import accounts, audit, throttle
 
 
 @bp.route("/users")
@@ -63,7 +63,13 @@ def user_detail(user_id: int):
             db.session.commit()
             flash("Changes saved.", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    return render_template("admin/user_detail.html", user=user, form=form, confirm=ConfirmForm())
+    return render_template(
+        "admin/user_detail.html",
+        user=user,
+        form=form,
+        confirm=ConfirmForm(),
+        failed_sign_ins=throttle.state_for(user),
+    )
 
 
 def _user_action(user_id: int, action, message: str):
@@ -101,6 +107,16 @@ def reactivate_user(user_id: int):
 def resend_invitation(user_id: int):
     return _user_action(
         user_id, lambda u: accounts.send_invitation(current_user, u), "A new invitation has been sent to {user.email}."
+    )
+
+
+@bp.route("/users/<int:user_id>/clear-sign-in-delay", methods=["POST"])
+@requires_roles(Role.ADMIN)
+def clear_sign_in_delay(user_id: int):
+    return _user_action(
+        user_id,
+        lambda u: accounts.clear_failed_sign_ins(current_user, u),
+        "{user.name}'s failed sign-ins have been cleared: they can sign in straight away.",
     )
 
 

@@ -1,50 +1,60 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, logout_user
 
 from virtualacademy.blueprints.auth import bp
 from virtualacademy.blueprints.auth.forms import (
     ChangePasswordForm,
+    ConfirmForm,
     ForgottenPasswordForm,
     NewPasswordForm,
     SignInForm,
 )
+from virtualacademy.blueprints.auth.login import known_devices, log_in, remember_device
 from virtualacademy.blueprints.forms_common import safe_next, show_domain_error
 from virtualacademy.errors import DomainError, InvalidToken
-from virtualacademy.extensions import db, form_email, limiter
-from virtualacademy.services import accounts
+from virtualacademy.extensions import client_ip, db, limiter
+from virtualacademy.models import UserSession
+from virtualacademy.policies import get_or_404
+from virtualacademy.services import accounts, sessions, throttle
 
 
-def _failed(response) -> bool:
-    """Only failed sign-ins (the form shown again) count towards the limits."""
-    return response.status_code == 200 and request.method == "POST"
+def _not_signed_in(response) -> bool:
+    """Attempts that did not sign in (the form shown again, or refused for now) count towards the flood limit."""
+    return request.method == "POST" and response.status_code in (200, 429)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=form_email, methods=["POST"], deduct_when=_failed
-)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_not_signed_in)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = SignInForm(next=request.args.get("next", ""))
+    status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data)
+            user = accounts.sign_in(
+                form.email.data,
+                form.password.data,
+                ip=client_ip(),
+                user_agent=request.user_agent.string,
+                known_devices=known_devices(),
+            )
         except DomainError as error:
-            db.session.commit()  # keep the audit record of the failure
+            db.session.commit()  # the failure counts, and the audit log keeps it
             show_domain_error(form, error)
+            if isinstance(error, throttle.TooManyAttempts):
+                status = 429
         else:
             db.session.commit()
-            login_user(user)
-            return redirect(safe_next(form.next.data, url_for("main.dashboard")))
-    return render_template("auth/sign_in.html", form=form)
+            log_in(user)
+            return remember_device(redirect(safe_next(form.next.data, url_for("main.dashboard"))), user)
+    return render_template("auth/sign_in.html", form=form), status
 
 
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
-    accounts.record_sign_out(current_user)
+    accounts.sign_out(current_user)
     db.session.commit()
     logout_user()
     flash("You have signed out.", "success")
@@ -70,16 +80,15 @@ def _token_page(token: str, purpose: str, template: str, action):
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            user = action(token, form.password.data)
+            user = action(token, form.password.data, user_agent=request.user_agent.string)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
         else:
             db.session.commit()
-            logout_user()
-            login_user(user)
+            log_in(user)
             flash("Your password has been saved and you are signed in.", "success")
-            return redirect(url_for("main.dashboard"))
+            return remember_device(redirect(url_for("main.dashboard")), user)
     return render_template(template, form=form, user=user)
 
 
@@ -93,19 +102,67 @@ def accept_invitation(token: str):
     return _token_page(token, accounts.INVITATION, "auth/accept_invitation.html", accounts.accept_invitation)
 
 
+@bp.route("/account")
+@login_required
+def account():
+    return render_template(
+        "auth/account.html",
+        devices=sessions.for_user(current_user, current_user.current_session_id),
+        this_session=current_user.current_session_id,
+        idle_timeout=sessions.idle_timeout_text(current_user),
+        confirm=ConfirmForm(),
+    )
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = ChangePasswordForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+            accounts.change_password(
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                ip=client_ip(),
+                known_devices=known_devices(),
+            )
         except DomainError as error:
-            db.session.commit()  # keep the audit record of a wrong current password
+            db.session.commit()  # a wrong current password counts, and the audit log keeps it
             show_domain_error(form, error)
+            if isinstance(error, throttle.TooManyAttempts):
+                status = 429
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # the session carries the new stamp
-            flash("Your password has been changed. Other devices have been signed out.", "success")
-            return redirect(url_for("main.dashboard"))
-    return render_template("auth/change_password.html", form=form)
+            flash("Your password has been changed. Any other devices have been signed out.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form), status
+
+
+@bp.route("/account/sign-out-everywhere-else", methods=["POST"])
+@login_required
+def sign_out_everywhere_else():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ended = sessions.sign_out_everywhere_else(current_user, current_user.current_session_id)
+    db.session.commit()
+    if ended:
+        flash(f"You have been signed out on {ended} other device{'s' if ended != 1 else ''}.", "success")
+    else:
+        flash("You were not signed in anywhere else.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/devices/<int:session_id>/sign-out", methods=["POST"])
+@login_required
+def sign_out_device(session_id: int):
+    device = get_or_404(UserSession, session_id, "end")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if device.id == current_user.current_session_id:
+        return sign_out()
+    sessions.sign_out_device(current_user, device)
+    db.session.commit()
+    flash(f"{device.device} has been signed out.", "success")
+    return redirect(url_for("auth.account"))

@@ -3,12 +3,13 @@ and withdrawal and re-enrolment."""
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from virtualacademy import clock
+from virtualacademy.blueprints.auth.login import log_in, remember_device
 from virtualacademy.blueprints.families import bp
 from virtualacademy.blueprints.families.forms import (
     AcceptForm,
@@ -34,7 +35,7 @@ from virtualacademy.blueprints.families.invitation_views import InviteForm
 from virtualacademy.blueprints.families.summary import answer_sections
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.errors import DomainError, InvalidToken
-from virtualacademy.extensions import db
+from virtualacademy.extensions import client_ip, db, form_email, limiter
 from virtualacademy.models import (
     ActionOwner,
     Application,
@@ -53,7 +54,7 @@ from virtualacademy.models.families import (
 )
 from virtualacademy.models.mentoring import ACTION_OWNER_LABELS
 from virtualacademy.policies import get_or_404, learner_records, requires_roles
-from virtualacademy.services import families, guardian_invitations, localities, mentoring
+from virtualacademy.services import families, guardian_invitations, localities, mentoring, sessions
 
 DRAFT_KEY = "application_id"
 SECTION_ENDPOINTS = {
@@ -102,12 +103,30 @@ def _save(form, action, next_endpoint: str, application: Application | None):
 # --- the application -----------------------------------------------------------------
 
 
+@bp.after_request
+def _application_pages_are_never_stored(response):
+    """An application holds a family's details (and a browser may be shared): no copy is kept in any cache.
+    A response that chose its own caching keeps it."""
+    if request.path == "/apply" or request.path.startswith("/apply/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _emailed(_response) -> bool:
+    """Only a request that emailed a link (an application started, or its address changed) counts."""
+    return bool(g.get("application_emailed"))
+
+
 @bp.route("/apply")
 def apply_start():
     return render_template("families/apply_start.html", draft=_draft(required=False))
 
 
 @bp.route("/apply/your-details", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["APPLY_LIMIT_PER_IP"], methods=["POST"], deduct_when=_emailed)
+@limiter.limit(
+    lambda: current_app.config["APPLY_LIMIT_PER_EMAIL"], key_func=form_email, methods=["POST"], deduct_when=_emailed
+)
 def apply_guardian():
     application = _draft(required=False)
     data = (application.answers.get("guardian") if application else None) or {}
@@ -122,11 +141,14 @@ def apply_guardian():
                 show_domain_error(form, error)
                 return render_template("families/apply_guardian.html", form=form)
             db.session.commit()
+            g.application_emailed = True
             session[DRAFT_KEY] = application.id
             return redirect(url_for("families.apply_address"))
-        response = _save(
-            form, lambda: families.save_guardian(application, values), "families.apply_address", application
-        )
+
+        def save():
+            g.application_emailed = families.save_guardian(application, values)
+
+        response = _save(form, save, "families.apply_address", application)
         if response:
             return response
     return render_template("families/apply_guardian.html", form=form)
@@ -287,7 +309,7 @@ def create_account(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = families.create_account(token, form.password.data)
+            user = families.create_account(token, form.password.data, user_agent=request.user_agent.string)
         except InvalidToken as error:
             db.session.rollback()
             return render_template("auth/link_invalid.html", message=error.message), 400
@@ -296,9 +318,9 @@ def create_account(token: str):
             show_domain_error(form, error)
         else:
             db.session.commit()
-            login_user(user)
+            log_in(user)
             flash("Your email address is confirmed and your account is ready.", "success")
-            return redirect(url_for("main.dashboard"))
+            return remember_device(redirect(url_for("main.dashboard")), user)
     return render_template("families/create_account.html", form=form, application=application)
 
 
@@ -608,8 +630,15 @@ def _family_learner_page(learner: Learner, form, account_form, status: int = 200
     ), status
 
 
+def _signed_in_user() -> str:
+    """Rate-limit key: the signed-in user (the limit is checked before the view sends anonymous visitors away)."""
+    user_id = getattr(current_user, "id", None)
+    return f"user:{user_id}" if user_id is not None else f"ip:{client_ip()}"
+
+
 @bp.route("/family/learners/<int:learner_id>/account", methods=["POST"])
 @requires_roles(Role.GUARDIAN)
+@limiter.limit(lambda: current_app.config["LEARNER_INVITE_LIMIT"], key_func=_signed_in_user)
 def invite_learner_account(learner_id: int):
     learner = get_or_404(Learner, learner_id, "edit_details")
     account_form = InviteLearnerForm()
@@ -695,6 +724,7 @@ def guardian_invitation(token: str):
         try:
             if acceptance.state is State.NEW_ACCOUNT:
                 user = guardian_invitations.accept_with_new_account(token, form.password.data)
+                sessions.start(user, request.user_agent.string)
             else:
                 guardian_invitations.accept(token, user)
         except InvalidToken as error:
@@ -706,7 +736,7 @@ def guardian_invitation(token: str):
         else:
             db.session.commit()
             if current_user != user:
-                login_user(user)
+                log_in(user)
             flash(f"You have joined family {invitation.family.reference} as a parent or carer.", "success")
             return redirect(url_for("families.family_home"))
     return render_template(
