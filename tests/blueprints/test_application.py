@@ -240,11 +240,11 @@ def test_the_front_door_and_acceptance_ends_on_the_next_steps(app, client, db_se
     post(client, "/apply/other-parent", {"name": "Sam Example", "email": "sam.example@example.com"})
     assert post(client, "/apply/check", {}).headers["Location"] == "/apply/sent"
     application = db_session.scalar(select(Application))
+    travel(datetime(2027, 3, 5, 10, tzinfo=clock.LONDON))  # a Friday: the next school day is Monday
     admin_client = app.test_client()
     admin = UserFactory(roles=[Role.ADMIN])
     sign_in(admin_client, admin.email)
     detail = f"/applications/{application.id}"
-    travel(datetime(2027, 3, 5, 10, tzinfo=clock.LONDON))  # a Friday: the next school day is Monday
     review = admin_client.get(detail).get_data(as_text=True)
     assert "Suggested locality" in review and "Doncaster South (from the postcode DN4 5HX)" in review
     assert "14 March 2014 (aged 12)" in review  # each child's age

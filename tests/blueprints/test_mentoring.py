@@ -188,6 +188,7 @@ def test_when_a_learner_leaves_their_mentor_reads_for_30_days_but_cannot_write_a
     assert (report.digests, report.escalations) == (0, 0)
     # 30 days after the first day off roll, the learner is out of the mentor's reach
     travel(clock.now() + timedelta(days=26))
+    sign_in(client, mentor.email)  # a session idle for 26 days has ended
     assert client.get(f"/caseload/learners/{learner.id}").status_code == 404
     assert client.get(f"/learning/learners/{learner.id}/plan").status_code == 404
     # the coordinator still has the locality's record, and re-enrolled, the learner waits for a new mentor
