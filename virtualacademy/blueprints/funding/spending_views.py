@@ -38,6 +38,7 @@ from virtualacademy.blueprints.funding.spending_forms import (
 )
 from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
+from virtualacademy.inputs import page_arg, paginate
 from virtualacademy.models import Account, AccountKind, Learner, Locality, Role, SpendRequest, SpendStatus
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.policies import can, get_or_404, requires_roles
@@ -278,7 +279,7 @@ def spend_requests():
     status = request.args.get("status", "waiting")
     if status not in STATUS_FILTERS:
         status = "waiting"
-    page = db.paginate(spending.decider_queue(current_user, STATUS_FILTERS[status]), per_page=50, error_out=False)
+    page = paginate(spending.decider_queue(current_user, STATUS_FILTERS[status]), per_page=50)
     return render_template(
         "funding/spend_requests.html",
         page=page,
@@ -508,7 +509,7 @@ def _back(account: Account) -> tuple[str, str]:
 def statement(account_id: int):
     account = get_or_404(Account, account_id, "statement")
     form, start, end, args = _period()
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg()
     result = spending.statement(account, start, end, page) if args is not None else None
     back_text, back_href = _back(account)
     return render_template(

@@ -30,6 +30,7 @@ from virtualacademy.blueprints.learning.log_forms import (
 )
 from virtualacademy.errors import DomainError, ValidationError
 from virtualacademy.extensions import db
+from virtualacademy.inputs import paginate, to_int
 from virtualacademy.models import (
     ActivityType,
     Enrolment,
@@ -119,7 +120,7 @@ def log_home():
             .where(exists().where(Enrolment.learner_id == Learner.id, on_roll_filter(today)))
             .order_by(Learner.last_logged_on.asc().nulls_first(), Learner.legal_name, Learner.id)
         )
-        page = db.paginate(scoped(current_user, stmt, Learner), per_page=50, error_out=False)
+        page = paginate(scoped(current_user, stmt, Learner), per_page=50)
         loaded = {lr.id: lr for lr in db.session.scalars(select(Learner).where(Learner.id.in_(page.items)))}
         page.items = [loaded[learner_id] for learner_id in page.items]
         gaps = learning_log.gaps(list(loaded), today)
@@ -354,26 +355,19 @@ def _evidence_form(learner: Learner) -> EvidenceForm:
     return form
 
 
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 @bp.route("/learners/<int:learner_id>/portfolio/new", methods=["GET", "POST"])
 @requires_roles(*LOG_ROLES)
 def evidence_new(learner_id: int):
     learner = _learner(learner_id, "log_write")
     form = _evidence_form(learner)
-    entry_id = _int_or_none(form.log_entry_id.data)
+    entry_id = to_int(form.log_entry_id.data)
     entry = db.session.get(LogEntry, entry_id) if entry_id else None
     if entry is not None and entry.learner_id != learner.id:
         entry = None
     if form.validate_on_submit():
         common = {
             "title": form.title.data,
-            "goal_id": _int_or_none(form.goal_id.data),
+            "goal_id": to_int(form.goal_id.data),
             "log_entry_id": entry.id if entry else None,
             "is_draft": form.is_draft.data == "yes",
         }
@@ -615,9 +609,9 @@ def exhibition_feedback(exhibition_id: int):
                 exhibitions.FeedbackInput(
                     reviewer_name=form.reviewer_name.data,
                     reviewer_role=form.reviewer_role.data,
-                    content=_int_or_none(form.content.data),
-                    explanation=_int_or_none(form.explanation.data),
-                    reflection=_int_or_none(form.reflection.data),
+                    content=to_int(form.content.data),
+                    explanation=to_int(form.explanation.data),
+                    reflection=to_int(form.reflection.data),
                     comments=form.comments.data,
                 ),
             )

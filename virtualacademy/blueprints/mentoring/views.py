@@ -4,11 +4,10 @@ from datetime import datetime, time, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from virtualacademy import clock
-from virtualacademy.blueprints.forms_common import show_domain_error
+from virtualacademy.blueprints.forms_common import Form, show_domain_error
 from virtualacademy.blueprints.mentoring import bp
 from virtualacademy.blueprints.mentoring.forms import (
     ACTION_SLOTS,
@@ -22,6 +21,7 @@ from virtualacademy.blueprints.mentoring.forms import (
 )
 from virtualacademy.errors import DomainError, ValidationError
 from virtualacademy.extensions import db
+from virtualacademy.inputs import paginate
 from virtualacademy.models import (
     ActionOwner,
     AgreedAction,
@@ -154,7 +154,7 @@ def record_check_in(learner_id: int):
 def close_action(action_id: int):
     action = db.get_or_404(AgreedAction, action_id)
     learner = get_or_404(Learner, action.learner_id, "mentor_write")
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     try:
         mentoring.close_action(current_user, action)
@@ -218,7 +218,7 @@ def add_other_adult(learner_id: int):
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def unassigned():
     stmt = mentoring.unassigned_learners(clock.today(), mentoring.managed_localities(current_user))
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = paginate(stmt, per_page=50)
     return render_template("mentoring/unassigned.html", page=page)
 
 
