@@ -51,6 +51,9 @@ def create_app(config: object | str | Mapping | None = None) -> Flask:
     )
 
     app.jinja_env.add_extension("jinja2.ext.do")
+    from virtualacademy import inputs
+
+    inputs.init_app(app)  # the bounded id converter, before any blueprint adds a route
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)

@@ -75,12 +75,13 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         nonce = g.get("csp_nonce", "")
-        response.headers["Content-Security-Policy"] = (
+        response.headers.setdefault(  # a stored file's response sets its own, stricter one (uploads.py)
+            "Content-Security-Policy",
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}'; "
             "style-src 'self'; img-src 'self' data:; font-src 'self'; "
             "connect-src 'self'; object-src 'none'; base-uri 'self'; "
-            "form-action 'self'; frame-ancestors 'none'"
+            "form-action 'self'; frame-ancestors 'none'",
         )
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -82,6 +82,16 @@ def academy(db_session, admin):
     return year, north, south, learners
 
 
+def test_amounts_and_percentages_with_huge_exponents_are_form_errors(client, db_session, admin):
+    huge = {**GOOD_YEAR, "base_rate": "1E+999999999", "coordinator_grant": "1E+999999999", "academy_share": "1E+999999"}
+    response = post_form(client, "/funding/years/new", huge, "/funding/years/new")
+    page = text(response)
+    assert response.status_code == 200
+    assert "Enter the base rate in pounds, like 45.50" in page
+    assert "Enter the coordinator grant in pounds, like 45.50" in page
+    assert "Enter the academy's share as a number, like 12.5" in page
+
+
 def test_admin_sets_up_a_year_seeing_every_problem_first(client, db_session, admin):
     page = text(client.get("/funding/years/new"))
     assert "Set up a funding year" in page and 'value="50"' in page
@@ -284,6 +294,9 @@ def record_autumn(db_session, year):
         ({"amount": "1.005"}, "The amount cannot include part of a penny"),
         ({"amount": "12,000,000"}, "The amount is too large"),
         ({"amount": "ten"}, "Enter the amount in pounds"),
+        ({"amount": "1E+999999999"}, "Enter the amount in pounds"),
+        ({"amount": "1_000"}, "Enter the amount in pounds"),
+        ({"amount": "5,00"}, "Use a full stop before the pence, like 5.00"),
         ({"amount": "600"}, "Core provision has £500.00, not enough for £600.00"),
         ({"to_account": "central_core"}, "Choose two different accounts"),
         ({"reason": ""}, "Give the reason for moving the money"),

@@ -282,6 +282,14 @@ def test_a_postcode_written_differently_is_still_the_same_family(ctx, doncaster)
     assert report.imported and report.new_children == 2
 
 
+def test_control_characters_in_a_cell_are_dropped_as_in_every_form(ctx, doncaster):
+    data = to_csv(row(guardian_name="Pat\x00 Par\u202eent", child_legal_name="Sam\x1b Parent\x7f"))
+
+    assert imports(data).imported
+    assert ctx.scalar(select(Guardian.name)) == "Pat Parent"
+    assert ctx.scalar(select(Learner.legal_name)) == "Sam Parent"
+
+
 # --- duplicates, and emails already used ---------------------------------------------------
 
 

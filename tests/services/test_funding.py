@@ -110,6 +110,11 @@ def test_percentages_become_basis_points(typed, bp):
         ("-1", "cannot be negative"),
         ("100.01", "100% or less"),
         ("12.345", "at most two decimal places"),
+        ("1E+2", "as a number"),
+        ("1E+999999999", "as a number"),
+        ("5_0", "as a number"),
+        ("\u0665\u0660", "as a number"),
+        ("9" * 5000, "100% or less"),
     ],
 )
 def test_bad_percentages_are_refused(typed, message):

@@ -17,7 +17,17 @@ from virtualacademy.services import ledger
 
 @pytest.mark.parametrize(
     ("typed", "pence"),
-    [("12.50", 1250), ("£1,250", 125000), (" 0.01 ", 1), ("45", 4500), ("9999999.99", 999999999)],
+    [
+        ("12.50", 1250),
+        ("£1,250", 125000),
+        (" 0.01 ", 1),
+        ("45", 4500),
+        ("9999999.99", 999999999),
+        ("1,250.50", 125050),
+        ("£ 1,000,000", 100000000),
+        ("12.500", 1250),
+        (".5", 50),
+    ],
 )
 def test_amounts_in_pounds_become_pence(typed, pence):
     assert ledger.parse_pounds(typed) == pence
@@ -33,9 +43,23 @@ def test_amounts_in_pounds_become_pence(typed, pence):
         ("0.001", "part of a penny"),
         ("12.345", "part of a penny"),
         ("10000000.01", "too large"),
-        ("1e9", "too large"),
+        ("9" * 5000, "too large"),
         ("NaN", "Enter an amount"),
         ("Infinity", "Enter an amount"),
+        # forms Python's own number parsers read as something else are refused, never guessed at
+        ("1e9", "Enter an amount"),
+        ("1E+999999999", "Enter an amount"),
+        ("1_000", "Enter an amount"),
+        ("5,00", "Use a full stop before the pence, like 5.00"),
+        ("12,5", "Use a full stop before the pence"),
+        ("1,0000", "Enter an amount"),
+        ("12,34.50", "Enter an amount"),
+        ("\u0661\u0662", "Enter an amount"),  # Arabic-Indic digits
+        ("\uff11\uff12", "Enter an amount"),  # full-width digits
+        ("0x10", "Enter an amount"),
+        ("+5", "Enter an amount"),
+        ("−5", "more than £0"),
+        ("£-5", "more than £0"),
     ],
 )
 def test_bad_amounts_are_refused(typed, message):

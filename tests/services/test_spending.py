@@ -53,14 +53,31 @@ from virtualacademy.services import ledger, spending
 # --- documents: small but real examples of each accepted kind ------------------------------------------
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" + b"\x00" * 32
+
+
+def _image(kind: str) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), (20, 90, 160)).save(out, kind)
+    return out.getvalue()
+
+
+# Real images (every image is opened and verified by the one file checker)
+JPEG = _image("JPEG")
+PNG = _image("PNG")
+_MAIN = {
+    "word/document.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "xl/workbook.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+}
 
 
 def office(*parts: str) -> bytes:
+    """An Office Open XML package whose manifest names its main part, as Word and Excel write them."""
+    overrides = "".join(f'<Override PartName="/{p}" ContentType="{_MAIN[p]}"/>' for p in parts if p in _MAIN)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("[Content_Types].xml", f"<Types>{overrides}</Types>")
         for part in parts:
             archive.writestr(part, "<x/>")
     return buffer.getvalue()
@@ -143,9 +160,12 @@ def notified(user) -> list[str]:
     [(PDF, spending.PDF), (JPEG, spending.JPEG), (PNG, spending.PNG), (DOCX, spending.DOCX), (XLSX, spending.XLSX)],
 )
 def test_documents_are_recognised_by_their_content(ctx, data, kind):
-    # the name plays no part: a PNG called invoice.pdf is a PNG
-    assert spending.check_document(data, "invoice.pdf") is kind
+    # the content decides what it is; a name saying another kind of file is refused (the portfolio's rule too)
+    assert spending.check_document(data, f"invoice.{kind.extension.upper()}") is kind
     assert spending.check_document(data, "no-extension") is kind
+    if kind is not spending.PDF:
+        with pytest.raises(ValidationError, match="is called invoice.pdf but it is not really a PDF: it is a"):
+            spending.check_document(data, "invoice.pdf")
 
 
 @pytest.mark.parametrize(

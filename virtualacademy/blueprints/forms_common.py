@@ -6,8 +6,31 @@ from urllib.parse import urlsplit
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.meta import DefaultMeta
 
 from virtualacademy.errors import DomainError
+from virtualacademy.inputs import clean_multi_line, clean_one_line
+
+
+class _CleanTextMeta(DefaultMeta):
+    """Gives every text field of every form the product's text filter first (``inputs.clean_text``): no NUL or
+    other control characters; line breaks and tabs kept only in multi-line fields. Passwords are left exactly as
+    typed (they are only hashed, never stored or shown)."""
+
+    def bind_field(self, form, unbound_field, options):
+        kind = unbound_field.field_class
+        if issubclass(kind, StringField) and not issubclass(kind, PasswordField):
+            clean = clean_multi_line if issubclass(kind, TextAreaField) else clean_one_line
+            options = {**options, "filters": [clean, *unbound_field.kwargs.get("filters", ())]}
+        return super().bind_field(form, unbound_field, options)
+
+
+class Form(FlaskForm):
+    """The base of every form in the product (a test checks): Flask-WTF's form, with the text filter above."""
+
+    class Meta(_CleanTextMeta):
+        pass
 
 
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:

@@ -1,35 +1,28 @@
 """Portfolio evidence: files and links attached to a goal, a log entry or the learner generally; drafts and
 critique; the learner's showcase.
 
-*Files are checked by what they contain, not by their name*: the first bytes must be those of an accepted
-format (:data:`ACCEPTED`), images must open as images, office documents must be the ZIP packages Word, Excel,
-PowerPoint or OpenDocument write (without macros), and a name that says one kind of file while the content is
-another ("report.pdf" that is not a PDF) is refused. HTML, SVG, XML, scripts and programs are never accepted,
-whatever they are called. Empty files and files over ``EVIDENCE_MAX_BYTES`` (20 MB by default) are refused.
+*Files are checked by what they contain, not by their name*, by the product's one checker
+(:mod:`virtualacademy.uploads`, with :data:`POLICY`): any of its formats (:data:`ACCEPTED`) is accepted, and a
+refusal says what is wrong with the file. Empty files and files over ``EVIDENCE_MAX_BYTES`` (20 MB by default)
+are refused.
 
 *Storage*: under ``EVIDENCE_FOLDER`` (default ``instance/evidence/``, never under ``static/``) with a random
-name and no extension; the original name is kept only to offer it on download. A new file is removed again
-if the transaction that added it does not commit; a deleted (or erased) file is removed only once the
-deletion has committed. Files are served only by the download view, which checks the viewer may see the
-learner, sends them as attachments (images may be shown inline), with ``nosniff`` and a CSP that allows
-nothing to run.
+name and no extension (:func:`uploads.write`); the original name is kept only to offer it on download. A new
+file is removed again if the transaction that added it does not commit; a deleted (or erased) file is removed
+only once the deletion has committed. Files are served only by the download view, which checks the viewer may
+see the learner and sends them with :func:`uploads.file_response` (a download; a raster image may be shown
+inline for the page's preview).
 """
 
 from __future__ import annotations
 
-import io
-import os
-import secrets
-import warnings
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
+from virtualacademy import uploads
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import Evidence, EvidenceComment, EvidenceKind, Goal, Learner, LogEntry, Role, User
@@ -39,94 +32,25 @@ from virtualacademy.services.learning_log import may_write
 TITLE_MAX = 200
 COMMENT_MAX = 4000
 URL_MAX = 2000
-#: An image bigger than this (in pixels) is refused: it could exhaust memory when it is shown or printed.
-MAX_IMAGE_PIXELS = 60_000_000
 
-
-@dataclass(frozen=True)
-class Format:
-    content_type: str
-    label: str
-    #: File name endings that mean this format.
-    extensions: tuple[str, ...]
-    #: Formats in the same group may carry each other's name (a PNG called photo.jpg is still a photo).
-    group: str
-
-
-_FORMATS = [
-    Format("application/pdf", "PDF", ("pdf",), "pdf"),
-    Format("image/jpeg", "JPEG image", ("jpg", "jpeg", "jpe", "jfif"), "image"),
-    Format("image/png", "PNG image", ("png",), "image"),
-    Format("image/gif", "GIF image", ("gif",), "image"),
-    Format("image/webp", "WebP image", ("webp",), "image"),
-    Format("image/heic", "HEIC photo", ("heic", "heif"), "image"),
-    Format("audio/mpeg", "MP3 audio", ("mp3",), "media"),
-    Format("audio/wav", "WAV audio", ("wav",), "media"),
-    Format("audio/ogg", "Ogg audio", ("ogg", "oga", "opus"), "media"),
-    Format("audio/mp4", "M4A audio", ("m4a",), "media"),
-    Format("video/mp4", "MP4 video", ("mp4", "m4v"), "media"),
-    Format("video/quicktime", "QuickTime video", ("mov", "qt"), "media"),
-    Format("video/webm", "WebM video", ("webm",), "media"),
-    Format(
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "Word document",
-        ("docx",),
-        "docx",
-    ),
-    Format("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel spreadsheet", ("xlsx",), "xlsx"),
-    Format(
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "PowerPoint presentation",
-        ("pptx",),
-        "pptx",
-    ),
-    Format("application/vnd.oasis.opendocument.text", "OpenDocument text", ("odt",), "odt"),
-    Format("application/vnd.oasis.opendocument.spreadsheet", "OpenDocument spreadsheet", ("ods",), "ods"),
-    Format("application/vnd.oasis.opendocument.presentation", "OpenDocument presentation", ("odp",), "odp"),
-]
-ACCEPTED: dict[str, Format] = {f.content_type: f for f in _FORMATS}
-_BY_EXTENSION = {ext: f for f in _FORMATS for ext in f.extensions}
+Format = uploads.Format
+ACCEPTED: dict[str, Format] = dict(uploads.FORMATS)
 #: Shown inline in a page (an <img>); everything else is only ever downloaded.
-INLINE_IMAGES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+INLINE_IMAGES = uploads.INLINE_IMAGES
 ACCEPTED_DESCRIPTION = (
     "a PDF, a photo or image (JPEG, PNG, GIF, WebP, HEIC), audio (MP3, WAV, Ogg, M4A), video (MP4, MOV, WebM) "
     "or an office document (Word, Excel, PowerPoint or OpenDocument)"
 )
-#: Name endings refused outright, with the reason.
-_REFUSED_EXTENSIONS = {
-    **dict.fromkeys(("html", "htm", "xhtml", "shtml", "mht", "mhtml"), "web pages"),
-    **dict.fromkeys(("svg", "svgz", "xml", "xsl"), "SVG and XML files"),
-    **dict.fromkeys(
-        ("js", "mjs", "vbs", "ps1", "sh", "bat", "cmd", "py", "php", "pl", "rb", "jar", "exe", "msi", "dll", "com"),
-        "programs and scripts",
-    ),
-    **dict.fromkeys(("docm", "xlsm", "pptm", "dotm", "xltm", "potm"), "documents with macros"),
-}
-
-OOXML_MAIN = {
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": "docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": "xlsx",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml": "pptx",
-}
-_OOXML_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
-_ODF_TYPES = {
-    b"application/vnd.oasis.opendocument.text",
-    b"application/vnd.oasis.opendocument.spreadsheet",
-    b"application/vnd.oasis.opendocument.presentation",
-}
+POLICY = uploads.Policy(
+    formats=tuple(ACCEPTED.values()),
+    max_bytes_setting="EVIDENCE_MAX_BYTES",
+    field="file",
+    refusal=f"The file must be {ACCEPTED_DESCRIPTION}",
+)
 
 
 def max_bytes() -> int:
-    return int(current_app.config.get("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
-
-
-def _megabytes(size: int) -> str:
-    value = size / (1024 * 1024)
-    return f"{value:.0f} MB" if value >= 1 else f"{size // 1024} KB"
+    return POLICY.max_bytes()
 
 
 def size_label(size: int | None) -> str:
@@ -137,165 +61,14 @@ def size_label(size: int | None) -> str:
     return f"{max(1, -(-size // 1024))} KB"
 
 
-def _extension(filename: str | None) -> str:
-    name = (filename or "").strip().lower()
-    return name.rsplit(".", 1)[-1] if "." in name else ""
-
-
-# --- what a file really is --------------------------------------------------------------------------
-
-
-_MARKUP = (b"<!doctype", b"<html", b"<svg", b"<?xml", b"<script", b"<head", b"<body", b"<iframe", b"<!--")
-
-
-def _looks_like_markup(data: bytes) -> bool:
-    start = data[:2048].lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
-    return start.startswith(b"<") and (any(start.startswith(m) for m in _MARKUP) or b"<script" in data[:4096].lower())
-
-
-def _sniff(data: bytes) -> str | None:
-    """The content type the bytes show, if it is one we accept (before deeper checks)."""
-    head = data[:64]
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "audio/wav"
-    if head.startswith(b"OggS"):
-        return "audio/ogg"
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE6 == 0xE2):
-        return "audio/mpeg"  # an ID3 tag, or an MPEG audio layer III frame header
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1"):
-            return "image/heic"
-        if brand in (b"M4A ", b"M4B "):
-            return "audio/mp4"
-        if brand == b"qt  ":
-            return "video/quicktime"
-        return "video/mp4"
-    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in data[:64]:
-        return "video/webm"
-    if head.startswith(b"PK\x03\x04"):
-        return "zip"
-    return None
-
-
-def _office_type(data: bytes) -> str:
-    """The office format of a ZIP package, or ValidationError. Only the small manifest is read, never extracted."""
-    refused = ValidationError(
-        "The file is a ZIP archive, not a Word, Excel, PowerPoint or OpenDocument file", field="file"
-    )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            names = set(package.namelist())
-            if "mimetype" in names:
-                info = package.getinfo("mimetype")
-                if info.file_size > 100:
-                    raise refused
-                kind = package.read("mimetype").strip()
-                if kind in _ODF_TYPES and not any(n.lower().startswith("basic/") for n in names):
-                    return kind.decode()
-                raise refused
-            if "[Content_Types].xml" not in names:
-                raise refused
-            info = package.getinfo("[Content_Types].xml")
-            if info.file_size > 200_000:
-                raise refused
-            manifest = package.read("[Content_Types].xml").decode("utf-8", "replace")
-            if "macroEnabled" in manifest or any(n.lower().endswith("vbaproject.bin") for n in names):
-                raise ValidationError("Documents with macros are not accepted: save it without them", field="file")
-            for main, kind in OOXML_MAIN.items():
-                if main in manifest:
-                    return _OOXML_TYPES[kind]
-            raise refused
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, RuntimeError, OSError, ValueError):
-        raise refused from None
-
-
-def _check_image(data: bytes, content_type: str) -> None:
-    """Pillow must open and verify it (so a PNG header on an HTML page, or a truncated file, is refused)."""
-    from PIL import Image
-
-    broken = ValidationError("The image could not be read: it may be damaged. Try saving it again", field="file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-                if width * height > MAX_IMAGE_PIXELS:
-                    raise ValidationError("The image is too large: make it smaller than 60 megapixels", field="file")
-                image.verify()
-    except ValidationError:
-        raise
-    except Exception:  # any decoder failure (or a decompression bomb) means we cannot trust it
-        raise broken from None
-
-
 def check_file(filename: str | None, data: bytes) -> Format:
     """What an uploaded file is, judged by its content. Raises ValidationError with a message for the form."""
-    limit = max_bytes()
-    if not data:
-        raise ValidationError("The selected file is empty", field="file")
-    if len(data) > limit:
-        raise ValidationError(f"The selected file must be smaller than {_megabytes(limit)}", field="file")
-    ext = _extension(filename)
-    if ext in _REFUSED_EXTENSIONS:
-        raise ValidationError(f"The file cannot be accepted: {_REFUSED_EXTENSIONS[ext]} are not allowed", field="file")
-    if _looks_like_markup(data):
-        raise ValidationError(
-            "The file is a web page, SVG or script, which cannot be accepted"
-            + (f", even though its name ends in .{ext}" if ext else ""),
-            field="file",
-        )
-    claimed = _BY_EXTENSION.get(ext)
-    sniffed = _sniff(data)
-    if sniffed == "zip":
-        sniffed = _office_type(data)
-    if sniffed is None:
-        if claimed is not None:
-            raise ValidationError(
-                f"The file is called {_short(filename)} but it is not really a {claimed.label}: "
-                "its content is something else. Save or export it again and upload that",
-                field="file",
-            )
-        if data[:2] == b"MZ" or data[:4] == b"\x7fELF" or data[:2] == b"#!":
-            raise ValidationError("The file cannot be accepted: programs and scripts are not allowed", field="file")
-        raise ValidationError(f"The file must be {ACCEPTED_DESCRIPTION}", field="file")
-    found = ACCEPTED[sniffed]
-    if claimed is not None and claimed.group != found.group:
-        raise ValidationError(
-            f"The file is called {_short(filename)} but it is not really a {claimed.label}: it is a {found.label}. "
-            "Rename it or export it again",
-            field="file",
-        )
-    if sniffed == "application/pdf":
-        if b"%%EOF" not in data[-2048:]:
-            raise ValidationError("The PDF is incomplete or damaged. Save it again and upload that", field="file")
-        if b"/JavaScript" in data or b"/JS " in data or b"/JS(" in data or b"/Launch" in data:
-            raise ValidationError("PDFs with scripts or actions in them are not accepted", field="file")
-    if sniffed in INLINE_IMAGES:
-        _check_image(data, sniffed)
-    return found
+    return uploads.check(POLICY, filename, data)
 
 
-def _short(filename: str | None) -> str:
-    name = clean_filename(filename)
-    return name if len(name) <= 60 else name[:28] + "…" + name[-28:]
-
-
-def clean_filename(filename: str | None) -> str:
+def clean_filename(filename: str | None, kind: Format | None = None) -> str:
     """The last part of the name a browser sent, without control characters; kept only for downloads."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|').strip().strip(".")
-    return name[:255] or "evidence"
+    return uploads.display_name(filename, kind, default="evidence")
 
 
 def check_url(url: str | None) -> str:
@@ -331,55 +104,11 @@ def path_of(evidence: Evidence) -> Path | None:
     return folder() / name
 
 
-def _files(session: Session) -> dict[str, list[Path]]:
-    return session.info.setdefault("evidence_files", {"new": [], "gone": []})
-
-
-def _write(data: bytes) -> str:
-    target = folder()
-    target.mkdir(mode=0o700, parents=True, exist_ok=True)
-    name = secrets.token_hex(16)
-    fd = os.open(target / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    _files(db.session())["new"].append(target / name)
-    return name
-
-
 def remove_after_commit(evidence: Evidence) -> None:
     """Delete the stored file once (and only if) the current transaction commits."""
     path = path_of(evidence)
     if path is not None:
-        delete_after_commit(path)
-
-
-def delete_after_commit(path: Path) -> None:
-    """Delete any stored file once (and only if) the current transaction commits (other modules use it too:
-    spend requests' invoices)."""
-    _files(db.session())["gone"].append(path)
-
-
-def delete_unless_committed(path: Path) -> None:
-    """A file just written for the current transaction: deleted if the transaction does not commit."""
-    _files(db.session())["new"].append(path)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    files = session.info.pop("evidence_files", None)
-    if files:
-        for path in files["gone"]:
-            path.unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _after_transaction_end(session: Session, transaction) -> None:
-    if transaction.parent is not None:
-        return  # a savepoint; the outer transaction decides
-    files = session.info.pop("evidence_files", None)
-    if files:  # still here: the transaction did not commit, so the files it added go
-        for path in files["new"]:
-            path.unlink(missing_ok=True)
+        uploads.delete_after_commit(path)
 
 
 # --- who may do what --------------------------------------------------------------------------------
@@ -445,8 +174,8 @@ def add_file(
         log_entry_id=log_entry_id,
         kind=EvidenceKind.FILE,
         title=clean_title,
-        stored_name=_write(data),
-        original_name=clean_filename(filename),
+        stored_name=uploads.write(folder(), data),
+        original_name=clean_filename(filename, kind),
         content_type=kind.content_type,
         size_bytes=len(data),
         is_draft=is_draft,

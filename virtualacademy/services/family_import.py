@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from virtualacademy import clock
 from virtualacademy.errors import DomainError, ValidationError
 from virtualacademy.extensions import db
+from virtualacademy.inputs import clean_text
 from virtualacademy.models import (
     EheReason,
     Enrolment,
@@ -319,7 +320,7 @@ def read(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]
             continue
         values = dict.fromkeys(COLUMNS, "")
         for name, cell in zip(header, cells, strict=False):
-            values[name] = cell.strip()
+            values[name] = clean_text(cell).strip()  # no control characters, as in every form
         out.append((number, values))
     return out, errors
 

@@ -24,7 +24,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
@@ -86,26 +86,20 @@ def percent(bp: int) -> str:
 
 
 def parse_percent(text: str | None, field: str = "percent", what: str = "the percentage") -> int:
-    """``"12.5"`` or ``"12.50%"`` -> 1250 basis points; at most two decimal places, from 0 to 100."""
-    cleaned = re.sub(r"[%\s]", "", text or "")
-    if not cleaned:
+    """``"12.5"`` or ``"12.50%"`` -> 1250 basis points; at most two decimal places, from 0 to 100. Read by the
+    ledger's one reading of typed numbers (:func:`ledger.read_number`), so ``1E+2`` or ``5_0`` are refused."""
+    what_ = f"{what[0].upper()}{what[1:]}"
+    number = ledger.read_number(text, suffix="%")
+    if number is None:
         raise ValidationError(f"Enter {what} as a number, like 12.5", field=field)
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationError(f"Enter {what} as a number, like 12.5", field=field) from None
-    if not value.is_finite():
-        raise ValidationError(f"Enter {what} as a number, like 12.5", field=field)
-    if value < 0:
-        raise ValidationError(f"{what[0].upper()}{what[1:]} cannot be negative", field=field)
-    if value > 100:
-        raise ValidationError(f"{what[0].upper()}{what[1:]} must be 100% or less", field=field)
-    bp = value * 100
-    if bp != bp.to_integral_value():
-        raise ValidationError(
-            f"{what[0].upper()}{what[1:]} can have at most two decimal places, like 12.75", field=field
-        )
-    return int(bp)
+    bp = number.scaled(2, most_digits=3)
+    if number.negative and (bp or number.beyond(2)):
+        raise ValidationError(f"{what_} cannot be negative", field=field)
+    if bp is None or bp > 10_000 or (bp == 10_000 and number.beyond(2)):
+        raise ValidationError(f"{what_} must be 100% or less", field=field)
+    if number.beyond(2):
+        raise ValidationError(f"{what_} can have at most two decimal places, like 12.75", field=field)
+    return bp
 
 
 def _third(yearly_pence: int, key: str) -> int:
@@ -804,7 +798,7 @@ def movable_account(key: str, field_name: str) -> Account:
     for kind in CENTRAL_KINDS:
         if key == kind.value:
             return ledger.central(kind)
-    match = re.fullmatch(r"locality:(\d+)", key)
+    match = re.fullmatch(r"locality:([0-9]{1,18})", key)
     locality = db.session.get(Locality, int(match.group(1))) if match else None
     if locality is None:
         raise ValidationError("Choose a central account or a locality", field=field_name)

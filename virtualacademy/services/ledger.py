@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
@@ -55,23 +54,73 @@ class DuplicateKey(ValidationError):
 # --- amounts --------------------------------------------------------------------------------------
 
 
-def parse_pounds(text: str, field: str = "amount") -> int:
-    """``"12.50"`` or ``"£1,250"`` -> pence; refuses negative, zero, fractional-penny and absurd amounts."""
-    cleaned = re.sub(r"[£,\s]", "", text or "")
-    if not cleaned:
-        raise ValidationError("Enter an amount in pounds, like 45.50", field=field)
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationError("Enter an amount in pounds, like 45.50", field=field) from None
-    if not value.is_finite():
-        raise ValidationError("Enter an amount in pounds, like 45.50", field=field)
-    if value <= 0:
-        raise ValidationError("The amount must be more than £0", field=field)
-    pence = value * 100
-    if pence != pence.to_integral_value():
+#: A number as people type it: whole digits, with or without commas between groups of three (``1,250``, never
+#: ``5,00`` or ``1,0000``), then optionally a full stop and more digits. ASCII digits only: no signs, exponents
+#: (``1E+9``), underscores (``1_000``) or other scripts' digits, which Python's own number parsers would accept.
+_NUMBER = re.compile(r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.(?P<fraction>[0-9]*))?")
+_MINUS = ("-", "\u2212")
+ENTER_AN_AMOUNT = "Enter an amount in pounds, like 45.50"
+
+
+@dataclass(frozen=True)
+class TypedNumber:
+    negative: bool
+    #: The whole part's digits, without commas or leading zeros ("" for zero).
+    whole: str
+    #: The digits after the full stop, as typed ("" if none).
+    fraction: str
+
+    def scaled(self, places: int, most_digits: int) -> int | None:
+        """The number times 10**places, dropping anything past ``places`` decimals (the caller checks); None
+        if the whole part has more than ``most_digits`` digits (far too large for anything)."""
+        if len(self.whole) > most_digits:
+            return None
+        return int(self.whole or "0") * 10**places + int(self.fraction[:places].ljust(places, "0"))
+
+    def beyond(self, places: int) -> bool:
+        """Whether there are non-zero digits past ``places`` decimals."""
+        return bool(self.fraction[places:].strip("0"))
+
+
+def read_number(text: str | None, *, prefix: str = "", suffix: str = "") -> TypedNumber | None:
+    """The product's one reading of a typed decimal number (amounts in pounds, percentages): surrounding spaces, an
+    optional ``prefix`` (``£``) and ``suffix`` (``%``) and a leading minus sign are allowed; None if it is not such
+    a number."""
+    value = (text or "").strip()
+    negative = value[:1] in _MINUS
+    if negative:
+        value = value[1:].lstrip()
+    if prefix and value.startswith(prefix):
+        value = value[len(prefix) :].lstrip()
+    if not negative and value[:1] in _MINUS:
+        negative, value = True, value[1:].lstrip()  # "£-5"
+    if suffix and value.endswith(suffix):
+        value = value[: -len(suffix)].rstrip()
+    match = _NUMBER.fullmatch(value)
+    if match is None or not any(c.isdigit() for c in value):
+        return None
+    return TypedNumber(negative, match["whole"].replace(",", "").lstrip("0"), match["fraction"] or "")
+
+
+def parse_pounds(text: str | None, field: str = "amount", *, allow_zero: bool = False) -> int:
+    """``"12.50"``, ``"£1,250"`` or ``"1,250.00"`` -> pence. Commas only between groups of three digits; a full
+    stop before the pence (``5,00`` is refused, never read as £500). Refuses negative, zero (unless
+    ``allow_zero``), part-penny and absurd amounts, and anything else (``1E+9``, ``1_000``, ``NaN``)."""
+    number = read_number(text, prefix="£")
+    if number is None:
+        if re.fullmatch(r"\s*£?\s*[0-9]+,[0-9]{1,2}\s*", text or ""):
+            raise ValidationError("Use a full stop before the pence, like 5.00", field=field)
+        raise ValidationError(ENTER_AN_AMOUNT, field=field)
+    if number.beyond(2):
         raise ValidationError("The amount cannot include part of a penny", field=field)
-    return check_amount(int(pence), field)
+    pence = number.scaled(2, most_digits=12)
+    if pence is None:
+        pence = MAX_TRANSFER_PENCE + 1
+    if number.negative and pence:
+        raise ValidationError("The amount must be more than £0", field=field)
+    if pence == 0 and allow_zero:
+        return 0
+    return check_amount(pence, field)
 
 
 def check_amount(pence: int, field: str = "amount") -> int:

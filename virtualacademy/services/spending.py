@@ -2,9 +2,9 @@
 
 * **Spend requests** (:func:`request_spend`): a guardian of the learner, or the learner's own account, asks to
   pay for something from the learner's personal learning budget: what for, a category, an amount, the
-  supplier, and the invoice or receipt. The file is checked by its content, never its name
-  (:func:`check_document`): a PDF, JPEG or PNG image, or a Word or Excel document; never empty, never larger
-  than ``SPEND_DOCUMENT_MAX_BYTES``. It is kept outside ``static/`` under ``instance/spend-documents/`` with a
+  supplier, and the invoice or receipt. The file is checked by its content, never its name, by the product's
+  one file checker (:func:`check_document`, :mod:`virtualacademy.uploads`): a PDF, JPEG or PNG image, or a Word
+  or Excel document; never empty, never larger than ``SPEND_DOCUMENT_MAX_BYTES``. It is kept outside ``static/`` under ``instance/spend-documents/`` with a
   random name. A request for more than the learner can still ask for (the balance less every request still
   waiting for a decision, :attr:`Budget.available`) is refused.
 * **Decisions** (:func:`approve`, :func:`decline`): the learner's current mentor, the coordinator of the
@@ -29,12 +29,10 @@ Functions take the acting user, flush and never commit; broken rules raise domai
 from __future__ import annotations
 
 import heapq
-import io
 import math
 import os
 import re
 import secrets
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -44,7 +42,7 @@ from flask import current_app
 from sqlalchemy import Select, and_, case, false, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import aliased
 
-from virtualacademy import clock
+from virtualacademy import clock, csv_export, uploads
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -68,7 +66,6 @@ from virtualacademy.models import (
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.models.localities import Locality
 from virtualacademy.services import audit, ledger, mentoring, notifications
-from virtualacademy.services.evidence import delete_after_commit, delete_unless_committed
 
 NOTIFICATION_KIND = "spending"
 #: What a family may spend a personal learning budget on.
@@ -134,86 +131,37 @@ def _category(value: SpendingCategory | str | None, allowed: tuple[SpendingCateg
 # --- invoices and receipts: checked by content ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DocumentType:
-    content_type: str
-    extension: str
-    label: str
-
-
-PDF = DocumentType("application/pdf", "pdf", "PDF")
-JPEG = DocumentType("image/jpeg", "jpg", "JPEG image")
-PNG = DocumentType("image/png", "png", "PNG image")
-DOCX = DocumentType("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", "Word document")
-XLSX = DocumentType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", "Excel spreadsheet")
+PDF, JPEG, PNG, DOCX, XLSX = uploads.PDF, uploads.JPEG, uploads.PNG, uploads.DOCX, uploads.XLSX
+DocumentType = uploads.Format
 DOCUMENT_TYPES = (PDF, JPEG, PNG, DOCX, XLSX)
 ACCEPTED_TYPES = "a PDF, JPG, PNG, Word (.docx) or Excel (.xlsx) file"
+#: Invoices and receipts, checked by the product's one file checker; a refused file gets the GOV.UK pattern's one
+#: plain message saying what is accepted.
+POLICY = uploads.Policy(
+    formats=DOCUMENT_TYPES,
+    max_bytes_setting="SPEND_DOCUMENT_MAX_BYTES",
+    field="document",
+    refusal=f"The selected file must be {ACCEPTED_TYPES}",
+    explain=False,
+)
 _STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(?:pdf|jpg|png|docx|xlsx)$")
 
 
 def max_document_bytes() -> int:
-    return current_app.config["SPEND_DOCUMENT_MAX_BYTES"]
-
-
-def _office(data: bytes) -> DocumentType | None:
-    """A Word or Excel (Office Open XML) file: a ZIP whose parts say so; never one with macros."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return None
-    if "[Content_Types].xml" not in names or any(n.lower().endswith("vbaproject.bin") for n in names):
-        return None
-    if "word/document.xml" in names:
-        return DOCX
-    if "xl/workbook.xml" in names:
-        return XLSX
-    return None
-
-
-def identify_document(data: bytes) -> DocumentType | None:
-    """What the bytes are (by their signature and structure), or None if not an accepted document."""
-    if data.startswith(b"%PDF-"):
-        # A PDF ends with %%EOF (readers look for it in the last 1024 bytes); one carrying script is refused.
-        if b"%%EOF" not in data[-1024:] or b"/JavaScript" in data or b"/Launch" in data:
-            return None
-        return PDF
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
-        return PNG
-    if data.startswith(b"PK\x03\x04"):
-        return _office(data)
-    return None
+    return POLICY.max_bytes()
 
 
 def check_document(data: bytes | None, filename: str | None = None) -> DocumentType:
-    """The type of an uploaded invoice or receipt; refuses an empty, oversized or unaccepted file."""
+    """The type of an uploaded invoice or receipt (:func:`uploads.check`); refuses an empty, oversized or
+    unaccepted file, and one whose name says another kind of file."""
     if data is None:
         raise ValidationError("Select the invoice or receipt", field="document")
-    if len(data) == 0:
-        raise ValidationError("The selected file is empty", field="document")
-    limit = max_document_bytes()
-    if len(data) > limit:
-        raise ValidationError(f"The selected file must be smaller than {_size(limit)}", field="document")
-    kind = identify_document(data)
-    if kind is None:
-        raise ValidationError(f"The selected file must be {ACCEPTED_TYPES}", field="document")
-    return kind
-
-
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.0f} MB"
-    return f"{max(1, round(n / 1024))} KB"
+    return uploads.check(POLICY, filename, data)
 
 
 def _display_name(filename: str | None, kind: DocumentType) -> str:
     """The uploaded name without any folder or control characters, ending in the extension of its real type."""
-    name = re.split(r"[\\/]", filename or "")[-1]
-    name = "".join(c for c in name if c.isprintable()).strip()[:200]
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    return f"{stem or 'document'}.{kind.extension}"
+    return uploads.display_name(filename, kind, default="document")
 
 
 def documents_folder() -> Path:
@@ -221,21 +169,14 @@ def documents_folder() -> Path:
 
 
 def _store(data: bytes, kind: DocumentType) -> str:
-    folder = documents_folder()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}.{kind.extension}"
-    fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    delete_unless_committed(folder / name)  # a request that is never saved leaves no file behind
-    return name
+    return uploads.write(documents_folder(), data, suffix=f".{kind.extension}")
 
 
 def remove_document_after_commit(request: SpendRequest) -> None:
     """Delete the request's stored invoice once (and only if) the current transaction commits."""
     path = document_file(request)
     if path is not None:
-        delete_after_commit(path)
+        uploads.delete_after_commit(path)
 
 
 def document_file(request: SpendRequest) -> Path | None:
@@ -1393,18 +1334,6 @@ def statement_lines(account: Account, start: date | None, end: date | None) -> t
     return opening, lines()
 
 
-def _csv_text(value: str) -> str:
-    """Text for a spreadsheet cell that can never be read as a formula."""
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def _csv_pounds(pence: int) -> str:
-    sign = "-" if pence < 0 else ""
-    whole, rem = divmod(abs(pence), 100)
-    return f"{sign}{whole}.{rem:02d}"
-
-
 TRANSFER_KIND_LABELS = {
     TransferKind.INCOME: "Income",
     TransferKind.ALLOCATION: "Allocation",
@@ -1418,39 +1347,47 @@ TRANSFER_KIND_LABELS = {
 CSV_HEADER = ["Date", "Transfer", "Description", "Type", "From or to", "Money in", "Money out", "Balance"]
 
 
-def statement_csv_rows(account: Account, start: date | None, end: date | None) -> Iterator[list[str]]:
-    """The statement as CSV rows: a header, the opening balance, every transfer with its running balance, and
-    a closing row carrying the period's totals in and out. Amounts are in pounds (``12.50``)."""
+def statement_csv_rows(account: Account, start: date | None, end: date | None) -> Iterator[list]:
+    """The statement as CSV rows (:func:`csv_export.row`): a header, the opening balance, every transfer with its
+    running balance, and a closing row carrying the period's totals in and out. Amounts are numbers in pounds
+    (``12.50``, ``-3.00``); text that a spreadsheet could read as a formula is quoted."""
     opening, lines = statement_lines(account, start, end)
     london = clock.LONDON
+    pounds = csv_export.pounds
 
-    def rows() -> Iterator[list[str]]:
-        yield CSV_HEADER
-        yield [start.isoformat() if start else "", "", "Opening balance", "", "", "", "", _csv_pounds(opening)]
+    def rows() -> Iterator[list]:
+        yield csv_export.row(CSV_HEADER)
+        yield csv_export.row(
+            [start.isoformat() if start else "", "", "Opening balance", "", "", "", "", pounds(opening)]
+        )
         money_in = money_out = 0
         for line in lines:
             money_in += line.money_in
             money_out += line.money_out
-            yield [
-                line.created_at.astimezone(london).strftime("%Y-%m-%d %H:%M"),
-                str(line.id),
-                _csv_text(line.description),
-                TRANSFER_KIND_LABELS[line.kind],
-                _csv_text(line.other),
-                _csv_pounds(line.money_in) if line.money_in else "",
-                _csv_pounds(line.money_out) if line.money_out else "",
-                _csv_pounds(line.balance),
+            yield csv_export.row(
+                [
+                    line.created_at.astimezone(london).strftime("%Y-%m-%d %H:%M"),
+                    line.id,
+                    line.description,
+                    TRANSFER_KIND_LABELS[line.kind],
+                    line.other,
+                    pounds(line.money_in) if line.money_in else "",
+                    pounds(line.money_out) if line.money_out else "",
+                    pounds(line.balance),
+                ]
+            )
+        yield csv_export.row(
+            [
+                (end or clock.today()).isoformat(),
+                "",
+                "Closing balance",
+                "",
+                "",
+                pounds(money_in),
+                pounds(money_out),
+                pounds(opening + money_in - money_out),
             ]
-        yield [
-            (end or clock.today()).isoformat(),
-            "",
-            "Closing balance",
-            "",
-            "",
-            _csv_pounds(money_in),
-            _csv_pounds(money_out),
-            _csv_pounds(opening + money_in - money_out),
-        ]
+        )
 
     return rows()
 

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovSelect,
@@ -9,13 +8,14 @@ from wtforms import EmailField, SelectChoice, SelectField, SelectMultipleField, 
 from wtforms.validators import InputRequired, Length, Optional
 
 from virtualacademy.blueprints.fields import GovDateField
+from virtualacademy.blueprints.forms_common import Form
 from virtualacademy.models.accounts import ROLE_LABELS, STAFF_ROLES, Role
 
 STAFF_ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES]
 ALL_ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role]
 
 
-class InviteStaffForm(FlaskForm):
+class InviteStaffForm(Form):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -36,7 +36,7 @@ class InviteStaffForm(FlaskForm):
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(Form):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -52,13 +52,13 @@ class EditUserForm(FlaskForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button-only form (CSRF-protected) for actions such as deactivating an account."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form
 

@@ -8,6 +8,7 @@ from virtualacademy.blueprints.admin.forms import AuditFilterForm, ConfirmForm, 
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
+from virtualacademy.inputs import paginate
 from virtualacademy.models import Role, User
 from virtualacademy.policies import get_or_404, requires_roles, scoped
 from virtualacademy.services import accounts, audit, throttle
@@ -24,7 +25,7 @@ def users():
         from virtualacademy.models import UserRole
 
         stmt = stmt.join(UserRole).where(UserRole.role == Role(role))
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = paginate(stmt, per_page=50)
     return render_template("admin/users.html", page=page, role=role, roles=list(Role))
 
 
@@ -135,6 +136,6 @@ def audit_log():
             date_from=form.date_from.data,
             date_to=form.date_to.data,
         )
-    page = db.paginate(audit.query(filters), per_page=50, error_out=False)
+    page = paginate(audit.query(filters), per_page=50)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("admin/audit_log.html", form=form, page=page, args=args)

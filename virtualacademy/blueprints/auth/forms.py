@@ -1,10 +1,11 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length
 
+from virtualacademy.blueprints.forms_common import Form
 
-class SignInForm(FlaskForm):
+
+class SignInForm(Form):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
@@ -17,7 +18,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class ForgottenPasswordForm(FlaskForm):
+class ForgottenPasswordForm(Form):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
@@ -26,7 +27,7 @@ class ForgottenPasswordForm(FlaskForm):
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
@@ -44,7 +45,7 @@ class NewPasswordForm(FlaskForm):
     submit = SubmitField("Save password", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         "Current password",
         widget=GovPasswordInput(),
@@ -67,5 +68,5 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: only the CSRF token to check."""

@@ -1,13 +1,11 @@
 """The cohort profile page and its CSV."""
 
-import csv
-import io
 from datetime import date
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
-from virtualacademy import clock
+from virtualacademy import clock, csv_export
 from virtualacademy.blueprints.families import bp
 from virtualacademy.blueprints.families.forms import CohortDateForm
 from virtualacademy.models import LocalityRole, Role
@@ -41,10 +39,4 @@ def cohort_profile():
 def cohort_csv():
     form = CohortDateForm(request.args)
     on = _date(form)
-    out = io.StringIO()
-    csv.writer(out).writerows(cohort.as_csv_rows(cohort.profile(on, _scope())))
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="cohort-{on.isoformat()}.csv"'},
-    )
+    return csv_export.response(cohort.as_csv_rows(cohort.profile(on, _scope())), f"cohort-{on.isoformat()}.csv")

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovPasswordInput,
@@ -23,6 +22,7 @@ from wtforms import (
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from virtualacademy.blueprints.fields import GovDateField
+from virtualacademy.blueprints.forms_common import Form
 from virtualacademy.models.families import (
     EHE_REASON_LABELS,
     SEND_STATUS_LABELS,
@@ -32,7 +32,7 @@ from virtualacademy.models.families import (
 YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
 
 
-class GuardianForm(FlaskForm):
+class GuardianForm(Form):
     name = StringField(
         "Full name", widget=GovTextInput(), validators=[InputRequired(message="Enter your full name"), Length(max=200)]
     )
@@ -51,7 +51,7 @@ class GuardianForm(FlaskForm):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-class AddressFields(FlaskForm):
+class AddressFields(Form):
     """The address fields, shared by the application and the family's contact details."""
 
     line_1 = StringField(
@@ -74,14 +74,14 @@ class AddressForm(AddressFields):
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-class SecondGuardianForm(FlaskForm):
+class SecondGuardianForm(Form):
     name = StringField("Their full name", widget=GovTextInput(), validators=[Optional(), Length(max=200)])
     email = EmailField("Their email address", widget=GovTextInput(), validators=[Optional(), Length(max=254)])
     phone = TelField("Their phone number (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=32)])
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-class ChildForm(FlaskForm):
+class ChildForm(Form):
     legal_name = StringField(
         "Full legal name",
         widget=GovTextInput(),
@@ -141,7 +141,7 @@ class ChildForm(FlaskForm):
     submit = SubmitField("Save child", widget=GovSubmitInput())
 
 
-class DeclarationForm(FlaskForm):
+class DeclarationForm(Form):
     privacy_consent = BooleanField(
         "I have read the privacy notice and agree to the academy holding this information",
         widget=GovCheckboxInput(),
@@ -149,11 +149,11 @@ class DeclarationForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class SubmitApplicationForm(FlaskForm):
+class SubmitApplicationForm(Form):
     submit = SubmitField("Send application", widget=GovSubmitInput())
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(
         "Create a password",
         widget=GovPasswordInput(),
@@ -171,7 +171,7 @@ class SetPasswordForm(FlaskForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     start_date = GovDateField(
         "Start date", validators=[InputRequired(message="Enter the start date")], description="For example, 1 9 2026"
     )
@@ -181,7 +181,7 @@ class AcceptForm(FlaskForm):
     accept = SubmitField("Accept and enrol", widget=GovSubmitInput())
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     question = TextAreaField(
         "Your question for the family",
         widget=GovTextArea(),
@@ -190,7 +190,7 @@ class QuestionForm(FlaskForm):
     ask = SubmitField("Send question", widget=GovSubmitInput())
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField(
         "Reason (sent to the family)",
         widget=GovTextArea(),
@@ -199,14 +199,14 @@ class DeclineForm(FlaskForm):
     decline = SubmitField("Decline application", widget=GovSubmitInput())
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = TextAreaField(
         "Your answer", widget=GovTextArea(), validators=[InputRequired(message="Enter your answer"), Length(max=4000)]
     )
     submit = SubmitField("Send answer", widget=GovSubmitInput())
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     withdrawal_date = GovDateField(
         "First day off roll",
         validators=[InputRequired(message="Enter the date they leave")],
@@ -222,7 +222,7 @@ class WithdrawForm(FlaskForm):
     submit = SubmitField("Withdraw", widget=GovSubmitInput())
 
 
-class ReEnrolForm(FlaskForm):
+class ReEnrolForm(Form):
     start_date = GovDateField(
         "Start date", validators=[InputRequired(message="Enter the start date")], description="For example, 1 9 2027"
     )
@@ -237,7 +237,7 @@ class ContactForm(AddressFields):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class LearnerDetailsForm(FlaskForm):
+class LearnerDetailsForm(Form):
     preferred_name = StringField("Preferred name", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
     needs = TextAreaField(
         "Needs and anything the academy should know", widget=GovTextArea(), validators=[Optional(), Length(max=4000)]
@@ -245,11 +245,11 @@ class LearnerDetailsForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class JoinFamilyForm(FlaskForm):
+class JoinFamilyForm(Form):
     join = SubmitField("Join the family", widget=GovSubmitInput())
 
 
-class InviteGuardianForm(FlaskForm):
+class InviteGuardianForm(Form):
     name = StringField(
         "Their full name",
         widget=GovTextInput(),
@@ -263,7 +263,7 @@ class InviteGuardianForm(FlaskForm):
     invite = SubmitField("Send invitation", widget=GovSubmitInput())
 
 
-class InviteLearnerForm(FlaskForm):
+class InviteLearnerForm(Form):
     email = EmailField(
         "Their email address",
         widget=GovTextInput(),
@@ -273,7 +273,7 @@ class InviteLearnerForm(FlaskForm):
     invite = SubmitField("Send invitation", widget=GovSubmitInput())
 
 
-class CohortDateForm(FlaskForm):
+class CohortDateForm(Form):
     class Meta:
         csrf = False  # a GET form
 

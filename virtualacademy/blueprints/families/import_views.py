@@ -17,7 +17,6 @@ from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
 from wtforms import SubmitField
@@ -26,7 +25,7 @@ from wtforms.validators import Optional
 from virtualacademy import dashboards
 from virtualacademy.blueprints.families import bp
 from virtualacademy.blueprints.fields import GovDateField
-from virtualacademy.blueprints.forms_common import show_domain_error
+from virtualacademy.blueprints.forms_common import Form, show_domain_error
 from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
 from virtualacademy.models import Role
@@ -42,7 +41,7 @@ _MB = family_import.MAX_FILE_BYTES // (1024 * 1024)
 dashboards.register(dashboards.Panel(Role.ADMIN, "Known families", "families/import_panel.html", None, order=11))
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(Form):
     file = FileField(
         "CSV file",
         widget=GovFileInput(),
@@ -61,7 +60,7 @@ class ImportUploadForm(FlaskForm):
     submit = SubmitField("Check the file", widget=GovSubmitInput())
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(Form):
     submit = SubmitField("Import these families", widget=GovSubmitInput())
 
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 
 from virtualacademy import clock
 from virtualacademy.blueprints.families import bp
+from virtualacademy.blueprints.forms_common import Form
 from virtualacademy.extensions import db
 from virtualacademy.models import Learner, Role
 from virtualacademy.policies import get_or_404, requires_roles
 from virtualacademy.services import families
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     submit = SubmitField("Send invitations", widget=GovSubmitInput())
 
 

@@ -36,6 +36,7 @@ from virtualacademy.blueprints.families.summary import answer_sections
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.errors import DomainError, InvalidToken
 from virtualacademy.extensions import client_ip, db, form_email, limiter
+from virtualacademy.inputs import int_arg, paginate
 from virtualacademy.models import (
     ActionOwner,
     Application,
@@ -356,12 +357,12 @@ def _locality_choices() -> list[SelectChoice]:
 @requires_roles(Role.ADMIN)
 def applications():
     status = request.args.get("status") or None
-    locality_id = request.args.get("locality", type=int)
+    locality_id = int_arg("locality")
     try:
         status_value = ApplicationStatus(status) if status else None
     except ValueError:
         abort(404)
-    page = db.paginate(families.applications_queue(status_value, locality_id), per_page=50, error_out=False)
+    page = paginate(families.applications_queue(status_value, locality_id), per_page=50)
     return render_template(
         "families/applications.html",
         page=page,
@@ -484,8 +485,25 @@ def decline_application(application_id: int):
 @requires_roles(Role.ADMIN, Role.COORDINATOR, Role.EXAMS_OFFICER)
 def learners():
     stmt = learner_records(current_user, select(Learner)).order_by(Learner.legal_name)
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = paginate(stmt, per_page=50)
     return render_template("families/learners.html", page=page)
+
+
+def _learner_page(learner: Learner, *, withdraw_form=None, reenrol_form=None, form=None):
+    """The staff page of a learner, with every form it shows: the one that was sent (with its errors) and fresh
+    ones for the rest, so a refused form never leaves the page without the others."""
+    if reenrol_form is None:
+        reenrol_form = ReEnrolForm(formdata=None, data={"locality_id": learner.locality_id})
+    reenrol_form.locality_id.choices = _locality_choices()
+    return render_template(
+        "families/learner_detail.html",
+        learner=learner,
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+        reenrol_form=reenrol_form,
+        invite_form=InviteForm(formdata=None),
+        form=form,
+        labels=LABELS,
+    )
 
 
 @bp.route("/learners/<int:learner_id>")
@@ -494,16 +512,7 @@ def learner_detail(learner_id: int):
     learner = get_or_404(Learner, learner_id, "read_record")
     if current_user.has_role(Role.GUARDIAN) and families.is_guardian_of(current_user, learner):
         return redirect(url_for("families.family_learner", learner_id=learner.id))
-    reenrol = ReEnrolForm(data={"locality_id": learner.locality_id})
-    reenrol.locality_id.choices = _locality_choices()
-    return render_template(
-        "families/learner_detail.html",
-        learner=learner,
-        withdraw_form=WithdrawForm(),
-        reenrol_form=reenrol,
-        invite_form=InviteForm(),
-        labels=LABELS,
-    )
+    return _learner_page(learner)
 
 
 @bp.route("/learners/<int:learner_id>/withdraw", methods=["POST"])
@@ -511,8 +520,6 @@ def learner_detail(learner_id: int):
 def withdraw_learner(learner_id: int):
     learner = get_or_404(Learner, learner_id, "manage")
     form = WithdrawForm()
-    reenrol = ReEnrolForm()
-    reenrol.locality_id.choices = _locality_choices()
     if form.validate_on_submit():
         try:
             families.withdraw(
@@ -525,14 +532,7 @@ def withdraw_learner(learner_id: int):
             db.session.commit()
             flash(f"{learner.known_as} has been withdrawn. Their history is kept.", "success")
             return redirect(url_for("families.learner_detail", learner_id=learner.id))
-    return render_template(
-        "families/learner_detail.html",
-        learner=learner,
-        withdraw_form=form,
-        reenrol_form=reenrol,
-        form=form,
-        labels=LABELS,
-    )
+    return _learner_page(learner, withdraw_form=form, form=form)
 
 
 @bp.route("/learners/<int:learner_id>/re-enrol", methods=["POST"])
@@ -552,14 +552,7 @@ def re_enrol_learner(learner_id: int):
             db.session.commit()
             flash(f"{learner.known_as} has been re-enrolled.", "success")
             return redirect(url_for("families.learner_detail", learner_id=learner.id))
-    return render_template(
-        "families/learner_detail.html",
-        learner=learner,
-        withdraw_form=WithdrawForm(),
-        reenrol_form=form,
-        form=form,
-        labels=LABELS,
-    )
+    return _learner_page(learner, reenrol_form=form, form=form)
 
 
 # --- the family's own view ----------------------------------------------------------------

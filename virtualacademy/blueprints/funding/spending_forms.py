@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput,
@@ -15,6 +14,7 @@ from wtforms import ValidationError as FormError
 from wtforms.validators import InputRequired, Optional
 
 from virtualacademy.blueprints.fields import GovDateField, text_field
+from virtualacademy.blueprints.forms_common import Form
 from virtualacademy.errors import DomainError
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.services import ledger, spending
@@ -62,7 +62,7 @@ def _amount_field() -> PoundsField:
     )
 
 
-class SpendRequestForm(FlaskForm):
+class SpendRequestForm(Form):
     what_for = text_field(
         "What is the money for?",
         missing="Enter what the money is for",
@@ -104,15 +104,15 @@ class SpendRequestForm(FlaskForm):
         self.document_bytes = data
 
 
-class SendForm(FlaskForm):
+class SendForm(Form):
     send = SubmitField("Send request", widget=GovSubmitInput())
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     approve = SubmitField("Approve", widget=GovSubmitInput())
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = text_field(
         "Why is the request declined?",
         missing="Enter why the request is declined",
@@ -123,7 +123,7 @@ class DeclineForm(FlaskForm):
     decline = SubmitField("Decline the request", widget=GovSubmitInput())
 
 
-class ReverseForm(FlaskForm):
+class ReverseForm(Form):
     reverse_reason = text_field(
         "Why is the payment being reversed?",
         missing="Enter why the payment is being reversed",
@@ -134,7 +134,7 @@ class ReverseForm(FlaskForm):
     reverse = SubmitField("Reverse the payment", widget=GovSubmitInput())
 
 
-class LocalitySpendForm(FlaskForm):
+class LocalitySpendForm(Form):
     category = _category_field(spending.LOCALITY_CATEGORIES)
     amount = _amount_field()
     what_for = text_field(
@@ -150,7 +150,7 @@ class LocalitySpendForm(FlaskForm):
     submit = SubmitField("Record the spending", widget=GovSubmitInput())
 
 
-class StatementPeriodForm(FlaskForm):
+class StatementPeriodForm(Form):
     class Meta:
         csrf = False  # a GET filter
 

@@ -6,9 +6,6 @@ an object out of reach is a 404.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import (
     Response,
     abort,
@@ -17,14 +14,12 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
 
-from virtualacademy import clock, dashboards, funding_policy  # noqa: F401 - registers the funding rules
+from virtualacademy import clock, csv_export, dashboards, funding_policy, uploads  # noqa: F401 - registers the funding rules
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.funding import bp
 from virtualacademy.blueprints.funding.spending_forms import (
@@ -38,6 +33,7 @@ from virtualacademy.blueprints.funding.spending_forms import (
 )
 from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
+from virtualacademy.inputs import page_arg, paginate
 from virtualacademy.models import Account, AccountKind, Learner, Locality, Role, SpendRequest, SpendStatus
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.policies import can, get_or_404, requires_roles
@@ -278,7 +274,7 @@ def spend_requests():
     status = request.args.get("status", "waiting")
     if status not in STATUS_FILTERS:
         status = "waiting"
-    page = db.paginate(spending.decider_queue(current_user, STATUS_FILTERS[status]), per_page=50, error_out=False)
+    page = paginate(spending.decider_queue(current_user, STATUS_FILTERS[status]), per_page=50)
     return render_template(
         "funding/spend_requests.html",
         page=page,
@@ -391,18 +387,8 @@ def spend_document(request_id: int):
     path = spending.document_file(spend)
     if path is None:
         abort(404)
-    response = send_file(
-        io.BytesIO(path.read_bytes()),  # read whole (at most SPEND_DOCUMENT_MAX_BYTES): no file left open
-        mimetype=spend.document_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=spend.document_name or path.name,
-        conditional=False,
-        etag=False,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    # read whole (at most SPEND_DOCUMENT_MAX_BYTES): no file left open
+    return uploads.file_response(path.read_bytes(), spend.document_type, spend.document_name or path.name)
 
 
 # --- localities -------------------------------------------------------------------------------------------
@@ -508,7 +494,7 @@ def _back(account: Account) -> tuple[str, str]:
 def statement(account_id: int):
     account = get_or_404(Account, account_id, "statement")
     form, start, end, args = _period()
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg()
     result = spending.statement(account, start, end, page) if args is not None else None
     back_text, back_href = _back(account)
     return render_template(
@@ -536,21 +522,7 @@ def statement_csv(account_id: int):
     if args is None:
         abort(400)
     rows = spending.statement_csv_rows(account, start, end)
-
-    def generate():
-        out = io.StringIO()
-        writer = csv.writer(out)
-        for row in rows:
-            writer.writerow(row)
-            if out.tell() > 64 * 1024:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
-
-    response = Response(stream_with_context(generate()), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", filename=_filename(account, start, end, "csv"))
-    return response
+    return csv_export.response(rows, _filename(account, start, end, "csv"))
 
 
 @bp.route("/accounts/<int:account_id>/statement.pdf")

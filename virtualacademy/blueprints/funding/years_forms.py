@@ -7,15 +7,12 @@ shown at once, on the field, in the GOV.UK style. Rules across fields are the se
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Regexp, StopValidation
 
 from virtualacademy.blueprints.fields import GovDateField
+from virtualacademy.blueprints.forms_common import Form
 from virtualacademy.errors import DomainError
 from virtualacademy.models import YearEndPolicy
 from virtualacademy.services import funding, ledger
@@ -32,17 +29,12 @@ class Pounds:
     def __call__(self, form, field) -> None:
         text = (field.data or "").strip()
         field.pence = None
-        if self.optional:
-            cleaned = re.sub(r"[£,\s]", "", text)
-            try:
-                if not cleaned or Decimal(cleaned) == 0:
-                    field.pence = 0
-                    return
-            except InvalidOperation:
-                pass
+        if self.optional and not text:
+            field.pence = 0
+            return
         too_large = f"The {self.noun} is too large: the most is {ledger.pounds(self.most_pence or 0)}"
         try:
-            field.pence = ledger.parse_pounds(text, field.name)
+            field.pence = ledger.parse_pounds(text, field.name, allow_zero=self.optional)
         except DomainError as error:
             if self.most_pence is not None and "too large" in error.message:
                 raise StopValidation(too_large) from None
@@ -82,7 +74,7 @@ def percent_text(bp: int) -> str:
 POLICY_CHOICES = [SelectChoice(p.value, label) for p, label in funding.YEAR_END_POLICY_LABELS.items()]
 
 
-class YearForm(FlaskForm):
+class YearForm(Form):
     start_year = StringField(
         "Year it starts",
         widget=GovTextInput(),
@@ -169,7 +161,7 @@ class EditYearForm(YearForm):
     start_year = None
 
 
-class CensusDateForm(FlaskForm):
+class CensusDateForm(Form):
     on_date = GovDateField(
         "Census date",
         validators=[InputRequired(message="Enter the census date")],
@@ -178,21 +170,21 @@ class CensusDateForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class ConfirmCensusDateForm(FlaskForm):
+class ConfirmCensusDateForm(Form):
     """The second step of moving a census day: ``on_date`` is the checked day (ISO), shown on the page before."""
 
     on_date = HiddenField(validators=[InputRequired(), Regexp(r"^\d{4}-\d{2}-\d{2}$")])
     confirm = SubmitField("Move the census date", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Confirms a preview: ``digest`` is the preview's fingerprint, so only what was shown is posted."""
 
     digest = HiddenField()
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     from_account = SelectField(
         "Move from",
         widget=GovSelect(),
@@ -224,7 +216,7 @@ class MoveForm(FlaskForm):
     submit = SubmitField("Move money", widget=GovSubmitInput())
 
 
-class ReverseForm(FlaskForm):
+class ReverseForm(Form):
     reason = TextAreaField(
         "Reason for the reversal",
         widget=GovTextArea(),

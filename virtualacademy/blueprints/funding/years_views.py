@@ -22,6 +22,7 @@ from virtualacademy.blueprints.funding.years_forms import (
 )
 from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
+from virtualacademy.inputs import int_arg, paginate, text_arg
 from virtualacademy.models import FundingYear, Role, Transfer, TransferKind
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.policies import get_or_404, requires_roles
@@ -289,11 +290,12 @@ def move():
 @bp.route("/transfers")
 @requires_roles(Role.ADMIN)
 def transfers():
-    year = db.session.get(FundingYear, request.args.get("year", type=int) or 0)
+    year_id = int_arg("year")
+    year = db.session.get(FundingYear, year_id) if year_id else None
     kind = request.args.get("kind")
     kind = TransferKind(kind) if kind in {k.value for k in TransferKind} else None
-    account = funding.account_by_key(request.args.get("account"))
-    page = db.paginate(funding.transfers_query(year, kind, account), per_page=50, error_out=False)
+    account = funding.account_by_key(text_arg("account"))
+    page = paginate(funding.transfers_query(year, kind, account), per_page=50)
     return render_template(
         "funding/transfers.html",
         page=page,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -28,12 +27,13 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from virtualacademy.blueprints.fields import GovDateField
+from virtualacademy.blueprints.forms_common import Form
 from virtualacademy.models.learning import ACTIVITY_TYPE_LABELS
 from virtualacademy.services.exhibitions import SCORE_LABELS
 from virtualacademy.services.learning_log import DESCRIPTION_MAX
 
 
-class LogEntryForm(FlaskForm):
+class LogEntryForm(Form):
     on_date = GovDateField(
         "Date",
         validators=[InputRequired(message="Enter the date of the learning")],
@@ -75,13 +75,13 @@ class LogEntryForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A consequential POST with nothing to fill in (delete, ...)."""
 
     submit = SubmitField("Yes, delete it", widget=GovSubmitInput())
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -107,7 +107,7 @@ class EvidenceForm(FlaskForm):
     submit = SubmitField("Add to portfolio", widget=GovSubmitInput())
 
 
-class EvidenceEditForm(FlaskForm):
+class EvidenceEditForm(Form):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -122,7 +122,7 @@ class EvidenceEditForm(FlaskForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(
         "Add a comment",
         widget=GovTextArea(),
@@ -132,7 +132,7 @@ class CommentForm(FlaskForm):
     add_comment = SubmitField("Add comment", widget=GovSubmitInput())
 
 
-class ShowcaseForm(FlaskForm):
+class ShowcaseForm(Form):
     show = HiddenField(validators=[InputRequired()])
 
 
@@ -140,7 +140,7 @@ def _scores() -> list[SelectChoice]:
     return [SelectChoice(str(n), label) for n, label in SCORE_LABELS.items()]
 
 
-class ExhibitionForm(FlaskForm):
+class ExhibitionForm(Form):
     held_on = GovDateField(
         "Date",
         validators=[InputRequired(message="Enter the date of the exhibition")],
@@ -173,7 +173,7 @@ class ExhibitionForm(FlaskForm):
     submit = SubmitField("Save exhibition", widget=GovSubmitInput())
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     reviewer_name = StringField(
         "Name of the person giving feedback",
         widget=GovTextInput(),
@@ -207,7 +207,7 @@ class FeedbackForm(FlaskForm):
     submit = SubmitField("Save feedback", widget=GovSubmitInput())
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     class Meta:
         csrf = False  # a GET form
 
@@ -216,7 +216,7 @@ class PeriodForm(FlaskForm):
     show = SubmitField("Show this period", widget=GovSubmitInput())
 
 
-class NarrativeForm(FlaskForm):
+class NarrativeForm(Form):
     start = GovDateField("From", validators=[InputRequired(message="Enter the first day of the period")])
     end = GovDateField("To", validators=[InputRequired(message="Enter the last day of the period")])
     text = TextAreaField(

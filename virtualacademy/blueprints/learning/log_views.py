@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, func, select
 
@@ -13,6 +12,7 @@ from virtualacademy import (
     clock,
     learning_log_policy,  # noqa: F401 - registers the rules
     navigation,
+    uploads,
 )
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.learning import bp
@@ -30,6 +30,7 @@ from virtualacademy.blueprints.learning.log_forms import (
 )
 from virtualacademy.errors import DomainError, ValidationError
 from virtualacademy.extensions import db
+from virtualacademy.inputs import paginate, to_int
 from virtualacademy.models import (
     ActivityType,
     Enrolment,
@@ -50,9 +51,6 @@ from virtualacademy.services.localities import on_roll_filter
 #: Everyone who has a learning log to read: families and the staff who work with learners.
 LOG_ROLES = (Role.GUARDIAN, Role.LEARNER, Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
 STAFF_ROLES = (Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
-#: Sent with every evidence file: nothing in it may run, be framed or be embedded by another site.
-FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame-ancestors 'none'"
-
 #: The log's pages (for the menu's "Learning log"): the week, entries, attendance, portfolio, exhibitions, record.
 LOG_PAGES = (
     r"/learning/log",
@@ -72,17 +70,6 @@ def _hours_minutes(minutes: int) -> str:
 @bp.app_template_filter("decimal_hours")
 def _decimal_hours(minutes: int) -> str:
     return learning_log.hours(minutes)
-
-
-@bp.after_app_request
-def _lock_down_evidence_files(response):
-    """Registered before the app's own security headers hook, so it runs after it and has the last word."""
-    if g.get("evidence_file"):
-        response.headers["Content-Security-Policy"] = FILE_CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _learner(learner_id: int, action: str = "log_view") -> Learner:
@@ -119,7 +106,7 @@ def log_home():
             .where(exists().where(Enrolment.learner_id == Learner.id, on_roll_filter(today)))
             .order_by(Learner.last_logged_on.asc().nulls_first(), Learner.legal_name, Learner.id)
         )
-        page = db.paginate(scoped(current_user, stmt, Learner), per_page=50, error_out=False)
+        page = paginate(scoped(current_user, stmt, Learner), per_page=50)
         loaded = {lr.id: lr for lr in db.session.scalars(select(Learner).where(Learner.id.in_(page.items)))}
         page.items = [loaded[learner_id] for learner_id in page.items]
         gaps = learning_log.gaps(list(loaded), today)
@@ -354,26 +341,19 @@ def _evidence_form(learner: Learner) -> EvidenceForm:
     return form
 
 
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 @bp.route("/learners/<int:learner_id>/portfolio/new", methods=["GET", "POST"])
 @requires_roles(*LOG_ROLES)
 def evidence_new(learner_id: int):
     learner = _learner(learner_id, "log_write")
     form = _evidence_form(learner)
-    entry_id = _int_or_none(form.log_entry_id.data)
+    entry_id = to_int(form.log_entry_id.data)
     entry = db.session.get(LogEntry, entry_id) if entry_id else None
     if entry is not None and entry.learner_id != learner.id:
         entry = None
     if form.validate_on_submit():
         common = {
             "title": form.title.data,
-            "goal_id": _int_or_none(form.goal_id.data),
+            "goal_id": to_int(form.goal_id.data),
             "log_entry_id": entry.id if entry else None,
             "is_draft": form.is_draft.data == "yes",
         }
@@ -512,23 +492,15 @@ def evidence_delete(evidence_id: int):
 @bp.route("/evidence/<int:evidence_id>/file")
 @requires_roles(*LOG_ROLES)
 def evidence_file(evidence_id: int):
-    """The stored file, only to someone who may see the learner: always as a download, except an image asked
-    for with ``?inline=1`` (for the page's preview), which is sent as that image type and nothing else."""
+    """The stored file, only to someone who may see the learner: always as a download, except a raster image
+    asked for with ``?inline=1`` (for the page's preview), which is sent as that image type and nothing else."""
     item = get_or_404(Evidence, evidence_id, "view")
     data = evidence.read_bytes(item)  # at most EVIDENCE_MAX_BYTES; read whole, so no file is left open
     if data is None:
         abort(404)
-    inline = request.args.get("inline") == "1" and item.content_type in evidence.INLINE_IMAGES
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=item.content_type if item.content_type in evidence.ACCEPTED else "application/octet-stream",
-        as_attachment=not inline,
-        download_name=item.original_name or "evidence",
-        conditional=False,
-        etag=False,
+    return uploads.file_response(
+        data, item.content_type, item.original_name or "evidence", inline=request.args.get("inline") == "1"
     )
-    g.evidence_file = True
-    return response
 
 
 # --- exhibitions ---------------------------------------------------------------------------------------------
@@ -615,9 +587,9 @@ def exhibition_feedback(exhibition_id: int):
                 exhibitions.FeedbackInput(
                     reviewer_name=form.reviewer_name.data,
                     reviewer_role=form.reviewer_role.data,
-                    content=_int_or_none(form.content.data),
-                    explanation=_int_or_none(form.explanation.data),
-                    reflection=_int_or_none(form.reflection.data),
+                    content=to_int(form.content.data),
+                    explanation=to_int(form.explanation.data),
+                    reflection=to_int(form.reflection.data),
                     comments=form.comments.data,
                 ),
             )

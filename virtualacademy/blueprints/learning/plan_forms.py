@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -25,6 +24,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from virtualacademy.blueprints.fields import GovDateField
+from virtualacademy.blueprints.forms_common import Form
+from virtualacademy.inputs import to_int
 from virtualacademy.models import Goal, SubjectArea
 from virtualacademy.models.learning import GOAL_STATUS_LABELS
 from virtualacademy.services.learning_plans import MAX_REVIEW_WEEKS, MAX_TEXT, MAX_TITLE, MIN_REVIEW_WEEKS
@@ -44,11 +45,12 @@ def _text_area(label: str, description: str = "") -> TextAreaField:
     )
 
 
-def _int_or_none(value):
-    return int(value) if value not in (None, "") else None
+def _version_number(value):
+    """The plan version a form was filled in from (0: an empty plan); None if it is not one."""
+    return to_int(value, least=0)
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     """The plan's shared text; ``staff_notes`` is removed for anyone who may not write it."""
 
     interests = _text_area("Interests and passions", "What they love doing, or want to find out about.")
@@ -59,7 +61,7 @@ class PlanForm(FlaskForm):
     )
     staff_notes = _text_area("Staff notes (staff only: never shown to the family)")
     #: The version the form was filled in from (to spot someone else's change in the meantime).
-    based_on = HiddenField(filters=[_int_or_none])
+    based_on = HiddenField(filters=[_version_number])
     submit = SubmitField("Save the plan", widget=GovSubmitInput())
 
 
@@ -73,7 +75,7 @@ def subject_field(label: str = "Subject areas") -> SelectMultipleField:
     )
 
 
-class GoalForm(FlaskForm):
+class GoalForm(Form):
     title = StringField(
         "Goal",
         widget=GovTextInput(),
@@ -93,7 +95,7 @@ class GoalForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose where the goal is now")],
     )
-    based_on = HiddenField(filters=[_int_or_none])
+    based_on = HiddenField(filters=[_version_number])
     submit = SubmitField("Save goal", widget=GovSubmitInput())
 
 
@@ -101,7 +103,7 @@ def set_subject_choices(field: SelectMultipleField, areas: list[SubjectArea]) ->
     field.choices = [SelectChoice(a.id, a.name if a.active else f"{a.name} (no longer offered)") for a in areas]
 
 
-class SharePlanForm(FlaskForm):
+class SharePlanForm(Form):
     message = TextAreaField(
         "A message for the family (optional)",
         validators=[Optional(), Length(max=1000, message="Your message must be 1000 characters or fewer")],
@@ -111,11 +113,11 @@ class SharePlanForm(FlaskForm):
     share = SubmitField("Share with the family for comment", widget=GovSubmitInput())
 
 
-class ArchiveGoalForm(FlaskForm):
+class ArchiveGoalForm(Form):
     archive = SubmitField("Archive this goal", widget=GovSubmitInput())
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(Form):
     review_every_weeks = IntegerField(
         "Review every … weeks",
         widget=GovTextInput(),
@@ -132,7 +134,7 @@ class ScheduleForm(FlaskForm):
     submit = SubmitField("Save review dates", widget=GovSubmitInput())
 
 
-class _ReviewFormBase(FlaskForm):
+class _ReviewFormBase(Form):
     held_on = GovDateField(
         "Date of the review",
         validators=[InputRequired(message="Enter the date of the review")],
@@ -155,7 +157,7 @@ class _ReviewFormBase(FlaskForm):
     submit = SubmitField("Save review", widget=GovSubmitInput())
 
 
-def review_form(goals: list[Goal], areas: list[SubjectArea], **kwargs) -> FlaskForm:
+def review_form(goals: list[Goal], areas: list[SubjectArea], **kwargs) -> Form:
     """A review form with progress, next steps and status for each of ``goals`` and slots for new goals."""
     attrs = {}
     for goal in goals:
@@ -185,7 +187,7 @@ def review_form(goals: list[Goal], areas: list[SubjectArea], **kwargs) -> FlaskF
     return form
 
 
-class SubjectAreaForm(FlaskForm):
+class SubjectAreaForm(Form):
     name = StringField(
         "Name",
         widget=GovTextInput(),

@@ -1,10 +1,11 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovCheckboxInput, GovSubmitInput, GovTextInput
 from wtforms import BooleanField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
+from virtualacademy.blueprints.forms_common import Form
 
-class LocalityForm(FlaskForm):
+
+class LocalityForm(Form):
     name = StringField(
         "Name",
         widget=GovTextInput(),
@@ -21,7 +22,7 @@ class LocalityForm(FlaskForm):
     submit = SubmitField("Save locality", widget=GovSubmitInput())
 
 
-class LocalityStaffForm(FlaskForm):
+class LocalityStaffForm(Form):
     coordinators = SelectMultipleField(
         "Coordinators",
         coerce=int,

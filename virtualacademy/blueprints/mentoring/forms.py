@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from virtualacademy.blueprints.fields import GovDateField, days_field
+from virtualacademy.blueprints.forms_common import Form
 from virtualacademy.models.mentoring import (
     ACTION_OWNER_LABELS,
     CONTACT_METHOD_LABELS,
@@ -39,7 +39,7 @@ def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(k.value, v) for k, v in labels.items()]
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(Form):
     occurred_on = GovDateField(
         "Date",
         validators=[InputRequired(message="Enter the date of the contact")],
@@ -101,7 +101,7 @@ for _n in range(1, ACTION_SLOTS + 1):
     setattr(CheckInForm, f"action_{_n}_due", GovDateField(f"Action {_n} due by (optional)", validators=[Optional()]))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     mentor_id = RadioField(
         "Mentor", coerce=int, widget=GovRadioInput(), validators=[InputRequired(message="Choose a mentor")]
     )
@@ -122,7 +122,7 @@ class AssignForm(FlaskForm):
     submit = SubmitField("Assign mentor", widget=GovSubmitInput())
 
 
-class SupportForm(FlaskForm):
+class SupportForm(Form):
     level = RadioField(
         "Support level",
         choices=_choices(SUPPORT_LEVEL_LABELS),
@@ -138,7 +138,7 @@ class SupportForm(FlaskForm):
     save_support = SubmitField("Save support level", widget=GovSubmitInput())
 
 
-class OtherAdultForm(FlaskForm):
+class OtherAdultForm(Form):
     name = StringField(
         "Name", widget=GovTextInput(), validators=[InputRequired(message="Enter the person's name"), Length(max=200)]
     )
@@ -156,14 +156,14 @@ class OtherAdultForm(FlaskForm):
     add_adult = SubmitField("Add person", widget=GovSubmitInput())
 
 
-class CadenceForm(FlaskForm):
+class CadenceForm(Form):
     standard = days_field("Standard: every … days", missing="Enter the standard cadence", most=90)
     enhanced = days_field("Enhanced: every … days", missing="Enter the enhanced cadence", most=90)
     intensive = days_field("Intensive: every … days", missing="Enter the intensive cadence", most=90)
     save_cadence = SubmitField("Save cadences", widget=GovSubmitInput())
 
 
-class CaseloadLimitForm(FlaskForm):
+class CaseloadLimitForm(Form):
     caseload_limit = IntegerField(
         "Caseload limit",
         widget=GovTextInput(),
@@ -175,7 +175,7 @@ class CaseloadLimitForm(FlaskForm):
     save_limit = SubmitField("Save limit", widget=GovSubmitInput())
 
 
-class ReportPeriodForm(FlaskForm):
+class ReportPeriodForm(Form):
     class Meta:
         csrf = False  # a GET form
 

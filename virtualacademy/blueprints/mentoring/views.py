@@ -4,12 +4,11 @@ from datetime import datetime, time, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from virtualacademy import clock
-from virtualacademy.blueprints.forms_common import show_domain_error
+from virtualacademy.blueprints.forms_common import Form, show_domain_error
 from virtualacademy.blueprints.mentoring import bp
 from virtualacademy.blueprints.mentoring.forms import (
     ACTION_SLOTS,
@@ -23,6 +22,7 @@ from virtualacademy.blueprints.mentoring.forms import (
 )
 from virtualacademy.errors import DomainError, ValidationError
 from virtualacademy.extensions import db
+from virtualacademy.inputs import paginate
 from virtualacademy.models import (
     ActionOwner,
     AgreedAction,
@@ -155,7 +155,7 @@ def record_check_in(learner_id: int):
 def close_action(action_id: int):
     action = db.get_or_404(AgreedAction, action_id)
     learner = get_or_404(Learner, action.learner_id, "mentor_write")
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     try:
         mentoring.close_action(current_user, action)
@@ -221,7 +221,7 @@ def unassigned():
     stmt = mentoring.unassigned_learners(clock.today(), mentoring.managed_localities(current_user)).options(
         selectinload(Learner.enrolments)
     )
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = paginate(stmt, per_page=50)
     return render_template("mentoring/unassigned.html", page=page, today=clock.today())
 
 

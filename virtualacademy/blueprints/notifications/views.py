@@ -1,10 +1,10 @@
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
-from virtualacademy.blueprints.forms_common import safe_next
+from virtualacademy.blueprints.forms_common import Form, safe_next
 from virtualacademy.blueprints.notifications import bp
 from virtualacademy.extensions import db
+from virtualacademy.inputs import paginate
 from virtualacademy.models import Notification
 from virtualacademy.services import notifications
 
@@ -12,7 +12,7 @@ from virtualacademy.services import notifications
 @bp.route("/")
 @login_required
 def index():
-    page = db.paginate(notifications.inbox(current_user), per_page=30, error_out=False)
+    page = paginate(notifications.inbox(current_user), per_page=30)
     return render_template("notifications/index.html", page=page)
 
 
@@ -22,7 +22,7 @@ def open_notification(notification_id: int):
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != current_user.id:
         abort(404)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     notifications.mark_read(current_user, notification)
     db.session.commit()
@@ -32,7 +32,7 @@ def open_notification(notification_id: int):
 @bp.route("/read-all", methods=["POST"])
 @login_required
 def read_all():
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     notifications.mark_all_read(current_user)
     db.session.commit()

@@ -3,12 +3,12 @@ from __future__ import annotations
 import re
 from datetime import time
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from virtualacademy.blueprints.fields import GovDateField
+from virtualacademy.blueprints.forms_common import Form
 from virtualacademy.models.mentoring import CONCERN_ENTRY_LABELS, ConcernEntryKind
 from virtualacademy.services.safeguarding import MAX_TEXT
 
@@ -63,7 +63,7 @@ class GovTimeField(StringField):
         return self.data.strftime("%H:%M") if isinstance(self.data, time) else ""
 
 
-class LearnerSearchForm(FlaskForm):
+class LearnerSearchForm(Form):
     class Meta:
         csrf = False  # a GET search
 
@@ -75,7 +75,7 @@ class LearnerSearchForm(FlaskForm):
     )
 
 
-class ConcernForm(FlaskForm):
+class ConcernForm(Form):
     observed_on = GovDateField(
         "Date it was seen or heard",
         validators=[InputRequired(message="Enter the date it was seen or heard")],
@@ -102,7 +102,7 @@ class ConcernForm(FlaskForm):
     submit = SubmitField("Send to the safeguarding leads", widget=GovSubmitInput())
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     kind = RadioField(
         "What was done or decided",
         choices=[
@@ -128,7 +128,7 @@ class EntryForm(FlaskForm):
     add = SubmitField("Add to the chronology", widget=GovSubmitInput())
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = TextAreaField(
         "Why it is being reopened",
         widget=GovTextArea(),

@@ -10,6 +10,7 @@ from virtualacademy.blueprints.safeguarding import bp
 from virtualacademy.blueprints.safeguarding.forms import ConcernForm, EntryForm, LearnerSearchForm, ReopenForm
 from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
+from virtualacademy.inputs import int_arg, paginate
 from virtualacademy.models import ConcernStatus, Learner, SafeguardingConcern
 from virtualacademy.models.accounts import STAFF_ROLES
 from virtualacademy.models.mentoring import CONCERN_ENTRY_LABELS
@@ -28,7 +29,7 @@ def index():
     if status not in STATUS_FILTERS:
         status = "open"
     stmt = scoped(current_user, safeguarding.concerns(STATUS_FILTERS[status]))
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = paginate(stmt, per_page=50)
     return render_template(
         "safeguarding/index.html",
         page=page,
@@ -41,7 +42,7 @@ def index():
 @bp.route("/raise", methods=["GET", "POST"])
 @requires_roles(*STAFF_ROLES)
 def raise_concern():
-    learner_id = request.args.get("learner", type=int)
+    learner_id = int_arg("learner")
     if learner_id is None:
         return _choose_learner()
     learner = get_or_404(Learner, learner_id, "raise_concern")
