@@ -11,20 +11,25 @@ transactions take the write lock at ``BEGIN IMMEDIATE``), so concurrent spends c
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from virtualacademy import clock
+from virtualacademy.context import request_ip
+from virtualacademy.database import one_of
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
     Account,
     AccountKind,
+    AuditEvent,
     FundingYear,
     Learner,
     Locality,
@@ -135,6 +140,47 @@ def personal_account(learner: Learner) -> Account:
         learner_id=learner.id,
         locality_id=learner.locality_id,
     )
+
+
+def personal_account_ids(learners: Sequence[Learner]) -> dict[int, int]:
+    """Each learner's personal account id by learner id, creating the accounts missing (as
+    :func:`personal_account` would), in a few statements however many learners: a census at national size pays
+    over 100,000 of them."""
+    wanted = {learner.id: learner for learner in learners}
+    if not wanted:
+        return {}
+    table = Account.__table__
+    found = dict(
+        db.session.execute(
+            select(table.c.learner_id, table.c.id).where(
+                table.c.kind == AccountKind.PERSONAL, one_of(table.c.learner_id, list(wanted))
+            )
+        ).all()
+    )
+    missing = [learner for learner_id, learner in wanted.items() if learner_id not in found]
+    if missing:
+        now = clock.now()
+        try:
+            with db.session.begin_nested():
+                created = db.session.execute(
+                    insert(table).returning(table.c.learner_id, table.c.id),
+                    [
+                        {
+                            "key": f"personal:{learner.id}",
+                            "kind": AccountKind.PERSONAL,
+                            "name": f"Personal learning budget: {learner.legal_name}",
+                            "learner_id": learner.id,
+                            "locality_id": learner.locality_id,
+                            "balance_pence": 0,
+                            "created_at": now,
+                        }
+                        for learner in missing
+                    ],
+                ).all()
+        except IntegrityError:  # some were made by another transaction meanwhile: one at a time, as ever
+            created = [(learner.id, personal_account(learner).id) for learner in missing]
+        found.update(created)
+    return found
 
 
 def spending_account(category: SpendingCategory) -> Account:
@@ -285,6 +331,136 @@ def post(
         detail={"from": source.key, "to": target.key, "amount_pence": amount_pence, "kind": kind.value},
     )
     return transfer
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One transfer for :func:`post_many` to make, between accounts named by id."""
+
+    from_account_id: int
+    to_account_id: int
+    amount_pence: int
+    kind: TransferKind
+    memo: str
+    idempotency_key: str
+
+
+def post_many(actor: User | None, movements: Sequence[Movement], *, year: FundingYear | None = None) -> list[int]:
+    """Make these transfers, in this order, as :func:`post` would one after another (the same checks, balances
+    and audit events), in a fixed number of statements however many there are: a census at national size posts
+    over 100,000. All are posted or, on any refusal, none. Returns the new transfers' ids, in order.
+
+    Every key must be new: one already used refuses the lot with :class:`DuplicateKey` (a caller that could be
+    retried makes sure first, as a census does by being recorded once, under a lock). Every account involved is
+    locked in id order, like :func:`post`'s two (``SELECT ... FOR UPDATE`` on PostgreSQL, in one statement)."""
+    if not movements:
+        return []
+    rows = []
+    for m in movements:
+        memo = (m.memo or "").strip()
+        if not memo:
+            raise ValidationError("Say what the money is for", field="memo")
+        if not m.idempotency_key:
+            raise ValueError("every transfer needs an idempotency key")
+        if m.from_account_id == m.to_account_id:
+            raise ValidationError("Choose two different accounts", field="to_account")
+        rows.append(
+            {
+                "from_account_id": m.from_account_id,
+                "to_account_id": m.to_account_id,
+                "amount_pence": check_amount(m.amount_pence),
+                "kind": m.kind,
+                "memo": memo[:500],
+                "idempotency_key": m.idempotency_key,
+            }
+        )
+    keys = [m.idempotency_key for m in movements]
+    if len(set(keys)) != len(keys):
+        raise DuplicateKey("The same key was given for two transfers")
+    used = db.session.scalar(select(Transfer.idempotency_key).where(one_of(Transfer.idempotency_key, keys)).limit(1))
+    if used is not None:
+        raise DuplicateKey(f"The key {used!r} was already used for an earlier transfer: nothing has been posted")
+    now = clock.now()
+    if year is None:
+        year = year_at(now)
+    if year is not None and year_closed(year):
+        raise NotAllowed(f"{year.label} is closed: no more money can be posted to it. Nothing has been posted.")
+
+    table = Account.__table__
+    ids = sorted({m.from_account_id for m in movements} | {m.to_account_id for m in movements})
+    stmt = (
+        select(table.c.id, table.c.key, table.c.kind, table.c.name, table.c.balance_pence)
+        .where(one_of(table.c.id, ids))
+        .order_by(table.c.id)
+    )
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    accounts = {row.id: row for row in db.session.execute(stmt)}
+    if len(accounts) != len(ids):
+        raise ValueError("a transfer names an account that does not exist")
+    balances = {i: row.balance_pence for i, row in accounts.items()}
+    for row in rows:
+        source, amount = accounts[row["from_account_id"]], row["amount_pence"]
+        if AccountKind(source.kind) in BUDGET_KINDS and balances[source.id] < amount:
+            raise InsufficientFunds(
+                f"{source.name} has {pounds(balances[source.id])}, not enough for {pounds(amount)}", field="amount"
+            )
+        balances[source.id] -= amount
+        balances[row["to_account_id"]] += amount
+        row.update(
+            year_id=year.id if year else None,
+            reverses_id=None,
+            created_by_id=actor.id if actor else None,
+            created_at=now,
+        )
+
+    transfers = Transfer.__table__
+    # Ids follow the order given, as if posted one by one: SQLite inserts a multi-row VALUES in order; PostgreSQL
+    # is asked to (SQLAlchemy then orders the rows it inserts; on SQLite it would insert them one at a time).
+    ordered = db.engine.dialect.name == "postgresql"
+    try:
+        with db.session.begin_nested():
+            made = dict(
+                db.session.execute(
+                    insert(transfers).returning(
+                        transfers.c.idempotency_key, transfers.c.id, sort_by_parameter_order=ordered
+                    ),
+                    rows,
+                ).all()
+            )
+    except IntegrityError as error:  # a key taken by another transaction since the check
+        raise DuplicateKey("A key was already used for an earlier transfer: nothing has been posted") from error
+    changed = [i for i in ids if balances[i] != accounts[i].balance_pence]  # in id order, as they are locked
+    db.session.execute(
+        update(table).where(table.c.id == bindparam("account_id")),
+        [{"account_id": i, "balance_pence": balances[i]} for i in changed],
+    )
+    for i in changed:  # an account the session holds shows what the database now does, without a reload
+        loaded = db.session.identity_map.get(db.session.identity_key(Account, i))
+        if loaded is not None:
+            set_committed_value(loaded, "balance_pence", balances[i])
+    ip = request_ip.get()
+    db.session.execute(
+        insert(AuditEvent.__table__),
+        [
+            {
+                "occurred_at": now,
+                "actor_id": actor.id if actor else None,
+                "action": "funding.transfer",
+                "object_type": "Transfer",
+                "object_id": str(made[row["idempotency_key"]]),
+                "ip": ip,
+                "detail": {
+                    "from": accounts[row["from_account_id"]].key,
+                    "to": accounts[row["to_account_id"]].key,
+                    "amount_pence": row["amount_pence"],
+                    "kind": TransferKind(row["kind"]).value,
+                },
+            }
+            for row in rows
+        ],
+    )
+    return [made[key] for key in keys]
 
 
 def reverse(actor: User, transfer: Transfer, reason: str) -> Transfer:
