@@ -224,6 +224,21 @@ def many_learners(locality: Locality, count: int, enrolled: date = date(2026, 9,
     return list(learner_ids)
 
 
+def many_staff(role: Role, count: int) -> list[int]:
+    """``count`` active people with ``role`` (mentors, say), written in bulk; their ids."""
+    batch = next(_many)
+    user_ids = db.session.scalars(
+        insert(User).returning(User.id, sort_by_parameter_order=True),
+        [
+            {"name": f"Staff {batch:03d}-{n + 1:05d}", "email": f"staff{batch}-{n + 1}@example.com", "active": True}
+            for n in range(count)
+        ],
+    ).all()
+    db.session.execute(insert(UserRole), [{"user_id": user_id, "role": role} for user_id in user_ids])
+    db.session.commit()
+    return list(user_ids)
+
+
 class NotificationFactory(BaseFactory):
     class Meta:
         model = Notification
