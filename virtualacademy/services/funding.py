@@ -29,7 +29,7 @@ from functools import cached_property
 
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, load_only
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
@@ -754,6 +754,17 @@ def record_census(
         },
     )
     return CensusResult(plan, posted)
+
+
+def census_transfers_query(census: CensusDate):
+    """A query of what a recorded census posted, in posting order, with both accounts of each (for a page of it:
+    at national size a census posts over 100,000 transfers)."""
+    return (
+        select(Transfer)
+        .where(Transfer.idempotency_key.like(f"census:{census.id}:%"))
+        .order_by(Transfer.id)
+        .options(joinedload(Transfer.from_account), joinedload(Transfer.to_account))
+    )
 
 
 def census_transfers(census: CensusDate) -> list[Transfer]:
