@@ -4,7 +4,7 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import false, select, text
 
 from tests.conftest import empty_all_tables
 from tests.factories import FundingYearFactory, LearnerFactory, LocalityFactory, UserFactory
@@ -380,3 +380,25 @@ def test_post_many_refuses_a_closed_year(ctx):
             None, [ledger.Movement(ledger.funding_source().id, core.id, 100, TransferKind.INCOME, "In", "c:1")]
         )
     assert db.session.scalar(select(db.func.count()).select_from(Transfer)) == 0
+
+
+def test_post_many_and_personal_accounts_made_by_another_transaction_meanwhile(ctx, monkeypatch):
+    """Two at once: this one looked before the other committed. Its keys then clash on writing, and nothing is
+    posted; accounts made meanwhile are found, one at a time, instead of made twice."""
+    core = ledger.central(AccountKind.CENTRAL_CORE)
+    fund(None, core, 5_000)
+    learner = LearnerFactory()
+    theirs = ledger.personal_account(learner)
+    real_one_of = ledger.one_of
+
+    def blind(column, values):  # to the keys and accounts already there
+        return false() if column.key in ("idempotency_key", "learner_id") else real_one_of(column, values)
+
+    monkeypatch.setattr(ledger, "one_of", blind)
+    assert ledger.personal_account_ids([learner]) == {learner.id: theirs.id}
+    count = db.session.scalar(select(db.func.count()).select_from(Transfer))
+    with pytest.raises(ledger.DuplicateKey, match="nothing has been posted"):
+        ledger.post_many(None, [ledger.Movement(core.id, theirs.id, 100, TransferKind.ALLOCATION, "Budget", "seed")])
+    assert db.session.scalar(select(db.func.count()).select_from(Transfer)) == count
+    db.session.refresh(core)
+    assert core.balance_pence == 5_000 and ledger.verify().ok

@@ -29,7 +29,7 @@ from functools import cached_property
 
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload, load_only
+from sqlalchemy.orm import aliased, joinedload
 
 from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
@@ -404,7 +404,7 @@ class Posting:
     #: Who receives it, for the preview.
     label: str
     locality: Locality | None = None
-    learner: Learner | None = None
+    learner: OnRoll | None = None
 
     @property
     def source(self) -> str:
@@ -470,22 +470,36 @@ class CensusPlan:
         return hashlib.sha256(f"{self.census.id}:{self.problem}:{text}".encode()).hexdigest()[:32]
 
 
-def learners_on_roll(on: date) -> list[tuple[Learner, Locality]]:
+@dataclass(frozen=True)
+class OnRoll:
+    """A learner on roll on a census date: what a census needs to know of them."""
+
+    id: int
+    legal_name: str
+    #: The learner's locality now (their personal budget's), which may not be the enrolment's.
+    locality_id: int | None
+
+
+def learners_on_roll(on: date) -> list[tuple[OnRoll, Locality]]:
     """Each learner on roll on ``on`` with the locality of that enrolment (from enrolment history, not the
     learner's current locality). With overlapping enrolments, the one that started last counts.
 
-    One query joining the enrolments to their learners and localities: at national size there are over 100,000
-    learners on roll, far more ids than one statement may bind (PostgreSQL stops at 65,535)."""
-    chosen: dict[int, tuple[Learner, Locality]] = {}
-    for learner, locality in db.session.execute(
-        select(Learner, Locality)
+    One query joining the enrolments to their learners, never a list of their ids (at national size over
+    100,000: more than one statement may bind), reading only what a census needs."""
+    places = {
+        loc.id: loc
+        for loc in db.session.scalars(
+            select(Locality).where(Locality.id.in_(select(Enrolment.locality_id).where(on_roll_filter(on))))
+        )
+    }
+    chosen: dict[int, tuple[OnRoll, Locality]] = {}
+    for learner_id, legal_name, current, locality_id in db.session.execute(
+        select(Learner.id, Learner.legal_name, Learner.locality_id, Enrolment.locality_id)
         .join(Enrolment, Enrolment.learner_id == Learner.id)
-        .join(Locality, Locality.id == Enrolment.locality_id)
         .where(on_roll_filter(on))
         .order_by(Enrolment.learner_id, Enrolment.start_date, Enrolment.id)
-        .options(load_only(Learner.id, Learner.legal_name, Learner.locality_id))  # all a census needs
     ):
-        chosen[learner.id] = (learner, locality)  # the last one wins
+        chosen[learner_id] = (OnRoll(learner_id, legal_name, current), places[locality_id])  # the last one wins
     return sorted(chosen.values(), key=lambda p: (p[1].name, p[0].legal_name, p[0].id))
 
 
@@ -633,6 +647,7 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
                 locality=loc,
             )
         )
+    memo = f"Personal learning budget (a third of {ledger.pounds(year.personal_budget_pence)} a year), {name}"
     for learner, locality in roll:
         each(
             Posting(
@@ -640,7 +655,7 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
                 TransferKind.ALLOCATION,
                 "personal",
                 plan.personal_each_pence,
-                f"Personal learning budget (a third of {ledger.pounds(year.personal_budget_pence)} a year), {name}",
+                memo,
                 f"{learner.legal_name} ({locality.name}): personal budget",
                 locality=locality,
                 learner=learner,

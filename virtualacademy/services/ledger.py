@@ -15,15 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
-from sqlalchemy import bindparam, event, func, insert, select, update
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from virtualacademy import clock
 from virtualacademy.context import request_ip
-from virtualacademy.database import one_of
+from virtualacademy.database import insert_many, new_ids, one_of, set_many
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -142,7 +143,15 @@ def personal_account(learner: Learner) -> Account:
     )
 
 
-def personal_account_ids(learners: Sequence[Learner]) -> dict[int, int]:
+class Payee(Protocol):
+    """A learner as far as their personal account is concerned (a :class:`Learner`, or a census's row)."""
+
+    id: int
+    legal_name: str
+    locality_id: int | None
+
+
+def personal_account_ids(learners: Sequence[Payee]) -> dict[int, int]:
     """Each learner's personal account id by learner id, creating the accounts missing (as
     :func:`personal_account` would), in a few statements however many learners: a census at national size pays
     over 100,000 of them."""
@@ -160,12 +169,14 @@ def personal_account_ids(learners: Sequence[Learner]) -> dict[int, int]:
     missing = [learner for learner_id, learner in wanted.items() if learner_id not in found]
     if missing:
         now = clock.now()
+        made = dict(zip((learner.id for learner in missing), new_ids(table, len(missing)), strict=True))
         try:
             with db.session.begin_nested():
-                created = db.session.execute(
-                    insert(table).returning(table.c.learner_id, table.c.id),
+                insert_many(
+                    table,
                     [
                         {
+                            "id": made[learner.id],
                             "key": f"personal:{learner.id}",
                             "kind": AccountKind.PERSONAL,
                             "name": f"Personal learning budget: {learner.legal_name}",
@@ -176,10 +187,10 @@ def personal_account_ids(learners: Sequence[Learner]) -> dict[int, int]:
                         }
                         for learner in missing
                     ],
-                ).all()
+                )
         except IntegrityError:  # some were made by another transaction meanwhile: one at a time, as ever
-            created = [(learner.id, personal_account(learner).id) for learner in missing]
-        found.update(created)
+            made = {learner.id: personal_account(learner).id for learner in missing}
+        found.update(made)
     return found
 
 
@@ -387,16 +398,16 @@ def post_many(actor: User | None, movements: Sequence[Movement], *, year: Fundin
         raise NotAllowed(f"{year.label} is closed: no more money can be posted to it. Nothing has been posted.")
 
     table = Account.__table__
-    ids = sorted({m.from_account_id for m in movements} | {m.to_account_id for m in movements})
+    account_ids = sorted({m.from_account_id for m in movements} | {m.to_account_id for m in movements})
     stmt = (
         select(table.c.id, table.c.key, table.c.kind, table.c.name, table.c.balance_pence)
-        .where(one_of(table.c.id, ids))
+        .where(one_of(table.c.id, account_ids))
         .order_by(table.c.id)
     )
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     accounts = {row.id: row for row in db.session.execute(stmt)}
-    if len(accounts) != len(ids):
+    if len(accounts) != len(account_ids):
         raise ValueError("a transfer names an account that does not exist")
     balances = {i: row.balance_pence for i, row in accounts.items()}
     for row in rows:
@@ -415,40 +426,28 @@ def post_many(actor: User | None, movements: Sequence[Movement], *, year: Fundin
         )
 
     transfers = Transfer.__table__
-    # Ids follow the order given, as if posted one by one: SQLite inserts a multi-row VALUES in order; PostgreSQL
-    # is asked to (SQLAlchemy then orders the rows it inserts; on SQLite it would insert them one at a time).
-    ordered = db.engine.dialect.name == "postgresql"
+    ids = new_ids(transfers, len(rows))  # ascending: in the order given, as if posted one by one
+    for row, transfer_id in zip(rows, ids, strict=True):
+        row["id"] = transfer_id
     try:
         with db.session.begin_nested():
-            made = dict(
-                db.session.execute(
-                    insert(transfers).returning(
-                        transfers.c.idempotency_key, transfers.c.id, sort_by_parameter_order=ordered
-                    ),
-                    rows,
-                ).all()
-            )
+            insert_many(transfers, rows)
     except IntegrityError as error:  # a key taken by another transaction since the check
         raise DuplicateKey("A key was already used for an earlier transfer: nothing has been posted") from error
-    changed = [i for i in ids if balances[i] != accounts[i].balance_pence]  # in id order, as they are locked
-    db.session.execute(
-        update(table).where(table.c.id == bindparam("account_id")),
-        [{"account_id": i, "balance_pence": balances[i]} for i in changed],
-    )
-    for i in changed:  # an account the session holds shows what the database now does, without a reload
-        loaded = db.session.identity_map.get(db.session.identity_key(Account, i))
-        if loaded is not None:
-            set_committed_value(loaded, "balance_pence", balances[i])
+    set_many(table.c.balance_pence, {i: balances[i] for i in accounts if balances[i] != accounts[i].balance_pence})
+    for loaded in list(db.session.identity_map.values()):  # accounts the session holds show the new balances
+        if isinstance(loaded, Account) and loaded.id in balances:
+            set_committed_value(loaded, "balance_pence", balances[loaded.id])
     ip = request_ip.get()
-    db.session.execute(
-        insert(AuditEvent.__table__),
+    insert_many(
+        AuditEvent.__table__,
         [
             {
                 "occurred_at": now,
                 "actor_id": actor.id if actor else None,
                 "action": "funding.transfer",
                 "object_type": "Transfer",
-                "object_id": str(made[row["idempotency_key"]]),
+                "object_id": str(row["id"]),
                 "ip": ip,
                 "detail": {
                     "from": accounts[row["from_account_id"]].key,
@@ -460,7 +459,7 @@ def post_many(actor: User | None, movements: Sequence[Movement], *, year: Fundin
             for row in rows
         ],
     )
-    return [made[key] for key in keys]
+    return ids
 
 
 def reverse(actor: User, transfer: Transfer, reason: str) -> Transfer:
