@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import empty_all_tables
 from tests.factories import LearnerFactory, LocalityFactory, UserFactory, many_learners
+from tests.services.test_reminder_queries import counting
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -430,6 +431,27 @@ def test_a_census_of_more_learners_than_one_statement_may_bind_counts_and_pays_e
     assert result.plan.income_pence == 120_000_000 and balance(mentor()) == 24_000_000
     assert len(result.transfers) == 1 + 1 + 2 + 2 + 1_200
     assert ledger.verify().ok
+
+
+def test_a_census_is_recorded_in_the_same_number_of_statements_for_5_or_60_new_learners(admin):
+    """However many learners are on roll, previewing and recording a census is the same handful of statements (it
+    grows only with the localities): at national size there are over 100,000."""
+    places, _learners = small_academy(north=3, south=2)
+    year = funding.create_year(admin, 2025, SMALL)
+    record(admin, year, "autumn")  # the central and locality accounts are made
+
+    def statements(key: str, joining: int, on: date) -> int:
+        many_learners(places["North"], joining, on)
+        with counting() as sent:
+            result = record(admin, year, key)
+        assert not result.already_recorded
+        return len(sent)
+
+    spring = statements("spring", 5, date(2025, 12, 1))
+    summer = statements("summer", 60, date(2026, 2, 1))
+    assert spring == summer
+    personal = select(func.count()).select_from(Transfer).where(Transfer.idempotency_key.like("%:personal:%"))
+    assert db.session.scalar(personal) == 5 + 10 + 70
 
 
 def test_a_census_bringing_more_than_one_transfer_may_move_posts_it_in_parts(admin):
