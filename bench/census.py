@@ -13,15 +13,16 @@ grant per locality and a £300 personal learning budget per learner. The clock i
 
 * the **autumn** census (1 October 2026: 107,117 learners on roll, and no personal budgets yet): the preview
   (``plan_census``: who is on roll and every posting, nothing written), the preview page an admin opens
-  (through the Flask test client: the access check, the plan and the page listing every transfer), then the
+  (through the Flask test client: the access check, the plan, and the first page of the transfers), then the
   recording (``record_census`` and its commit: the personal accounts made, every transfer, its audit event);
 * the **spring** census (21 January 2027: all 115,000 learners; most budgets exist by now): the recording;
-* the census page once recorded (every transfer posted).
+* the census page once recorded (the first page of what was posted).
 
-SQL statements are counted with a ``before_cursor_execute`` listener. After the runs the ledger is verified
+SQL statements are counted with a ``before_cursor_execute`` listener (PostgreSQL's COPY, which writes the rows in
+bulk, is not a statement it sees). After the runs the ledger is verified
 (``funding verify``: balances match the transfers) and what the benchmark posted is removed, leaving the data set
 as it found it. Target: each recording, commit included, in under 60 seconds (an admin's web request);
-each preview page in under 30 seconds. Exits 1 if a target is missed or the ledger does not verify.
+each page in under 30 seconds. Exits 1 if a target is missed or the ledger does not verify.
 """
 
 from __future__ import annotations
