@@ -2,6 +2,9 @@
 rolled-back transaction per test, a real local SMTP server, and sign-in helpers.
 
 Set ``TEST_DATABASE_URL=postgresql+psycopg://...`` to run the same suite on PostgreSQL.
+
+Every statement the app sends is checked by the parameter guard: one that binds more than
+``MAX_BOUND_PARAMETERS`` values fails the test that sent it (see docs/performance.md, "No unbounded IN lists").
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from aiosmtpd.controller import Controller
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine.interfaces import ExecuteStyle
 from sqlalchemy.orm import Session
 
 from virtualacademy import clock, create_app
@@ -79,6 +83,71 @@ def _reset_schema(app: Flask) -> None:
         upgrade()
 
 
+# --- the parameter guard -----------------------------------------------------------------
+
+#: The most values one statement may bind in the suite. PostgreSQL refuses a statement with more than 65,535
+#: and SQLite more than 32,766; a statement binding over a thousand is almost always an ``IN (...)`` built from
+#: a list of ids that grows with the academy, which breaks at national size. Use a join or a subquery, or
+#: chunks when the values come from outside the database.
+MAX_BOUND_PARAMETERS = 1_000
+
+
+class TooManyParameters(Exception):
+    """A statement bound more values than the suite allows."""
+
+
+def bound_parameters(parameters, context, executemany: bool) -> int:
+    """How many values one execution of the statement binds, which is what the databases limit.
+
+    A plain execute binds its parameters. An executemany (a bulk insert, or update) sends the statement once a
+    row, so it is the parameters of one row that count, however many rows there are; SQLAlchemy's
+    "insertmanyvalues" batches (a bulk INSERT sent as one multi-row VALUES, kept under the databases' limits by
+    SQLAlchemy) count one row's parameters too."""
+    if not parameters:
+        return 0
+    if executemany and getattr(context, "execute_style", None) is ExecuteStyle.INSERTMANYVALUES:
+        rows = getattr(context, "compiled_parameters", None) or [parameters]
+        return len(rows[0])
+    if executemany and isinstance(parameters, list | tuple) and isinstance(parameters[0], dict | list | tuple):
+        return max(len(row) for row in parameters)
+    return len(parameters)
+
+
+@dataclass(eq=False)  # hashable: an event listener
+class ParameterGuard:
+    """A ``before_cursor_execute`` listener that refuses any statement binding more than ``limit`` values.
+
+    It raises, so the statement is never sent and the trace shows where it came from, and it keeps what it
+    refused, so the test fails even if the app caught the error (``_no_unbounded_in_lists``)."""
+
+    limit: int = MAX_BOUND_PARAMETERS
+    refused: list[str] = field(default_factory=list)
+
+    def __call__(self, _conn, _cursor, statement, parameters, context, executemany):
+        count = bound_parameters(parameters, context, executemany)
+        if count > self.limit:
+            message = (
+                f"a statement bound {count:,} parameters (the suite allows {self.limit:,}; PostgreSQL stops at "
+                f"65,535, SQLite at 32,766): use a join or a subquery, not a list of ids\n{statement[:300]}"
+            )
+            self.refused.append(message)
+            raise TooManyParameters(message)
+        return statement, parameters
+
+
+PARAMETER_GUARD = ParameterGuard()
+
+
+@pytest.fixture(autouse=True)
+def _no_unbounded_in_lists():
+    """A statement the parameter guard refused fails the test that sent it, whatever the test asserted."""
+    PARAMETER_GUARD.refused.clear()
+    yield
+    if PARAMETER_GUARD.refused:
+        refused, PARAMETER_GUARD.refused[:] = list(PARAMETER_GUARD.refused), []
+        pytest.fail(f"{len(refused)} statement(s) refused by the parameter guard; the first: {refused[0]}")
+
+
 class FreshRequestClient(FlaskClient):
     """Tests hold an app context open (for the rolled-back session), and Flask then
     reuses it, and its ``g``, for every request. Production requests each get a fresh
@@ -97,8 +166,11 @@ def app(tmp_path_factory) -> Iterator[Flask]:
     app = create_app({"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": url})
     app.test_client_class = FreshRequestClient
     _reset_schema(app)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", PARAMETER_GUARD, retval=True)
     yield app
     with app.app_context():
+        event.remove(db.engine, "before_cursor_execute", PARAMETER_GUARD)
         db.session.remove()
         db.engine.dispose()
 

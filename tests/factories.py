@@ -6,6 +6,7 @@ from datetime import date
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy import insert
 
 from tests.conftest import PASSWORD
 from virtualacademy.extensions import db
@@ -172,6 +173,70 @@ class LearnerFactory(BaseFactory):
         )
         if create:
             db.session.commit()
+
+
+_many = iter(range(1, 10**9))
+
+
+def many_learners(locality: Locality, count: int, enrolled: date = date(2026, 9, 1)) -> list[int]:
+    """``count`` learners, each in a family of their own, on roll in ``locality`` from ``enrolled``; their ids.
+    Written in bulk (a few statements however many), for the paths that must cope with more learners than one
+    statement may bind (the suite's parameter guard allows 1,000 values)."""
+    batch = next(_many)
+    family_ids = db.session.scalars(
+        insert(Family).returning(Family.id, sort_by_parameter_order=True),
+        [
+            {
+                "reference": f"M{batch:03d}{n:05d}",
+                "address_line_1": f"{n + 1} Long Road",
+                "town": "Doncaster",
+                "postcode": "DN4 5HX",
+            }
+            for n in range(count)
+        ],
+    ).all()
+    learner_ids = db.session.scalars(
+        insert(Learner).returning(Learner.id, sort_by_parameter_order=True),
+        [
+            {
+                "family_id": family_id,
+                "legal_name": f"Learner {n + 1:05d} Many",
+                "date_of_birth": date(2013, 6, 1),
+                "reason": EheReason.PHILOSOPHICAL,
+                "locality_id": locality.id,
+            }
+            for n, family_id in enumerate(family_ids)
+        ],
+    ).all()
+    db.session.execute(
+        insert(Enrolment),
+        [
+            {
+                "learner_id": learner_id,
+                "locality_id": locality.id,
+                "status": EnrolmentStatus.ENROLLED,
+                "start_date": enrolled,
+            }
+            for learner_id in learner_ids
+        ],
+    )
+    db.session.commit()
+    return list(learner_ids)
+
+
+def many_staff(role: Role, count: int) -> list[int]:
+    """``count`` active people with ``role`` (mentors, say), written in bulk; their ids."""
+    batch = next(_many)
+    user_ids = db.session.scalars(
+        insert(User).returning(User.id, sort_by_parameter_order=True),
+        [
+            {"name": f"Staff {batch:03d}-{n + 1:05d}", "email": f"staff{batch}-{n + 1}@example.com", "active": True}
+            for n in range(count)
+        ],
+    ).all()
+    db.session.execute(insert(UserRole), [{"user_id": user_id, "role": role} for user_id in user_ids])
+    db.session.commit()
+    return list(user_ids)
 
 
 class NotificationFactory(BaseFactory):

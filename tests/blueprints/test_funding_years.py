@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, post_form, sign_in
-from tests.factories import LearnerFactory, LocalityFactory, UserFactory
+from tests.factories import LearnerFactory, LocalityFactory, UserFactory, many_learners
+from tests.services.test_reminder_queries import counting
 from virtualacademy.models import (
     AccountKind,
     AuditEvent,
@@ -251,6 +252,32 @@ def test_admin_previews_then_records_a_census_and_a_second_run_posts_nothing(cli
     again = post_form(client, path, {"digest": "stale"}, path)
     assert again.status_code == 302
     assert "was already recorded" in text(client.get(path)) and transfers(db_session) == 11
+
+
+def test_a_census_of_many_learners_is_shown_a_page_of_transfers_at_a_time(client, db_session, academy):
+    """At national size a census posts over 100,000 transfers: the preview and the recorded census list them 50 to
+    a page, and the recorded page reads each page's accounts with it (not one statement per transfer)."""
+    year, north, *_ = academy
+    many_learners(north, 95, date(2025, 9, 1))
+    path = f"/funding/years/{year.id}/census/autumn"
+    page = text(client.get(path))
+    # 100 learners: income, mentor team, 2 grants, 2 shares and 100 personal budgets
+    assert "Every transfer to be posted (106), page 1 of 3" in page
+    assert page.count("personal budget</td>") == 50 - 6 and f"{path}?page=3" in page
+    last = text(client.get(f"{path}?page=3"))
+    assert "page 3 of 3" in last and last.count("personal budget</td>") == 6
+    assert "page 3 of 3" in text(client.get(f"{path}?page=999"))
+    assert "page 1 of 3" in text(client.get(f"{path}?page=-4"))
+
+    response = post_form(client, path, {"digest": hidden(page, "digest")}, path)
+    assert response.status_code == 302 and transfers(db_session) == 106
+    with counting() as statements:
+        page = text(client.get(f"{path}?page=2"))
+    assert "What was posted (106 transfers), page 2 of 3" in page
+    assert page.count("Personal learning budget: ") == 50
+    first = db_session.scalar(select(func.min(Transfer.id)).where(Transfer.idempotency_key.like("census:%")))
+    assert f">{first + 50}<" in page and f">{first + 99}<" in page and f">{first + 100}<" not in page
+    assert len(statements) <= 10, len(statements)  # not one per transfer shown
 
 
 def test_a_census_whose_figures_changed_since_the_preview_is_not_recorded(client, db_session, academy):

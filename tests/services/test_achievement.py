@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import insert
 
 from tests.factories import (
     EvidenceFactory,
@@ -21,6 +22,7 @@ from tests.factories import (
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.models import (
     ActivityType,
+    Evidence,
     EvidenceKind,
     ExhibitionMode,
     Goal,
@@ -93,6 +95,29 @@ def test_an_exhibition_needs_a_place_or_a_link_and_the_learners_own_items(ctx, f
     assert online.where == "https://meet.example.org/robin" and [i.id for i in online.items] == [ours.id]
     with pytest.raises(NotAllowed):
         exhibitions.create(UserFactory(roles=[Role.COORDINATOR]), f["learner"], show(f), today=TODAY)
+
+
+def test_an_exhibition_of_more_items_than_one_statement_may_bind(ctx, family):
+    """The items are ticked from the learner's portfolio, which grows over the years: any number of them, once
+    bound into one IN list. 1,200 are more than the suite's parameter guard allows in one statement."""
+    f = family
+    ids = ctx.scalars(
+        insert(Evidence).returning(Evidence.id, sort_by_parameter_order=True),
+        [
+            {
+                "learner_id": f["learner"].id,
+                "kind": EvidenceKind.LINK,
+                "title": f"Link {n}",
+                "url": "https://example.org",
+            }
+            for n in range(1_200)
+        ],
+    ).all()
+    shown = exhibitions.create(f["guardian"], f["learner"], show(f, item_ids=list(reversed(ids))), today=TODAY)
+    assert sorted(i.id for i in shown.items) == sorted(ids)
+    other = EvidenceFactory(kind=EvidenceKind.LINK, url="https://example.org", stored_name=None)
+    with pytest.raises(ValidationError, match="own portfolio"):
+        exhibitions.create(f["guardian"], f["learner"], show(f, item_ids=[*ids, other.id]), today=TODAY)
 
 
 def test_feedback_is_recorded_after_the_exhibition_against_the_rubric(ctx, family):

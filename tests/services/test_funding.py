@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import empty_all_tables
-from tests.factories import LearnerFactory, LocalityFactory, UserFactory
+from tests.factories import LearnerFactory, LocalityFactory, UserFactory, many_learners
+from tests.services.test_reminder_queries import counting
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -411,6 +412,79 @@ def test_a_census_is_refused_when_the_fixed_amounts_exceed_the_income(admin):
     assert (
         db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("funding.c%"))) == 0
     )
+
+
+def test_a_census_of_more_learners_than_one_statement_may_bind_counts_and_pays_every_one(admin):
+    """At national size (over 65,535 learners on roll) the census once bound every learner's id into one IN list,
+    which PostgreSQL refuses. 1,200 learners are more than the suite's parameter guard allows in one statement."""
+    north, south = LocalityFactory(name="North"), LocalityFactory(name="South")
+    ids = many_learners(north, 700, SEPT_2025) + many_learners(south, 500, SEPT_2025)
+    LearnerFactory(locality=south, enrolled=date(2025, 10, 3))  # joins after the census: not counted
+    year = funding.create_year(admin, 2025, SMALL)
+    autumn = funding.census_of(year, "autumn")
+
+    plan = funding.plan_census(autumn)
+    assert plan.problem is None and plan.learners == 1_200
+    assert [(line.locality.name, line.learners) for line in plan.localities] == [("North", 700), ("South", 500)]
+    result = funding.record_census(admin, autumn)
+
+    paid = db.session.scalars(
+        select(Transfer.idempotency_key).where(Transfer.idempotency_key.like(f"census:{autumn.id}:personal:%"))
+    ).all()
+    assert sorted(int(key.rsplit(":", 1)[1]) for key in paid) == sorted(ids)
+    # 1,200 learners x £6,000 x 50% / 3 = £1,200,000, less core 10% and mentor team 20%
+    assert result.plan.income_pence == 120_000_000 and balance(mentor()) == 24_000_000
+    assert len(result.transfers) == 1 + 1 + 2 + 2 + 1_200
+    assert ledger.verify().ok
+
+
+def test_a_census_is_recorded_in_the_same_number_of_statements_for_5_or_60_new_learners(admin):
+    """However many learners are on roll, previewing and recording a census is the same handful of statements (it
+    grows only with the localities): at national size there are over 100,000."""
+    places, _learners = small_academy(north=3, south=2)
+    year = funding.create_year(admin, 2025, SMALL)
+    record(admin, year, "autumn")  # the central and locality accounts are made
+
+    def statements(key: str, joining: int, on: date) -> int:
+        many_learners(places["North"], joining, on)
+        with counting() as sent:
+            result = record(admin, year, key)
+        assert not result.already_recorded
+        return len(sent)
+
+    spring = statements("spring", 5, date(2025, 12, 1))
+    summer = statements("summer", 60, date(2026, 2, 1))
+    assert spring == summer
+    personal = select(func.count()).select_from(Transfer).where(Transfer.idempotency_key.like("%:personal:%"))
+    assert db.session.scalar(personal) == 5 + 10 + 70
+
+
+def test_a_census_bringing_more_than_one_transfer_may_move_posts_it_in_parts(admin):
+    """The ledger moves at most £10,000,000 in one transfer (a guard against a mistyped amount); at national size
+    a census brings in over £100 million. 400 learners at the highest rate bring £13,333,333.33."""
+    north = LocalityFactory(name="North")
+    many_learners(north, 400, SEPT_2025)
+    settings = funding.YearSettings(
+        **{**SMALL.__dict__, "base_rate_pence": 10_000_000, "academy_share_bp": 10_000, "personal_budget_pence": 0}
+    )
+    year = funding.create_year(admin, 2025, settings)
+    autumn = funding.census_of(year, "autumn")
+
+    plan = funding.plan_census(autumn)
+    assert plan.problem is None and plan.income_pence == 1_333_333_333
+    income = [p for p in plan.postings if p.kind is TransferKind.INCOME]
+    assert [(p.key, p.amount_pence) for p in income] == [
+        (f"census:{autumn.id}:income:part-1", 1_000_000_000),
+        (f"census:{autumn.id}:income:part-2", 333_333_333),
+    ]
+    assert income[1].memo.endswith("(part 2 of 2)") and income[1].label.endswith("(part 2 of 2)")
+    result = funding.record_census(admin, autumn)
+
+    assert max(t.amount_pence for t in result.transfers) == ledger.MAX_TRANSFER_PENCE
+    assert balance(ledger.funding_source()) == -1_333_333_333
+    assert balance(core()) == 133_333_333  # its 10% top-slice, as always
+    assert balance(mentor()) == 266_666_666
+    assert ledger.verify().ok
 
 
 def test_unknown_years_and_censuses_are_refused_by_name(admin):

@@ -9,7 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import GuardianFactory, LearnerFactory, LogEntryFactory, SubjectAreaFactory, UserFactory
+from tests.factories import (
+    GuardianFactory,
+    LearnerFactory,
+    LogEntryFactory,
+    SubjectAreaFactory,
+    UserFactory,
+    many_learners,
+)
 from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.jobs import JOBS
@@ -506,3 +513,32 @@ def test_the_stored_last_logged_day_follows_every_change_to_the_log(ctx, family)
         .where(Learner.last_logged_on.is_distinct_from(learning_log.last_logged_on_column()))
     )
     assert stale == 0
+
+
+def test_the_stored_last_logged_day_keeps_step_when_one_flush_changes_more_learners_than_one_statement_may_bind(ctx):
+    """The day is set for every learner a flush touched: once all their ids in one IN list. 1,200 learners are more
+    than the suite's parameter guard allows in one statement; so is bringing them into step after a bulk insert."""
+    locality = LearnerFactory().locality
+    ids = many_learners(locality, 1_200, date(2026, 9, 1))
+    ctx.add_all(
+        LogEntry(learner_id=i, on_date=TODAY, minutes=60, activity=ActivityType.SPORT, description="Swam") for i in ids
+    )
+    ctx.flush()
+    logged = select(func.count()).select_from(Learner).where(Learner.last_logged_on == TODAY)
+    assert ctx.scalar(logged) == 1_200
+    ctx.execute(
+        LogEntry.__table__.insert(),
+        [
+            {
+                "learner_id": i,
+                "on_date": TODAY + timedelta(days=1),
+                "minutes": 30,
+                "activity": "sport",
+                "description": "Ran",
+            }
+            for i in ids
+        ],
+    )
+    learning_log.refresh_last_logged(ids)
+    later = select(func.count()).select_from(Learner).where(Learner.last_logged_on == TODAY + timedelta(days=1))
+    assert ctx.scalar(later) == 1_200

@@ -4,13 +4,13 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import false, select, text
 
 from tests.conftest import empty_all_tables
 from tests.factories import FundingYearFactory, LearnerFactory, LocalityFactory, UserFactory
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import AccountKind, Role, SpendingCategory, Transfer, TransferKind
+from virtualacademy.models import Account, AccountKind, AuditEvent, Role, SpendingCategory, Transfer, TransferKind
 from virtualacademy.models.base import utcnow
 from virtualacademy.services import ledger
 
@@ -296,3 +296,133 @@ def test_a_closed_year_takes_no_more_postings(ctx):
     reversal = ledger.reverse(UserFactory(roles=[Role.ADMIN]), first, "Refunded")
     assert (reversal.year_id, reversal.reverses_id, core.balance_pence) == (current.id, first.id, 0)
     assert ledger.verify().ok
+
+
+# --- many transfers at once ------------------------------------------------------------------------------------
+
+
+def _audits(keys) -> list[tuple]:
+    """The ``funding.transfer`` audit events of the transfers with these keys, in order, without their ids."""
+    transfers = {t.id: t.idempotency_key for t in db.session.scalars(select(Transfer))}
+    return [
+        (transfers[int(e.object_id)], e.actor_id, e.object_type, e.detail)
+        for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "funding.transfer").order_by(AuditEvent.id)
+        )
+        if transfers[int(e.object_id)] in keys
+    ]
+
+
+def test_post_many_makes_the_transfers_post_would_one_by_one(ctx):
+    admin = UserFactory(roles=[Role.ADMIN])
+    source, core = ledger.funding_source(), ledger.central(AccountKind.CENTRAL_CORE)
+    place = ledger.locality_account(LocalityFactory())
+    learners = [LearnerFactory() for _ in range(3)]
+    already = ledger.personal_account(learners[0])
+    budgets = ledger.personal_account_ids(learners)
+    assert budgets[learners[0].id] == already.id  # found, and the others made as personal_account makes them
+    made = db.session.get(Account, budgets[learners[2].id])
+    assert (made.key, made.kind, made.learner_id, made.locality_id) == (
+        f"personal:{learners[2].id}",
+        AccountKind.PERSONAL,
+        learners[2].id,
+        learners[2].locality_id,
+    )
+    assert made.name == f"Personal learning budget: {learners[2].legal_name}"
+    assert ledger.personal_account_ids(learners) == budgets
+
+    # Core starts empty: the income comes first in the same batch, and every later payment is checked against
+    # what core holds by then.
+    moves = [ledger.Movement(source.id, core.id, 10_000, TransferKind.INCOME, " Income ", "b:income")]
+    moves.append(ledger.Movement(core.id, place.id, 4_000, TransferKind.ALLOCATION, "Grant", "b:grant"))
+    moves += [
+        ledger.Movement(core.id, budgets[lr.id], 2_000, TransferKind.ALLOCATION, f"Budget {n}", f"b:personal:{n}")
+        for n, lr in enumerate(learners)
+    ]
+    ids = ledger.post_many(admin, moves)
+
+    transfers = [db.session.get(Transfer, i) for i in ids]
+    assert [t.idempotency_key for t in transfers] == [m.idempotency_key for m in moves]
+    assert ids == sorted(ids)  # in the order given, as if posted one by one
+    assert transfers[0].memo == "Income" and {t.created_by_id for t in transfers} == {admin.id}
+    assert {t.year_id for t in transfers} == {None}  # no year set up covers today
+    # the accounts the session holds show the new balances, as the database does
+    assert (core.balance_pence, place.balance_pence, source.balance_pence) == (0, 4_000, -10_000)
+    for account in (core, place, source, made):
+        stored = account.balance_pence
+        db.session.refresh(account)
+        assert account.balance_pence == stored
+    assert made.balance_pence == 2_000
+    audits = _audits({m.idempotency_key for m in moves})
+    assert len(audits) == 5
+    assert audits[1] == (
+        "b:grant",
+        admin.id,
+        "Transfer",
+        {"from": "central_core", "to": place.key, "amount_pence": 4_000, "kind": "allocation"},
+    )
+    assert ledger.verify().ok
+
+
+def test_post_many_posts_nothing_when_any_transfer_is_refused(ctx):
+    core = ledger.central(AccountKind.CENTRAL_CORE)
+    place = ledger.locality_account(LocalityFactory())
+    fund(None, core, 5_000)
+    count = db.session.scalar(select(db.func.count()).select_from(Transfer))
+
+    def grant(amount, key, memo="Grant"):
+        return ledger.Movement(core.id, place.id, amount, TransferKind.ALLOCATION, memo, key)
+
+    with pytest.raises(ledger.InsufficientFunds, match="has £1.00, not enough for £20.00"):
+        ledger.post_many(None, [grant(4_900, "g:1"), grant(2_000, "g:2")])
+    with pytest.raises(ledger.DuplicateKey, match="already used"):
+        ledger.post_many(None, [grant(100, "g:3"), grant(100, "seed")])
+    with pytest.raises(ledger.DuplicateKey, match="same key"):
+        ledger.post_many(None, [grant(100, "g:4"), grant(100, "g:4")])
+    with pytest.raises(ValidationError, match="Say what the money is for"):
+        ledger.post_many(None, [grant(100, "g:5"), grant(100, "g:6", memo=" ")])
+    with pytest.raises(ValidationError, match="too large"):
+        ledger.post_many(None, [grant(ledger.MAX_TRANSFER_PENCE + 1, "g:7")])
+    with pytest.raises(ValidationError, match="different accounts"):
+        ledger.post_many(None, [ledger.Movement(core.id, core.id, 100, TransferKind.MOVE, "Nowhere", "g:8")])
+
+    assert db.session.scalar(select(db.func.count()).select_from(Transfer)) == count
+    db.session.refresh(core)
+    db.session.refresh(place)
+    assert (core.balance_pence, place.balance_pence) == (5_000, 0)
+    assert ledger.verify().ok
+
+
+def test_post_many_refuses_a_closed_year(ctx):
+    today = utcnow().astimezone(ledger.LONDON).date()
+    year = FundingYearFactory(starts_on=date(today.year if today.month >= 9 else today.year - 1, 9, 1))
+    core = ledger.central(AccountKind.CENTRAL_CORE)
+    year.closed_at = utcnow()
+    db.session.flush()
+    with pytest.raises(NotAllowed, match=f"{year.label} is closed"):
+        ledger.post_many(
+            None, [ledger.Movement(ledger.funding_source().id, core.id, 100, TransferKind.INCOME, "In", "c:1")]
+        )
+    assert db.session.scalar(select(db.func.count()).select_from(Transfer)) == 0
+
+
+def test_post_many_and_personal_accounts_made_by_another_transaction_meanwhile(ctx, monkeypatch):
+    """Two at once: this one looked before the other committed. Its keys then clash on writing, and nothing is
+    posted; accounts made meanwhile are found, one at a time, instead of made twice."""
+    core = ledger.central(AccountKind.CENTRAL_CORE)
+    fund(None, core, 5_000)
+    learner = LearnerFactory()
+    theirs = ledger.personal_account(learner)
+    real_one_of = ledger.one_of
+
+    def blind(column, values):  # to the keys and accounts already there
+        return false() if column.key in ("idempotency_key", "learner_id") else real_one_of(column, values)
+
+    monkeypatch.setattr(ledger, "one_of", blind)
+    assert ledger.personal_account_ids([learner]) == {learner.id: theirs.id}
+    count = db.session.scalar(select(db.func.count()).select_from(Transfer))
+    with pytest.raises(ledger.DuplicateKey, match="nothing has been posted"):
+        ledger.post_many(None, [ledger.Movement(core.id, theirs.id, 100, TransferKind.ALLOCATION, "Budget", "seed")])
+    assert db.session.scalar(select(db.func.count()).select_from(Transfer)) == count
+    db.session.refresh(core)
+    assert core.balance_pence == 5_000 and ledger.verify().ok

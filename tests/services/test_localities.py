@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tests.factories import LocalityFactory, UserFactory
+from tests.factories import LocalityFactory, UserFactory, many_staff
 from virtualacademy.errors import ValidationError
 from virtualacademy.models import (
     EheReason,
@@ -97,6 +97,29 @@ def test_a_coordinator_runs_one_locality_and_a_mentor_may_work_in_several(ctx):
         localities.set_staff(admin, south, [mentor.id], [])
     with pytest.raises(ValidationError, match="mentor role"):
         localities.set_staff(admin, south, [], [coordinator.id])
+
+
+def test_a_locality_with_more_districts_and_staff_than_one_statement_may_bind(ctx):
+    """Districts are typed and staff ticked: any number of them, each once bound into one IN list. 1,200 are more
+    than the suite's parameter guard allows in one statement."""
+    admin = UserFactory(roles=[Role.ADMIN])
+    letters = [a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    districts = [f"{pair}{n}" for pair in letters[:120] for n in range(10)]
+    north = localities.save_locality(admin, None, "North", ", ".join(districts))
+    assert len(north.district_list) == 1_200
+    localities.save_locality(admin, None, "South", "ZZ1")
+    with pytest.raises(ValidationError) as error:
+        localities.save_locality(admin, None, "Elsewhere", ", ".join([*districts, "ZZ1"]))
+    taken = error.value.message.split("; ")
+    assert (len(taken), taken[0], taken[-1]) == (
+        1_201,
+        "AA0 is already covered by North",
+        "ZZ1 is already covered by South",
+    )
+
+    mentors = many_staff(Role.MENTOR, 1_200)
+    localities.set_staff(admin, north, [], mentors)
+    assert len(localities.staff_of(north, LocalityRole.MENTOR)) == 1_200
 
 
 def _learner(ctx, locality, name="Sam Learner"):

@@ -3,15 +3,16 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
-from tests.factories import GuardianFactory, LearnerFactory, UserFactory
+from tests.factories import GuardianFactory, LearnerFactory, UserFactory, many_learners, many_staff
 from virtualacademy import mail
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.models import (
     ActionOwner,
     ContactMethod,
     ContactWith,
+    Learner,
     LocalityRole,
     LocalityStaff,
     MentorAssignment,
@@ -336,3 +337,41 @@ def test_variation_report_against_hand_counts(people, ctx):
     assert later.mentors[0].check_ins == 1 and later.mentors[0].on_time == 0
     with pytest.raises(ValidationError, match="on or after its start"):
         mentoring.variation_report(MONDAY, date(2026, 11, 1))
+
+
+# --- at national size: more learners and mentors than one statement may bind ------------------------------------
+
+
+def test_a_caseload_and_the_variation_report_cope_with_more_learners_than_one_statement_may_bind(people, ctx):
+    """At national size over 100,000 learners have a mentor: the variation report once bound all their ids into one
+    IN list, and a caseload its learners'. 1,200 are more than the suite's parameter guard allows."""
+    mentor, learner = people["mentor"], people["learner"]
+    ids = many_learners(learner.locality, 1_200, date(2026, 9, 1))
+    ctx.execute(
+        insert(MentorAssignment),
+        [{"learner_id": i, "mentor_id": mentor.id, "starts_on": date(2026, 11, 2)} for i in ids],
+    )
+    ctx.commit()
+    check_in(mentor, ctx.get(Learner, ids[0]), date(2026, 11, 20), wellbeing=4)
+
+    rows = mentoring.caseload(mentor, MONDAY)
+    assert sorted(r.learner.id for r in rows) == sorted(ids)
+    assert rows[-1].learner.id == ids[0] and rows[-1].wellbeing == [4]  # the one on track, last
+    report = mentoring.variation_report(date(2026, 11, 1), MONDAY)
+    (row,) = report.mentors
+    assert (row.name, row.caseload, row.check_ins, row.without_contact) == ("Mo Mentor", 1_200, 1, 1_199)
+    assert report.localities[0].caseload == 1_200
+    coordinated = mentoring.variation_report(date(2026, 11, 1), MONDAY, [learner.locality_id])
+    assert coordinated.mentors[0].check_ins == 1
+
+
+def test_mentor_choices_and_summaries_cope_with_more_mentors_than_one_statement_may_bind(people, ctx):
+    """At national size there are 8,000 mentors; choosing one once bound every mentor's id into one statement."""
+    many_staff(Role.MENTOR, 1_001)
+    mentoring.assign(people["admin"], people["learner"], people["mentor"], MONDAY)
+    options = mentoring.mentor_options(people["learner"])
+    assert len(options) == 1_002
+    chosen = next(o for o in options if o.mentor.id == people["mentor"].id)
+    assert (chosen.caseload, chosen.limit) == (1, mentoring.DEFAULT_CASELOAD_LIMIT)
+    summaries = mentoring.mentor_summaries()
+    assert len(summaries) == 1_002 and sum(s.caseload for s in summaries) == 1

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from virtualacademy import clock
+from virtualacademy.database import chunked
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import Evidence, Exhibition, ExhibitionFeedback, ExhibitionMode, Learner, User
@@ -93,7 +94,13 @@ def create(actor: User, learner: Learner, data: ExhibitionInput, today: date | N
     if not audience:
         raise ValidationError("Enter who is invited", field="audience")
     ids = sorted({int(i) for i in data.item_ids or []})
-    items = list(db.session.scalars(select(Evidence).where(Evidence.id.in_(ids), Evidence.learner_id == learner.id)))
+    items = [
+        item
+        for some in chunked(ids)  # as many as were ticked: a portfolio grows over the years
+        for item in db.session.scalars(
+            select(Evidence).where(Evidence.id.in_(some), Evidence.learner_id == learner.id).order_by(Evidence.id)
+        )
+    ]
     if len(items) != len(ids):
         raise ValidationError("Choose items from the learner's own portfolio", field="items")
     exhibition = Exhibition(

@@ -22,13 +22,14 @@ import hashlib
 import re
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
@@ -436,7 +437,7 @@ class Posting:
     #: Who receives it, for the preview.
     label: str
     locality: Locality | None = None
-    learner: Learner | None = None
+    learner: OnRoll | None = None
 
     @property
     def source(self) -> str:
@@ -502,21 +503,37 @@ class CensusPlan:
         return hashlib.sha256(f"{self.census.id}:{self.problem}:{text}".encode()).hexdigest()[:32]
 
 
-def learners_on_roll(on: date) -> list[tuple[Learner, Locality]]:
+@dataclass(frozen=True)
+class OnRoll:
+    """A learner on roll on a census date: what a census needs to know of them."""
+
+    id: int
+    legal_name: str
+    #: The learner's locality now (their personal budget's), which may not be the enrolment's.
+    locality_id: int | None
+
+
+def learners_on_roll(on: date) -> list[tuple[OnRoll, Locality]]:
     """Each learner on roll on ``on`` with the locality of that enrolment (from enrolment history, not the
-    learner's current locality). With overlapping enrolments, the one that started last counts."""
-    rows = db.session.execute(
-        select(Enrolment.learner_id, Enrolment.locality_id)
+    learner's current locality). With overlapping enrolments, the one that started last counts.
+
+    One query joining the enrolments to their learners, never a list of their ids (at national size over
+    100,000: more than one statement may bind), reading only what a census needs."""
+    places = {
+        loc.id: loc
+        for loc in db.session.scalars(
+            select(Locality).where(Locality.id.in_(select(Enrolment.locality_id).where(on_roll_filter(on))))
+        )
+    }
+    chosen: dict[int, tuple[OnRoll, Locality]] = {}
+    for learner_id, legal_name, current, locality_id in db.session.execute(
+        select(Learner.id, Learner.legal_name, Learner.locality_id, Enrolment.locality_id)
+        .join(Enrolment, Enrolment.learner_id == Learner.id)
         .where(on_roll_filter(on))
         .order_by(Enrolment.learner_id, Enrolment.start_date, Enrolment.id)
-    ).all()
-    chosen = {learner_id: locality_id for learner_id, locality_id in rows}  # the last one wins
-    if not chosen:
-        return []
-    learners = {lr.id: lr for lr in db.session.scalars(select(Learner).where(Learner.id.in_(list(chosen))))}
-    places = {loc.id: loc for loc in db.session.scalars(select(Locality).where(Locality.id.in_(set(chosen.values()))))}
-    pairs = [(learners[lid], places[loc]) for lid, loc in chosen.items()]
-    return sorted(pairs, key=lambda p: (p[1].name, p[0].legal_name, p[0].id))
+    ):
+        chosen[learner_id] = (OnRoll(learner_id, legal_name, current), places[locality_id])  # the last one wins
+    return sorted(chosen.values(), key=lambda p: (p[1].name, p[0].legal_name, p[0].id))
 
 
 def _largest_remainder(total: int, weights: dict[int, int]) -> dict[int, int]:
@@ -531,6 +548,27 @@ def _largest_remainder(total: int, weights: dict[int, int]) -> dict[int, int]:
     for k in by_fraction[:left]:
         shares[k] += 1
     return shares
+
+
+def _in_parts(posting: Posting) -> list[Posting]:
+    """The posting, or if it is more than one transfer may move (the ledger's £10,000,000, a guard against a
+    mistyped amount) the transfers of at most that which add up to it: at national size a census brings in over
+    £100 million, and its mentor top-slice alone can pass £10 million. The parts' keys and memos say which part of
+    how many each is."""
+    most = ledger.MAX_TRANSFER_PENCE
+    if posting.amount_pence <= most:
+        return [posting]
+    count = -(-posting.amount_pence // most)
+    return [
+        replace(
+            posting,
+            key=f"{posting.key}:part-{n}",
+            amount_pence=most if n < count else posting.amount_pence - most * (count - 1),
+            memo=f"{posting.memo} (part {n} of {count})",
+            label=f"{posting.label} (part {n} of {count})",
+        )
+        for n in range(1, count + 1)
+    ]
 
 
 def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
@@ -642,6 +680,7 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
                 locality=loc,
             )
         )
+    memo = f"Personal learning budget (a third of {ledger.pounds(year.personal_budget_pence)} a year), {name}"
     for learner, locality in roll:
         each(
             Posting(
@@ -649,19 +688,13 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
                 TransferKind.ALLOCATION,
                 "personal",
                 plan.personal_each_pence,
-                f"Personal learning budget (a third of {ledger.pounds(year.personal_budget_pence)} a year), {name}",
+                memo,
                 f"{learner.legal_name} ({locality.name}): personal budget",
                 locality=locality,
                 learner=learner,
             )
         )
-    plan.postings = [p for p in plan.postings if p.amount_pence > 0]
-    too_big = next((p for p in plan.postings if p.amount_pence > ledger.MAX_TRANSFER_PENCE), None)
-    if too_big is not None:
-        plan.problem = (
-            f"{too_big.label} would receive {ledger.pounds(too_big.amount_pence)}, more than one transfer may move "
-            "(£10,000,000): check the rates"
-        )
+    plan.postings = [part for p in plan.postings if p.amount_pence > 0 for part in _in_parts(p)]
     if plan.allocated_pence != plan.income_pence:  # the arithmetic's invariant: never true
         raise RuntimeError(f"census {census.id}: allocations do not add up to the income")
     return plan
@@ -670,9 +703,15 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
 @dataclass
 class CensusResult:
     plan: CensusPlan
-    transfers: list[Transfer] = field(default_factory=list)
+    #: The transfers posted, by id in posting order (none if the census had already been recorded).
+    transfer_ids: list[int] = field(default_factory=list)
     #: True when the census had already been recorded: nothing was posted.
     already_recorded: bool = False
+
+    @cached_property
+    def transfers(self) -> list[Transfer]:
+        """The transfers posted, loaded when asked for: at national size there are over 100,000."""
+        return census_transfers(self.plan.census) if self.transfer_ids else []
 
     @property
     def message(self) -> str:
@@ -683,16 +722,17 @@ class CensusResult:
             return f"The {name.lower()} was already recorded on {when}: nothing was posted"
         return (
             f"{name} recorded: {ledger.pounds(self.plan.income_pence)} income for {self.plan.learners} "
-            f"learner{'' if self.plan.learners == 1 else 's'}, in {len(self.transfers)} transfers"
+            f"learner{'' if self.plan.learners == 1 else 's'}, in {len(self.transfer_ids)} transfers"
         )
 
 
-def _target(posting: Posting) -> Account:
+def _target(posting: Posting, personal: dict[int, int]) -> int:
+    """The id of the account a posting pays (``personal``: each learner's personal account id)."""
     if posting.to == "locality":
-        return ledger.locality_account(posting.locality)
+        return ledger.locality_account(posting.locality).id
     if posting.to == "personal":
-        return ledger.personal_account(posting.learner)
-    return ledger.central(AccountKind(posting.to))
+        return personal[posting.learner.id]
+    return ledger.central(AccountKind(posting.to)).id
 
 
 def record_census(
@@ -703,6 +743,7 @@ def record_census(
     Two admins (or a command and an admin) at once: the year and census rows are locked first, so the second
     waits, then finds the census recorded and posts nothing; the idempotency keys would refuse a double post
     even without the lock. ``expected_digest`` (the preview's) makes a changed plan a :class:`StalePreview`.
+    The transfers are made by :func:`ledger.post_many`: a fixed number of statements however many learners.
     """
     year = _lock(FundingYear, census.year_id)
     census = _lock(CensusDate, census.id)
@@ -717,20 +758,22 @@ def record_census(
             "check them again before recording"
         )
     source, core = ledger.funding_source(), ledger.central(AccountKind.CENTRAL_CORE)
-    transfers = []
-    for posting in plan.postings:
-        transfers.append(
-            ledger.post(
-                actor,
-                source if posting.kind is TransferKind.INCOME else core,
-                _target(posting),
+    personal = ledger.personal_account_ids([p.learner for p in plan.postings if p.to == "personal"])
+    posted = ledger.post_many(
+        actor,
+        [
+            ledger.Movement(
+                (source if posting.kind is TransferKind.INCOME else core).id,
+                _target(posting, personal),
                 posting.amount_pence,
                 posting.kind,
                 posting.memo,
                 posting.key,
-                year=year,
             )
-        )
+            for posting in plan.postings
+        ],
+        year=year,
+    )
     census.recorded_at = clock.now()
     census.recorded_by_id = actor.id if actor else None
     db.session.flush()
@@ -755,10 +798,21 @@ def record_census(
                 }
                 for line in plan.localities
             },
-            "transfers": len(transfers),
+            "transfers": len(posted),
         },
     )
-    return CensusResult(plan, transfers)
+    return CensusResult(plan, posted)
+
+
+def census_transfers_query(census: CensusDate):
+    """A query of what a recorded census posted, in posting order, with both accounts of each (for a page of it:
+    at national size a census posts over 100,000 transfers)."""
+    return (
+        select(Transfer)
+        .where(Transfer.idempotency_key.like(f"census:{census.id}:%"))
+        .order_by(Transfer.id)
+        .options(joinedload(Transfer.from_account), joinedload(Transfer.to_account))
+    )
 
 
 def census_transfers(census: CensusDate) -> list[Transfer]:

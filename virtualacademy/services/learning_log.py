@@ -29,6 +29,7 @@ from sqlalchemy import and_, event, func, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from virtualacademy import clock
+from virtualacademy.database import chunked
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -351,6 +352,19 @@ def entries_between(learner: Learner, start: date, end: date) -> list[LogEntry]:
     )
 
 
+def evidence_counts(learner: Learner, start: date, end: date) -> dict[int, int]:
+    """How many pieces of evidence each of the learner's log entries from ``start`` to ``end`` has (entries with
+    none are left out)."""
+    entries = select(LogEntry.id).where(LogEntry.learner_id == learner.id, LogEntry.on_date.between(start, end))
+    return dict(
+        db.session.execute(
+            select(Evidence.log_entry_id, func.count())
+            .where(Evidence.log_entry_id.in_(entries))
+            .group_by(Evidence.log_entry_id)
+        ).all()
+    )
+
+
 def week(learner: Learner, any_day: date) -> Week:
     start = monday_of(any_day)
     days = {start + timedelta(days=n): Day(start + timedelta(days=n)) for n in range(7)}
@@ -513,9 +527,11 @@ def refresh_last_logged(learner_ids: Iterable[int] | None = None) -> None:
     """Set ``Learner.last_logged_on`` from the log for these learners (all, if None). Used after bulk inserts that
     bypass the ORM; ORM changes to log entries keep it in step on their own (below)."""
     stmt = update(Learner).values(last_logged_on=last_logged_on_column()).execution_options(synchronize_session=False)
-    if learner_ids is not None:
-        stmt = stmt.where(Learner.id.in_(list(learner_ids)))
-    db.session.execute(stmt)
+    if learner_ids is None:
+        db.session.execute(stmt)
+        return
+    for some in chunked(sorted(set(learner_ids))):
+        db.session.execute(stmt.where(Learner.id.in_(some)))
 
 
 _PENDING = "learning_log.last_logged"
@@ -538,15 +554,13 @@ def _keep_last_logged_in_step(session: Session, _context) -> None:
     learner_ids = session.info.pop(_PENDING, None)
     if not learner_ids:
         return
-    session.connection().execute(
-        update(Learner.__table__)
-        .where(Learner.__table__.c.id.in_(sorted(learner_ids)))
-        .values(
-            last_logged_on=select(func.max(LogEntry.__table__.c.on_date))
-            .where(LogEntry.__table__.c.learner_id == Learner.__table__.c.id)
-            .scalar_subquery()
-        )
+    stmt = update(Learner.__table__).values(
+        last_logged_on=select(func.max(LogEntry.__table__.c.on_date))
+        .where(LogEntry.__table__.c.learner_id == Learner.__table__.c.id)
+        .scalar_subquery()
     )
+    for some in chunked(sorted(learner_ids)):  # one statement per flush, unless it changed a great many learners
+        session.connection().execute(stmt.where(Learner.__table__.c.id.in_(some)))
     for learner_id in learner_ids:
         loaded = session.identity_map.get(session.identity_key(Learner, learner_id))
         if loaded is not None:
@@ -609,17 +623,6 @@ def gaps(learner_ids: list[int], today: date | None = None) -> dict[int, Gap]:
 
 def gap_of(learner: Learner, today: date | None = None) -> Gap | None:
     return gaps([learner.id], today).get(learner.id)
-
-
-def last_logged(learner_ids: list[int]) -> dict[int, date]:
-    if not learner_ids:
-        return {}
-    rows = db.session.execute(
-        select(LogEntry.learner_id, func.max(LogEntry.on_date))
-        .where(LogEntry.learner_id.in_(learner_ids))
-        .group_by(LogEntry.learner_id)
-    )
-    return {learner_id: _as_date(last) for learner_id, last in rows}
 
 
 @dataclass

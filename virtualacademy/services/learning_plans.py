@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from virtualacademy import clock
+from virtualacademy.database import chunked
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -616,10 +617,13 @@ def review_dates(learner_ids: list[int], today: date) -> dict[int, ReviewDue]:
     """When each learner's plan review is due (learners without a plan are left out), in one query."""
     if not learner_ids:
         return {}
-    rows = db.session.execute(
-        select(LearningPlan.learner_id, LearningPlan.next_review_on).where(LearningPlan.learner_id.in_(learner_ids))
-    )
-    return {learner_id: ReviewDue(next_on, today) for learner_id, next_on in rows}
+    return {
+        learner_id: ReviewDue(next_on, today)
+        for some in chunked(learner_ids)  # a caseload: short, unless its limit was overridden many times
+        for learner_id, next_on in db.session.execute(
+            select(LearningPlan.learner_id, LearningPlan.next_review_on).where(LearningPlan.learner_id.in_(some))
+        )
+    }
 
 
 # --- the reminder job -----------------------------------------------------------------------------

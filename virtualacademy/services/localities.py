@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import and_, func, or_, select
 
+from virtualacademy.database import chunked
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -78,11 +79,16 @@ def save_locality(
     same_name = db.session.scalar(select(Locality).where(func.lower(Locality.name) == name.lower()))
     if same_name is not None and same_name is not locality:
         raise ValidationError("There is already a locality with this name", field="name")
-    taken = db.session.execute(
-        select(LocalityDistrict.district, Locality.name)
-        .join(Locality)
-        .where(LocalityDistrict.district.in_(districts), Locality.id != (locality.id if locality else -1))
-    ).all()
+    taken = [
+        row
+        for some in chunked(districts)  # as typed: a locality could cover any number of districts
+        for row in db.session.execute(
+            select(LocalityDistrict.district, Locality.name)
+            .join(Locality)
+            .where(LocalityDistrict.district.in_(some), Locality.id != (locality.id if locality else -1))
+            .order_by(LocalityDistrict.district)
+        )
+    ]
     if taken:
         raise ValidationError("; ".join(f"{d} is already covered by {n}" for d, n in taken), field="districts")
     created = locality is None
@@ -107,7 +113,8 @@ def save_locality(
 
 def set_staff(actor: User, locality: Locality, coordinator_ids: list[int], mentor_ids: list[int]) -> None:
     """Attach coordinators (each to this one locality only) and mentors (to several, if need be)."""
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([*coordinator_ids, *mentor_ids])))}
+    chosen = sorted({*coordinator_ids, *mentor_ids})  # as many as were ticked: at national size, thousands
+    users = {u.id: u for some in chunked(chosen) for u in db.session.scalars(select(User).where(User.id.in_(some)))}
     for uid in coordinator_ids:
         user = users.get(uid)
         if user is None or not user.has_role(Role.COORDINATOR):

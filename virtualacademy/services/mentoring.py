@@ -138,6 +138,7 @@ def set_caseload_limit(actor: User, mentor: User, limit: int) -> None:
 
 
 def caseload_sizes(mentor_ids: list[int] | None = None) -> dict[int, int]:
+    """Each mentor's current number of learners (``mentor_ids``: a few mentors; None: every mentor)."""
     stmt = select(MentorAssignment.mentor_id, func.count()).where(MentorAssignment.ends_on.is_(None))
     if mentor_ids is not None:
         stmt = stmt.where(MentorAssignment.mentor_id.in_(mentor_ids))
@@ -183,12 +184,9 @@ def mentor_options(learner: Learner) -> list[MentorOption]:
             select(User).join(UserRole).where(UserRole.role == Role.MENTOR, User.active.is_(True)).order_by(User.name)
         )
     )
-    ids = [m.id for m in mentors]
-    sizes = caseload_sizes(ids)
-    limits = {
-        p.user_id: p.caseload_limit
-        for p in db.session.scalars(select(MentorProfile).where(MentorProfile.user_id.in_(ids)))
-    }
+    # Every mentor's caseload and limit, never a list of every mentor's id (8,000 at national size).
+    sizes = caseload_sizes()
+    limits = {p.user_id: p.caseload_limit for p in db.session.scalars(select(MentorProfile))}
     local = set(
         db.session.scalars(
             select(LocalityStaff.user_id).where(
@@ -596,7 +594,13 @@ def contact_states(
         .group_by(CheckIn.learner_id)
     )
     if mentor_ids is not None or learner_ids is not None:
-        last_stmt = last_stmt.where(CheckIn.learner_id.in_([r.learner_id for r in rows]))
+        # The same learners as ``rows``, read by the database (never a list of their ids).
+        narrowed = select(MentorAssignment.learner_id).where(MentorAssignment.ends_on.is_(None))
+        if mentor_ids is not None:
+            narrowed = narrowed.where(MentorAssignment.mentor_id.in_(mentor_ids))
+        if learner_ids is not None:
+            narrowed = narrowed.where(MentorAssignment.learner_id.in_(learner_ids))
+        last_stmt = last_stmt.where(CheckIn.learner_id.in_(narrowed))
     last = {lid: at for lid, at in db.session.execute(last_stmt)}
     defaults = cadence_defaults()
     states = []
@@ -630,7 +634,10 @@ STATUS_ORDER = {
 
 def caseload(mentor: User, today: date, status: ContactStatus | None = None) -> list[CaseloadRow]:
     states = contact_states(today, mentor_ids=[mentor.id])
-    ids = [s.learner_id for s in states]
+    # The caseload's learners, read by the database (never a list of their ids).
+    ids = select(MentorAssignment.learner_id).where(
+        MentorAssignment.mentor_id == mentor.id, MentorAssignment.ends_on.is_(None)
+    )
     learners = {lr.id: lr for lr in db.session.scalars(select(Learner).where(Learner.id.in_(ids)))}
     trends: dict[int, list[int]] = defaultdict(list)
     ranked = (
@@ -834,7 +841,7 @@ def mentor_summaries() -> list[MentorSummary]:
     mentors = list(
         db.session.scalars(select(User).join(UserRole).where(UserRole.role == Role.MENTOR).order_by(User.name))
     )
-    sizes = caseload_sizes([m.id for m in mentors])
+    sizes = caseload_sizes()  # every mentor's, never a list of every mentor's id
     limits = {p.user_id: p.caseload_limit for p in db.session.scalars(select(MentorProfile))}
     return [MentorSummary(m, sizes.get(m.id, 0), limits.get(m.id, DEFAULT_CASELOAD_LIMIT)) for m in mentors]
 
@@ -886,7 +893,13 @@ def variation_report(start: date, end: date, locality_ids: list[int] | None = No
     learner_locality = dict(db.session.execute(select(Learner.id, Learner.locality_id)).all())
     if locality_ids is not None:
         states = [s for s in states if learner_locality.get(s.learner_id) in locality_ids]
-    learner_ids = [s.learner_id for s in states]
+    # The learners with a current mentor (in these localities), read by the database: at national size they are
+    # over 100,000, far more ids than one statement may bind.
+    mentored = select(MentorAssignment.learner_id).where(MentorAssignment.ends_on.is_(None))
+    if locality_ids is not None:
+        mentored = mentored.where(
+            MentorAssignment.learner_id.in_(select(Learner.id).where(Learner.locality_id.in_(locality_ids)))
+        )
     starts = dict(
         db.session.execute(
             select(MentorAssignment.learner_id, MentorAssignment.starts_on).where(MentorAssignment.ends_on.is_(None))
@@ -895,13 +908,19 @@ def variation_report(start: date, end: date, locality_ids: list[int] | None = No
     contacts: dict[int, list[tuple[date, int | None, int | None]]] = defaultdict(list)
     for learner_id, occurred_at, wellbeing, mentor_id in db.session.execute(
         select(CheckIn.learner_id, CheckIn.occurred_at, CheckIn.wellbeing, CheckIn.mentor_id)
-        .where(CheckIn.learner_id.in_(learner_ids), CheckIn.contact_made.is_(True))
+        .where(CheckIn.learner_id.in_(mentored), CheckIn.contact_made.is_(True))
         .order_by(CheckIn.learner_id, CheckIn.occurred_at)
     ):
         contacts[learner_id].append((_london_date(occurred_at), wellbeing, mentor_id))
 
     mentor_ids = sorted({s.mentor_id for s in states})
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(mentor_ids))).all())
+    names = dict(
+        db.session.execute(
+            select(User.id, User.name).where(
+                User.id.in_(select(MentorAssignment.mentor_id).where(MentorAssignment.ends_on.is_(None)))
+            )
+        ).all()
+    )
     limits = {p.user_id: p.caseload_limit for p in db.session.scalars(select(MentorProfile))}
     locality_names = dict(db.session.execute(select(Locality.id, Locality.name)).all())
     mentors = {

@@ -7,15 +7,14 @@ same key adds nothing and sends nothing, so a job run twice, late, or after a cr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import any_, func, literal, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from virtualacademy import clock, mail
+from virtualacademy.database import one_of as _one_of
 from virtualacademy.extensions import db
 from virtualacademy.models import Notification, User
 
@@ -170,14 +169,6 @@ def email_digests(digests: Iterable[Digest]) -> int:
     ]
     mail.queue_many(emails)
     return len(emails)
-
-
-def _one_of(column, values: list[str]):
-    """``column IN (values)`` with the whole list as one bound value, so it is one statement whatever
-    its length (an IN list binds each value: SQLite allows 32,766 of them, PostgreSQL 65,535)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(values, postgresql.ARRAY(column.type)))
-    return column.in_(select(func.json_each(literal(json.dumps(values))).table_valued("value").c.value))
 
 
 def unread_count(user: User) -> int:

@@ -29,7 +29,6 @@ Functions take the acting user, flush and never commit; broken rules raise domai
 from __future__ import annotations
 
 import heapq
-import math
 import os
 import re
 import secrets
@@ -65,6 +64,7 @@ from virtualacademy.models import (
 )
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.models.localities import Locality
+from virtualacademy.paging import PageNumbers
 from virtualacademy.services import audit, ledger, mentoring, notifications
 
 NOTIFICATION_KIND = "spending"
@@ -1121,7 +1121,7 @@ class StatementLine:
 
 
 @dataclass
-class Statement:
+class Statement(PageNumbers):
     account: Account
     start: date | None
     end: date | None
@@ -1137,46 +1137,10 @@ class Statement:
     def closing(self) -> int:
         return self.opening + self.money_in - self.money_out
 
-    # The pagination protocol the `_macros/pagination.html` macro uses (as Flask-SQLAlchemy's pages do).
     @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.count / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-    def iter_pages(self, *, left_edge=2, left_current=2, right_current=4, right_edge=2) -> Iterator[int | None]:
-        pages_end = self.pages + 1
-        if pages_end == 1:
-            return
-        left_end = min(1 + left_edge, pages_end)
-        yield from range(1, left_end)
-        if left_end == pages_end:
-            return
-        mid_start = max(left_end, self.page - left_current)
-        mid_end = min(self.page + right_current + 1, pages_end)
-        if mid_start - left_end > 0:
-            yield None
-        yield from range(mid_start, mid_end)
-        if mid_end == pages_end:
-            return
-        right_start = max(mid_end, pages_end - right_edge)
-        if right_start - mid_end > 0:
-            yield None
-        yield from range(right_start, pages_end)
+    def total(self) -> int:
+        """For the page numbers (``PageNumbers``): every transfer in the period."""
+        return self.count
 
 
 def _period_bounds(start: date | None, end: date | None) -> tuple[int, int | None]:

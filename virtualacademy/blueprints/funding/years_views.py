@@ -25,6 +25,7 @@ from virtualacademy.extensions import db
 from virtualacademy.inputs import int_arg, paginate, text_arg
 from virtualacademy.models import FundingYear, Role, Transfer, TransferKind
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
+from virtualacademy.paging import PER_PAGE, ListPage
 from virtualacademy.policies import get_or_404, requires_roles
 from virtualacademy.services import funding, ledger, spending
 
@@ -176,6 +177,7 @@ def census(year_id: int, key: str):
             return redirect(url_for("funding.census", year_id=year.id, key=key))
     plan = funding.plan_census(census)
     form.digest.data = plan.digest
+    page = request.args.get("page", 1, type=int)
     return render_template(
         "funding/census.html",
         year=year,
@@ -183,7 +185,11 @@ def census(year_id: int, key: str):
         label=funding.CENSUS_LABELS[key],
         plan=plan,
         form=form,
-        transfers=funding.census_transfers(census) if plan.recorded else [],
+        # A page of the transfers at a time: at national size a census posts over 100,000.
+        postings=ListPage(plan.postings, page),
+        transfers=db.paginate(funding.census_transfers_query(census), page=page, per_page=PER_PAGE, error_out=False)
+        if plan.recorded
+        else None,
         recorded_by=funding.recorded_by(census),
         percent=funding.percent,
     )

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from virtualacademy import (
     clock,
@@ -137,14 +137,7 @@ def week(learner_id: int):
     learner = _learner(learner_id)
     today = clock.today()
     shown = learning_log.week(learner, min(_day_arg("start") or today, today))
-    entry_ids = [e.id for d in shown.days for e in d.entries]
-    counts = dict(
-        db.session.execute(
-            select(Evidence.log_entry_id, func.count())
-            .where(Evidence.log_entry_id.in_(entry_ids))
-            .group_by(Evidence.log_entry_id)
-        ).all()
-    )
+    counts = learning_log.evidence_counts(learner, shown.start, shown.end)
     return render_template(
         "learning/week.html",
         learner=learner,
