@@ -166,6 +166,7 @@ ROUTES: list[Route] = [
     public("families.create_account", "/apply/account/not-a-real-token", 400, method="POST"),
     public("families.guardian_invitation", "/family/invitations/not-a-real-token", 400),
     public("families.guardian_invitation", "/family/invitations/not-a-real-token", 400, method="POST"),
+    public("families.new_application_link", "/apply/link/not-a-real-token/new", 400, method="POST"),
     # someone else's application: nobody but its applicant sees it, or answers a question on it
     signed_in("families.my_application", "/my-applications/{application}", 404),
     signed_in("families.my_application", "/my-applications/{application}", 404, method="POST"),

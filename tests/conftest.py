@@ -344,3 +344,16 @@ def post_form(client, path: str, data: dict | None = None, token_from: str | Non
     """POST like a browser: with the CSRF token taken from a page (default: the dashboard)."""
     token = csrf_token(client, token_from or "/dashboard")
     return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+# --- banners ----------------------------------------------------------------------------------
+
+_BANNER_RE = re.compile(r'<p class="govuk-notification-banner__heading">(.*?)</p>', re.S)
+_BANNER_LINK_RE = re.compile(r'<a class="govuk-notification-banner__link" href="([^"]*)">(.*?)</a>', re.S)
+
+
+def banners(page: str) -> list[str]:
+    """Each notification banner's message as read, its link written ``[link text](href)``."""
+    from html import unescape
+
+    return [unescape(_BANNER_LINK_RE.sub(r"[\2](\1)", found)).strip() for found in _BANNER_RE.findall(page)]

@@ -23,7 +23,7 @@ SENDER_DOMAIN = "virtualacademy.test"  # from TestConfig's MAIL_DEFAULT_SENDER
 
 def queue_reset(to: str = "ada@example.com", **kwargs) -> OutboxMessage | None:
     """Queue a real email from the app's templates (the password reset one)."""
-    user = SimpleNamespace(name="Zoë Lovelace", email=to)
+    user = SimpleNamespace(name="Zoë Lovelace", known_as="Zoë Lovelace", email=to)  # as a User: greeted by known_as
     return mail.queue(
         to,
         "Reset your password",

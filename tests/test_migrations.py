@@ -121,3 +121,64 @@ def test_0007_lets_spend_requests_be_drafts_and_still_checks_the_status(db_sessi
     assert db_session.scalar(db.text(f"SELECT status FROM spend_request WHERE id = {draft.id}")) == "draft"
     with pytest.raises(IntegrityError), db_session.begin_nested():
         db_session.execute(db.text(f"UPDATE spend_request SET status = 'bogus' WHERE id = {draft.id}"))
+
+
+def test_0012_gives_each_learner_account_the_name_the_learner_goes_by_and_budgets_one_name(app, committed_db):
+    from datetime import UTC, date, datetime
+
+    from virtualacademy.models import Account, Family, Learner, User
+
+    users, families, learners, accounts = User.__table__, Family.__table__, Learner.__table__, Account.__table__
+    now = datetime.now(UTC)
+    stamps = {"created_at": now, "updated_at": now}
+    with app.app_context():
+        downgrade(revision="0011_guardian_invitations")
+        with db.engine.begin() as connection:
+            connection.execute(
+                users.insert(),
+                [
+                    {
+                        "id": n,
+                        "email": f"u{n}@example.org",
+                        "name": name,
+                        "active": True,
+                        "security_stamp": "s",
+                        **stamps,
+                    }
+                    for n, name in ((1, "Ella Jones"), (2, "Noah Jones"), (3, "Rachel Jones"))
+                ],
+            )
+            connection.execute(
+                families.insert(),
+                [
+                    {
+                        "id": 1,
+                        "reference": "F1",
+                        "address_line_1": "1 Lane",
+                        "town": "T",
+                        "postcode": "DN5 9QR",
+                        **stamps,
+                    }
+                ],
+            )
+            child = {"family_id": 1, "date_of_birth": date(2013, 5, 14), "reason": "health", **stamps}
+            connection.execute(
+                learners.insert(),
+                [
+                    {"id": 1, "user_id": 1, "legal_name": "Ella Jones", "preferred_name": "Ellie", **child},
+                    {"id": 2, "user_id": 2, "legal_name": "Noah Jones", "preferred_name": None, **child},
+                ],
+            )
+            connection.execute(
+                accounts.insert(),
+                [
+                    {"id": 1, "key": "personal:1", "kind": "personal", "name": "Personal learning budget: Ella Jones"},
+                    {"id": 2, "key": "locality:1", "kind": "locality", "name": "Doncaster North budget"},
+                ],
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            names = dict(connection.execute(db.select(users.c.id, users.c.preferred_name)).all())
+            budgets = dict(connection.execute(db.select(accounts.c.id, accounts.c.name)).all())
+        assert names == {1: "Ellie", 2: "Noah", 3: None}  # the guardian has no other name on record
+        assert budgets == {1: "Learning budget: Ella Jones", 2: "Doncaster North budget"}

@@ -32,6 +32,19 @@ def seed_demo():
 
     result = demo.seed()
     db.session.commit()
+    headings = {
+        "added": "Added:",
+        "kept": "Already there, changed since (kept as it is now):",
+        "skipped": "Skipped:",
+    }
+    for heading, title in headings.items():
+        lines = result.lines(heading)
+        if lines:
+            click.echo(title)
+            for line in lines:
+                click.echo(f"  {line}")
+    if not result.lines("added"):
+        click.echo("Nothing new to add: the demo academy is already there.")
     click.echo("Demo accounts (all share one password):")
     width = max(len(roles) for roles, _e, _p in result.accounts)
     for roles, email, password in result.accounts:
@@ -294,7 +307,7 @@ def funding_census(year: str, census: str, preview: bool):
         for line in plan.localities:
             click.echo(
                 f"  {line.locality.name}: {line.learners} learners, grant {ledger.pounds(line.grant_pence)}, "
-                f"share {ledger.pounds(line.share_pence)}, personal budgets {ledger.pounds(line.personal_pence)}"
+                f"share {ledger.pounds(line.share_pence)}, learning budgets {ledger.pounds(line.personal_pence)}"
             )
         click.echo(
             f"  Core provision keeps {ledger.pounds(plan.core_pence)}; mentor team {ledger.pounds(plan.mentor_pence)}."
@@ -316,8 +329,8 @@ def funding_census(year: str, census: str, preview: bool):
 @click.argument("year")
 @click.option("--preview", is_flag=True, help="Show what would happen; change nothing.")
 def funding_year_end(year: str, preview: bool):
-    """Close YEAR (the year it starts, e.g. 2026) by its year-end setting: carry unspent personal and locality
-    balances forward, or return them to core provision. Running it again changes nothing."""
+    """Close YEAR (the year it starts, e.g. 2026) by its year-end setting: carry unspent money in learning and
+    locality budgets forward, or return it to core provision. Running it again changes nothing."""
     from virtualacademy.services import funding, ledger
 
     try:
@@ -331,7 +344,7 @@ def funding_year_end(year: str, preview: bool):
             raise DomainError(plan.problem)
         action = "return to core provision" if plan.returns else "carry forward"
         click.echo(
-            f"{found.label}: {ledger.pounds(plan.personal_pence)} in personal budgets and "
+            f"{found.label}: {ledger.pounds(plan.personal_pence)} in learning budgets and "
             f"{ledger.pounds(plan.locality_pence)} in locality budgets to {action} ({len(plan.lines)} accounts)."
         )
         if preview:

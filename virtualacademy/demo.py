@@ -1,20 +1,25 @@
 """Demo data for ``flask --app wsgi seed-demo``.
 
-Each module adds a step with ``@step(order)``; a step must be safe to run twice
-(get-or-create). Steps receive the :class:`Demo` being built and may add accounts
-to print.
+Each module adds a step with ``@step(order)``; a step must be safe to run twice (get-or-create). The seed
+recognises its own records by a key that never changes (``user:admin``, ``locality:north``, kept in the
+``demo_record`` table), so a locality renamed or an account whose name or email was changed since is found
+again and left as it is now, never made twice. What a run added, what it found changed and kept, and what it
+skipped (for example a family erased under data protection, which is not brought back) is reported through
+:meth:`Demo.added`, :meth:`Demo.kept` and :meth:`Demo.skipped`, and printed by the command.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from virtualacademy import clock
+from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
-from virtualacademy.models import Role, User, UserRole
+from virtualacademy.models import DemoRecord, Guardian, Learner, Role, User, UserRole
 from virtualacademy.services import accounts
 
 #: Every demo account has this password (shown by the command; never used in production).
@@ -22,25 +27,101 @@ DEMO_PASSWORD = "learning-together-2026"  # noqa: S105 - demo data only
 DEMO_DOMAIN = "demo.example.org"
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 @dataclass
 class Demo:
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (roles, email, password)
-    users: dict[str, User] = field(default_factory=dict)  # by short key
-    localities: dict[str, object] = field(default_factory=dict)  # by name
+    users: dict[str, User | None] = field(default_factory=dict)  # by short key; None: erased, not made again
+    localities: dict[str, object] = field(default_factory=dict)  # by short key
+    #: What this run did, for the command to print: (heading, line).
+    report: list[tuple[str, str]] = field(default_factory=list)
+    new_accounts: int = 0
 
-    def user(self, key: str, name: str, roles: tuple[Role, ...]) -> User:
-        """Get or create a demo account ``<key>@demo.example.org`` with the demo password."""
+    # --- what the run says -------------------------------------------------------------------------------
+
+    def added(self, line: str) -> None:
+        self.report.append(("added", line))
+
+    def kept(self, line: str) -> None:
+        self.report.append(("kept", line))
+
+    def skipped(self, line: str) -> None:
+        self.report.append(("skipped", line))
+
+    def lines(self, heading: str) -> list[str]:
+        return [line for h, line in self.report if h == heading]
+
+    # --- records by their stable key ---------------------------------------------------------------------
+
+    def find(self, key: str, model):
+        """The record the seed made under ``key``, whatever has been changed in it since, or None."""
+        record = db.session.get(DemoRecord, key)
+        return db.session.get(model, record.record_id) if record is not None else None
+
+    def remember(self, key: str, obj) -> None:
+        record = db.session.get(DemoRecord, key)
+        if record is None:
+            db.session.add(DemoRecord(key=key, record_id=obj.id))
+        elif record.record_id != obj.id:
+            record.record_id = obj.id
+
+    def user(self, key: str, name: str, roles: tuple[Role, ...]) -> User | None:
+        """Get or create the demo account ``key`` (first made as ``<key>@demo.example.org`` with the demo
+        password). An account renamed or given another email since is kept as it is now; an erased one
+        (data protection) is not made again, and None is returned."""
+        from virtualacademy.services.data_protection import ERASED_DOMAIN
+
         email = f"{key}@{DEMO_DOMAIN}"
-        user = db.session.scalar(select(User).where(User.email == email))
+        user = self.find(f"user:{key}", User) or db.session.scalar(select(User).where(User.email == email))
+        labels = ", ".join(r.label for r in roles)
+        if user is not None and user.email.endswith(f"@{ERASED_DOMAIN}"):
+            self.users[key] = None
+            self.skipped(f"The demo account {email} ({labels}): it was erased, and the seed does not bring it back.")
+            return None
         if user is None:
             user = accounts.create_user(email, name, roles, password=DEMO_PASSWORD)
+            self.new_accounts += 1
         else:
             missing = set(roles) - set(user.roles)
             user.role_links.extend(UserRole(role=r) for r in sorted(missing))
-            user.active = True
+            if not user.active:
+                user.active = True
+                self.kept(f"The account {user.email} was deactivated: it is active again, for the demo.")
+            changes = []
+            if user.name != name:
+                changes.append(f"is now called {user.name}")
+            if user.email != email:
+                changes.append(f"signs in as {user.email}")
+            if changes:
+                self.kept(f"The demo account {email} ({name}) {' and '.join(changes)}: kept as it is.")
+        db.session.flush()
+        self.remember(f"user:{key}", user)
         self.users[key] = user
-        self.accounts.append((", ".join(r.label for r in roles), email, DEMO_PASSWORD))
+        self.accounts.append((labels, user.email, DEMO_PASSWORD))
         return user
+
+    def learner(self, guardian_key: str, legal_name: str) -> Learner | None:
+        """A demo learner by their stable key (first found through their demo guardian and legal name); None
+        if they were never made, or were erased since."""
+        from virtualacademy.services.data_protection import ERASED
+
+        key = f"learner:{_slug(legal_name)}"
+        learner = self.find(key, Learner)
+        guardian = self.users.get(guardian_key)
+        if learner is None and guardian is not None:
+            learner = db.session.scalar(
+                select(Learner)
+                .join(Guardian, Guardian.family_id == Learner.family_id)
+                .where(Guardian.user_id == guardian.id, Learner.legal_name == legal_name)
+            )
+            if learner is not None:
+                self.remember(key, learner)
+        if learner is None or learner.legal_name == ERASED:
+            return None
+        return learner
 
 
 _STEPS: list[tuple[int, Callable[[Demo], None]]] = []
@@ -76,38 +157,55 @@ def staff_and_guardians(demo: Demo) -> None:
     demo.user("guardian.jones", "Rachel Jones", (Role.GUARDIAN,))
     demo.user("guardian.ali", "Imran Ali", (Role.GUARDIAN,))
     demo.user("guardian.novak", "Kasia Novak", (Role.GUARDIAN,))
+    if demo.new_accounts:
+        demo.added(f"{demo.new_accounts} demo account{'' if demo.new_accounts == 1 else 's'}.")
+
+
+#: (key, name as first made, postcode districts, coordinator key, mentor keys)
+DEMO_LOCALITIES = [
+    ("north", "Doncaster North", "DN5, DN6, DN7", "coordinator.north", ["mentor.amara", "mentor.ben"]),
+    ("south", "Doncaster South", "DN4, DN11, DN12", "coordinator.south", ["mentor.ben", "mentor.chloe"]),
+]
 
 
 @step(10)
 def localities(demo: Demo) -> None:
-    from virtualacademy.models import Locality, LocalityRole
+    """The two localities with their staff. A locality renamed (or given other districts) since is kept as it
+    is; its staff are set only while it has none, so changes an admin made stay."""
+    from virtualacademy.models import Locality
     from virtualacademy.services import localities as service
 
     admin = demo.users["admin"]
-    plan = [
-        ("Doncaster North", "DN5, DN6, DN7", "coordinator.north", ["mentor.amara", "mentor.ben"]),
-        ("Doncaster South", "DN4, DN11, DN12", "coordinator.south", ["mentor.ben", "mentor.chloe"]),
-    ]
-    for name, districts, coordinator, mentors in plan:
-        locality = db.session.scalar(select(Locality).where(Locality.name == name))
+    for key, name, districts, coordinator, mentors in DEMO_LOCALITIES:
+        locality = demo.find(f"locality:{key}", Locality) or db.session.scalar(
+            select(Locality).where(Locality.name == name)
+        )
         if locality is None:
-            locality = service.save_locality(admin, None, name, districts)
-        wanted_coordinators = [demo.users[coordinator].id]
-        wanted_mentors = [demo.users[m].id for m in mentors]
-        current = {(s.user_id, s.role) for s in locality.staff}
-        wanted = {(u, LocalityRole.COORDINATOR) for u in wanted_coordinators} | {
-            (u, LocalityRole.MENTOR) for u in wanted_mentors
-        }
-        if current != wanted:
-            service.set_staff(admin, locality, wanted_coordinators, wanted_mentors)
-        demo.localities[name] = locality
+            try:
+                with db.session.begin_nested():
+                    locality = service.save_locality(admin, None, name, districts)
+            except DomainError as error:
+                demo.skipped(f"The locality {name}: not made, because {error.message}.")
+                continue
+            demo.added(f"The locality {name} ({districts}).")
+        elif locality.name != name:
+            demo.kept(f"The locality first made as {name} is now called {locality.name}: kept as it is.")
+        demo.remember(f"locality:{key}", locality)
+        staff = [demo.users[coordinator], *(demo.users[m] for m in mentors)]
+        if not locality.staff and all(staff):
+            try:
+                with db.session.begin_nested():
+                    service.set_staff(admin, locality, [staff[0].id], [u.id for u in staff[1:]])
+            except DomainError as error:
+                demo.skipped(f"The staff of {locality.name}: not set, because {error.message}.")
+        demo.localities[key] = locality
 
 
 DEMO_FAMILIES = [
-    # (guardian key, locality, address, children: (legal name, preferred, born, reason, send, fsm))
+    # (guardian key, locality key, address, children: (legal name, preferred, born, reason, send, fsm))
     (
         "guardian.jones",
-        "Doncaster North",
+        "north",
         ("14 Church Lane", "Bentley", "DN5 9QR"),
         [
             ("Ella Jones", "Ellie", "2013-05-14", "health", "sen_support", True),
@@ -116,7 +214,7 @@ DEMO_FAMILIES = [
     ),
     (
         "guardian.ali",
-        "Doncaster South",
+        "south",
         ("7 Balby Road", "Doncaster", "DN4 0RB"),
         [
             ("Zara Ali", "", "2011-11-30", "left_under_pressure", "ehcp", False),
@@ -124,7 +222,7 @@ DEMO_FAMILIES = [
     ),
     (
         "guardian.novak",
-        "Doncaster South",
+        "south",
         ("22 Station Street", "Tickhill", "DN11 9AB"),
         [
             ("Jakub Novak", "Kuba", "2012-02-08", "unmet_send", "sen_support", False),
@@ -143,9 +241,24 @@ def families(demo: Demo) -> None:
     from virtualacademy.services import families as service
 
     admin = demo.users["admin"]
-    for number, (key, locality_name, (line_1, town, postcode), children) in enumerate(DEMO_FAMILIES, start=1):
+    for number, (key, locality_key, (line_1, town, postcode), children) in enumerate(DEMO_FAMILIES, start=1):
         user = demo.users[key]
+        reference = f"VA-DEMO{number:02d}"
+        if user is None:
+            demo.skipped(f"The family of {key}@{DEMO_DOMAIN}: the account was erased, so the family is not made again.")
+            continue
         if db.session.scalar(select(Guardian.id).where(Guardian.user_id == user.id)) is not None:
+            for child in children:
+                demo.learner(key, child[0])
+            continue
+        if db.session.scalar(select(Application.id).where(Application.reference == reference)) is not None:
+            demo.skipped(
+                f"The family of {user.email}: its application {reference} is already there for another account."
+            )
+            continue
+        locality = demo.localities.get(locality_key)
+        if locality is None:
+            demo.skipped(f"The family of {user.email}: its locality was not made.")
             continue
         answers = {
             "guardian": {"name": user.name, "email": user.email, "phone": "07700 900123"},
@@ -172,7 +285,7 @@ def families(demo: Demo) -> None:
             "privacy_consent": True,
         }
         application = Application(
-            reference=f"VA-DEMO{number:02d}",
+            reference=reference,
             email=user.email,
             answers=answers,
             status=ApplicationStatus.SUBMITTED,
@@ -181,10 +294,17 @@ def families(demo: Demo) -> None:
         )
         db.session.add(application)
         db.session.flush()
-        service.accept(admin, application, date(2026, 9, 1), demo.localities[locality_name])
+        service.accept(admin, application, date(2026, 9, 1), locality)
+        for child in children:
+            demo.learner(key, child[0])
+        names = " and ".join(child[0] for child in children)
+        demo.added(f"The family of {user.email} ({names}), enrolled in {locality.name}.")
 
     waiting_email = f"new.family@{DEMO_DOMAIN}"
-    if db.session.scalar(select(Application.id).where(Application.email == waiting_email)) is None:
+    waiting = demo.find("application:waiting", Application) or db.session.scalar(
+        select(Application).where(Application.email == waiting_email)
+    )
+    if waiting is None:
         draft = service.start_application({"name": "Morgan Reed", "email": waiting_email, "phone": ""})
         service.save_address(draft, {"line_1": "5 Quarry Hill", "town": "Conisbrough", "postcode": "DN12 3AA"})
         service.save_second_guardian(draft, {})
@@ -202,6 +322,9 @@ def families(demo: Demo) -> None:
         )
         service.save_declaration(draft, True)
         service.submit(draft)
+        waiting = draft
+        demo.added(f"An application from {waiting_email} waiting for a decision.")
+    demo.remember("application:waiting", waiting)
 
     # Two families from the authority's list, imported as an authority's file would be: no accounts yet, no
     # mentor yet (they show on the unassigned list and on "Invite parents and carers to sign in").
@@ -218,7 +341,12 @@ def families(demo: Demo) -> None:
         "Niamh Kelly,2014-10-02,health,sen_support,2026-09-01",
         "DEMO-LA-2,Tom Kelly,,,9 Low Road,Balby,DN4 8PX,Cara Kelly,2017-01-23,health,none,2026-09-01",
     ]
-    family_import.import_families("\n".join([header, *rows]).encode(), admin)
+    imported = family_import.import_families("\n".join([header, *rows]).encode(), admin)
+    if not imported.ok:
+        problems = "; ".join(str(e) for e in imported.errors[:3])
+        demo.skipped(f"The families from the authority's list: not imported, because of problems ({problems}).")
+    elif imported.new_families:
+        demo.added(f"{imported.new_families} families from an authority's list, whose parents have no accounts yet.")
 
 
 #: Each demo learner's mentor and contact history. Days are counted back from the day the demo is seeded, so
@@ -374,8 +502,6 @@ def mentoring(demo: Demo) -> None:
         ConcernEntryKind,
         ContactMethod,
         ContactWith,
-        Guardian,
-        Learner,
         LearnerSupport,
         OtherAdultRole,
         SafeguardingConcern,
@@ -387,24 +513,23 @@ def mentoring(demo: Demo) -> None:
     now = clock.now()
     today = clock.today(now)
 
-    def learner_named(guardian_key: str, legal_name: str) -> Learner | None:
-        return db.session.scalar(
-            select(Learner)
-            .join(Guardian, Guardian.family_id == Learner.family_id)
-            .where(Guardian.user_id == demo.users[guardian_key].id, Learner.legal_name == legal_name)
-        )
-
     learners = {}
     for guardian_key, legal_name, coordinator_key, mentor_key, handover, history in DEMO_MENTORING:
-        learner = learner_named(guardian_key, legal_name)
+        learner = demo.learner(guardian_key, legal_name)
         if learner is None or learner.current_enrolment is None:
             continue
         learners[legal_name] = learner
         coordinator, mentor = demo.users[coordinator_key], demo.users[mentor_key]
         if service.current_assignment(learner) is None:
-            service.assign(coordinator, learner, mentor, today - timedelta(days=42), handover)
+            try:
+                with db.session.begin_nested():
+                    service.assign(coordinator, learner, mentor, today - timedelta(days=42), handover)
+            except DomainError as error:
+                demo.skipped(f"A mentor for {learner.known_as}: not assigned, because {error.message}.")
+                continue
         if db.session.scalar(select(CheckIn.id).where(CheckIn.learner_id == learner.id).limit(1)) is not None:
             continue
+        demo.added(f"{mentor.name} as {learner.known_as}'s mentor, with {len(history)} check-ins.")
         for days_ago, hour, method, with_whom, made, wellbeing, engagement, notes, actions in history:
             day = today - timedelta(days=days_ago)
             check_in = service.record_check_in(
@@ -489,9 +614,11 @@ def funding(demo: Demo) -> None:
                 personal_budget_pence=30_000,  # £300 a learner
             ),
         )
+        demo.added(f"The funding year {year.label}.")
     autumn = service.census_of(year, "autumn")
     if autumn.recorded_at is None and autumn.on_date <= clock.today():
         service.record_census(admin, autumn)
+        demo.added(f"The {year.label} autumn census, so the budgets have money in them.")
 
 
 #: Each demo learner's learning plan: (guardian key, legal name, mentor key, plan text, staff notes, goals as
@@ -596,25 +723,26 @@ def learning_plans(demo: Demo) -> None:
     and the caseload flag have something to show. Plans that already exist are left alone."""
     from datetime import timedelta
 
-    from virtualacademy.models import GoalStatus, Guardian, Learner, SubjectArea
+    from virtualacademy.models import GoalStatus, SubjectArea
     from virtualacademy.services import learning_plans as service
 
     today = clock.today()
     admin = demo.users["admin"]
 
     def subject(name: str) -> int:
-        area = db.session.scalar(select(SubjectArea).where(SubjectArea.name == name))
-        return (area or service.save_subject_area(admin, None, name)).id
+        """A subject area by its stable key (so one renamed since is used as it is), made if missing."""
+        key = f"subject:{_slug(name)}"
+        area = demo.find(key, SubjectArea) or db.session.scalar(select(SubjectArea).where(SubjectArea.name == name))
+        area = area or service.save_subject_area(admin, None, name)
+        demo.remember(key, area)
+        return area.id
 
     for guardian_key, legal_name, mentor_key, text, staff_notes, goals, review in DEMO_PLANS:
         guardian, mentor = demo.users[guardian_key], demo.users[mentor_key]
-        learner = db.session.scalar(
-            select(Learner)
-            .join(Guardian, Guardian.family_id == Learner.family_id)
-            .where(Guardian.user_id == guardian.id, Learner.legal_name == legal_name)
-        )
-        if learner is None or service.plan_of(learner) is not None:
+        learner = demo.learner(guardian_key, legal_name)
+        if learner is None or guardian is None or service.plan_of(learner) is not None:
             continue
+        demo.added(f"{learner.known_as}'s learning plan, with {len(goals)} goals.")
         service.save_plan(guardian, learner, **text, today=today)
         for title, success, subjects, target_in, status in goals:
             service.add_goal(

@@ -10,7 +10,7 @@ them, so ``can()``, ``get_or_404()`` and ``scoped()`` use them. Imported by ``bl
   mentor, the locality's coordinator or an admin, never someone in the learner's own family (whether the
   request can be decided now, and by whom for a second approval, the service says with a message).
 * A statement (``Account``, ``"statement"``): admins any account; a coordinator their locality's budget and
-  the personal budgets of its learners; a guardian their children's; a learner their own. Central, source
+  the learning budgets of its learners; a guardian their children's; a learner their own. Central, source
   and spending accounts: admins only.
 * A locality's budget and its spending (``Locality``, ``"budget"``): its coordinator, or an admin.
 """

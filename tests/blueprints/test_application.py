@@ -2,7 +2,7 @@
 be reviewed, answer a question, be accepted, and see the children."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -21,6 +21,7 @@ from virtualacademy.models import (
     Role,
     User,
 )
+from virtualacademy.services import accounts, families
 
 PASSWORD = "our family learns together"
 
@@ -30,12 +31,14 @@ def post(client, path, data):
 
 
 def last_link(session, to, prefix):
-    message = session.scalars(
+    """The link starting ``prefix`` in the latest email to ``to`` that has one."""
+    for message in session.scalars(
         select(OutboxMessage).where(OutboxMessage.to_address == to).order_by(OutboxMessage.id.desc())
-    ).first()
-    match = re.search(r"http://localhost(" + re.escape(prefix) + r"\S+)", message.body_text)
-    assert match, message.body_text
-    return match.group(1)
+    ):
+        match = re.search(r"http://localhost(" + re.escape(prefix) + r"\S+)", message.body_text)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no {prefix} link emailed to {to}")
 
 
 CHILD = {
@@ -103,7 +106,8 @@ def test_a_family_applies_and_is_accepted(app, client, db_session):
     assert response.headers["Location"] == "/dashboard"
     jo = db_session.scalar(select(User).where(User.email == "jo.example@example.com"))
     assert jo.roles == {Role.GUARDIAN}
-    assert client.get(account_link).status_code == 400  # used
+    used = client.get(account_link)  # used: it now leads to the application itself
+    assert used.headers["Location"] == f"/my-applications/{application.id}"
     family_page = client.get("/family").get_data(as_text=True)
     assert "Submitted" in family_page
 
@@ -119,7 +123,10 @@ def test_a_family_applies_and_is_accepted(app, client, db_session):
         data={"question": "Which exam board was Robin studying?", "csrf_token": csrf_token(admin_client, detail)},
     )
     assert response.status_code == 302
-    question_link = last_link(db_session, "jo.example@example.com", "/my-applications/")
+    # the question's email links to the application (through sign-in, or making the account, as needed)
+    resume = last_link(db_session, "jo.example@example.com", "/apply/resume/")
+    question_link = client.get(resume).headers["Location"]
+    assert question_link == f"/my-applications/{application.id}"
     page = client.get(question_link).get_data(as_text=True)
     assert "Which exam board was Robin studying?" in page
     response = post(client, question_link, {"answer": "AQA for science."})
@@ -228,6 +235,104 @@ def test_decline_needs_a_reason_and_emails_it(client, db_session):
     # a decided application cannot be decided again
     page = post_form(client, f"{detail}/decline", {"reason": "again"}, detail).get_data(as_text=True)
     assert "already been decided" in page
+
+
+# --- the emailed links back to an application never lead to a dead end ---------------------------------------------
+
+
+def sent_application(client, db_session, email="jo.example@example.com") -> Application:
+    LocalityFactory(name="Doncaster South", districts=["DN4"])
+    fill_application(client, email)
+    assert post(client, "/apply/check", {}).headers["Location"] == "/apply/sent"
+    return db_session.scalar(select(Application).where(Application.email == email))
+
+
+def emails_to(db_session, address: str) -> int:
+    return len(db_session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == address)).all())
+
+
+def test_an_expired_resume_link_offers_a_new_one_by_email(app, client, db_session, travel):
+    post(client, "/apply/your-details", {"name": "Sam Draft", "email": "sam.draft@example.com"})
+    application = db_session.scalar(select(Application))
+    now = clock.now()
+    travel(now - timedelta(weeks=5))  # a link emailed five weeks ago (links last four)
+    link = "/apply/resume/" + accounts.signed(
+        families.APPLICATION_RESUME, {"a": application.id, "e": application.email}
+    )
+    travel(now)
+    fresh = app.test_client()
+    expired = fresh.get(link)
+    page = expired.get_data(as_text=True)
+    assert expired.status_code == 400 and "This link has expired" in page
+    assert application.reference in page and "s***@example.com" in page and "sam.draft@example.com" not in page
+    assert "Email me a new link" in page
+    new_link_path = f"/apply/link/{link.rsplit('/', 1)[1]}/new"
+    before = emails_to(db_session, "sam.draft@example.com")
+    sent = fresh.post(new_link_path, data={"csrf_token": csrf_token(fresh, link)})  # the page's own form
+    assert sent.status_code == 200 and "Check your email" in sent.get_data(as_text=True)
+    assert emails_to(db_session, "sam.draft@example.com") == before + 1
+    assert fresh.post(new_link_path, data={"csrf_token": csrf_token(fresh, link)}).status_code == 200
+    assert emails_to(db_session, "sam.draft@example.com") == before + 1  # one a day at most
+    new_link = last_link(db_session, "sam.draft@example.com", "/apply/resume/")
+    assert new_link != link
+    assert fresh.get(new_link).headers["Location"] == "/apply/address"  # carries on where it stopped
+    assert fresh.get("/apply/resume/garbage").status_code == 400
+    assert "start a new application" in fresh.get("/apply/resume/garbage").get_data(as_text=True)
+
+
+def test_a_resume_link_to_a_sent_application_leads_to_creating_the_account(app, client, db_session):
+    application = sent_application(client, db_session)
+    link = last_link(db_session, "jo.example@example.com", "/apply/resume/")
+    fresh = app.test_client()
+    response = fresh.get(link)
+    assert response.headers["Location"].startswith("/apply/account/")
+    page = fresh.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Create your account" in page and f"Application {application.reference} has been sent" in page
+
+
+def test_a_resume_link_once_the_account_exists_leads_through_sign_in_to_the_application(app, client, db_session):
+    application = sent_application(client, db_session)
+    link = last_link(db_session, "jo.example@example.com", "/apply/resume/")
+    account_link = last_link(db_session, "jo.example@example.com", "/apply/account/")
+    post(client, account_link, {"password": PASSWORD, "confirm": PASSWORD})
+
+    fresh = app.test_client()
+    response = fresh.get(link)
+    assert response.headers["Location"] == f"/sign-in?next={link}"
+    page = fresh.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Application {application.reference} has been sent. Sign in to follow it." in page
+    signed = fresh.post(
+        response.headers["Location"],
+        data={"email": "jo.example@example.com", "password": PASSWORD, "next": link, "csrf_token": csrf_token(fresh)},
+    )
+    assert signed.headers["Location"] == link
+    assert fresh.get(link).headers["Location"] == f"/my-applications/{application.id}"
+    assert application.reference in fresh.get(f"/my-applications/{application.id}").get_data(as_text=True)
+
+
+def test_a_resume_link_opened_while_signed_in_as_someone_else_says_so(app, client, db_session):
+    application = sent_application(client, db_session)
+    link = last_link(db_session, "jo.example@example.com", "/apply/resume/")
+    other = app.test_client()
+    sign_in(other, UserFactory(roles=[Role.GUARDIAN], email="pat@example.com").email)
+    response = other.get(link)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "This application belongs to another account" in page
+    assert "j***@example.com" in page and "signed in as pat@example.com" in page and "Sign out" in page
+    assert db_session.get(Application, application.id).user_id is None  # nothing was linked to the wrong account
+
+
+def test_an_applicant_who_already_had_an_account_signs_in_and_follows_their_application(app, client, db_session):
+    jo = UserFactory(roles=[Role.GUARDIAN], email="jo.example@example.com")
+    application = sent_application(client, db_session)
+    account_link = last_link(db_session, "jo.example@example.com", "/apply/account/")
+    fresh = app.test_client()
+    to_sign_in = fresh.get(account_link).headers["Location"]
+    assert to_sign_in.startswith("/sign-in?next=")
+    sign_in(fresh, jo.email)
+    assert fresh.get(account_link).headers["Location"] == f"/my-applications/{application.id}"
+    assert db_session.get(Application, application.id).user_id == jo.id
+    assert "See your application" in fresh.get("/dashboard").get_data(as_text=True)
 
 
 def test_the_front_door_and_acceptance_ends_on_the_next_steps(app, client, db_session, travel):

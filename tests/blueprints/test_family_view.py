@@ -195,6 +195,51 @@ def test_learner_account_only_from_age_11_and_sees_only_themself(app, client, db
     assert learner_client.get("/family").status_code == 403
 
 
+def test_emails_and_pages_greet_a_learner_by_the_name_they_go_by(app, client, db_session):
+    """Ella goes by Ellie: her invitation, notifications, digests and password reset say so, and so does the
+    header once she signs in; when the family changes the name she goes by, her account follows."""
+    from virtualacademy.services import accounts, notifications
+
+    today = clock.today()
+    ella = LearnerFactory(date_of_birth=date(today.year - 13, 1, 1), legal_name="Ella Jones", preferred_name="Ellie")
+    guardian = family_with(client, ella)
+    path = f"/family/learners/{ella.id}"
+    assert post_form(client, f"{path}/account", {"email": "ella@example.com"}, path).status_code == 302
+
+    def last_email_to(address: str) -> str:
+        return (
+            db_session.scalars(
+                select(OutboxMessage).where(OutboxMessage.to_address == address).order_by(OutboxMessage.id.desc())
+            )
+            .first()
+            .body_text
+        )
+
+    invitation = last_email_to("ella@example.com")
+    assert invitation.startswith("Dear Ellie,") and "Ella" not in invitation
+    link = re.search(r"http://localhost(/invitation/\S+)", invitation).group(1)
+    learner_client = app.test_client()
+    post_form(
+        learner_client, link, {"password": "stars and planets forever", "confirm": "stars and planets forever"}, link
+    )
+    page = learner_client.get("/dashboard").get_data(as_text=True)
+    assert "Hello, Ellie" in page and 'Ellie<span class="govuk-visually-hidden"> – your account' in page
+
+    # The family changes the name she goes by: her account follows.
+    assert post_form(client, path, {"preferred_name": "El", "needs": ""}, path).status_code == 302
+    ella_user = db_session.scalar(select(User).where(User.email == "ella@example.com"))
+    assert (ella_user.name, ella_user.known_as) == ("Ella Jones", "El")
+    notifications.notify(ella_user, "test:1", "test", "Your plan review is due", email_template="notification")
+    assert last_email_to("ella@example.com").startswith("Dear El,\n")
+    notifications.email_digests([notifications.Digest(ella_user, "digest:1", "Today", "Today:", ["one thing"])])
+    assert last_email_to("ella@example.com").startswith("Dear El,\n")
+    accounts.request_password_reset("ella@example.com")
+    assert last_email_to("ella@example.com").startswith("Dear El,\n")
+    # an adult with no other name on record is greeted by their name
+    notifications.notify(guardian.user, "test:2", "test", "Hello", email_template="notification")
+    assert last_email_to(guardian.user.email).startswith(f"Dear {guardian.user.name},\n")
+
+
 def test_every_family_page_names_the_learners_mentor(app, client, db_session):
     learner = LearnerFactory(legal_name="Olly Owl")
     guardian = GuardianFactory(family=learner.family)

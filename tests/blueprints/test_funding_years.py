@@ -116,7 +116,7 @@ def test_admin_sets_up_a_year_seeing_every_problem_first(client, db_session, adm
         "The core provision top-slice can have at most two decimal places",
         "The mentor team top-slice must be 100% or less",
         "The coordinator grant cannot include part of a penny",
-        "The personal learning budget is too large: the most is £100,000.00",
+        "The learning budget is too large: the most is £100,000.00",
     ):
         assert message in page, message
     assert 'value="half"' in page  # nothing typed is lost
@@ -237,7 +237,7 @@ def test_admin_previews_then_records_a_census_and_a_second_run_posts_nothing(cli
     assert "Learners on roll on 2 October 2025" in page
     assert "Income: 5 × £6,000.00 × 50% ÷ 3, rounded down to the penny" in page and "£5,000.00" in page
     assert "Every transfer to be posted (11)" in page
-    assert "North Learner 0 (North): personal budget" in page and "North: share for 3 learners" in page
+    assert "North Learner 0 (North): learning budget" in page and "North: share for 3 learners" in page
     assert "£600.00" in page and "£400.00" in page  # the shares of the remainder
     assert transfers(db_session) == 0  # a preview writes nothing
 
@@ -263,9 +263,9 @@ def test_a_census_of_many_learners_is_shown_a_page_of_transfers_at_a_time(client
     page = text(client.get(path))
     # 100 learners: income, mentor team, 2 grants, 2 shares and 100 personal budgets
     assert "Every transfer to be posted (106), page 1 of 3" in page
-    assert page.count("personal budget</td>") == 50 - 6 and f"{path}?page=3" in page
+    assert page.count("learning budget</td>") == 50 - 6 and f"{path}?page=3" in page
     last = text(client.get(f"{path}?page=3"))
-    assert "page 3 of 3" in last and last.count("personal budget</td>") == 6
+    assert "page 3 of 3" in last and last.count("learning budget</td>") == 6
     assert "page 3 of 3" in text(client.get(f"{path}?page=999"))
     assert "page 1 of 3" in text(client.get(f"{path}?page=-4"))
 
@@ -274,7 +274,7 @@ def test_a_census_of_many_learners_is_shown_a_page_of_transfers_at_a_time(client
     with counting() as statements:
         page = text(client.get(f"{path}?page=2"))
     assert "What was posted (106 transfers), page 2 of 3" in page
-    assert page.count("Personal learning budget: ") == 50
+    assert page.count("Learning budget: ") == 50
     first = db_session.scalar(select(func.min(Transfer.id)).where(Transfer.idempotency_key.like("census:%")))
     assert f">{first + 50}<" in page and f">{first + 99}<" in page and f">{first + 100}<" not in page
     assert len(statements) <= 10, len(statements)  # not one per transfer shown
@@ -296,7 +296,7 @@ def test_a_census_that_needs_more_than_the_income_is_explained(client, db_sessio
     year = funding.create_year(admin, 2025, funding.YearSettings(**{**SMALL.__dict__, "base_rate_pence": 60_000}))
     db_session.commit()
     page = text(client.get(f"/funding/years/{year.id}/census/autumn"))
-    assert "is not enough for the top-slices, coordinator grants and personal budgets" in page
+    assert "is not enough for the top-slices, coordinator grants and learning budgets" in page
     assert "Record census income" not in page
 
 
@@ -375,13 +375,16 @@ def test_transfers_are_listed_and_reversed_once_with_a_reason(client, db_session
     year, north, south, learners = academy
     result = record_autumn(db_session, year)
     page = text(client.get("/funding/transfers"))
-    assert "11 transfers" in page and "Personal learning budget" in page
+    assert "11 transfers" in page and "Learning budget" in page
     assert "1 transfer" in text(client.get(f"/funding/transfers?year={year.id}&kind=income"))
     assert "2 transfers" in text(client.get(f"/funding/transfers?account=locality:{north.id}"))
     grant = next(t for t in result.transfers if t.idempotency_key.endswith(f":grant:{south.id}"))
     path = f"/funding/transfers/{grant.id}"
     page = text(client.get(path))
     assert f"Transfer {grant.id}" in page and "£1,000.00" in page and "Reverse this transfer" in page
+    # the accounts are links, not markup shown as text
+    assert f'<a class="govuk-link" href="/funding/transfers?account=locality:{south.id}">' in page
+    assert "&lt;a" not in page
 
     empty = post_form(client, f"{path}/reverse", {"reason": ""}, path)
     assert empty.status_code == 200 and "Give the reason for the reversal" in text(empty)
@@ -418,7 +421,7 @@ def test_year_end_is_previewed_then_confirmed_once(client, db_session, academy):
     response = post_form(client, path, {"digest": hidden(page, "digest")}, path)
     assert response.status_code == 302
     page = text(client.get(response.headers["Location"]))
-    assert "2025/26 is closed: £10,500.00 of unspent personal and locality balances returned" in page
+    assert "2025/26 is closed: £10,500.00 of unspent money in learning and locality budgets returned" in page
     assert "Closed" in page and "Change date" not in page
     assert ledger.locality_account(north).balance_pence == 0
     again = post_form(client, path, {"digest": "x"}, path)
@@ -455,7 +458,7 @@ def test_the_overview_for_admin_and_for_a_coordinator(client, app, db_session, a
     other = app.test_client()
     sign_in(other, coordinator.email)
     page = text(other.get(f"/funding/years/{year.id}/overview"))
-    assert "Your locality" in page and "North: locality budget" in page and "North: personal budgets" in page
+    assert "Your locality" in page and "North: locality budget" in page and "North: learning budgets" in page
     assert "South" not in page and "Core provision" not in page and "Income and allocations" not in page
     assert "£1,600.00" in page and "£42.00" in page
     index = text(other.get("/funding/"))

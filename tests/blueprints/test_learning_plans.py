@@ -119,6 +119,19 @@ def test_staff_notes_are_for_the_mentor_and_admin_only(family, db_session):
     assert db_session.scalar(select(LearningPlan.staff_notes)) == STAFF_NOTE
 
 
+def test_staff_notes_show_as_text_inside_the_inset(family, db_session):
+    """The inset's heading is markup, not text shown to the reader; the note itself is text, escaped once."""
+    learner, mentor = family["learner"], family["mentor"]
+    edit = f"/learning/learners/{learner.id}/plan/edit"
+    note = "Call after 2pm <b>not before</b> & never on Fridays."
+    assert post_form(mentor, edit, plan_text(interests="Rockets", staff_notes=note), edit).status_code == 302
+    page = text(mentor.get(f"/learning/learners/{learner.id}/plan"))
+    inset = re.search(r'<div class="govuk-inset-text">(.*?)</div>', page, re.S).group(1)
+    assert '<p class="govuk-body govuk-!-font-weight-bold">Only staff see these notes: never the family.</p>' in inset
+    assert "&lt;p" not in inset  # the heading's markup is not shown as text
+    assert "Call after 2pm &lt;b&gt;not before&lt;/b&gt; &amp; never on Fridays." in inset  # the note, escaped once
+
+
 def test_coordinators_read_without_editing_and_outsiders_get_404(family, db_session):
     learner, admin = family["learner"], family["admin"]
     learning_plans.add_goal(

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import post_form, sign_in
+from tests.conftest import banners, post_form, sign_in
 from tests.factories import GuardianFactory, LearnerFactory, SafeguardingConcernFactory, UserFactory
 from virtualacademy import clock
 from virtualacademy.blueprints.safeguarding.forms import parse_time
 from virtualacademy.models import (
     AuditEvent,
+    ConcernEntry,
     ConcernEntryKind,
     ConcernStatus,
     Notification,
@@ -249,14 +250,18 @@ def test_a_lead_records_the_chronology_closes_and_reopens(client, db_session, sc
     response = post_form(client, f"{path}/entries", {"kind": "referral", "text": "Referred to social care."}, path)
     assert response.status_code == 302
     page = client.get(path).get_data(as_text=True)
-    assert "Added to the chronology." in page and "Referral to children&#39;s social care" in page
+    entry = db_session.scalar(select(func.max(ConcernEntry.id)))
+    assert f"Added to the chronology: [the new entry]({path}#entry-{entry})." in banners(page)
+    assert f'id="entry-{entry}"' in page and "Referral to children&#39;s social care" in page
 
     response = post_form(
         client, f"{path}/entries", {"kind": "closed", "text": "Family supported; no further action."}, path
     )
     assert response.status_code == 302
     page = client.get(path).get_data(as_text=True)
-    assert "The concern is closed." in page and "Reopen this concern" in page and "Add to the chronology" not in page
+    outcome = db_session.scalar(select(func.max(ConcernEntry.id)))
+    assert f"The concern is closed: [the outcome]({path}#entry-{outcome})." in banners(page)
+    assert "Reopen this concern" in page and "Add to the chronology" not in page
     db_session.expire_all()
     assert db_session.get(SafeguardingConcern, concern.id).status is ConcernStatus.CLOSED
 

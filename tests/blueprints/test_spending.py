@@ -9,15 +9,17 @@ import csv
 import io
 import re
 import threading
+from datetime import timedelta
 from html import unescape
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, empty_all_tables, post_form, sign_in
+from tests.conftest import banners, csrf_token, empty_all_tables, post_form, sign_in
 from tests.factories import GuardianFactory, LearnerFactory, LocalityFactory, UserFactory
 from tests.services.test_spending import JPEG, PDF, PNG, ask, fund, held, make_family, stored
+from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import (
     Notification,
@@ -28,7 +30,7 @@ from virtualacademy.models import (
     Transfer,
     TransferKind,
 )
-from virtualacademy.services import ledger, spending
+from virtualacademy.services import funding, ledger, spending
 
 
 @pytest.fixture
@@ -123,7 +125,8 @@ def test_a_guardian_asks_with_a_bad_file_and_amount_first_then_a_good_one(app, c
     (spend,) = db_session.scalars(select(SpendRequest)).all()
     assert good.status_code == 302 and good.headers["Location"] == f"/funding/requests/{spend.id}"
     shown = page_text(client.get(good.headers["Location"]))
-    assert "Your request to pay £25.00 to Maths Tutors Ltd has been sent." in shown
+    link = f"/funding/requests/{spend.id}"
+    assert banners(shown) == [f"Your request [to pay £25.00 to Maths Tutors Ltd]({link}) has been sent."]
     assert "Waiting for a decision" in shown and "Download photo of receipt.png" in shown
     assert "Approve" not in shown  # the family cannot decide their own request
     assert spend.document_type == "image/png" and len(stored(documents)) == 1
@@ -206,7 +209,9 @@ def test_the_family_checks_their_answers_changes_one_and_sends_the_request_once(
 
     sent = send_checked(client, changed)
     assert sent.headers["Location"] == f"/funding/requests/{draft.id}"
-    assert "Your request to pay £30.00 to Maths Tutors Ltd has been sent." in flashes(client, sent.headers["Location"])
+    assert banners(flashes(client, sent.headers["Location"])) == [
+        f"Your request [to pay £30.00 to Maths Tutors Ltd](/funding/requests/{draft.id}) has been sent."
+    ]
     db_session.refresh(draft)
     assert draft.status is SpendStatus.PENDING and count(Notification) >= 1
     # sending again (a double click) sends nothing more; the answers can no longer be changed
@@ -306,7 +311,7 @@ def test_the_mentor_approves_once_and_a_second_approval_is_refused(app, client, 
 
     client = signed_in(app, mentor)
     shown = page_text(client.get(page))
-    assert "Approve and pay £25.00" in shown and "Robbie’s budget has £100.00" in shown
+    assert "Approve and pay £25.00" in shown and "Robbie’s learning budget has £100.00" in shown
     response = post_form(client, f"{page}/approve", token_from=page)
     assert response.status_code == 302 and response.headers["Location"] == page
     assert "Approved: £25.00 has been paid to Maths Tutors Ltd." in flashes(client, page)
@@ -351,11 +356,15 @@ def test_a_large_request_goes_to_an_admin_for_the_second_approval(app, client, d
     assert "Approve (an admin then gives the second approval)" in page_text(client.get(page))
     post_form(client, f"{page}/approve", token_from=page)
     assert "An admin now needs to give the second approval" in flashes(client, page)
+    # the family sees it waiting for a decision: how many approvals it needs is the academy's business
+    family = signed_in(app, guardian)
+    for shown in (page_text(family.get(page)), page_text(family.get(f"/funding/learners/{learner.id}/budget"))):
+        assert "Waiting for a decision" in shown and "second approval" not in shown
     assert f'action="{page}/approve"' not in client.get(page).get_data(as_text=True)  # not the mentor's to give
     assert ledger.personal_account(learner).balance_pence == 100_000
 
     client = signed_in(app, admin)
-    assert "1 request to spend from a learner’s budget is waiting for your decision" in page_text(
+    assert "1 request to spend from a learner’s learning budget is waiting for your decision" in page_text(
         client.get("/dashboard")
     )
     queue = page_text(client.get("/funding/requests"))
@@ -367,6 +376,49 @@ def test_a_large_request_goes_to_an_admin_for_the_second_approval(app, client, d
     assert ledger.personal_account(learner).balance_pence == 25_000
 
 
+def test_a_family_reads_why_a_new_child_has_nothing_yet_and_no_internal_thresholds(app, client, db_session):
+    """A child who joined after the autumn census: the page says in plain words why the budget is £0 and when
+    money comes; asking to pay says nothing of the academy's approval limits."""
+    admin = UserFactory(roles=[Role.ADMIN])
+    year = funding.create_year(
+        admin,
+        spending.funding_year_start(clock.today()).year,
+        funding.YearSettings(
+            base_rate_pence=500_000,
+            academy_share_bp=5_000,
+            core_topslice_bp=1_000,
+            mentor_topslice_bp=2_000,
+            coordinator_grant_pence=120_000,
+            personal_budget_pence=30_000,
+        ),
+    )
+    today = clock.today()
+    for census in year.census_dates:  # the earlier census days are past and recorded; the rest are to come
+        if census.on_date < today:
+            census.recorded_at = clock.now()
+    upcoming = min((c for c in year.census_dates if c.on_date >= today), key=lambda c: c.on_date, default=None)
+    learner, guardian, *_ = make_family(0, legal_name="Robin Example", preferred_name="Robbie")
+    db_session.commit()
+    family = signed_in(app, guardian)
+
+    page = page_text(family.get(f"/funding/learners/{learner.id}/budget"))
+    assert "Nothing has been added to Robbie’s learning budget yet." in page
+    if upcoming is not None:
+        assert f"the next is {upcoming.on_date:%-d %B %Y}, when £100.00 will be added if Robbie is still enrolled" in (
+            page
+        )
+    assert f"In {year.label} each child enrolled with the academy has a learning budget of £300.00" in page
+    assert "A child who joins between census days starts with nothing" in page
+    overview = page_text(family.get("/funding/family"))
+    assert "Nothing has been added to Robbie’s learning budget yet" in overview
+
+    fund(learner, 10_000)
+    db_session.commit()
+    ask_page = page_text(family.get(f"/funding/learners/{learner.id}/requests/new"))
+    assert "second approval" not in ask_page and "£500" not in ask_page and "admin" not in ask_page
+    assert "The academy will look at your request and approve or decline it" in ask_page
+
+
 def test_not_enough_money_is_a_message_and_nothing_is_paid(app, client, db_session, documents):
     learner, guardian, mentor, _ = make_family(3_000, preferred_name="Robbie")
     spend = ask(guardian, learner, 2_500)
@@ -374,10 +426,10 @@ def test_not_enough_money_is_a_message_and_nothing_is_paid(app, client, db_sessi
     db_session.commit()
     page = f"/funding/requests/{spend.id}"
     client = signed_in(app, mentor)
-    assert "There is not enough in the budget to pay this request" in page_text(client.get(page))
+    assert "There is not enough in the learning budget to pay this request" in page_text(client.get(page))
     assert post_form(client, f"{page}/approve", token_from=page).status_code == 302
     assert (
-        "There is not enough in Robbie's budget: it has £20.00 and this request is for £25.00. Nothing has been paid."
+        "There is not enough in Robbie's learning budget: it has £20.00 and this request is for £25.00. Nothing has been paid."
         in flashes(client, page)
     )
     db_session.expire_all()
@@ -395,7 +447,9 @@ def test_an_admin_reverses_a_payment(app, client, db_session, documents):
     blank = post_form(client, f"{page}/reverse", {"reverse_reason": ""}, token_from=page)
     assert blank.status_code == 200 and "Enter why the payment is being reversed" in page_text(blank)
     done = post_form(client, f"{page}/reverse", {"reverse_reason": "Refunded by the tutor"}, token_from=page)
-    assert done.status_code == 302 and "Reversed: £25.00 is back in the learner's budget" in flashes(client, page)
+    assert done.status_code == 302 and "Reversed: £25.00 is back in the learner's learning budget" in flashes(
+        client, page
+    )
     reversed_page = page_text(client.get(page))
     assert "Payment reversed on" in reversed_page and "Refunded by the tutor" in reversed_page
     again = post_form(client, f"{page}/reverse", {"reverse_reason": "again"}, token_from=page)
@@ -481,9 +535,11 @@ def test_the_coordinator_sees_the_locality_and_records_spending_once(app, client
     bad = post_form(client, path, {**values, "amount": "-5"}, token_from=path)
     assert bad.status_code == 200 and "The amount must be more than £0" in page_text(bad)
     first = post_form(client, path, values, token_from=path)
-    assert first.status_code == 302 and "£120.00 has been recorded against the" in flashes(
-        client, first.headers["Location"]
-    )
+    assert first.status_code == 302
+    transfer = db_session.scalar(select(Transfer).order_by(Transfer.id.desc()))
+    assert banners(flashes(client, first.headers["Location"])) == [
+        f"[£120.00](/funding/transfers/{transfer.id}) has been recorded against the {locality.name} budget."
+    ]
     retry = post_form(client, path, values, token_from=path)  # the same form sent again
     assert retry.status_code == 302
     assert "This spending of £120.00 was already recorded. Nothing more has been taken." in flashes(
@@ -507,7 +563,7 @@ def test_statements_as_a_page_a_csv_and_a_pdf(app, client, db_session, documents
 
     client = signed_in(app, guardian)
     shown = page_text(client.get(path))
-    assert "Personal learning budget: Robin Example" in shown and "Opening balance" in shown
+    assert "Learning budget: Robin Example" in shown and "Opening balance" in shown
     # the ledger's memo names the request, never its free text (which erasure clears)
     assert f"Spend request {paid[2].id}: tuition" in shown and "£69.97" in shown  # 100.00 - 10.00 - 10.01 - 10.02
     assert "Lesson block" not in shown
@@ -554,6 +610,47 @@ def test_statements_as_a_page_a_csv_and_a_pdf(app, client, db_session, documents
     assert client.get(f"/funding/accounts/{central.id}/statement").status_code == 404
 
 
+def test_the_statement_links_carry_the_period_once(app, client, db_session):
+    """The CSV, PDF and page links say each date once, as an ISO date, and lead to the same period."""
+    learner, guardian, *_ = make_family(0)
+    for n in range(60):
+        fund(learner, 100 + n, key=f"many:{n}")
+    account = ledger.personal_account(learner)
+    db_session.commit()
+    client = signed_in(app, guardian)
+    path = f"/funding/accounts/{account.id}/statement"
+    today = clock.today()
+    year_start = spending.funding_year_start(today).isoformat()
+
+    def links(response) -> dict[str, list[str]]:
+        html = response.get_data(as_text=True).replace("&amp;", "&")
+        found = {kind: re.findall(rf'href="({re.escape(path)}\.{kind}[^"]*)"', html) for kind in ("csv", "pdf")}
+        found["pages"] = sorted(set(re.findall(rf'href="({re.escape(path)}\?[^"]*)"', html)))
+        return found
+
+    shown = links(client.get(path))  # this funding year so far
+    assert shown["csv"] == [f"{path}.csv?start={year_start}"] and shown["pdf"] == [f"{path}.pdf?start={year_start}"]
+    assert shown["pages"] == [f"{path}?page={n}&start={year_start}" for n in (1, 2)]
+
+    start = today - timedelta(days=30)
+    typed = [("start", str(start.day)), ("start", str(start.month)), ("start", str(start.year))]
+    typed += [("end", str(today.day)), ("end", str(today.month)), ("end", str(today.year))]
+    chosen = links(client.get(path, query_string=typed))
+    assert chosen["csv"] == [f"{path}.csv?start={start.isoformat()}&end={today.isoformat()}"]
+    csv_response = client.get(chosen["csv"][0])
+    assert csv_response.status_code == 200
+    assert f"{start.isoformat()}-to-{today.isoformat()}" in csv_response.headers["Content-Disposition"]
+    second_page = client.get(chosen["pages"][-1]).get_data(as_text=True)
+    assert "(page 2 of 2)" in second_page
+    assert f"From {start:%-d %B %Y} to {today:%-d %B %Y}" in second_page
+
+    everything = [("start", ""), ("start", ""), ("start", ""), ("end", ""), ("end", ""), ("end", "")]
+    whole = links(client.get(path, query_string=everything))
+    assert whole["csv"] == [f"{path}.csv?start="]
+    assert "start-to-today" in client.get(whole["csv"][0]).headers["Content-Disposition"]
+    assert "From the first transfer to today" in client.get(whole["pages"][0]).get_data(as_text=True)
+
+
 def test_a_long_statement_is_paged_and_too_long_for_a_pdf(app, client, db_session, monkeypatch):
     learner, guardian, *_ = make_family(0)
     for n in range(60):
@@ -584,7 +681,7 @@ def test_dashboard_panels(app, client, db_session, documents):
     ask(guardian, learner, 2_500)
     db_session.commit()
     client = signed_in(app, mentor)
-    assert "1 request to spend from a learner’s budget is waiting for your decision" in page_text(
+    assert "1 request to spend from a learner’s learning budget is waiting for your decision" in page_text(
         client.get("/dashboard")
     )
     client = signed_in(app, coordinator)

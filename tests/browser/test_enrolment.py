@@ -5,7 +5,7 @@ the family sees its child; the localities pages; and the child form by keyboard 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.browser.conftest import Person, axe_check, error_summary, heading, preload_axe, sign_in, success_banner
 from tests.factories import ApplicationFactory, LearnerFactory, LocalityFactory, UserFactory, application_answers
+from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import ApplicationStatus, OutboxMessage, Role
 from virtualacademy.services import accounts, families
@@ -596,3 +597,60 @@ def test_the_error_summary_takes_focus_after_the_skip_link_was_used(page, resume
     page.get_by_role("button", name="Save child").click()
     expect(page).to_have_title(re.compile(r"^Error: "))
     expect(error_summary(page)).to_be_focused(timeout=1_000)
+
+
+# --- 5. an emailed link back to the application, in every state ------------------------------------------------
+
+
+def test_an_expired_link_to_a_sent_application_leads_on_through_a_new_link_and_sign_in(
+    app, new_page, make_user, travel
+):
+    """Kit's link is five weeks old: the page offers a new one by email; the new one leads through sign-in to the
+    application. Opened while signed in as someone else, it says so and offers to sign out."""
+
+    kit = make_user(roles=[Role.GUARDIAN], name="Kit Keys", email="kit.keys@example.com")
+    other = make_user(roles=[Role.GUARDIAN], name="Pat Other", email="pat.other@example.com")
+    with app.app_context():
+        sent = ApplicationFactory(email=kit.email, answers=application_answers(name="Kit Keys", email=kit.email))
+        sent.user_id = kit.id
+        db.session.commit()
+        reference, application_id = sent.reference, sent.id
+        now = clock.now()
+        travel(now - timedelta(weeks=5))  # a link emailed five weeks ago (links last four)
+        old_link = "/apply/resume/" + accounts.signed(families.APPLICATION_RESUME, {"a": sent.id, "e": kit.email})
+        travel(now)
+
+    page = new_page(**PHONE)
+    preload_axe(page)
+    page.goto(old_link)
+    expect(heading(page)).to_have_text("This link has expired")
+    expect(page.get_by_role("main")).to_contain_text(f"Application {reference} is still here")
+    expect(page.get_by_role("main")).to_contain_text("k***@example.com")
+    axe_check(page)
+    page.get_by_role("button", name="Email me a new link").click()
+    expect(heading(page)).to_have_text("Check your email")
+    axe_check(page)
+
+    new_link = emailed_link(app, kit.email, "/apply/resume/")
+    page.goto(new_link)
+    expect(heading(page)).to_have_text("Sign in")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        f"Application {reference} has been sent. Sign in to follow it."
+    )
+    axe_check(page)
+    page.get_by_label("Email address").fill(kit.email)
+    page.get_by_label("Password", exact=True).fill(kit.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(rf"/my-applications/{application_id}$"))
+    expect(heading(page)).to_have_text("Your application")
+    axe_check(page)
+
+    someone_else = new_page(**PHONE)
+    preload_axe(someone_else)
+    sign_in(someone_else, other)
+    someone_else.goto(new_link)
+    expect(heading(someone_else)).to_have_text("This application belongs to another account")
+    expect(someone_else.get_by_role("main")).to_contain_text("you are signed in as pat.other@example.com")
+    axe_check(someone_else)
+    someone_else.get_by_role("main").get_by_role("button", name="Sign out").click()
+    expect(heading(someone_else)).to_have_text("Sign in")

@@ -57,7 +57,7 @@ def test_admin_sets_up_a_year_records_a_census_moves_money_and_sees_the_overview
     page.get_by_label("Top-slice for core provision").fill("10")
     page.get_by_label("Top-slice for the mentor team").fill("20")
     page.get_by_label("Coordinator grant per locality for the year").fill("1500")
-    page.get_by_label("Personal learning budget per learner for the year").fill("300")
+    page.get_by_label("Learning budget per learner for the year").fill("300")
     page.get_by_role("button", name="Save funding year").click()
     expect(page).to_have_title(re.compile(r"^Error: Set up a funding year"))
     expect(error_summary(page)).to_be_focused()
@@ -159,7 +159,15 @@ def test_admin_sets_up_a_year_records_a_census_moves_money_and_sees_the_overview
     page.goto("/funding/")
     page.get_by_role("link", name="Overview of 2025/26").click()
     expect(heading(page)).to_have_text("Overview of 2025/26")
-    expect(page.get_by_role("img", name="Remaining balances, to the nearest pound")).to_be_visible()
+    balances = page.get_by_role("figure", name="Remaining balances, to the nearest pound")
+    expect(balances).to_be_visible()
+    # money is shown as money, and every group's name is shown whole
+    numbers = balances.locator(".va-bars__number").all_inner_texts()
+    assert numbers and all(re.fullmatch(r"£[\d,]+", n) for n in numbers), numbers
+    clipped = balances.locator(".va-bars__label").evaluate_all(
+        "labels => labels.filter(l => l.scrollWidth > l.clientWidth).map(l => l.textContent)"
+    )
+    assert clipped == []
     expect(page.get_by_text("equals the remaining balances, to the penny")).to_be_visible()
     expect(page.get_by_role("table", name="Money by account").locator("tfoot")).to_contain_text("£3,000.00")
     axe_check(page)

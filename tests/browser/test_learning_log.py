@@ -130,6 +130,9 @@ def test_a_family_logs_a_week_of_learning_and_attaches_evidence_on_a_phone(app, 
     fill_date(page, "Date", today)
     page.get_by_role("button", name="Save").tap()
     expect(success_banner(page)).to_contain_text("Logged 1 hour 30 minutes of project work")
+    day_link = success_banner(page).get_by_role("link", name=f"{today:%A %-d %B}")
+    expect(day_link).to_have_attribute("href", re.compile(rf"#day-{today.isoformat()}$"))
+    expect(page.locator(f"#day-{today.isoformat()}")).to_contain_text("Project work")
     expect(heading(page)).to_have_text("Learning log")
     check(page)
 

@@ -101,7 +101,11 @@ def test_a_guardian_on_a_phone_writes_the_plan_and_adds_a_goal(app, new_page, ro
     page.get_by_role("button", name="Save goal").click()
 
     expect(success_banner(page)).to_contain_text("Goal added: Build a model of the solar system")
+    # the banner links to the goal's card on the plan
+    goal_href = success_banner(page).get_by_role("link", name="Build a model of the solar system").get_attribute("href")
+    assert re.fullmatch(rf"/learning/learners/{learner}/plan#goal-\d+", goal_href), goal_href
     card = page.locator(".govuk-summary-card").filter(has_text="Build a model of the solar system")
+    expect(page.locator("#" + goal_href.split("#")[1])).to_contain_text("Build a model of the solar system")
     expect(card.locator(".govuk-tag")).to_have_text(["Working on it", "Sciences", "Arts"])
     expect(card).to_contain_text("1 March 2027")
     axe_check(page)
@@ -165,7 +169,10 @@ def test_a_mentor_reviews_the_plan_and_the_family_reads_the_review(app, new_page
     page.get_by_role("link", name=re.compile("learning plan")).click()
 
     expect(heading(page)).to_have_text("Robbie’s learning plan")
-    expect(page.get_by_role("main")).to_contain_text(STAFF_NOTE)
+    notes = page.locator(".govuk-inset-text")
+    expect(notes).to_contain_text(STAFF_NOTE)
+    expect(notes.locator("p").first).to_have_text("Only staff see these notes: never the family.")
+    expect(notes).not_to_contain_text("<p")
     expect(page.locator(".govuk-summary-list").first).to_contain_text("Review overdue")
     axe_check(page)
 
@@ -200,7 +207,9 @@ def test_a_mentor_reviews_the_plan_and_the_family_reads_the_review(app, new_page
     fill_date(page, "Date of the review", today)
     page.get_by_role("button", name="Save review").click()
 
-    expect(success_banner(page)).to_contain_text("The review has been saved.")
+    expect(success_banner(page)).to_contain_text(f"The review held on {today:%-d %B %Y} has been saved.")
+    review_link = success_banner(page).get_by_role("link", name=f"review held on {today:%-d %B %Y}")
+    expect(review_link).to_have_attribute("href", re.compile(r"^/learning/reviews/\d+$"))
     next_review = today + timedelta(weeks=6)
     expect(page.locator(".govuk-summary-list").first).to_contain_text(f"{next_review:%-d %B %Y}")
     expect(page.locator(".govuk-summary-list").first).not_to_contain_text("Review overdue")

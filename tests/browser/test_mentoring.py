@@ -251,7 +251,11 @@ def test_a_coordinator_assigns_a_mentor_who_keeps_in_touch(app, new_page, a_loca
     page.get_by_role("button", name="Save check-in").click()
 
     expect(page).to_have_url(re.compile(rf"/caseload/learners/{robin}$"))
-    expect(success_banner(page)).to_contain_text("Check-in saved.")
+    expect(success_banner(page)).to_contain_text("Check-in with Robbie saved.")
+    # the banner links to the check-in in Robbie's contact history
+    to_check_in = success_banner(page).get_by_role("link", name="Robbie")
+    expect(to_check_in).to_have_attribute("href", re.compile(rf"^/caseload/learners/{robin}#check-in-\d+$"))
+    expect(page.locator("#" + to_check_in.get_attribute("href").split("#")[1])).to_have_class("va-contact")
     contact = page.locator(".va-contact")
     expect(contact).to_have_count(1)
     expect(contact.get_by_role("heading", level=3)).to_have_text(
@@ -290,7 +294,7 @@ def test_a_coordinator_assigns_a_mentor_who_keeps_in_touch(app, new_page, a_loca
     page.get_by_label("Role", exact=True).select_option(label="Tutor")
     fill_date(page, "From", today)
     page.get_by_role("button", name="Add person").click()
-    expect(success_banner(page)).to_contain_text("Dr Priya Rao has been added.")
+    expect(success_banner(page)).to_contain_text("Dr Priya Rao has been added to the other adults.")
     expect(page.get_by_role("main")).to_contain_text(
         f"Dr Priya Rao, tutor (Doncaster Maths Tutors), from {long_date(today)}"
     )
@@ -415,10 +419,12 @@ def test_an_admin_sets_cadences_and_a_limit_and_reads_the_variation_report(new_p
     expect(heading(page)).to_have_text("Variation report")
     charts = page.locator("figure.va-chart")
     expect(charts).to_have_count(2)
-    expect(charts.first.get_by_role("img", name="Check-ins on time, per cent, by mentor")).to_be_visible()
+    expect(charts.first.locator("figcaption")).to_have_text("Check-ins on time, per cent, by mentor")
+    expect(charts.first.locator(".va-bars__row")).to_have_text([re.compile(r"Amara Mensah\s*75%")])
     by_mentor = page.get_by_role("table", name="By mentor")
     amara = by_mentor.get_by_role("row", name=re.compile("Amara Mensah"))
     expect(amara).to_contain_text("2 of 12")
+    expect(by_mentor.locator("thead")).to_contain_text(f"Overdue on {long_date(clock.today())}")
     expect(by_mentor.get_by_role("row", name=re.compile("Ben Carter"))).to_contain_text("1 of 15")
     expect(page.get_by_role("table", name="By locality")).to_contain_text(history["locality"])
     axe_check(page)
@@ -519,7 +525,7 @@ def test_a_check_in_by_keyboard_alone_and_the_wellbeing_alert(page, kims_mentor)
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
-    expect(success_banner(page)).to_contain_text("Check-in saved.")
+    expect(success_banner(page)).to_contain_text("Check-in with Kim saved.")
     expect(page.locator(".va-contact h3")).to_have_text(re.compile(r": Video call with Kim$"))
     expect(page.locator(".va-contact")).to_contain_text("wellbeing 1; engagement 3")
     expect(page.get_by_role("table").filter(has_text="Call again on Thursday")).to_contain_text("Mentor")

@@ -130,7 +130,7 @@ def test_a_guardian_asks_the_coordinator_approves_and_the_family_sees_it_spent(
     axe_check(staff)
     staff.get_by_role("link", name=re.compile(r"^Ten weekly maths lessons")).click()
     expect(heading(staff)).to_have_text("Request to pay Maths Tutors Ltd £25.00")
-    expect(staff.get_by_role("main")).to_contain_text("Robbie’s budget has £100.00")
+    expect(staff.get_by_role("main")).to_contain_text("Robbie’s learning budget has £100.00")
     axe_check(staff)
     staff.get_by_role("button", name="Approve and pay £25.00").click()
     expect(banner(staff)).to_contain_text("Approved: £25.00 has been paid to Maths Tutors Ltd.")
@@ -169,7 +169,7 @@ def test_a_guardian_asks_the_coordinator_approves_and_the_family_sees_it_spent(
     expect(page.locator(".govuk-summary-list")).to_contain_text("£25.00")  # spent so far
     axe_check(page)
     page.get_by_role("link", name="See the statement of every payment in and out").click()
-    expect(heading(page)).to_have_text("Personal learning budget: Robin Example")
+    expect(heading(page)).to_have_text("Learning budget: Robin Example")
     expect(page.get_by_role("table")).to_contain_text(re.compile(r"Spend request \d+: tuition"))
     axe_check(page)
     # an impossible period is an error on the form

@@ -353,6 +353,7 @@ def test_the_job_on_the_due_date_anonymises_the_family_and_keeps_the_statistics(
     session_key = sessions.start(mine.guardian_user, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)")
     stamp = mine.guardian_user.security_stamp
     locality_id = mine.family.learners[0].locality_id
+    mine.guardian_user.preferred_name = "Pat"  # as a learner's own account would carry the name they go by
 
     run = JOBS["erase-due"].func(now=AT_DUE)
     assert run.erased == [mine.family.reference] and run.failed == []
@@ -390,8 +391,9 @@ def test_the_job_on_the_due_date_anonymises_the_family_and_keeps_the_statistics(
 
     # The guardian's account is closed and anonymised: they can no longer sign in.
     user = ctx.get(User, mine.guardian_user.id)
-    assert (user.name, user.email, user.password_hash, user.active, user.roles) == (
+    assert (user.name, user.preferred_name, user.email, user.password_hash, user.active, user.roles) == (
         "Erased",
+        None,
         f"erased-{user.id}@erased.invalid",
         None,
         False,

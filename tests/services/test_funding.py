@@ -849,7 +849,7 @@ def test_census_and_year_end_commands(runner, ctx, admin):
     preview = runner.invoke(args=["funding", "census", "2025", "autumn", "--preview"])
     assert preview.exit_code == 0, preview.output
     assert "5 learners on roll, income £5,000.00" in preview.output
-    assert "North: 3 learners, grant £1,000.00, share £600.00, personal budgets £300.00" in preview.output
+    assert "North: 3 learners, grant £1,000.00, share £600.00, learning budgets £300.00" in preview.output
     assert "nothing was posted" in preview.output and transfer_count() == 0
 
     posted = runner.invoke(args=["funding", "census", "2025/26", "autumn"])
@@ -866,7 +866,7 @@ def test_census_and_year_end_commands(runner, ctx, admin):
     for key in ("spring", "summer"):
         assert runner.invoke(args=["funding", "census", "2025", key]).exit_code == 0
     preview_end = runner.invoke(args=["funding", "year-end", "2025", "--preview"])
-    assert "£1,500.00 in personal budgets and £9,000.00 in locality budgets to return" in preview_end.output
+    assert "£1,500.00 in learning budgets and £9,000.00 in locality budgets to return" in preview_end.output
     closed = runner.invoke(args=["funding", "year-end", "2025"])
     assert closed.exit_code == 0 and "returned to core provision in 7 transfers" in closed.output
     assert "already closed" in runner.invoke(args=["funding", "year-end", "2025"]).output

@@ -328,7 +328,7 @@ def test_post_many_makes_the_transfers_post_would_one_by_one(ctx):
         learners[2].id,
         learners[2].locality_id,
     )
-    assert made.name == f"Personal learning budget: {learners[2].legal_name}"
+    assert made.name == f"Learning budget: {learners[2].legal_name}"
     assert ledger.personal_account_ids(learners) == budgets
 
     # Core starts empty: the income comes first in the same batch, and every later payment is checked against

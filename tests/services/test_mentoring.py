@@ -314,6 +314,26 @@ def test_reminders_with_the_mail_server_down_wait_in_the_outbox(app, people, ctx
 # --- the variation report ------------------------------------------------------------------------
 
 
+def test_variation_report_figures_agree_with_each_other(people, ctx):
+    """For every group, the share on time and the lateness are about the same check-ins: all on time means
+    nothing to average; any late means an average of at least a day."""
+    admin, mentor, learner = people["admin"], people["mentor"], people["learner"]
+    others = [LearnerFactory(locality=learner.locality) for _ in range(3)]
+    for n, someone in enumerate([learner, *others]):
+        mentoring.assign(admin, someone, mentor, date(2026, 11, 2))
+        for day in (2, 9 + n, 16 + 2 * n):  # weekly; the later learners later each time
+            check_in(mentor, someone, date(2026, 11, day))
+    report = mentoring.variation_report(date(2026, 11, 1), MONDAY)
+    for row in [*report.mentors, *report.localities]:
+        assert row.check_ins == row.on_time + len(row.late_days)
+        if row.on_time_percent == 100:
+            assert row.average_days_late is None
+        else:
+            assert row.average_days_late >= 1
+    (row,) = report.mentors
+    assert (row.check_ins, row.on_time, sorted(row.late_days)) == (12, 6, [1, 1, 2, 2, 3, 3])
+
+
 def test_variation_report_against_hand_counts(people, ctx):
     admin, mentor, learner = people["admin"], people["mentor"], people["learner"]
     second = LearnerFactory(locality=learner.locality, legal_name="Sam Second")
@@ -326,8 +346,10 @@ def test_variation_report_against_hand_counts(people, ctx):
     report = mentoring.variation_report(date(2026, 11, 1), MONDAY)
     (row,) = report.mentors
     assert (row.check_ins, row.on_time, row.on_time_percent) == (2, 1, 50)
-    # on 23 Nov: learner due 19th -> 4 days overdue; second due 2nd -> 21 days overdue
-    assert row.average_days_overdue == 12.5
+    # the late check-in (due 9 Nov, made 12 Nov) was 3 days late: the same check-ins as the share on time
+    assert (row.late_days, row.average_days_late) == ([3], 3.0)
+    # on 23 Nov: learner due 19th and second due 2nd are both overdue
+    assert row.overdue_at_end == 2
     assert row.without_contact == 1  # second has no contact at all; learner's last was 11 days ago
     assert (row.caseload, row.limit) == (2, 15)
     assert row.wellbeing == [0, 1, 0, 1, 0]
@@ -335,6 +357,10 @@ def test_variation_report_against_hand_counts(people, ctx):
     assert place.name == learner.locality.name and place.check_ins == 2
     later = mentoring.variation_report(date(2026, 11, 10), MONDAY)
     assert later.mentors[0].check_ins == 1 and later.mentors[0].on_time == 0
+    assert later.mentors[0].average_days_late == 3.0
+    early = mentoring.variation_report(date(2026, 11, 1), date(2026, 11, 5))
+    # only the on-time check-in: 100 per cent on time, and no lateness to average (not "0.0 days overdue")
+    assert (early.mentors[0].on_time_percent, early.mentors[0].average_days_late) == (100, None)
     with pytest.raises(ValidationError, match="on or after its start"):
         mentoring.variation_report(MONDAY, date(2026, 11, 1))
 

@@ -113,7 +113,7 @@ def fund(learner, pence: int, key: str | None = None) -> None:
         ledger.personal_account(learner),
         pence,
         TransferKind.ALLOCATION,
-        "Personal learning budget",
+        "Learning budget",
         key or f"test-budget:{learner.id}:{pence}:{random.random()}",
     )
 
@@ -224,8 +224,8 @@ def test_a_guardian_asks_and_the_mentor_approves(ctx, documents):
     assert request.document_name == "Maths invoice.pdf" and request.document_type == "application/pdf"
     assert spending.document_file(request) == path
     # the mentor and the coordinator are told; nothing has moved yet
-    assert any("£25.00 from Robbie's budget" in t for t in notified(mentor))
-    assert any("£25.00 from Robbie's budget" in t for t in notified(coordinator))
+    assert any("£25.00 from Robbie's learning budget" in t for t in notified(mentor))
+    assert any("£25.00 from Robbie's learning budget" in t for t in notified(coordinator))
     assert balance(learner) == 10_000
     budget = spending.budget(learner)
     assert (budget.pending, budget.pending_count, budget.available, budget.spent) == (2_500, 1, 7_500, 0)
@@ -263,7 +263,7 @@ def test_a_request_over_what_is_available_is_refused_and_nothing_is_kept(ctx, do
     ask(guardian, learner, 8_000)
     with pytest.raises(
         ValidationError,
-        match=r"The amount must be £20.00 or less: Robbie's budget has £100.00, and £80.00 is already asked for",
+        match=r"The amount must be £20.00 or less: Robbie's learning budget has £100.00, and £80.00 is already asked for",
     ) as refused:
         ask(guardian, learner, 3_000)
     assert refused.value.field == "amount"
@@ -274,7 +274,7 @@ def test_a_request_over_what_is_available_is_refused_and_nothing_is_kept(ctx, do
 
 def test_a_budget_with_nothing_in_it_takes_no_requests(ctx, documents):
     learner, guardian, *_ = make_family(0, preferred_name="Robbie")
-    with pytest.raises(ValidationError, match="£0.00 or less: Robbie's budget has £0.00"):
+    with pytest.raises(ValidationError, match="£0.00 or less: Robbie's learning budget has £0.00"):
         ask(guardian, learner, 100)
 
 
@@ -373,7 +373,8 @@ def test_insufficient_funds_at_approval_posts_nothing(ctx, documents):
         None, learner, SpendingCategory.EXAM_FEES, 3_000, "GCSE maths entry", "exam-entry:1"
     )
     with pytest.raises(
-        ledger.InsufficientFunds, match=r"not enough in Robbie's budget: it has £20.00 and this request is for £40.00"
+        ledger.InsufficientFunds,
+        match=r"not enough in Robbie's learning budget: it has £20.00 and this request is for £40.00",
     ):
         spending.approve(mentor, request)
     ctx.expire_all()
@@ -451,7 +452,7 @@ def test_an_admin_reverses_a_payment_once(ctx, documents):
     assert balance(learner) == 10_000 and spending.budget(learner).spent == 0
     with pytest.raises(NotAllowed, match="already been reversed"):
         spending.reverse_payment(admin, request, "again")
-    assert any("Payment reversed: £25.00 is back in Robbie's budget" in t for t in notified(guardian))
+    assert any("Payment reversed: £25.00 is back in Robbie's learning budget" in t for t in notified(guardian))
     assert ledger.verify().ok
 
 
@@ -719,7 +720,7 @@ def test_the_pdf_statement_opens_and_lists_the_transfers(ctx, history):
     document = spending.statement_pdf(account, None, None)
     reader = PdfReader(io.BytesIO(document))
     content = " ".join(page.extract_text() for page in reader.pages)
-    for expected in ("Personal learning budget", "Autumn budget", "Spring budget", "Science tutor", "Reversal of"):
+    for expected in ("Learning budget", "Autumn budget", "Spring budget", "Science tutor", "Reversal of"):
         assert expected in content
     for amount in ("£100.00", "£30.00", "£120.00"):
         assert amount in content
@@ -763,9 +764,7 @@ def test_verify_catches_a_spend_tampered_with_afterwards(ctx, documents):
     ctx.execute(text("UPDATE transfer SET amount_pence = 25 WHERE id = :id"), {"id": request.transfer_id})
     ctx.expire_all()
     problems = ledger.verify().problems
-    assert any(
-        "Personal learning budget" in p and "shows £75.00 but its transfers add up to £99.75" in p for p in problems
-    )
+    assert any("Learning budget" in p and "shows £75.00 but its transfers add up to £99.75" in p for p in problems)
 
 
 # --- races -------------------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def with_spending(ctx, learner_id: int, documents):
         ledger.personal_account(learner),
         10_000,
         ledger.TransferKind.ALLOCATION,
-        "Personal learning budget",
+        "Learning budget",
         f"privacy:{learner.id}",
     )
     answers = {"category": "tuition", "document": PDF, "filename": "invoice.pdf"}
@@ -97,7 +97,7 @@ def test_erasure_clears_free_text_invoices_and_the_accounts_name_and_keeps_the_m
     ]
     assert all(r.decided_at is not None and r.created_at is not None for r in requests)
     assert stored(documents) == []  # the invoices are deleted once the erasure commits
-    assert account.name == f"Personal learning budget {account.id}" and account.balance_pence == 10_000
+    assert account.name == f"Learning budget {account.id}" and account.balance_pence == 10_000
     # transfers are never edited, and hold nothing that names the learner or the supplier
     memos = [t.memo for t in ctx.scalars(select(Transfer).order_by(Transfer.id))]
     assert memos == memos_before

@@ -43,6 +43,14 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
         flash(error.message, "error")
 
 
+def flash_linked(text: str, href: str, link_text: str, category: str = "success") -> None:
+    """A banner that links to the thing it talks about: ``text`` holds ``{link}`` where the link goes, e.g.
+    ``flash_linked("Check-in with {link} saved.", url, "Ellie")``. ``base.html`` shows it."""
+    if "{link}" not in text:
+        raise ValueError("the banner's text needs a {link} placeholder")
+    flash({"text": text, "href": href, "link": link_text}, category)
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Only local paths: ``/dashboard`` yes; ``//evil.example``, ``https://...``, ``javascript:`` no."""
     if not target:

@@ -3,6 +3,7 @@
 from virtualacademy.models.accounts import Role, SignInThrottle, ThrottleKind, User, UserRole, UserSession
 from virtualacademy.models.audit import AuditEvent
 from virtualacademy.models.base import Base
+from virtualacademy.models.demo import DemoRecord
 from virtualacademy.models.families import (
     Application,
     ApplicationMessage,
@@ -118,6 +119,7 @@ __all__ = [
     "ApplicationStatus",
     "AuditEvent",
     "Base",
+    "DemoRecord",
     "EheReason",
     "Enrolment",
     "EnrolmentStatus",

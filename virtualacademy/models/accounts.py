@@ -61,6 +61,9 @@ class User(TimestampMixin, Base):
     #: Always stored lower-cased, so uniqueness is case-insensitive.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: The name the person goes by, when the product knows one other than their full name: a learner's own
+    #: account carries the learner's known-as name (kept in step with the learner). Emails and pages greet by it.
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
     #: argon2id hash; empty until an invited person sets their password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
@@ -96,6 +99,11 @@ class User(TimestampMixin, Base):
         if not self.session_key:
             raise RuntimeError("start a session (services.sessions.start) before signing the user in")
         return self.session_key
+
+    @property
+    def known_as(self) -> str:
+        """The name to greet this person by: their preferred name if there is one, else their full name."""
+        return self.preferred_name or self.name
 
     @property
     def roles(self) -> frozenset[Role]:

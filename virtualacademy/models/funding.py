@@ -1,5 +1,5 @@
 """Devolved funding: funding years and rates, a double-entry ledger of accounts and transfers,
-census runs, and spending requests from personal learning budgets."""
+census runs, and spending requests from learning budgets."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class FundingYear(TimestampMixin, Base):
     mentor_topslice_bp: Mapped[int] = mapped_column(default=0)
     #: A fixed yearly grant per locality for its coordinator (paid a third at each census).
     coordinator_grant_pence: Mapped[int] = mapped_column(BigInteger, default=0)
-    #: The personal learning budget per learner for the year (a third at each census).
+    #: The learning budget per learner for the year (a third at each census).
     personal_budget_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     year_end_policy: Mapped[YearEndPolicy] = mapped_column(
         enum_type(YearEndPolicy, "year_end_policy", 24), default=YearEndPolicy.CARRY_FORWARD
@@ -211,7 +211,7 @@ class SpendStatus(enum.StrEnum):
 
 
 class SpendRequest(TimestampMixin, Base):
-    """A family's request to pay for something from a learner's personal learning budget."""
+    """A family's request to pay for something from a learner's learning budget."""
 
     __tablename__ = "spend_request"
     __table_args__ = (

@@ -753,6 +753,7 @@ def erase_family(family: Family, now: datetime | None = None, actor: User | None
     for user in subj.users:
         if user.id in subj.own_user_ids:
             user.name = ERASED
+            user.preferred_name = None
             user.email = f"erased-{user.id}@{ERASED_DOMAIN}"
             user.password_hash = None
             user.active = False

@@ -172,16 +172,33 @@ def start_application(guardian: dict) -> Application:
     return application
 
 
-def _send_resume_link(application: Application) -> None:
+def resume_url(application: Application) -> str:
+    """The emailed way back to an application, whatever has happened to it since: the draft to carry on with, or,
+    once sent, the account to create or sign in to (``families.resume_application`` works out which)."""
     token = accounts.signed(APPLICATION_RESUME, {"a": application.id, "e": application.email})
+    return mail.absolute_url("families.resume_application", token=token)
+
+
+def _send_resume_link(application: Application, *, again: bool = False) -> None:
+    # A link asked for again is sent at most once a day per application (the key names the day).
+    key = f"application-resume:{application.id}:{application.email}"
     mail.queue(
         application.email,
         f"Your application to {current_app.config['ACADEMY_NAME']} ({application.reference})",
         "application_resume",
-        dedupe_key=f"application-resume:{application.id}:{application.email}",
+        dedupe_key=f"{key}:again:{clock.today().isoformat()}" if again else key,
         application=application,
-        link=mail.absolute_url("families.resume_application", token=token),
+        again=again,
+        sent=application.status is not ApplicationStatus.DRAFT,
+        link=resume_url(application),
     )
+
+
+def send_new_resume_link(application: Application) -> None:
+    """A fresh link for someone whose link has expired, to the application's own address (so it tells a
+    stranger nothing and gives them nothing)."""
+    _send_resume_link(application, again=True)
+    audit.record("application.link_resent", obj=application)
 
 
 def _editable(application: Application) -> None:
@@ -280,24 +297,76 @@ def submit(application: Application) -> None:
         raise ValidationError("Some sections are not finished yet: " + ", ".join(s.replace("_", " ") for s in missing))
     application.status = ApplicationStatus.SUBMITTED
     application.submitted_at = clock.now()
-    token = accounts.signed(APPLICATION_ACCOUNT, {"a": application.id, "e": application.email})
     mail.queue(
         application.email,
         f"We have received your application ({application.reference})",
         "application_received",
         dedupe_key=f"application-received:{application.id}",
         application=application,
-        link=mail.absolute_url("families.create_account", token=token),
+        link=mail.absolute_url("families.create_account", token=account_token(application)),
     )
     audit.record("application.submitted", obj=application, detail={"children": len(application.answers["children"])})
 
 
 def application_for_token(token: str, purpose: str) -> Application:
     data = accounts.unsigned(token, purpose, current_app.config["INVITATION_MAX_AGE"] * 4)
+    return _application_named(data)
+
+
+def _application_named(data: dict) -> Application:
     application = db.session.get(Application, data.get("a"))
     if application is None or application.email != data.get("e"):
         raise InvalidToken("This link is no longer valid. Start a new application or contact the academy.")
     return application
+
+
+@dataclass(frozen=True)
+class ApplicationLink:
+    application: Application
+    #: A genuine link past its age: it names the application, but opens nothing (a new one can be emailed).
+    expired: bool
+
+
+def read_application_link(token: str, purpose: str) -> ApplicationLink:
+    """The application an emailed link names, and whether the link has expired; InvalidToken if the link was
+    never ours (or its application is gone or was erased)."""
+    try:
+        return ApplicationLink(application_for_token(token, purpose), expired=False)
+    except InvalidToken:
+        data = accounts.unsigned(token, purpose, None)  # the signature alone: raises again unless it is genuine
+        return ApplicationLink(_application_named(data), expired=True)
+
+
+def read_any_application_link(token: str) -> ApplicationLink:
+    """:func:`read_application_link` for either emailed link (to carry on, or to create the account)."""
+    try:
+        return read_application_link(token, APPLICATION_RESUME)
+    except InvalidToken:
+        return read_application_link(token, APPLICATION_ACCOUNT)
+
+
+def has_account(application: Application) -> bool:
+    """Whether the applicant can sign in: an account made from the application, or one with its address."""
+    return application.user_id is not None or accounts.get_by_email(application.email) is not None
+
+
+def account_token(application: Application) -> str:
+    """A fresh token for the link that creates the applicant's account (what the "we have received" email
+    carries)."""
+    return accounts.signed(APPLICATION_ACCOUNT, {"a": application.id, "e": application.email})
+
+
+def claim_application(user: User, application: Application) -> bool:
+    """Link a sent application to the signed-in account with its email address (an emailed link proved the
+    address; signing in proved the account), so they can follow it. True if it is now theirs."""
+    if (
+        application.user_id is None
+        and application.status is not ApplicationStatus.DRAFT
+        and user.email == (application.email)
+    ):
+        application.user_id = user.id
+        audit.record("application.account_linked", actor=user, obj=application)
+    return application.user_id == user.id
 
 
 def application_for_account_link(token: str) -> Application:
@@ -495,7 +564,7 @@ def request_more_information(actor: User, application: Application, question: st
         "application_question",
         dedupe_key=f"application-question:{application.messages[-1].id}",
         application=application,
-        link=mail.absolute_url("families.my_application", application_id=application.id),
+        link=resume_url(application),  # leads to the account to sign in to, or to make, whichever is missing
     )
     audit.record("application.more_information_requested", actor=actor, obj=application)
 
@@ -665,6 +734,8 @@ def update_contact(actor: User, guardian: Guardian, phone: str, address: dict | 
 def update_learner_details(actor: User, learner: Learner, preferred_name: str, needs: str) -> None:
     learner.preferred_name = (preferred_name or "").strip() or None
     learner.needs = (needs or "").strip() or None
+    if learner.user is not None:
+        learner.user.preferred_name = learner.known_as  # their account greets them by it too
     audit.record("learner.details_updated", actor=actor, obj=learner)
 
 
@@ -832,6 +903,7 @@ def invite_learner(actor: User, learner: Learner, email: str, today: date) -> Us
     if any(g.email == address for g in learner.family.guardians):
         raise ValidationError("Use the child's own email address, not a parent's", field="email")
     user = accounts.create_user(address, learner.legal_name, [Role.LEARNER], actor=actor)
+    user.preferred_name = learner.known_as  # emails and pages greet the learner by the name they use
     learner.user_id = user.id
     db.session.flush()
     accounts.send_invitation(actor, user)

@@ -7,7 +7,7 @@ and its rounding are described in ``docs/funding.md``; in short, for one census 
    points) and rounded *down* to a whole penny once, for the census as a whole. It is posted from the funding
    source to core provision.
 2. **Allocations** out of core provision, each a separate transfer: the mentor top-slice; a third of the yearly
-   coordinator grant to each locality; a third of the yearly personal budget to each learner on roll; and the
+   coordinator grant to each locality; a third of the yearly learning budget to each learner on roll; and the
    *remainder* to localities in proportion to the learners on roll there (largest-remainder rounding). Core keeps
    its own top-slice. The summer census carries the odd pennies of the thirds, so the three add up to the year.
 3. Top-slices are rounded down; their odd pennies fall into the remainder. So the allocations always add up to the
@@ -62,11 +62,11 @@ CENSUS_KEYS = ("autumn", "spring", "summer")
 CENSUS_LABELS = {"autumn": "Autumn", "spring": "Spring", "summer": "Summer"}
 YEAR_END_POLICY_LABELS = {
     YearEndPolicy.CARRY_FORWARD: "Carry forward: unspent balances stay where they are into the next year",
-    YearEndPolicy.RETURN_TO_CENTRAL: "Return: unspent personal and locality balances go back to core provision",
+    YearEndPolicy.RETURN_TO_CENTRAL: "Return: unspent learning budgets and locality budgets go back to core provision",
 }
 #: The first and last funding years the academy can set up (anything else is a typo).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-#: A per-learner rate or personal budget above £100,000 a year is a typo.
+#: A per-learner rate or learning budget above £100,000 a year is a typo.
 MAX_PER_LEARNER_PENCE = 10_000_000
 #: Central accounts and localities: the only accounts money is moved between by hand.
 CENTRAL_KINDS = (AccountKind.CENTRAL_CORE, AccountKind.CENTRAL_MENTOR, AccountKind.CENTRAL_EXAMS)
@@ -193,7 +193,7 @@ def _check_settings(settings: YearSettings) -> None:
     whole(
         settings.personal_budget_pence,
         "personal_budget_pence",
-        "The personal learning budget",
+        "The learning budget",
         MAX_PER_LEARNER_PENCE,
         "£100,000 a learner",
     )
@@ -243,6 +243,37 @@ def suggested_start_year(on: date | None = None) -> int:
 
 def year_covering(on: date) -> FundingYear | None:
     return ledger.year_covering(on)
+
+
+@dataclass(frozen=True)
+class LearningBudgetPlan:
+    """How money comes into learners' learning budgets in the funding year of a day, for families to read."""
+
+    year_label: str
+    #: The year's learning budget for each learner.
+    yearly_pence: int
+    #: The year's census days: each learner enrolled on one gets a third of the yearly amount.
+    census_days: list[date]
+    #: The next census day still to come (today included, and not yet recorded), and what it adds; None when the
+    #: year's last census has passed.
+    next_on: date | None
+    next_pence: int
+
+
+def learning_budget_plan(on: date) -> LearningBudgetPlan | None:
+    """The plan for ``on``'s funding year, or None if no year covers it (nothing can be said about money)."""
+    year = year_covering(on)
+    if year is None:
+        return None
+    censuses = sorted(year.census_dates, key=lambda c: c.on_date)
+    upcoming = next((c for c in censuses if c.recorded_at is None and c.on_date >= on), None)
+    return LearningBudgetPlan(
+        year_label=year.label,
+        yearly_pence=year.personal_budget_pence,
+        census_days=[c.on_date for c in censuses],
+        next_on=upcoming.on_date if upcoming else None,
+        next_pence=_third(year.personal_budget_pence, upcoming.key) if upcoming else 0,
+    )
 
 
 def create_year(actor: User | None, start_year: int, settings: YearSettings) -> FundingYear:
@@ -625,8 +656,8 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
     if fixed > plan.income_pence:
         plan.problem = (
             f"The census income of {ledger.pounds(plan.income_pence)} ({n} learner{'' if n == 1 else 's'}) is not "
-            f"enough for the top-slices, coordinator grants and personal budgets, which need "
-            f"{ledger.pounds(fixed)}. Lower the grant, the personal budget or the top-slices for {year.label} first"
+            f"enough for the top-slices, coordinator grants and learning budgets, which need "
+            f"{ledger.pounds(fixed)}. Lower the grant, the learning budget or the top-slices for {year.label} first"
         )
         return plan
     plan.remainder_pence = plan.income_pence - fixed
@@ -680,7 +711,7 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
                 locality=loc,
             )
         )
-    memo = f"Personal learning budget (a third of {ledger.pounds(year.personal_budget_pence)} a year), {name}"
+    memo = f"Learning budget (a third of {ledger.pounds(year.personal_budget_pence)} a year), {name}"
     for learner, locality in roll:
         each(
             Posting(
@@ -689,7 +720,7 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
                 "personal",
                 plan.personal_each_pence,
                 memo,
-                f"{learner.legal_name} ({locality.name}): personal budget",
+                f"{learner.legal_name} ({locality.name}): learning budget",
                 locality=locality,
                 learner=learner,
             )
@@ -998,7 +1029,7 @@ class YearEndPlan:
     policy: YearEndPolicy
     closed: bool = False
     problem: str | None = None
-    #: Every personal and locality account with money in it: returned to core, or carried forward.
+    #: Every learning budget and locality account with money in it: returned to core, or carried forward.
     lines: list[YearEndLine] = field(default_factory=list)
 
     @property
@@ -1053,7 +1084,7 @@ def plan_year_end(year: FundingYear, on: date | None = None) -> YearEndPlan:
 
 
 def _balances_at_end(year: FundingYear) -> list[tuple[Account, int]]:
-    """Each personal and locality account with money in it at the end of ``year``, and that balance: the sum
+    """Each learning budget and locality account with money in it at the end of ``year``, and that balance: the sum
     of every transfer that belongs to this year or an earlier one (its funding year; a transfer without one
     by its London date, before 1 September). Money that came in or went out in the next year is left out, so
     closing a year after the next year's census never sweeps the new year's money. One grouped query over
@@ -1101,19 +1132,19 @@ class YearEndResult:
             return f"{year.label} was already closed on {when}: nothing was moved"
         if self.plan.returns:
             return (
-                f"{year.label} is closed: {ledger.pounds(self.plan.total_pence)} of unspent personal and locality "
-                f"balances returned to core provision in {len(self.transfers)} transfers"
+                f"{year.label} is closed: {ledger.pounds(self.plan.total_pence)} of unspent money in learning and "
+                f"locality budgets returned to core provision in {len(self.transfers)} transfers"
             )
         return (
-            f"{year.label} is closed: {ledger.pounds(self.plan.total_pence)} of unspent personal and locality "
-            "balances carried forward"
+            f"{year.label} is closed: {ledger.pounds(self.plan.total_pence)} of unspent money in learning and "
+            "locality budgets carried forward"
         )
 
 
 def close_year(
     actor: User | None, year: FundingYear, *, expected_digest: str | None = None, on: date | None = None
 ) -> YearEndResult:
-    """Close a year by its policy: carry forward (nothing moves) or return every unspent personal and locality
+    """Close a year by its policy: carry forward (nothing moves) or return every unspent learning budget and locality
     balance to core provision, one transfer each. Safe to run twice or at once (the year row is locked)."""
     year = _lock(FundingYear, year.id)
     if year.closed_at is not None:
@@ -1175,7 +1206,7 @@ def coordinated_localities(user: User) -> list[int] | None:
 
 @dataclass
 class HolderLine:
-    """A row of the overview: a central account, a locality's budget, or a locality's personal budgets."""
+    """A row of the overview: a central account, a locality's budget, or a locality's learning budgets."""
 
     key: str
     label: str
@@ -1331,7 +1362,7 @@ def overview(year: FundingYear, locality_ids: list[int] | None = None) -> Overvi
             if account.kind is AccountKind.LOCALITY:
                 key, label = f"locality:{place}", f"{name}: locality budget"
             else:
-                key, label = f"personal:{place}", f"{name}: personal budgets"
+                key, label = f"personal:{place}", f"{name}: learning budgets"
         if key not in holders:
             holders[key] = HolderLine(key, label, place)
         return holders[key]
@@ -1350,7 +1381,7 @@ def overview(year: FundingYear, locality_ids: list[int] | None = None) -> Overvi
                 f"locality:{place.id}", f"{place.name}: locality budget", place.id
             )
             holders[f"personal:{place.id}"] = HolderLine(
-                f"personal:{place.id}", f"{place.name}: personal budgets", place.id
+                f"personal:{place.id}", f"{place.name}: learning budgets", place.id
             )
 
     for from_id, to_id, _kind, pence in _flows(year, before=True):

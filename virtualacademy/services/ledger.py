@@ -186,7 +186,7 @@ def personal_account(learner: Learner) -> Account:
     return _account(
         f"personal:{learner.id}",
         AccountKind.PERSONAL,
-        f"Personal learning budget: {learner.legal_name}",
+        f"Learning budget: {learner.legal_name}",
         learner_id=learner.id,
         locality_id=learner.locality_id,
     )
@@ -228,7 +228,7 @@ def personal_account_ids(learners: Sequence[Payee]) -> dict[int, int]:
                             "id": made[learner.id],
                             "key": f"personal:{learner.id}",
                             "kind": AccountKind.PERSONAL,
-                            "name": f"Personal learning budget: {learner.legal_name}",
+                            "name": f"Learning budget: {learner.legal_name}",
                             "learner_id": learner.id,
                             "locality_id": learner.locality_id,
                             "balance_pence": 0,

@@ -854,10 +854,17 @@ NO_CONTACT_DAYS = 14
 
 @dataclass
 class VariationRow:
+    """One mentor's or locality's figures. ``check_ins``, ``on_time`` and ``late_days`` are about the same
+    check-ins (those made in the period), so they always agree: every check-in is either on time or late by some
+    days. ``overdue_at_end`` and ``without_contact`` are about the learners on the period's last day."""
+
     name: str
     check_ins: int = 0
     on_time: int = 0
-    overdue_days: list[int] = field(default_factory=list)
+    #: How many days late each late check-in in the period was (one entry per late check-in).
+    late_days: list[int] = field(default_factory=list)
+    #: Learners whose next check-in was overdue on the last day of the period.
+    overdue_at_end: int = 0
     without_contact: int = 0
     caseload: int = 0
     limit: int | None = None
@@ -868,8 +875,9 @@ class VariationRow:
         return round(100 * self.on_time / self.check_ins) if self.check_ins else None
 
     @property
-    def average_days_overdue(self) -> float:
-        return round(sum(self.overdue_days) / len(self.overdue_days), 1) if self.overdue_days else 0.0
+    def average_days_late(self) -> float | None:
+        """Of the check-ins made late, how many days late on average (None when none was late)."""
+        return round(sum(self.late_days) / len(self.late_days), 1) if self.late_days else None
 
 
 @dataclass
@@ -881,10 +889,10 @@ class VariationReport:
 
 
 def variation_report(start: date, end: date, locality_ids: list[int] | None = None) -> VariationReport:
-    """Per mentor and per locality, for check-ins made from ``start`` to ``end`` (London days):
-    the share made on time (on or before the day they were due), the average days overdue of their
-    learners on ``end``, learners without contact for more than 14 days, caseload against limit, and
-    the wellbeing scores recorded."""
+    """Per mentor and per locality, for check-ins made from ``start`` to ``end`` (London days): the share made
+    on time (on or before the day they were due) and, of those made late, how many days late on average; and, on
+    ``end``, the learners whose check-in was overdue, those without contact for more than 14 days, caseload
+    against limit; and the wellbeing scores recorded."""
     if end < start:
         raise ValidationError("The end of the period must be on or after its start", field="end")
     from virtualacademy.models import Locality
@@ -934,7 +942,7 @@ def variation_report(start: date, end: date, locality_ids: list[int] | None = No
         rows.append(places.setdefault(loc, VariationRow(locality_names.get(loc, "No locality"))))
         for row in rows:
             row.caseload += 1
-            row.overdue_days.append(s.days_overdue)
+            row.overdue_at_end += 1 if s.days_overdue > 0 else 0
             # No contact for more than 14 days: counted from the last contact, or from when this mentor
             # started if there has been none (a learner assigned three days ago is not "without contact").
             since = s.last_contact or starts.get(s.learner_id)
@@ -947,9 +955,13 @@ def variation_report(start: date, end: date, locality_ids: list[int] | None = No
         for day, wellbeing, _mentor in contacts.get(s.learner_id, []):
             due = last + timedelta(days=s.cadence) if last is not None and last >= assigned_on else assigned_on
             if start <= day <= end:
+                late = max((day - due).days, 0)
                 for row in rows:
                     row.check_ins += 1
-                    row.on_time += 1 if day <= due else 0
+                    if late:
+                        row.late_days.append(late)
+                    else:
+                        row.on_time += 1
                     if wellbeing:
                         row.wellbeing[wellbeing - 1] += 1
             last = day

@@ -1,7 +1,7 @@
 """Spending from budgets, and statements of any account.
 
 * **Spend requests** (:func:`request_spend`): a guardian of the learner, or the learner's own account, asks to
-  pay for something from the learner's personal learning budget: what for, a category, an amount, the
+  pay for something from the learner's learning budget: what for, a category, an amount, the
   supplier, and the invoice or receipt. The file is checked by its content, never its name, by the product's
   one file checker (:func:`check_document`, :mod:`virtualacademy.uploads`): a PDF, JPEG or PNG image, or a Word
   or Excel document; never empty, never larger than ``SPEND_DOCUMENT_MAX_BYTES``. It is kept outside ``static/`` under ``instance/spend-documents/`` with a
@@ -68,7 +68,7 @@ from virtualacademy.paging import PageNumbers
 from virtualacademy.services import audit, ledger, mentoring, notifications
 
 NOTIFICATION_KIND = "spending"
-#: What a family may spend a personal learning budget on.
+#: What a family may spend a learning budget on.
 PERSONAL_CATEGORIES = (
     SpendingCategory.TUITION,
     SpendingCategory.RESOURCES,
@@ -88,6 +88,16 @@ STATUS_LABELS = {
     SpendStatus.APPROVED: "Approved and paid",
     SpendStatus.DECLINED: "Declined",
 }
+#: As a family sees them: how many approvals a request needs inside the academy is the academy's business, so a
+#: request waiting for a second approval is simply waiting for a decision.
+FAMILY_STATUS_LABELS = {**STATUS_LABELS, SpendStatus.AWAITING_SECOND_APPROVAL: STATUS_LABELS[SpendStatus.PENDING]}
+
+
+def status_labels(user: User) -> dict[SpendStatus, str]:
+    """The status names ``user`` reads: staff see each stage of approval, families only whether it is decided."""
+    return STATUS_LABELS if user.is_staff else FAMILY_STATUS_LABELS
+
+
 MAX_WHAT_FOR = 2_000
 MAX_SUPPLIER = 200
 MAX_REASON = 2_000
@@ -274,8 +284,8 @@ def may_manage_locality(user: User | None, locality: Locality) -> bool:
 
 
 def may_view_statement(user: User | None, account: Account) -> bool:
-    """Admin: any account. Coordinator: their locality's budget and its learners' personal budgets.
-    Guardian: their children's personal budgets. Learner: their own. Central, source and spending
+    """Admin: any account. Coordinator: their locality's budget and its learners' learning budgets.
+    Guardian: their children's learning budgets. Learner: their own. Central, source and spending
     accounts: admin only."""
     if not _signed_in(user):
         return False
@@ -416,7 +426,7 @@ def _spent_from(account_ids) -> int:
 
 @dataclass
 class Budget:
-    """A learner's personal learning budget as the family sees it."""
+    """A learner's learning budget as the family sees it."""
 
     learner: Learner
     account: Account | None
@@ -527,7 +537,7 @@ def _check_available(learner: Learner, amount_pence: int) -> None:
     if amount_pence > current.available:
         held = f", and {ledger.pounds(current.pending)} is already asked for" if current.pending else ""
         raise ValidationError(
-            f"The amount must be {ledger.pounds(current.available)} or less: {learner.known_as}'s budget has "
+            f"The amount must be {ledger.pounds(current.available)} or less: {learner.known_as}'s learning budget has "
             f"{ledger.pounds(current.balance)}{held}",
             field="amount",
         )
@@ -701,7 +711,7 @@ def _tell_deciders(request: SpendRequest) -> None:
             user,
             f"spend-request:{request.id}:new:{user.id}",
             NOTIFICATION_KIND,
-            f"A request to spend {ledger.pounds(request.amount_pence)} from {learner.known_as}'s budget",
+            f"A request to spend {ledger.pounds(request.amount_pence)} from {learner.known_as}'s learning budget",
             body="Sign in to approve or decline it.",
             link=_path("funding.spend_request", request_id=request.id),
             email_template="notification",
@@ -835,7 +845,7 @@ def approve(actor: User, request: SpendRequest) -> SpendRequest:
 
 def _not_enough(request: SpendRequest, balance: int) -> ledger.InsufficientFunds:
     return ledger.InsufficientFunds(
-        f"There is not enough in {request.learner.known_as}'s budget: it has {ledger.pounds(balance)} and this "
+        f"There is not enough in {request.learner.known_as}'s learning budget: it has {ledger.pounds(balance)} and this "
         f"request is for {ledger.pounds(request.amount_pence)}. Nothing has been paid.",
         field="amount",
     )
@@ -893,7 +903,7 @@ def reverse_payment(actor: User, request: SpendRequest, reason: str) -> Transfer
     _tell_family(
         request,
         "reversed",
-        f"Payment reversed: {ledger.pounds(request.amount_pence)} is back in {request.learner.known_as}'s budget",
+        f"Payment reversed: {ledger.pounds(request.amount_pence)} is back in {request.learner.known_as}'s learning budget",
         f"Reason: {reason}",
     )
     return reversal
@@ -987,7 +997,7 @@ def charge_personal_budget(
     memo: str,
     idempotency_key: str,
 ) -> Transfer:
-    """For other modules (exam fees, event costs): pay from a learner's personal budget. Use a key that
+    """For other modules (exam fees, event costs): pay from a learner's learning budget. Use a key that
     names the thing paid for (``exam-entry:<id>``): a retry returns the first transfer and charges nothing."""
     return ledger.post(
         actor,
@@ -1023,7 +1033,7 @@ class LocalityBudget:
     locality: Locality
     account: Account | None
     balance: int
-    #: The sum of the personal budgets of the locality's learners.
+    #: The sum of the learning budgets of the locality's learners.
     personal_balance: int
     #: Requests waiting for a first decision.
     pending_count: int
@@ -1041,7 +1051,7 @@ class LocalityBudget:
 
 def locality_budget(locality: Locality, today: date | None = None) -> LocalityBudget:
     """The locality's budget, what is waiting and committed, and what has been spent this funding year (from
-    the locality budget and from its learners' personal budgets) by category, net of reversals."""
+    the locality budget and from its learners' learning budgets) by category, net of reversals."""
     since = funding_year_start(today or clock.today())
     account = db.session.scalar(select(Account).where(Account.key == f"locality:{locality.id}"))
     learners = select(Learner.id).where(Learner.locality_id == locality.id)

@@ -1,7 +1,7 @@
 """Spending records in subject-access exports and erasure (see docs/data-protection.md and docs/funding.md).
 
 * **Export**: the children's spend requests (what for, kind, amount, supplier, status, dates, reasons; never
-  who decided: staff are "academy staff"), and the transfers in and out of their personal learning budgets
+  who decided: staff are "academy staff"), and the transfers in and out of their learning budgets
   (amount, kind, memo, date).
 * **Erasure**: the requests' free text (what for and supplier become "Erased"; the decline and reversal
   reasons go) and their invoice files (deleted once the erasure commits); the personal account's name, which
@@ -45,7 +45,7 @@ def _personal_accounts(subject: Subject) -> list[Account]:
 
 def personal_account_name(account: Account) -> str:
     """The name an erased learner's personal account is given: a reference, never the learner's name."""
-    return f"Personal learning budget {account.id}"
+    return f"Learning budget {account.id}"
 
 
 def export(subject: Subject) -> list[dict[str, Any]]:
@@ -65,7 +65,7 @@ def export(subject: Subject) -> list[dict[str, Any]]:
     for account in _personal_accounts(subject):
         rows.append(
             {
-                "record": "personal learning budget",
+                "record": "learning budget",
                 "learner_id": account.learner_id,
                 "name": account.name,
                 "balance_pence": account.balance_pence,

@@ -287,33 +287,88 @@ def apply_sent():
     return render_template("families/apply_sent.html", reference=reference)
 
 
+def _masked(email: str) -> str:
+    """An address shown to whoever holds a link, without giving it away: ``j***@example.com``."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _link_problem(problem: str, application: Application | None = None, message: str | None = None, status=400):
+    """The page for an emailed application link that cannot be used as it is, with the way on from there."""
+    return render_template(
+        "families/application_link.html",
+        problem=problem,
+        application=application,
+        masked=_masked(application.email) if application else None,
+        message=message,
+        form=SubmitApplicationForm(formdata=None),
+        max_weeks=current_app.config["INVITATION_MAX_AGE"] * 4 // (7 * 86400),
+    ), status
+
+
+def _to_sent_application(application: Application):
+    """From an emailed link to a sent application: to the application if signed in as its applicant's account;
+    to sign in (and back to the link) if they have an account; to create it if not. Never a dead end."""
+    if current_user.is_authenticated:
+        if families.claim_application(current_user, application):
+            db.session.commit()
+            return redirect(url_for("families.my_application", application_id=application.id))
+        return _link_problem("other_account", application, status=200)
+    if families.has_account(application):
+        flash(f"Application {application.reference} has been sent. Sign in to follow it.", "info")
+        return redirect(url_for("auth.sign_in", next=request.path))
+    flash(f"Application {application.reference} has been sent. Create your account to follow it.", "info")
+    return redirect(url_for("families.create_account", token=families.account_token(application)))
+
+
 @bp.route("/apply/resume/<token>")
 def resume_application(token: str):
     try:
-        application = families.application_for_token(token, families.APPLICATION_RESUME)
+        link = families.read_application_link(token, families.APPLICATION_RESUME)
     except InvalidToken as error:
-        return render_template("auth/link_invalid.html", message=error.message), 400
+        return _link_problem("invalid", message=error.message)
+    application = link.application
+    if link.expired:
+        return _link_problem("expired", application)
     if application.status is not ApplicationStatus.DRAFT:
-        flash(f"Application {application.reference} has already been sent.", "info")
-        return redirect(url_for("families.apply_start"))
+        return _to_sent_application(application)
     session[DRAFT_KEY] = application.id
     missing = families.missing_sections(application)
     return redirect(url_for(SECTION_ENDPOINTS[missing[0]]) if missing else url_for("families.apply_check"))
 
 
+@bp.route("/apply/link/<token>/new", methods=["POST"])
+def new_application_link(token: str):
+    """Email a fresh link to the address an expired one was sent to."""
+    if not SubmitApplicationForm().validate_on_submit():
+        abort(400)
+    try:
+        link = families.read_any_application_link(token)
+    except InvalidToken as error:
+        return _link_problem("invalid", message=error.message)
+    families.send_new_resume_link(link.application)
+    db.session.commit()
+    return render_template("families/application_link_sent.html", masked=_masked(link.application.email))
+
+
 @bp.route("/apply/account/<token>", methods=["GET", "POST"])
 def create_account(token: str):
     try:
-        application = families.application_for_account_link(token)
+        link = families.read_application_link(token, families.APPLICATION_ACCOUNT)
     except InvalidToken as error:
-        return render_template("auth/link_invalid.html", message=error.message), 400
+        return _link_problem("invalid", message=error.message)
+    application = link.application
+    if families.has_account(application):
+        return _to_sent_application(application)  # made already, or the applicant had one: sign in to it
+    if link.expired:
+        return _link_problem("expired", application)
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
             user = families.create_account(token, form.password.data, user_agent=request.user_agent.string)
         except InvalidToken as error:
             db.session.rollback()
-            return render_template("auth/link_invalid.html", message=error.message), 400
+            return _link_problem("invalid", message=error.message)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)

@@ -129,7 +129,7 @@ class ReverseForm(Form):
         missing="Enter why the payment is being reversed",
         limit=spending.MAX_REASON,
         area=True,
-        description="For example, the supplier refunded it. The money goes back into the learner's budget.",
+        description="For example, the supplier refunded it. The money goes back into the learner's learning budget.",
     )
     reverse = SubmitField("Reverse the payment", widget=GovSubmitInput())
 

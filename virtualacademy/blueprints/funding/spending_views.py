@@ -1,10 +1,13 @@
-"""Spend requests from personal budgets, locality spending, statements, and the family's and coordinator's views.
+"""Spend requests from learning budgets, locality spending, statements, and the family's and coordinator's views.
 
 Who may see what is in ``virtualacademy/funding_policy.py`` (imported here, so its rules are registered);
 an object out of reach is a 404.
 """
 
 from __future__ import annotations
+
+import contextlib
+from datetime import date
 
 from flask import (
     Response,
@@ -18,9 +21,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from virtualacademy import clock, csv_export, dashboards, funding_policy, uploads  # noqa: F401 - registers the funding rules
-from virtualacademy.blueprints.forms_common import show_domain_error
+from virtualacademy.blueprints.fields import date_parts
+from virtualacademy.blueprints.forms_common import flash_linked, show_domain_error
 from virtualacademy.blueprints.funding import bp
 from virtualacademy.blueprints.funding.spending_forms import (
     ApproveForm,
@@ -37,7 +42,7 @@ from virtualacademy.inputs import page_arg, paginate
 from virtualacademy.models import Account, AccountKind, Learner, Locality, Role, SpendRequest, SpendStatus
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.policies import can, get_or_404, requires_roles
-from virtualacademy.services import families, ledger, spending
+from virtualacademy.services import families, funding, ledger, spending
 
 FAMILY_ROLES = (Role.GUARDIAN, Role.LEARNER)
 DECIDER_ROLES = (Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
@@ -58,7 +63,8 @@ def family_budgets():
     return render_template(
         "funding/budget_family.html",
         budgets=spending.family_budgets(current_user),
-        statuses=spending.STATUS_LABELS,
+        plan=funding.learning_budget_plan(clock.today()),
+        statuses=spending.status_labels(current_user),
     )
 
 
@@ -82,7 +88,8 @@ def learner_budget(learner_id: int):
         budget=budget,
         may_request=can(current_user, "request_spend", learner),
         may_see_statement=budget.account is not None and can(current_user, "statement", budget.account),
-        statuses=spending.STATUS_LABELS,
+        plan=funding.learning_budget_plan(clock.today()),
+        statuses=spending.status_labels(current_user),
         categories=SPENDING_CATEGORY_LABELS,
     )
 
@@ -231,9 +238,10 @@ def send_spend_request(request_id: int):
         return _check_page(spend, form, problem=error)
     db.session.commit()
     if sent.new:
-        flash(
-            f"Your request to pay {ledger.pounds(sent.request.amount_pence)} to {sent.request.supplier} has been sent.",
-            "success",
+        flash_linked(
+            "Your request {link} has been sent.",
+            url_for("funding.spend_request", request_id=spend.id),
+            f"to pay {ledger.pounds(sent.request.amount_pence)} to {sent.request.supplier}",
         )
     else:
         flash("This request had already been sent.", "success")
@@ -306,7 +314,7 @@ def _request_page(spend: SpendRequest, approve_form=None, decline_form=None, rev
         decline_form=decline_form,
         reverse_form=reverse_form,
         form=shown,
-        statuses=spending.STATUS_LABELS,
+        statuses=spending.status_labels(current_user),
         categories=SPENDING_CATEGORY_LABELS,
     )
 
@@ -374,7 +382,7 @@ def reverse_spend_request(request_id: int):
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"Reversed: {ledger.pounds(spend.amount_pence)} is back in the learner's budget.", "success")
+            flash(f"Reversed: {ledger.pounds(spend.amount_pence)} is back in the learner's learning budget.", "success")
         return redirect(url_for("funding.spend_request", request_id=request_id))
     return _request_page(spend, reverse_form=form)
 
@@ -423,7 +431,7 @@ def locality_budget(locality_id: int):
         summary=summary,
         waiting=waiting,
         statuses=spending.STATUS_LABELS,
-        chart_rows=[(c.label, c.total / 100) for c in summary.by_category],
+        chart_rows=[(c.label, (c.total + 50) // 100) for c in summary.by_category],  # to the nearest pound
     )
 
 
@@ -450,7 +458,11 @@ def record_locality_spend(locality_id: int):
             db.session.commit()
             amount = ledger.pounds(recorded.transfer.amount_pence)
             if recorded.new:
-                flash(f"{amount} has been recorded against the {locality.name} budget.", "success")
+                flash_linked(
+                    f"{{link}} has been recorded against the {locality.name} budget.",
+                    url_for("funding.transfer", transfer_id=recorded.transfer.id),
+                    amount,
+                )
             else:
                 flash(f"This spending of {amount} was already recorded. Nothing more has been taken.", "success")
             return redirect(url_for("funding.locality_budget", locality_id=locality.id))
@@ -467,23 +479,43 @@ def record_locality_spend(locality_id: int):
 # --- statements ---------------------------------------------------------------------------------------------
 
 
+def _period_query() -> MultiDict:
+    """The period in the query: each date as the form's day, month and year boxes send it, or as one ISO date
+    (``start=2026-09-01``), which is how the page's own links (CSV, PDF, other pages) carry it."""
+    query = MultiDict()
+    for key in ("start", "end"):
+        values = request.args.getlist(key)
+        if len(values) == 1 and values[0].strip():
+            with contextlib.suppress(ValueError):  # otherwise left as typed: the form says what is wrong
+                values = list(date_parts(date.fromisoformat(values[0].strip())))
+        if values:
+            query.setlist(key, values)
+    return query
+
+
+def _link_args(start: date | None, end: date | None) -> dict[str, str]:
+    """The period for a link, each date once: ``start`` is always there (empty for "from the first transfer",
+    which differs from leaving it out: that means this funding year); ``end`` only when it is not today."""
+    return {"start": start.isoformat() if start else "", **({"end": end.isoformat()} if end else {})}
+
+
 def _period():
-    """The period asked for, or this funding year so far; returns (form, start, end, query args to keep)."""
+    """The period asked for, or this funding year so far; returns (form, start, end, query args for links), or
+    args None when the period asked for is not valid."""
     if "start" in request.args or "end" in request.args:
-        form = StatementPeriodForm(request.args)
+        form = StatementPeriodForm(_period_query())
         if form.validate():
-            args = {k: request.args.getlist(k) for k in ("start", "end")}
-            return form, form.start.data, form.end.data, args
+            return form, form.start.data, form.end.data, _link_args(form.start.data, form.end.data)
         return form, None, None, None
     start = spending.funding_year_start(clock.today())
     form = StatementPeriodForm(formdata=None, data={"start": start})
-    return form, start, None, {"start": [str(start.day), str(start.month), str(start.year)]}
+    return form, start, None, _link_args(start, None)
 
 
 def _back(account: Account) -> tuple[str, str]:
     if account.kind is AccountKind.PERSONAL and account.learner_id is not None:
         learner = account.learner
-        return f"Back to {learner.known_as}'s budget", url_for("funding.learner_budget", learner_id=learner.id)
+        return f"Back to {learner.known_as}'s learning budget", url_for("funding.learner_budget", learner_id=learner.id)
     if account.kind is AccountKind.LOCALITY and account.locality_id is not None:
         return "Back to the locality budget", url_for("funding.locality_budget", locality_id=account.locality_id)
     return "Back to funding", url_for("funding.index")

@@ -119,10 +119,10 @@ class YearForm(Form):
         description="In pounds; each locality gets a third at each census. Leave blank for none.",
     )
     personal_budget = StringField(
-        "Personal learning budget per learner for the year",
+        "Learning budget per learner for the year",
         widget=GovTextInput(),
         validators=[
-            Pounds("personal learning budget", optional=True, most_pence=funding.MAX_PER_LEARNER_PENCE),
+            Pounds("learning budget", optional=True, most_pence=funding.MAX_PER_LEARNER_PENCE),
             Length(max=20),
         ],
         description="In pounds; each learner on roll gets a third at each census. Leave blank for none.",

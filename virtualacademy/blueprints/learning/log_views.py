@@ -14,7 +14,7 @@ from virtualacademy import (
     navigation,
     uploads,
 )
-from virtualacademy.blueprints.forms_common import show_domain_error
+from virtualacademy.blueprints.forms_common import flash_linked, show_domain_error
 from virtualacademy.blueprints.learning import bp
 from virtualacademy.blueprints.learning.log_forms import (
     CommentForm,
@@ -202,6 +202,16 @@ def _duration_error(form: LogEntryForm) -> None:
         form.hours.errors = ["Enter how long the learning took, in hours and minutes"]
 
 
+def _day_url(entry: LogEntry) -> str:
+    """A log entry's day on its week's page."""
+    return url_for(
+        "learning.week",
+        learner_id=entry.learner_id,
+        start=entry.on_date.isoformat(),
+        _anchor=f"day-{entry.on_date.isoformat()}",
+    )
+
+
 @bp.route("/learners/<int:learner_id>/log/new", methods=["GET", "POST"])
 @requires_roles(*LOG_ROLES)
 def log_new(learner_id: int):
@@ -218,10 +228,11 @@ def log_new(learner_id: int):
                 show_domain_error(form, error)
             else:
                 db.session.commit()
-                flash(
+                flash_linked(
                     f"Logged {learning_log.duration(entry.minutes)} of "
-                    f"{ACTIVITY_TYPE_LABELS[entry.activity].lower()} on {entry.on_date:%A %-d %B}.",
-                    "success",
+                    f"{ACTIVITY_TYPE_LABELS[entry.activity].lower()} on {{link}}.",
+                    _day_url(entry),
+                    f"{entry.on_date:%A %-d %B}",
                 )
                 return redirect(url_for("learning.week", learner_id=learner.id, start=entry.on_date.isoformat()))
     return render_template("learning/log_form.html", form=form, learner=learner, entry=None, correcting=False)
@@ -248,9 +259,11 @@ def log_edit(entry_id: int):
                 show_domain_error(form, error)
             else:
                 db.session.commit()
-                flash(
-                    "Correction saved and recorded." if entry.corrected_by_id and locked else "Changes saved.",
-                    "success",
+                flash_linked(
+                    ("Correction saved and recorded" if entry.corrected_by_id and locked else "Changes saved")
+                    + " for {link}.",
+                    _day_url(entry),
+                    f"{entry.on_date:%A %-d %B}",
                 )
                 return redirect(url_for("learning.week", learner_id=learner.id, start=entry.on_date.isoformat()))
     return render_template("learning/log_form.html", form=form, learner=learner, entry=entry, correcting=locked)

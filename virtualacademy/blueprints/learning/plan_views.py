@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from virtualacademy import clock, learning_policy, navigation  # noqa: F401  (learning_policy registers the rules)
-from virtualacademy.blueprints.forms_common import show_domain_error
+from virtualacademy.blueprints.forms_common import flash_linked, show_domain_error
 from virtualacademy.blueprints.learning import bp
 from virtualacademy.blueprints.learning.plan_forms import (
     NEW_GOAL_SLOTS,
@@ -55,6 +55,11 @@ navigation.register(
 def plan_review_dates(learner_ids) -> dict:
     """For the caseload page: when each learner's plan review is due (``overdue`` when it has passed)."""
     return learning_plans.review_dates(list(learner_ids), clock.today())
+
+
+def _goal_url(goal) -> str:
+    """A goal on its plan's page."""
+    return url_for("learning.plan", learner_id=goal.plan.learner_id, _anchor=f"goal-{goal.id}")
 
 
 def _back_to_plan(learner: Learner):
@@ -206,7 +211,7 @@ def add_goal(learner_id: int):
             show_domain_error(form, error)
         else:
             db.session.commit()
-            flash(f"Goal added: {goal.title}", "success")
+            flash_linked("Goal added: {link}", _goal_url(goal), goal.title)
             return _back_to_plan(learner)
     return render_template("learning/goal_form.html", form=form, learner=learner, goal=None)
 
@@ -239,7 +244,10 @@ def edit_goal(goal_id: int):
             _refresh_based_on(form, learner)
         else:
             db.session.commit()
-            flash(f"Goal saved: {goal.title}" if saved else "Nothing was changed.", "success")
+            if saved:
+                flash_linked("Goal saved: {link}", _goal_url(goal), goal.title)
+            else:
+                flash("Nothing was changed.", "success")
             return _back_to_plan(learner)
     return render_template(
         "learning/goal_form.html", form=form, learner=learner, goal=goal, archive_form=ArchiveGoalForm()
@@ -320,7 +328,7 @@ def record_review(learner_id: int):
     form = review_form(goals, learning_plans.subject_choices(), data=data)
     if form.validate_on_submit():
         try:
-            learning_plans.record_review(
+            review = learning_plans.record_review(
                 current_user,
                 learner,
                 held_on=form.held_on.data,
@@ -351,7 +359,11 @@ def record_review(learner_id: int):
             show_domain_error(form, error)
         else:
             db.session.commit()
-            flash("The review has been saved.", "success")
+            flash_linked(
+                "The {link} has been saved.",
+                url_for("learning.review", review_id=review.id),
+                f"review held on {review.held_on:%-d %B %Y}",
+            )
             return _back_to_plan(learner)
     return render_template(
         "learning/review_form.html",

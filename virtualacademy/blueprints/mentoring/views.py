@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from virtualacademy import clock
-from virtualacademy.blueprints.forms_common import Form, show_domain_error
+from virtualacademy.blueprints.forms_common import Form, flash_linked, show_domain_error
 from virtualacademy.blueprints.mentoring import bp
 from virtualacademy.blueprints.mentoring.forms import (
     ACTION_SLOTS,
@@ -128,7 +128,7 @@ def record_check_in(learner_id: int):
             for n in range(1, ACTION_SLOTS + 1)
         ]
         try:
-            mentoring.record_check_in(
+            check_in = mentoring.record_check_in(
                 current_user,
                 learner,
                 occurred_at=_occurred_at(form),
@@ -145,7 +145,11 @@ def record_check_in(learner_id: int):
             show_domain_error(form, error)
         else:
             db.session.commit()
-            flash("Check-in saved.", "success")
+            flash_linked(
+                "Check-in with {link} saved.",
+                url_for("mentoring.learner", learner_id=learner.id, _anchor=f"check-in-{check_in.id}"),
+                learner.known_as,
+            )
             return redirect(url_for("mentoring.learner", learner_id=learner.id))
     return render_template("mentoring/check_in.html", form=form, learner=learner, slots=range(1, ACTION_SLOTS + 1))
 
@@ -207,7 +211,11 @@ def add_other_adult(learner_id: int):
             show_domain_error(form, error)
         else:
             db.session.commit()
-            flash(f"{form.name.data} has been added.", "success")
+            flash_linked(
+                "{link} has been added to the other adults.",
+                url_for("mentoring.learner", learner_id=learner.id, _anchor="other-adults"),
+                form.name.data.strip(),
+            )
             return redirect(url_for("mentoring.learner", learner_id=learner.id))
     return _learner_page(learner, adult_form=form)
 

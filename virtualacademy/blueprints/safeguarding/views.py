@@ -5,7 +5,7 @@ a 404. Every view of a concern's page is audited."""
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from virtualacademy.blueprints.forms_common import show_domain_error
+from virtualacademy.blueprints.forms_common import flash_linked, show_domain_error
 from virtualacademy.blueprints.safeguarding import bp
 from virtualacademy.blueprints.safeguarding.forms import ConcernForm, EntryForm, LearnerSearchForm, ReopenForm
 from virtualacademy.errors import DomainError
@@ -121,14 +121,18 @@ def add_entry(concern_id: int):
     form = EntryForm()
     if form.validate_on_submit():
         try:
-            safeguarding.add_entry(current_user, concern, form.kind.data, form.text.data)
+            entry = safeguarding.add_entry(current_user, concern, form.kind.data, form.text.data)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
         else:
             db.session.commit()
             closed = concern.status is ConcernStatus.CLOSED
-            flash("The concern is closed." if closed else "Added to the chronology.", "success")
+            flash_linked(
+                "The concern is closed: {link}." if closed else "Added to the chronology: {link}.",
+                url_for("safeguarding.concern", concern_id=concern.id, _anchor=f"entry-{entry.id}"),
+                "the outcome" if closed else "the new entry",
+            )
             return redirect(url_for("safeguarding.concern", concern_id=concern.id))
     return _concern_page(concern, form, ReopenForm(formdata=None))
 
