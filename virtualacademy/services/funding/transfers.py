@@ -1,0 +1,170 @@
+"""Money moved by hand between central accounts and localities, the journal of every transfer, and reversals."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from virtualacademy.errors import NotAllowed, ValidationError
+from virtualacademy.extensions import db
+from virtualacademy.models import Account, FundingYear, Locality, SpendRequest, Transfer, TransferKind, User
+from virtualacademy.services import audit, ledger
+from virtualacademy.services.funding.common import CENTRAL_KINDS, _lock
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+# --- moving money between central accounts and localities ---------------------------------------------------
+
+
+def new_token() -> str:
+    """A fresh token for a money-moving form: the transfer's idempotency key, so a double submit posts once."""
+    return secrets.token_hex(16)
+
+
+def movable_accounts() -> list[tuple[str, str]]:
+    """``(key, name)`` of the accounts admin moves money between: central accounts, then localities."""
+    central = [(kind.value, ledger.CENTRAL_NAMES[kind]) for kind in CENTRAL_KINDS]
+    places = [
+        (f"locality:{loc.id}", f"{loc.name} budget")
+        for loc in db.session.scalars(select(Locality).order_by(Locality.name))
+    ]
+    return central + places
+
+
+def movable_account(key: str, field_name: str) -> Account:
+    """The account behind a key from :func:`movable_accounts` (created when first used)."""
+    key = (key or "").strip()
+    for kind in CENTRAL_KINDS:
+        if key == kind.value:
+            return ledger.central(kind)
+    match = re.fullmatch(r"locality:([0-9]{1,18})", key)
+    locality = db.session.get(Locality, int(match.group(1))) if match else None
+    if locality is None:
+        raise ValidationError("Choose a central account or a locality", field=field_name)
+    return ledger.locality_account(locality)
+
+
+def balance_of(key: str) -> int:
+    """The balance of a movable account by key (0 before it exists), without creating it."""
+    return db.session.scalar(select(Account.balance_pence).where(Account.key == key)) or 0
+
+
+@dataclass
+class MoveResult:
+    transfer: Transfer
+    #: True when this form had already been sent: the earlier transfer, nothing moved again.
+    already: bool = False
+
+
+def move_money(
+    actor: User | None,
+    from_key: str,
+    to_key: str,
+    amount_pence: int,
+    reason: str,
+    token: str,
+    year: FundingYear,
+) -> MoveResult:
+    """Move money between central accounts and localities, with a reason; ``token`` (from the form) is the
+    transfer's idempotency key, so sending the same form twice moves the money once."""
+    if not _TOKEN.match(token or ""):
+        raise ValidationError("The form had expired: check the details and send it again")
+    if year is None:
+        raise ValidationError("Choose the funding year", field="year")
+    if year.closed_at is not None:
+        raise ValidationError(f"{year.label} is closed: choose an open funding year", field="year")
+    amount_pence = ledger.check_amount(amount_pence)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give the reason for moving the money", field="reason")
+    if (from_key or "").strip() == (to_key or "").strip():
+        raise ValidationError("Choose two different accounts", field="to_account")
+    source = movable_account(from_key, "from_account")
+    target = movable_account(to_key, "to_account")
+    # Lock the source first: a double-click's second request waits here, then finds the first one's transfer.
+    _lock(Account, source.id)
+    key = f"move:{token}"
+    earlier = db.session.scalar(select(Transfer).where(Transfer.idempotency_key == key))
+    if earlier is not None:
+        if (earlier.from_account_id, earlier.to_account_id, earlier.amount_pence) == (
+            source.id,
+            target.id,
+            amount_pence,
+        ):
+            return MoveResult(earlier, already=True)
+        raise ValidationError("This form was already used to move different money: check the details and send it again")
+    transfer = ledger.post(actor, source, target, amount_pence, TransferKind.MOVE, reason, key, year=year)
+    audit.record(
+        "funding.moved",
+        actor=actor,
+        obj=transfer,
+        detail={
+            "year": year.label,
+            "from": source.key,
+            "to": target.key,
+            "amount_pence": amount_pence,
+            "reason": reason[:500],
+        },
+    )
+    return MoveResult(transfer)
+
+
+# --- the journal ------------------------------------------------------------------------------------------
+
+
+def transfers_query(year: FundingYear | None = None, kind: TransferKind | None = None, account: Account | None = None):
+    """Every transfer, newest first, narrowed by year, kind or account (either side)."""
+    stmt = select(Transfer).order_by(Transfer.id.desc())
+    if year is not None:
+        stmt = stmt.where(Transfer.year_id == year.id)
+    if kind is not None:
+        stmt = stmt.where(Transfer.kind == kind)
+    if account is not None:
+        stmt = stmt.where(or_(Transfer.from_account_id == account.id, Transfer.to_account_id == account.id))
+    return stmt
+
+
+def account_by_key(key: str | None) -> Account | None:
+    return db.session.scalar(select(Account).where(Account.key == key)) if key else None
+
+
+# --- reversals ---------------------------------------------------------------------------------------------
+
+
+def reversal_of(transfer: Transfer) -> Transfer | None:
+    return db.session.scalar(select(Transfer).where(Transfer.reverses_id == transfer.id))
+
+
+def why_not_reversible(transfer: Transfer) -> str | None:
+    """Why admin cannot reverse this transfer here, or None if they can."""
+    if transfer.kind is TransferKind.REVERSAL or transfer.reverses_id is not None:
+        return "A reversal cannot itself be reversed: post a new transfer instead"
+    if reversal_of(transfer) is not None:
+        return "This transfer has already been reversed"
+    if transfer.year_id is not None:
+        year = db.session.get(FundingYear, transfer.year_id)
+        if year.closed_at is not None:
+            return f"{year.label} is closed: its transfers can no longer be reversed"
+    paid = db.session.scalar(select(SpendRequest.id).where(SpendRequest.transfer_id == transfer.id))
+    if paid is not None:
+        return "This transfer paid a spend request: correct it from the spend request, not here"
+    return None
+
+
+def reverse_transfer(actor: User, transfer: Transfer, reason: str) -> Transfer:
+    """Undo a transfer with an equal and opposite one (the ledger refuses if that would overdraw a budget)."""
+    problem = why_not_reversible(transfer)
+    if problem:
+        raise NotAllowed(problem)
+    reversal = ledger.reverse(actor, transfer, reason)
+    audit.record(
+        "funding.transfer_reversed",
+        actor=actor,
+        obj=transfer,
+        detail={"reversal_id": reversal.id, "amount_pence": transfer.amount_pence, "reason": reason.strip()[:500]},
+    )
+    return reversal

@@ -1,0 +1,270 @@
+"""The academy overview: a funding year in figures, for each holder of money and each census."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
+
+from virtualacademy.extensions import db
+from virtualacademy.models import (
+    Account,
+    AccountKind,
+    CensusDate,
+    FundingYear,
+    Locality,
+    LocalityRole,
+    LocalityStaff,
+    Role,
+    SpendingCategory,
+    Transfer,
+    TransferKind,
+    User,
+)
+from virtualacademy.models.funding import BUDGET_KINDS, SPENDING_CATEGORY_LABELS
+from virtualacademy.services import ledger
+from virtualacademy.services.funding.common import CENTRAL_KINDS, _bounds
+
+
+def coordinated_localities(user: User) -> list[int] | None:
+    """None for an admin (the whole academy); otherwise the localities the user coordinates."""
+    if user.has_role(Role.ADMIN):
+        return None
+    return list(
+        db.session.scalars(
+            select(LocalityStaff.locality_id).where(
+                LocalityStaff.user_id == user.id, LocalityStaff.role == LocalityRole.COORDINATOR
+            )
+        )
+    )
+
+
+@dataclass
+class HolderLine:
+    """A row of the overview: a central account, a locality's budget, or a locality's learning budgets."""
+
+    key: str
+    label: str
+    locality_id: int | None = None
+    brought_forward_pence: int = 0
+    received_pence: int = 0
+    paid_out_pence: int = 0
+    spent_pence: int = 0
+
+    @property
+    def balance_pence(self) -> int:
+        return self.brought_forward_pence + self.received_pence - self.paid_out_pence - self.spent_pence
+
+
+@dataclass
+class CensusLine:
+    census: CensusDate
+    income_pence: int = 0
+    mentor_pence: int = 0
+    grants_pence: int = 0
+    shares_pence: int = 0
+    personal_pence: int = 0
+
+    @property
+    def core_pence(self) -> int:
+        return self.income_pence - self.mentor_pence - self.grants_pence - self.shares_pence - self.personal_pence
+
+
+@dataclass
+class Overview:
+    year: FundingYear
+    #: None: the whole academy; otherwise the localities shown.
+    locality_ids: list[int] | None
+    holders: list[HolderLine] = field(default_factory=list)
+    income_pence: int = 0
+    censuses: list[CensusLine] = field(default_factory=list)
+    spending: dict[str, dict[SpendingCategory, int]] = field(default_factory=dict)
+
+    @property
+    def whole_academy(self) -> bool:
+        return self.locality_ids is None
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(h, attribute) for h in self.holders)
+
+    @property
+    def categories(self) -> list[SpendingCategory]:
+        used = {c for row in self.spending.values() for c, v in row.items() if v}
+        return [c for c in SpendingCategory if c in used]
+
+    def spending_by_category(self) -> list[tuple[str, int]]:
+        return [
+            (SPENDING_CATEGORY_LABELS[c], sum(row.get(c, 0) for row in self.spending.values())) for c in self.categories
+        ]
+
+    def spending_by_place(self) -> list[tuple[str, int]]:
+        return [(place, sum(row.values())) for place, row in self.spending.items() if any(row.values())]
+
+    def balance_chart(self) -> list[tuple[str, int]]:
+        """Each holder's balance in whole pounds (rounded), for the bar chart."""
+        return [(h.label, _whole_pounds(h.balance_pence)) for h in self.holders]
+
+    def spending_chart(self) -> list[tuple[str, int]]:
+        return [(label, _whole_pounds(pence)) for label, pence in self.spending_by_category()]
+
+    @property
+    def reconciles(self) -> bool:
+        """Brought forward + income - spending = balances, to the penny (whole academy only)."""
+        return (
+            self.total("brought_forward_pence") + self.income_pence - self.total("spent_pence")
+            == self.total("balance_pence")
+            and self.total("received_pence") - self.total("paid_out_pence") == self.income_pence
+        )
+
+
+def _whole_pounds(pence: int) -> int:
+    return (pence + 50) // 100
+
+
+def _flows(year: FundingYear, before: bool) -> list[tuple[int, int, TransferKind, int]]:
+    """Net money moved ``(from, to, kind, pence)`` in the year (or in every earlier year). A transfer belongs to
+    its funding year; one posted without a year belongs to the year its date falls in. A reversal counts as
+    minus its original, in the original's direction."""
+    original = aliased(Transfer)
+    posted_in = aliased(FundingYear)
+    start, end = _bounds(year)
+    if before:
+        when = or_(posted_in.starts_on < year.starts_on, and_(Transfer.year_id.is_(None), Transfer.created_at < start))
+    else:
+        when = or_(
+            Transfer.year_id == year.id,
+            and_(Transfer.year_id.is_(None), Transfer.created_at >= start, Transfer.created_at < end),
+        )
+    rows = db.session.execute(
+        select(
+            Transfer.from_account_id,
+            Transfer.to_account_id,
+            Transfer.kind,
+            original.from_account_id,
+            original.to_account_id,
+            original.kind,
+            func.sum(Transfer.amount_pence),
+        )
+        .outerjoin(original, Transfer.reverses_id == original.id)
+        .outerjoin(posted_in, Transfer.year_id == posted_in.id)
+        .where(when)
+        .group_by(
+            Transfer.from_account_id,
+            Transfer.to_account_id,
+            Transfer.kind,
+            original.from_account_id,
+            original.to_account_id,
+            original.kind,
+        )
+    ).all()
+    flows = []
+    for from_id, to_id, kind, ofrom, oto, okind, total in rows:
+        if ofrom is not None:
+            flows.append((ofrom, oto, TransferKind(okind), -int(total)))
+        else:
+            flows.append((from_id, to_id, TransferKind(kind), int(total)))
+    return flows
+
+
+def overview(year: FundingYear, locality_ids: list[int] | None = None) -> Overview:
+    """The year in figures: for each holder of money, what it brought forward, received, paid on and spent, and
+    its balance; income; spending by locality and category; and (whole academy) what each census allocated.
+
+    For the latest year the balances are the accounts' balances; for an earlier one, the balances at its end.
+    """
+    result = Overview(year=year, locality_ids=locality_ids)
+    accounts = {a.id: a for a in db.session.scalars(select(Account))}
+    places = {loc.id: loc for loc in db.session.scalars(select(Locality))}
+    holders: dict[str, HolderLine] = {}
+
+    def holder(account: Account) -> HolderLine | None:
+        if account.kind not in BUDGET_KINDS:
+            return None
+        if locality_ids is not None and account.locality_id not in locality_ids:
+            return None
+        if account.kind in CENTRAL_KINDS:
+            key, label, place = account.kind.value, ledger.CENTRAL_NAMES[account.kind], None
+        else:
+            place = account.locality_id
+            name = places[place].name if place in places else "No locality"
+            if account.kind is AccountKind.LOCALITY:
+                key, label = f"locality:{place}", f"{name}: locality budget"
+            else:
+                key, label = f"personal:{place}", f"{name}: learning budgets"
+        if key not in holders:
+            holders[key] = HolderLine(key, label, place)
+        return holders[key]
+
+    def place_name(line: HolderLine) -> str:
+        if line.key in {k.value for k in CENTRAL_KINDS}:
+            return "Central"
+        return places[line.locality_id].name if line.locality_id in places else "No locality"
+
+    if locality_ids is None:
+        for kind in CENTRAL_KINDS:
+            holders[kind.value] = HolderLine(kind.value, ledger.CENTRAL_NAMES[kind])
+    for place in sorted(places.values(), key=lambda p: (p.name, p.id)):
+        if (locality_ids is None and place.active) or (locality_ids is not None and place.id in locality_ids):
+            holders[f"locality:{place.id}"] = HolderLine(
+                f"locality:{place.id}", f"{place.name}: locality budget", place.id
+            )
+            holders[f"personal:{place.id}"] = HolderLine(
+                f"personal:{place.id}", f"{place.name}: learning budgets", place.id
+            )
+
+    for from_id, to_id, _kind, pence in _flows(year, before=True):
+        giver, taker = holder(accounts[from_id]), holder(accounts[to_id])
+        if giver:
+            giver.brought_forward_pence -= pence
+        if taker:
+            taker.brought_forward_pence += pence
+
+    spending: dict[str, dict[SpendingCategory, int]] = {}
+    for from_id, to_id, _kind, pence in _flows(year, before=False):
+        source, target = accounts[from_id], accounts[to_id]
+        giver, taker = holder(source), holder(target)
+        if source.kind is AccountKind.FUNDING_SOURCE and target.kind in BUDGET_KINDS:
+            result.income_pence += pence
+        elif target.kind is AccountKind.FUNDING_SOURCE and source.kind in BUDGET_KINDS:
+            result.income_pence -= pence
+        if target.kind is AccountKind.SPENDING and giver is not None:
+            giver.spent_pence += pence
+            row = spending.setdefault(place_name(giver), {})
+            row[target.category] = row.get(target.category, 0) + pence
+            continue
+        if source.kind is AccountKind.SPENDING and taker is not None:  # money back from a supplier
+            taker.spent_pence -= pence
+            row = spending.setdefault(place_name(taker), {})
+            row[source.category] = row.get(source.category, 0) - pence
+            continue
+        if giver is not None:
+            giver.paid_out_pence += pence
+        if taker is not None:
+            taker.received_pence += pence
+    result.spending = dict(sorted(spending.items(), key=lambda item: (item[0] != "Central", item[0])))
+    result.holders = [h for h in holders.values()]
+
+    if locality_ids is None:
+        lines = {c.id: CensusLine(c) for c in year.census_dates if c.recorded_at is not None}
+        for key, amount in db.session.execute(
+            select(Transfer.idempotency_key, Transfer.amount_pence).where(
+                Transfer.year_id == year.id, Transfer.idempotency_key.like("census:%")
+            )
+        ):
+            _census, census_id, part, *_rest = key.split(":")
+            line = lines.get(int(census_id))
+            if line is None:
+                continue
+            attribute = {
+                "income": "income_pence",
+                "mentor": "mentor_pence",
+                "grant": "grants_pence",
+                "share": "shares_pence",
+                "personal": "personal_pence",
+            }[part]
+            setattr(line, attribute, getattr(line, attribute) + amount)
+        result.censuses = sorted(lines.values(), key=lambda line: line.census.on_date)
+    else:
+        result.income_pence = 0
+    return result
