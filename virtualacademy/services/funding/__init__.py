@@ -17,7 +17,7 @@ Services flush; the caller commits once. The package's modules, each importable 
 
 - :mod:`.year_settings`: funding years, their rates and settings, and finding a year;
 - :mod:`.census_dates`: a year's census days, and moving one;
-- :mod:`.census`: census runs, planned and recorded;
+- :mod:`.census` and :mod:`.census_records`: census runs, planned, then recorded;
 - :mod:`.transfers`: money moved by hand between central accounts and localities, the journal and reversals;
 - :mod:`.year_end`: closing a year;
 - :mod:`.year_overview`: the academy overview, the year in figures;
@@ -28,16 +28,11 @@ from __future__ import annotations
 
 from virtualacademy.services.funding.census import (
     CensusPlan,
-    CensusResult,
     LocalityLine,
     OnRoll,
     Posting,
-    census_transfers,
-    census_transfers_query,
     learners_on_roll,
     plan_census,
-    record_census,
-    recorded_by,
 )
 from virtualacademy.services.funding.census_dates import (
     CensusDateChange,
@@ -45,6 +40,13 @@ from virtualacademy.services.funding.census_dates import (
     find_census,
     preview_census_date,
     set_census_date,
+)
+from virtualacademy.services.funding.census_records import (
+    CensusResult,
+    census_transfers,
+    census_transfers_query,
+    record_census,
+    recorded_by,
 )
 from virtualacademy.services.funding.common import (
     CENSUS_KEYS,

@@ -1,5 +1,5 @@
-"""Census runs: the income a census brings and how it is allocated (worked out by :func:`plan_census`, posted by
-:func:`record_census`), and what a recorded census posted."""
+"""Planning a census run: the learners on roll, the income they bring and how it is allocated (worked out by
+:func:`plan_census`, writing nothing; :mod:`.census_records` posts it)."""
 
 from __future__ import annotations
 
@@ -7,27 +7,14 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cached_property
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from virtualacademy import clock
-from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import (
-    AccountKind,
-    CensusDate,
-    Enrolment,
-    FundingYear,
-    Learner,
-    Locality,
-    Transfer,
-    TransferKind,
-    User,
-)
-from virtualacademy.services import audit, ledger
-from virtualacademy.services.funding.common import CENSUS_LABELS, LONDON, StalePreview, _lock, _long, _third, percent
+from virtualacademy.models import CensusDate, Enrolment, FundingYear, Learner, Locality, TransferKind
+from virtualacademy.services import ledger
+from virtualacademy.services.funding.common import _long, _third, percent
 from virtualacademy.services.localities import on_roll_filter
 
 
@@ -180,26 +167,42 @@ def _in_parts(posting: Posting) -> list[Posting]:
 
 def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
     """The census run worked out, writing nothing. ``on`` is today (for tests and the command line)."""
-    year = census.year
-    plan = CensusPlan(census=census, year=year)
-    name = f"{census.key} census {year.label}"
+    plan = CensusPlan(census=census, year=census.year)
     if census.recorded_at is not None:
         plan.recorded = True
         return plan
-    if year.closed_at is not None:
-        plan.problem = f"{year.label} is closed: no more census income can be recorded for it"
-        return plan
-    if year.base_rate_pence <= 0:
-        plan.problem = f"No base rate is set for {year.label}: set the year's rates before recording census income"
-        return plan
-    if census.on_date > (on or clock.today()):
-        plan.problem = f"The {census.key} census is on {_long(census.on_date)}: it can be recorded on or after that day"
+    plan.problem = _why_not_yet(census, on)
+    if plan.problem:
         return plan
     roll = learners_on_roll(census.on_date)
     if not roll:
         plan.problem = f"No learners were on roll on {_long(census.on_date)}, so there is no census income to record"
         return plan
+    plan.learners = len(roll)
+    _allocate(plan, *_learners_by_locality(roll))
+    if plan.problem:
+        return plan
+    plan.postings = [part for p in _postings(plan, roll) if p.amount_pence > 0 for part in _in_parts(p)]
+    if plan.allocated_pence != plan.income_pence:  # the arithmetic's invariant: never true
+        raise RuntimeError(f"census {census.id}: allocations do not add up to the income")
+    return plan
 
+
+def _why_not_yet(census: CensusDate, on: date | None) -> str | None:
+    """Why a census that is not recorded cannot be recorded ``on`` this day, before counting anyone."""
+    year = census.year
+    if year.closed_at is not None:
+        return f"{year.label} is closed: no more census income can be recorded for it"
+    if year.base_rate_pence <= 0:
+        return f"No base rate is set for {year.label}: set the year's rates before recording census income"
+    if census.on_date > (on or clock.today()):
+        return f"The {census.key} census is on {_long(census.on_date)}: it can be recorded on or after that day"
+    return None
+
+
+def _learners_by_locality(roll: list[tuple[OnRoll, Locality]]) -> tuple[dict[int, int], dict[int, Locality]]:
+    """How many learners on roll each locality has, and the localities by id: every one with a learner on roll,
+    and every active one (with none, it still gets its coordinator grant)."""
     counts: dict[int, int] = defaultdict(int)
     places: dict[int, Locality] = {}
     for _learner, locality in roll:
@@ -208,14 +211,18 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
     for locality in db.session.scalars(select(Locality).where(Locality.active.is_(True))):
         places.setdefault(locality.id, locality)
         counts.setdefault(locality.id, 0)
+    return counts, places
 
-    n = len(roll)
-    plan.learners = n
+
+def _allocate(plan: CensusPlan, counts: dict[int, int], places: dict[int, Locality]) -> None:
+    """The income and what each part of it goes to, on ``plan`` (its ``localities`` in name order); or, if the
+    income cannot cover the top-slices, grants and learning budgets, the ``problem``."""
+    year, n = plan.year, plan.learners
     plan.income_pence = n * year.base_rate_pence * year.academy_share_bp // 30_000
     plan.core_pence = plan.income_pence * year.core_topslice_bp // 10_000
     plan.mentor_pence = plan.income_pence * year.mentor_topslice_bp // 10_000
-    plan.grant_each_pence = _third(year.coordinator_grant_pence, census.key)
-    plan.personal_each_pence = _third(year.personal_budget_pence, census.key)
+    plan.grant_each_pence = _third(year.coordinator_grant_pence, plan.census.key)
+    plan.personal_each_pence = _third(year.personal_budget_pence, plan.census.key)
     lines = {
         lid: LocalityLine(places[lid], counts[lid], grant_pence=plan.grant_each_pence)
         for lid in sorted(places, key=lambda i: (places[i].name, i))
@@ -235,14 +242,19 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
             f"enough for the top-slices, coordinator grants and learning budgets, which need "
             f"{ledger.pounds(fixed)}. Lower the grant, the learning budget or the top-slices for {year.label} first"
         )
-        return plan
+        return
     plan.remainder_pence = plan.income_pence - fixed
     for lid, share in _largest_remainder(plan.remainder_pence, dict(counts)).items():
         lines[lid].share_pence = share
 
+
+def _postings(plan: CensusPlan, roll: list[tuple[OnRoll, Locality]]) -> list[Posting]:
+    """Every transfer of an allocated plan, in posting order: the income, the mentor top-slice, each locality's
+    grant and share, then each learner's learning budget (zero amounts included)."""
+    census, year, n = plan.census, plan.year, plan.learners
+    name = f"{census.key} census {year.label}"
     prefix = f"census:{census.id}"
-    each = plan.postings.append
-    each(
+    postings = [
         Posting(
             f"{prefix}:income",
             TransferKind.INCOME,
@@ -251,9 +263,7 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
             f"Income, {name}: {n} learner{'' if n == 1 else 's'} on roll on {_long(census.on_date)} × "
             f"{ledger.pounds(year.base_rate_pence)} × {percent(year.academy_share_bp)} ÷ 3",
             "Core provision (income received)",
-        )
-    )
-    each(
+        ),
         Posting(
             f"{prefix}:mentor",
             TransferKind.ALLOCATION,
@@ -261,11 +271,11 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
             plan.mentor_pence,
             f"Mentor team top-slice ({percent(year.mentor_topslice_bp)}), {name}",
             "Mentor team",
-        )
-    )
+        ),
+    ]
     for line in plan.localities:
         loc = line.locality
-        each(
+        postings.append(
             Posting(
                 f"{prefix}:grant:{loc.id}",
                 TransferKind.ALLOCATION,
@@ -276,7 +286,7 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
                 locality=loc,
             )
         )
-        each(
+        postings.append(
             Posting(
                 f"{prefix}:share:{loc.id}",
                 TransferKind.ALLOCATION,
@@ -288,148 +298,17 @@ def plan_census(census: CensusDate, on: date | None = None) -> CensusPlan:
             )
         )
     memo = f"Learning budget (a third of {ledger.pounds(year.personal_budget_pence)} a year), {name}"
-    for learner, locality in roll:
-        each(
-            Posting(
-                f"{prefix}:personal:{learner.id}",
-                TransferKind.ALLOCATION,
-                "personal",
-                plan.personal_each_pence,
-                memo,
-                f"{learner.legal_name} ({locality.name}): learning budget",
-                locality=locality,
-                learner=learner,
-            )
+    postings.extend(
+        Posting(
+            f"{prefix}:personal:{learner.id}",
+            TransferKind.ALLOCATION,
+            "personal",
+            plan.personal_each_pence,
+            memo,
+            f"{learner.legal_name} ({locality.name}): learning budget",
+            locality=locality,
+            learner=learner,
         )
-    plan.postings = [part for p in plan.postings if p.amount_pence > 0 for part in _in_parts(p)]
-    if plan.allocated_pence != plan.income_pence:  # the arithmetic's invariant: never true
-        raise RuntimeError(f"census {census.id}: allocations do not add up to the income")
-    return plan
-
-
-@dataclass
-class CensusResult:
-    plan: CensusPlan
-    #: The transfers posted, by id in posting order (none if the census had already been recorded).
-    transfer_ids: list[int] = field(default_factory=list)
-    #: True when the census had already been recorded: nothing was posted.
-    already_recorded: bool = False
-
-    @cached_property
-    def transfers(self) -> list[Transfer]:
-        """The transfers posted, loaded when asked for: at national size there are over 100,000."""
-        return census_transfers(self.plan.census) if self.transfer_ids else []
-
-    @property
-    def message(self) -> str:
-        census = self.plan.census
-        name = f"{CENSUS_LABELS[census.key]} census {self.plan.year.label}"
-        if self.already_recorded:
-            when = census.recorded_at.astimezone(LONDON).strftime("%-d %B %Y at %H:%M")
-            return f"The {name.lower()} was already recorded on {when}: nothing was posted"
-        return (
-            f"{name} recorded: {ledger.pounds(self.plan.income_pence)} income for {self.plan.learners} "
-            f"learner{'' if self.plan.learners == 1 else 's'}, in {len(self.transfer_ids)} transfers"
-        )
-
-
-def _target(posting: Posting, personal: dict[int, int]) -> int:
-    """The id of the account a posting pays (``personal``: each learner's personal account id)."""
-    if posting.to == "locality":
-        return ledger.locality_account(posting.locality).id
-    if posting.to == "personal":
-        return personal[posting.learner.id]
-    return ledger.central(AccountKind(posting.to)).id
-
-
-def record_census(
-    actor: User | None, census: CensusDate, *, expected_digest: str | None = None, on: date | None = None
-) -> CensusResult:
-    """Post a census's income and allocations in the caller's transaction, or nothing if already recorded.
-
-    Two admins (or a command and an admin) at once: the year and census rows are locked first, so the second
-    waits, then finds the census recorded and posts nothing; the idempotency keys would refuse a double post
-    even without the lock. ``expected_digest`` (the preview's) makes a changed plan a :class:`StalePreview`.
-    The transfers are made by :func:`ledger.post_many`: a fixed number of statements however many learners.
-    """
-    year = _lock(FundingYear, census.year_id)
-    census = _lock(CensusDate, census.id)
-    if census.recorded_at is not None:
-        return CensusResult(CensusPlan(census=census, year=year, recorded=True), already_recorded=True)
-    plan = plan_census(census, on)
-    if plan.problem:
-        raise ValidationError(plan.problem)
-    if expected_digest is not None and expected_digest != plan.digest:
-        raise StalePreview(
-            "The figures have changed since the preview (enrolments or rates were updated): "
-            "check them again before recording"
-        )
-    source, core = ledger.funding_source(), ledger.central(AccountKind.CENTRAL_CORE)
-    personal = ledger.personal_account_ids([p.learner for p in plan.postings if p.to == "personal"])
-    posted = ledger.post_many(
-        actor,
-        [
-            ledger.Movement(
-                (source if posting.kind is TransferKind.INCOME else core).id,
-                _target(posting, personal),
-                posting.amount_pence,
-                posting.kind,
-                posting.memo,
-                posting.key,
-            )
-            for posting in plan.postings
-        ],
-        year=year,
+        for learner, locality in roll
     )
-    census.recorded_at = clock.now()
-    census.recorded_by_id = actor.id if actor else None
-    db.session.flush()
-    audit.record(
-        "funding.census_recorded",
-        actor=actor,
-        obj=census,
-        detail={
-            "year": year.label,
-            "census": census.key,
-            "on_date": census.on_date.isoformat(),
-            "learners": plan.learners,
-            "income_pence": plan.income_pence,
-            "core_pence": plan.core_pence,
-            "mentor_pence": plan.mentor_pence,
-            "localities": {
-                str(line.locality.id): {
-                    "learners": line.learners,
-                    "grant_pence": line.grant_pence,
-                    "share_pence": line.share_pence,
-                    "personal_pence": line.personal_pence,
-                }
-                for line in plan.localities
-            },
-            "transfers": len(posted),
-        },
-    )
-    return CensusResult(plan, posted)
-
-
-def census_transfers_query(census: CensusDate):
-    """A query of what a recorded census posted, in posting order, with both accounts of each (for a page of it:
-    at national size a census posts over 100,000 transfers)."""
-    return (
-        select(Transfer)
-        .where(Transfer.idempotency_key.like(f"census:{census.id}:%"))
-        .order_by(Transfer.id)
-        .options(joinedload(Transfer.from_account), joinedload(Transfer.to_account))
-    )
-
-
-def census_transfers(census: CensusDate) -> list[Transfer]:
-    """What a recorded census posted, in posting order."""
-    return list(
-        db.session.scalars(
-            select(Transfer).where(Transfer.idempotency_key.like(f"census:{census.id}:%")).order_by(Transfer.id)
-        )
-    )
-
-
-def recorded_by(census: CensusDate) -> User | None:
-    return db.session.get(User, census.recorded_by_id) if census.recorded_by_id else None
+    return postings

@@ -174,68 +174,89 @@ def overview(year: FundingYear, locality_ids: list[int] | None = None) -> Overvi
     For the latest year the balances are the accounts' balances; for an earlier one, the balances at its end.
     """
     result = Overview(year=year, locality_ids=locality_ids)
-    accounts = {a.id: a for a in db.session.scalars(select(Account))}
-    places = {loc.id: loc for loc in db.session.scalars(select(Locality))}
-    holders: dict[str, HolderLine] = {}
+    holders = _Holders(locality_ids)
+    holders.bring_forward(_flows(year, before=True))
+    _count_the_year(result, holders, _flows(year, before=False))
+    result.holders = [h for h in holders.lines.values()]
+    if locality_ids is None:
+        result.censuses = _census_lines(year)
+    else:
+        result.income_pence = 0
+    return result
 
-    def holder(account: Account) -> HolderLine | None:
+
+class _Holders:
+    """The overview's rows by key (central accounts, then each locality's budget and learning budgets), and the
+    row an account's money counts in (None for an account outside the overview)."""
+
+    def __init__(self, locality_ids: list[int] | None):
+        self.locality_ids = locality_ids
+        self.accounts = {a.id: a for a in db.session.scalars(select(Account))}
+        self.places = {loc.id: loc for loc in db.session.scalars(select(Locality))}
+        self.lines: dict[str, HolderLine] = {}
+        if locality_ids is None:
+            for kind in CENTRAL_KINDS:
+                self.lines[kind.value] = HolderLine(kind.value, ledger.CENTRAL_NAMES[kind])
+        for place in sorted(self.places.values(), key=lambda p: (p.name, p.id)):
+            if (locality_ids is None and place.active) or (locality_ids is not None and place.id in locality_ids):
+                self.lines[f"locality:{place.id}"] = HolderLine(
+                    f"locality:{place.id}", f"{place.name}: locality budget", place.id
+                )
+                self.lines[f"personal:{place.id}"] = HolderLine(
+                    f"personal:{place.id}", f"{place.name}: learning budgets", place.id
+                )
+
+    def of(self, account: Account) -> HolderLine | None:
         if account.kind not in BUDGET_KINDS:
             return None
-        if locality_ids is not None and account.locality_id not in locality_ids:
+        if self.locality_ids is not None and account.locality_id not in self.locality_ids:
             return None
         if account.kind in CENTRAL_KINDS:
             key, label, place = account.kind.value, ledger.CENTRAL_NAMES[account.kind], None
         else:
             place = account.locality_id
-            name = places[place].name if place in places else "No locality"
+            name = self.places[place].name if place in self.places else "No locality"
             if account.kind is AccountKind.LOCALITY:
                 key, label = f"locality:{place}", f"{name}: locality budget"
             else:
                 key, label = f"personal:{place}", f"{name}: learning budgets"
-        if key not in holders:
-            holders[key] = HolderLine(key, label, place)
-        return holders[key]
+        if key not in self.lines:
+            self.lines[key] = HolderLine(key, label, place)
+        return self.lines[key]
 
-    def place_name(line: HolderLine) -> str:
+    def place_name(self, line: HolderLine) -> str:
         if line.key in {k.value for k in CENTRAL_KINDS}:
             return "Central"
-        return places[line.locality_id].name if line.locality_id in places else "No locality"
+        return self.places[line.locality_id].name if line.locality_id in self.places else "No locality"
 
-    if locality_ids is None:
-        for kind in CENTRAL_KINDS:
-            holders[kind.value] = HolderLine(kind.value, ledger.CENTRAL_NAMES[kind])
-    for place in sorted(places.values(), key=lambda p: (p.name, p.id)):
-        if (locality_ids is None and place.active) or (locality_ids is not None and place.id in locality_ids):
-            holders[f"locality:{place.id}"] = HolderLine(
-                f"locality:{place.id}", f"{place.name}: locality budget", place.id
-            )
-            holders[f"personal:{place.id}"] = HolderLine(
-                f"personal:{place.id}", f"{place.name}: learning budgets", place.id
-            )
+    def bring_forward(self, flows: list[tuple[int, int, TransferKind, int]]) -> None:
+        """What each row held when the year began: every earlier year's net flows."""
+        for from_id, to_id, _kind, pence in flows:
+            giver, taker = self.of(self.accounts[from_id]), self.of(self.accounts[to_id])
+            if giver:
+                giver.brought_forward_pence -= pence
+            if taker:
+                taker.brought_forward_pence += pence
 
-    for from_id, to_id, _kind, pence in _flows(year, before=True):
-        giver, taker = holder(accounts[from_id]), holder(accounts[to_id])
-        if giver:
-            giver.brought_forward_pence -= pence
-        if taker:
-            taker.brought_forward_pence += pence
 
+def _count_the_year(result: Overview, holders: _Holders, flows: list[tuple[int, int, TransferKind, int]]) -> None:
+    """The year's flows counted as income, spending (by place and category) or money paid on and received."""
     spending: dict[str, dict[SpendingCategory, int]] = {}
-    for from_id, to_id, _kind, pence in _flows(year, before=False):
-        source, target = accounts[from_id], accounts[to_id]
-        giver, taker = holder(source), holder(target)
+    for from_id, to_id, _kind, pence in flows:
+        source, target = holders.accounts[from_id], holders.accounts[to_id]
+        giver, taker = holders.of(source), holders.of(target)
         if source.kind is AccountKind.FUNDING_SOURCE and target.kind in BUDGET_KINDS:
             result.income_pence += pence
         elif target.kind is AccountKind.FUNDING_SOURCE and source.kind in BUDGET_KINDS:
             result.income_pence -= pence
         if target.kind is AccountKind.SPENDING and giver is not None:
             giver.spent_pence += pence
-            row = spending.setdefault(place_name(giver), {})
+            row = spending.setdefault(holders.place_name(giver), {})
             row[target.category] = row.get(target.category, 0) + pence
             continue
         if source.kind is AccountKind.SPENDING and taker is not None:  # money back from a supplier
             taker.spent_pence -= pence
-            row = spending.setdefault(place_name(taker), {})
+            row = spending.setdefault(holders.place_name(taker), {})
             row[source.category] = row.get(source.category, 0) - pence
             continue
         if giver is not None:
@@ -243,28 +264,30 @@ def overview(year: FundingYear, locality_ids: list[int] | None = None) -> Overvi
         if taker is not None:
             taker.received_pence += pence
     result.spending = dict(sorted(spending.items(), key=lambda item: (item[0] != "Central", item[0])))
-    result.holders = [h for h in holders.values()]
 
-    if locality_ids is None:
-        lines = {c.id: CensusLine(c) for c in year.census_dates if c.recorded_at is not None}
-        for key, amount in db.session.execute(
-            select(Transfer.idempotency_key, Transfer.amount_pence).where(
-                Transfer.year_id == year.id, Transfer.idempotency_key.like("census:%")
-            )
-        ):
-            _census, census_id, part, *_rest = key.split(":")
-            line = lines.get(int(census_id))
-            if line is None:
-                continue
-            attribute = {
-                "income": "income_pence",
-                "mentor": "mentor_pence",
-                "grant": "grants_pence",
-                "share": "shares_pence",
-                "personal": "personal_pence",
-            }[part]
-            setattr(line, attribute, getattr(line, attribute) + amount)
-        result.censuses = sorted(lines.values(), key=lambda line: line.census.on_date)
-    else:
-        result.income_pence = 0
-    return result
+
+#: The part of a census transfer's key (``census:<id>:<part>...``) -> the census line's attribute it adds to.
+_CENSUS_PARTS = {
+    "income": "income_pence",
+    "mentor": "mentor_pence",
+    "grant": "grants_pence",
+    "share": "shares_pence",
+    "personal": "personal_pence",
+}
+
+
+def _census_lines(year: FundingYear) -> list[CensusLine]:
+    """What each recorded census of the year allocated, in census order, from its transfers' keys."""
+    lines = {c.id: CensusLine(c) for c in year.census_dates if c.recorded_at is not None}
+    for key, amount in db.session.execute(
+        select(Transfer.idempotency_key, Transfer.amount_pence).where(
+            Transfer.year_id == year.id, Transfer.idempotency_key.like("census:%")
+        )
+    ):
+        _census, census_id, part, *_rest = key.split(":")
+        line = lines.get(int(census_id))
+        if line is None:
+            continue
+        attribute = _CENSUS_PARTS[part]
+        setattr(line, attribute, getattr(line, attribute) + amount)
+    return sorted(lines.values(), key=lambda line: line.census.on_date)
