@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from flask import current_app
 from sqlalchemy import and_, select
@@ -17,6 +17,8 @@ from virtualacademy.services import notifications
 from virtualacademy.services.mentoring.contact import ContactState, ContactStatus, contact_states
 
 LONDON = clock.LONDON
+#: A mentor assignment that has not ended.
+_CURRENT = MentorAssignment.ends_on.is_(None)
 
 
 @dataclass
@@ -51,29 +53,59 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
     # A fixed number of statements however many learners and mentors: every lookup below is one query
     # (none takes a list of ids, which could run to tens of thousands), and notify_many writes all
     # the notifications and their emails at once.
-    current = MentorAssignment.ends_on.is_(None)
+    names, locality_of = _mentored_learners()
+    mentors = _current_mentors()
+    notices = _mentor_digests(states, mentors, names, today)
+    escalation_lines: dict[str, tuple[int, str, str]] = {}
+    to_escalate = [s for s in states if s.escalate]
+    if to_escalate:
+        notices += _escalations(to_escalate, mentors, names, locality_of, escalation_lines)
+    escalated: dict[int, list[notifications.Notice]] = defaultdict(list)
+    for notice in notifications.notify_many(notices):
+        if notice.kind == "checkin_digest":
+            report.digests += 1
+        else:
+            report.escalations += 1
+            escalated[notice.user.id].append(notice)
+    report.escalation_emails = notifications.email_digests(_escalation_digests(escalated, escalation_lines, today))
+    return report
+
+
+def _mentored_learners() -> tuple[dict[int, str], dict[int, int | None]]:
+    """The name each learner with a current mentor is called by in a reminder, and their locality."""
     names, locality_of = {}, {}
     for learner_id, legal, preferred, locality_id in db.session.execute(
         select(Learner.id, Learner.legal_name, Learner.preferred_name, Learner.locality_id).join(
-            MentorAssignment, and_(MentorAssignment.learner_id == Learner.id, current)
+            MentorAssignment, and_(MentorAssignment.learner_id == Learner.id, _CURRENT)
         )
     ):
         names[learner_id] = preferred or legal.split()[0]
         locality_of[learner_id] = locality_id
-    users = {
+    return names, locality_of
+
+
+def _current_mentors() -> dict[int, User]:
+    """Everyone who is a learner's current mentor, by id."""
+    return {
         u.id: u
         for u in db.session.scalars(
             select(User)
-            .where(User.id.in_(select(MentorAssignment.mentor_id).where(current)))
+            .where(User.id.in_(select(MentorAssignment.mentor_id).where(_CURRENT)))
             .options(lazyload(User.role_links))
         )
     }
+
+
+def _mentor_digests(
+    states: list[ContactState], mentors: dict[int, User], names: dict[int, str], today: date
+) -> list[notifications.Notice]:
+    """One notice per active mentor listing their learners due or overdue, the longest overdue first."""
     by_mentor: dict[int, list[ContactState]] = defaultdict(list)
     for s in states:
         by_mentor[s.mentor_id].append(s)
-    notices, escalation_lines = [], {}
+    notices = []
     for mentor_id, items in by_mentor.items():
-        mentor = users.get(mentor_id)
+        mentor = mentors.get(mentor_id)
         if mentor is None or not mentor.active:
             continue
         items.sort(key=lambda s: (-s.days_overdue, names[s.learner_id]))
@@ -97,55 +129,67 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
                 email_template="notification",
             )
         )
-    to_escalate = [s for s in states if s.escalate]
-    if to_escalate:
-        admins = list(
-            db.session.scalars(
-                select(User)
-                .join(UserRole)
-                .where(UserRole.role == Role.ADMIN, User.active.is_(True))
-                .options(lazyload(User.role_links))
-            )
-        )
-        coordinators: dict[int, list[User]] = defaultdict(list)
-        for locality_id, user in db.session.execute(
-            select(LocalityStaff.locality_id, User)
-            .join(User, User.id == LocalityStaff.user_id)
-            .where(LocalityStaff.role == LocalityRole.COORDINATOR, User.active.is_(True))
+    return notices
+
+
+def _escalations(
+    to_escalate: list[ContactState],
+    mentors: dict[int, User],
+    names: dict[int, str],
+    locality_of: dict[int, int | None],
+    escalation_lines: dict[str, tuple[int, str, str]],
+) -> list[notifications.Notice]:
+    """A notice for each learner overdue by more than a cadence to each of their coordinators and each admin;
+    ``escalation_lines`` gets each notice's line for the email digest, by notice key (sortable: the longest
+    overdue first)."""
+    admins = list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role == Role.ADMIN, User.active.is_(True))
             .options(lazyload(User.role_links))
-        ):
-            coordinators[locality_id].append(user)
-        mentor_names = {m.id: m.name for m in users.values()}
-        for s in to_escalate:
-            recipients = {u.id: u for u in coordinators.get(locality_of[s.learner_id], []) + admins}
-            mentor_name = mentor_names.get(s.mentor_id, "unknown")
-            for user in recipients.values():
-                key = f"checkin-escalation:{s.learner_id}:{s.due_on.isoformat()}:{user.id}"
-                escalation_lines[key] = (
-                    -s.days_overdue,
-                    names[s.learner_id],
-                    f"{names[s.learner_id]} (mentor {mentor_name}): due {s.due_on:%-d %B %Y}, "
-                    f"overdue by {s.days_overdue} days",
+        )
+    )
+    coordinators: dict[int, list[User]] = defaultdict(list)
+    for locality_id, user in db.session.execute(
+        select(LocalityStaff.locality_id, User)
+        .join(User, User.id == LocalityStaff.user_id)
+        .where(LocalityStaff.role == LocalityRole.COORDINATOR, User.active.is_(True))
+        .options(lazyload(User.role_links))
+    ):
+        coordinators[locality_id].append(user)
+    mentor_names = {m.id: m.name for m in mentors.values()}
+    notices = []
+    for s in to_escalate:
+        recipients = {u.id: u for u in coordinators.get(locality_of[s.learner_id], []) + admins}
+        mentor_name = mentor_names.get(s.mentor_id, "unknown")
+        for user in recipients.values():
+            key = f"checkin-escalation:{s.learner_id}:{s.due_on.isoformat()}:{user.id}"
+            escalation_lines[key] = (
+                -s.days_overdue,
+                names[s.learner_id],
+                f"{names[s.learner_id]} (mentor {mentor_name}): due {s.due_on:%-d %B %Y}, "
+                f"overdue by {s.days_overdue} days",
+            )
+            # In the app, one each; by email, one digest per person a day (below).
+            notices.append(
+                notifications.Notice(
+                    user,
+                    key,
+                    "checkin_escalation",
+                    f"Check-in overdue by {s.days_overdue} days for {names[s.learner_id]}",
+                    body=f"Mentor: {mentor_name}. The check-in was due on "
+                    f"{s.due_on:%-d %B %Y} (every {s.cadence} day{'s' if s.cadence != 1 else ''}).",
+                    link=f"/caseload/learners/{s.learner_id}",
                 )
-                # In the app, one each; by email, one digest per person a day (below).
-                notices.append(
-                    notifications.Notice(
-                        user,
-                        key,
-                        "checkin_escalation",
-                        f"Check-in overdue by {s.days_overdue} days for {names[s.learner_id]}",
-                        body=f"Mentor: {mentor_name}. The check-in was due on "
-                        f"{s.due_on:%-d %B %Y} (every {s.cadence} day{'s' if s.cadence != 1 else ''}).",
-                        link=f"/caseload/learners/{s.learner_id}",
-                    )
-                )
-    escalated: dict[int, list[notifications.Notice]] = defaultdict(list)
-    for notice in notifications.notify_many(notices):
-        if notice.kind == "checkin_digest":
-            report.digests += 1
-        else:
-            report.escalations += 1
-            escalated[notice.user.id].append(notice)
+            )
+    return notices
+
+
+def _escalation_digests(
+    escalated: dict[int, list[notifications.Notice]], escalation_lines: dict[str, tuple[int, str, str]], today: date
+) -> list[notifications.Digest]:
+    """One email a day for each person with escalations just notified, the longest overdue first."""
     digests = []
     for items in escalated.values():
         count, user = len(items), items[0].user
@@ -161,5 +205,4 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
                 outro="Each is also in your notifications, linking to the learner's contact history:",
             )
         )
-    report.escalation_emails = notifications.email_digests(digests)
-    return report
+    return digests

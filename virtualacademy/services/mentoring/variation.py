@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import CheckIn, Learner, MentorAssignment, MentorProfile, User
+from virtualacademy.models import CheckIn, Learner, Locality, MentorAssignment, MentorProfile, User
 from virtualacademy.models.mentoring import DEFAULT_CASELOAD_LIMIT
-from virtualacademy.services.mentoring.contact import _london_date, contact_states
+from virtualacademy.services.mentoring.contact import ContactState, _london_date, contact_states
 
 #: "Without contact" in the report: no contact made for more than this many days.
 NO_CONTACT_DAYS = 14
@@ -61,12 +61,34 @@ def variation_report(start: date, end: date, locality_ids: list[int] | None = No
     against limit; and the wellbeing scores recorded."""
     if end < start:
         raise ValidationError("The end of the period must be on or after its start", field="end")
-    from virtualacademy.models import Locality
-
     states = contact_states(end)
     learner_locality = dict(db.session.execute(select(Learner.id, Learner.locality_id)).all())
     if locality_ids is not None:
         states = [s for s in states if learner_locality.get(s.learner_id) in locality_ids]
+    starts = dict(
+        db.session.execute(
+            select(MentorAssignment.learner_id, MentorAssignment.starts_on).where(MentorAssignment.ends_on.is_(None))
+        ).all()
+    )
+    contacts = _contacts_made(locality_ids)
+    mentors = _mentor_rows(states)
+    locality_names = dict(db.session.execute(select(Locality.id, Locality.name)).all())
+    places: dict[int | None, VariationRow] = {}
+    for s in states:
+        loc = learner_locality.get(s.learner_id)
+        rows = [mentors[s.mentor_id], places.setdefault(loc, VariationRow(locality_names.get(loc, "No locality")))]
+        _count_at_end(rows, s, starts.get(s.learner_id), end)
+        _count_check_ins(rows, s, starts.get(s.learner_id), contacts.get(s.learner_id, []), start, end)
+    return VariationReport(
+        start,
+        end,
+        sorted(mentors.values(), key=lambda r: r.name),
+        sorted(places.values(), key=lambda r: r.name),
+    )
+
+
+def _contacts_made(locality_ids: list[int] | None) -> dict[int, list[tuple[date, int | None, int | None]]]:
+    """Each currently mentored learner's contacts made, oldest first: (London day, wellbeing, mentor id)."""
     # The learners with a current mentor (in these localities), read by the database: at national size they are
     # over 100,000, far more ids than one statement may bind.
     mentored = select(MentorAssignment.learner_id).where(MentorAssignment.ends_on.is_(None))
@@ -74,11 +96,6 @@ def variation_report(start: date, end: date, locality_ids: list[int] | None = No
         mentored = mentored.where(
             MentorAssignment.learner_id.in_(select(Learner.id).where(Learner.locality_id.in_(locality_ids)))
         )
-    starts = dict(
-        db.session.execute(
-            select(MentorAssignment.learner_id, MentorAssignment.starts_on).where(MentorAssignment.ends_on.is_(None))
-        ).all()
-    )
     contacts: dict[int, list[tuple[date, int | None, int | None]]] = defaultdict(list)
     for learner_id, occurred_at, wellbeing, mentor_id in db.session.execute(
         select(CheckIn.learner_id, CheckIn.occurred_at, CheckIn.wellbeing, CheckIn.mentor_id)
@@ -86,7 +103,11 @@ def variation_report(start: date, end: date, locality_ids: list[int] | None = No
         .order_by(CheckIn.learner_id, CheckIn.occurred_at)
     ):
         contacts[learner_id].append((_london_date(occurred_at), wellbeing, mentor_id))
+    return contacts
 
+
+def _mentor_rows(states: list[ContactState]) -> dict[int, VariationRow]:
+    """An empty row for each mentor of these learners, with their name and caseload limit."""
     mentor_ids = sorted({s.mentor_id for s in states})
     names = dict(
         db.session.execute(
@@ -96,44 +117,43 @@ def variation_report(start: date, end: date, locality_ids: list[int] | None = No
         ).all()
     )
     limits = {p.user_id: p.caseload_limit for p in db.session.scalars(select(MentorProfile))}
-    locality_names = dict(db.session.execute(select(Locality.id, Locality.name)).all())
-    mentors = {
-        m: VariationRow(names.get(m, "Unknown"), limit=limits.get(m, DEFAULT_CASELOAD_LIMIT)) for m in mentor_ids
-    }
-    places: dict[int | None, VariationRow] = {}
+    return {m: VariationRow(names.get(m, "Unknown"), limit=limits.get(m, DEFAULT_CASELOAD_LIMIT)) for m in mentor_ids}
 
-    for s in states:
-        rows = [mentors[s.mentor_id]]
-        loc = learner_locality.get(s.learner_id)
-        rows.append(places.setdefault(loc, VariationRow(locality_names.get(loc, "No locality"))))
-        for row in rows:
-            row.caseload += 1
-            row.overdue_at_end += 1 if s.days_overdue > 0 else 0
-            # No contact for more than 14 days: counted from the last contact, or from when this mentor
-            # started if there has been none (a learner assigned three days ago is not "without contact").
-            since = s.last_contact or starts.get(s.learner_id)
-            if since is None or (end - since).days > NO_CONTACT_DAYS:
-                row.without_contact += 1
-        # As in contact_states: the first contact is due the day the mentor starts, each later one a
-        # cadence after the last contact.
-        assigned_on = starts.get(s.learner_id)
-        last = None
-        for day, wellbeing, _mentor in contacts.get(s.learner_id, []):
-            due = last + timedelta(days=s.cadence) if last is not None and last >= assigned_on else assigned_on
-            if start <= day <= end:
-                late = max((day - due).days, 0)
-                for row in rows:
-                    row.check_ins += 1
-                    if late:
-                        row.late_days.append(late)
-                    else:
-                        row.on_time += 1
-                    if wellbeing:
-                        row.wellbeing[wellbeing - 1] += 1
-            last = day
-    return VariationReport(
-        start,
-        end,
-        sorted(mentors.values(), key=lambda r: r.name),
-        sorted(places.values(), key=lambda r: r.name),
-    )
+
+def _count_at_end(rows: list[VariationRow], s: ContactState, assigned_on: date | None, end: date) -> None:
+    """The learner in the caseload, overdue and without-contact counts of their mentor's and locality's rows."""
+    for row in rows:
+        row.caseload += 1
+        row.overdue_at_end += 1 if s.days_overdue > 0 else 0
+        # No contact for more than 14 days: counted from the last contact, or from when this mentor
+        # started if there has been none (a learner assigned three days ago is not "without contact").
+        since = s.last_contact or assigned_on
+        if since is None or (end - since).days > NO_CONTACT_DAYS:
+            row.without_contact += 1
+
+
+def _count_check_ins(
+    rows: list[VariationRow],
+    s: ContactState,
+    assigned_on: date | None,
+    contacts: list[tuple[date, int | None, int | None]],
+    start: date,
+    end: date,
+) -> None:
+    """The learner's check-ins made in the period, each on time or so many days late, and their wellbeing."""
+    # As in contact_states: the first contact is due the day the mentor starts, each later one a
+    # cadence after the last contact.
+    last = None
+    for day, wellbeing, _mentor in contacts:
+        due = last + timedelta(days=s.cadence) if last is not None and last >= assigned_on else assigned_on
+        if start <= day <= end:
+            late = max((day - due).days, 0)
+            for row in rows:
+                row.check_ins += 1
+                if late:
+                    row.late_days.append(late)
+                else:
+                    row.on_time += 1
+                if wellbeing:
+                    row.wellbeing[wellbeing - 1] += 1
+        last = day
