@@ -43,7 +43,7 @@ from virtualacademy.models import (
 )
 from virtualacademy.models.families import EHE_REASON_LABELS, SEND_STATUS_LABELS
 from virtualacademy.services import audit, localities
-from virtualacademy.services.families import _REFERENCE_ALPHABET, check_address, check_child, check_person
+from virtualacademy.services.families.checks import _REFERENCE_ALPHABET, check_address, check_child, check_person
 
 #: The largest file the upload page accepts (the command line takes any size).
 MAX_FILE_BYTES = 10 * 1024 * 1024
