@@ -139,11 +139,7 @@ LABELS = {
     "statuses": APPLICATION_STATUS_LABELS,
     "withdrawal_reasons": WITHDRAWAL_REASON_LABELS,
 }
-
-
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 

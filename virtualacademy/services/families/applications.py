@@ -18,8 +18,6 @@ from virtualacademy.services import accounts, audit, localities, sessions
 from virtualacademy.services.families.checks import _reference, check_address, check_child, check_person
 
 APPLICATION_RESUME = "application-resume"
-
-
 APPLICATION_ACCOUNT = "application-account"
 
 

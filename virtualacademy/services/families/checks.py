@@ -16,14 +16,9 @@ from virtualacademy.services import accounts, localities
 
 #: Eligibility at application only: statutory school age up to 18 (nothing else gates on age).
 ELIGIBLE_MIN_AGE = 4
-
-
 ELIGIBLE_MAX_AGE = 18
-
-
 #: A guardian may invite a learner account for a child of at least this age.
 LEARNER_ACCOUNT_MIN_AGE = 11
-
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I
 

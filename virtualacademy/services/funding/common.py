@@ -16,27 +16,16 @@ from virtualacademy.services import ledger
 
 LONDON = clock.LONDON
 
-
 CENSUS_KEYS = ("autumn", "spring", "summer")
-
-
 CENSUS_LABELS = {"autumn": "Autumn", "spring": "Spring", "summer": "Summer"}
-
-
 YEAR_END_POLICY_LABELS = {
     YearEndPolicy.CARRY_FORWARD: "Carry forward: unspent balances stay where they are into the next year",
     YearEndPolicy.RETURN_TO_CENTRAL: "Return: unspent learning budgets and locality budgets go back to core provision",
 }
-
-
 #: The first and last funding years the academy can set up (anything else is a typo).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
 #: A per-learner rate or learning budget above £100,000 a year is a typo.
 MAX_PER_LEARNER_PENCE = 10_000_000
-
-
 #: Central accounts and localities: the only accounts money is moved between by hand.
 CENTRAL_KINDS = (AccountKind.CENTRAL_CORE, AccountKind.CENTRAL_MENTOR, AccountKind.CENTRAL_EXAMS)
 

@@ -64,12 +64,8 @@ SETTING_FIELDS = (
     "personal_budget_pence",
     "year_end_policy",
 )
-
-
 #: Settings that decide census allocations: fixed once a census of the year is recorded.
 RATE_FIELDS = SETTING_FIELDS[:-1]
-
-
 #: The form field each setting is entered in (for errors).
 FORM_FIELD = {
     "base_rate_pence": "base_rate",

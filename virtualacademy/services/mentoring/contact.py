@@ -27,8 +27,6 @@ from virtualacademy.models import (
 from virtualacademy.services.mentoring.cadence import cadence_defaults
 
 LONDON = clock.LONDON
-
-
 #: "Due soon": due within this many days.
 DUE_SOON_DAYS = 2
 
