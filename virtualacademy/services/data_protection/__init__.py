@@ -14,6 +14,10 @@ themselves, and the non-identifying facts that statistics and money records rely
 
 Other modules that hold personal data about a family join in with :func:`register` (a section
 of the export and its part of the erasure).
+
+The package's modules, each importable from here: :mod:`.subjects` (whose records), :mod:`.sections` (the
+registry), :mod:`.exports` (subject access), :mod:`.retention` (when erasure is due), :mod:`.anonymising`
+(what is kept) and :mod:`.erasure` (erasing); :mod:`.common` holds what replaces personal data.
 """
 
 from __future__ import annotations

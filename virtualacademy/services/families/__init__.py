@@ -1,4 +1,10 @@
-"""Family enrolment: applications, decisions, enrolment lifecycle and the family's own records."""
+"""Family enrolment: applications, decisions, enrolment lifecycle and the family's own records.
+
+The package's modules, each importable from here: :mod:`.checks` (a guardian's, an address's and a child's
+details, shared with the import), :mod:`.applications`, :mod:`.decisions` (review by admin), :mod:`.enrolment`
+(withdrawal and re-enrolment), :mod:`.records` (the family's own records) and :mod:`.invitations` (accounts for
+parents, carers and learners).
+"""
 
 from __future__ import annotations
 

@@ -8,6 +8,9 @@ same file twice adds nothing.
 
 Everything the checks need from the database is loaded in a few bulk queries (never one per
 row), so a file of 10,000 rows is checked and imported in seconds.
+
+The package's modules, each importable from here: :mod:`.file_format` (columns and accepted words),
+:mod:`.report` (what a check finds), :mod:`.reading`, :mod:`.checking` and :mod:`.importing`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,11 @@
 """Mentoring: caseloads, contact cadence, check-ins and agreed actions, other adults,
-and the reminders and escalations the scheduler sends."""
+and the reminders and escalations the scheduler sends.
+
+The package's modules, each importable from here: :mod:`.relations` (a learner's mentor and coordinators),
+:mod:`.cadence`, :mod:`.assignments` (caseloads and assigning a mentor), :mod:`.adults` (other adults),
+:mod:`.check_ins`, :mod:`.contact` (when check-ins are due; a mentor's caseload), :mod:`.reminders` (the
+scheduler's job) and :mod:`.variation` (the variation report).
+"""
 
 from __future__ import annotations
 
