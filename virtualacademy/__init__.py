@@ -106,27 +106,34 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from virtualacademy.blueprints.admin import bp as admin_bp
-    from virtualacademy.blueprints.auth import bp as auth_bp
-    from virtualacademy.blueprints.families import bp as families_bp
-    from virtualacademy.blueprints.funding import bp as funding_bp
-    from virtualacademy.blueprints.learning import bp as learning_bp
-    from virtualacademy.blueprints.localities import bp as localities_bp
-    from virtualacademy.blueprints.main import bp as main_bp
-    from virtualacademy.blueprints.mentoring import bp as mentoring_bp
-    from virtualacademy.blueprints.notifications import bp as notifications_bp
-    from virtualacademy.blueprints.safeguarding import bp as safeguarding_bp
+    """Register every blueprint package under ``virtualacademy/blueprints``.
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(localities_bp)
-    app.register_blueprint(families_bp)
-    app.register_blueprint(funding_bp)
-    app.register_blueprint(learning_bp)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(mentoring_bp)
-    app.register_blueprint(safeguarding_bp)
+    A module is one folder: its package defines ``bp`` and, on import, registers its navigation entries,
+    dashboard panels, scheduled jobs and data-protection sections. Adding a module therefore touches that folder
+    (and its templates), never this factory.
+    """
+    for blueprint in discover_blueprints():
+        app.register_blueprint(blueprint)
+
+
+def discover_blueprints() -> list:
+    import importlib
+    import pkgutil
+
+    from flask import Blueprint
+
+    from virtualacademy import blueprints
+
+    found = []
+    for module in sorted(pkgutil.iter_modules(blueprints.__path__), key=lambda m: m.name):
+        if not module.ispkg:
+            continue  # shared helpers such as fields.py
+        package = importlib.import_module(f"{blueprints.__name__}.{module.name}")
+        blueprint = getattr(package, "bp", None)
+        if not isinstance(blueprint, Blueprint):
+            raise RuntimeError(f"Blueprint package {package.__name__} defines no `bp` Blueprint")
+        found.append(blueprint)
+    return found
 
 
 def register_cli(app: Flask) -> None:

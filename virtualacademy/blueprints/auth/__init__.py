@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from virtualacademy.blueprints.auth import views  # noqa: E402,F401
+from virtualacademy.blueprints.auth import jobs, views  # noqa: E402,F401  (views, and jobs: its scheduled jobs)

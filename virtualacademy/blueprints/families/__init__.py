@@ -65,7 +65,8 @@ dashboards.register(
 from virtualacademy.blueprints.families import (  # noqa: E402,F401
     cohort_views,
     data_protection_views,
-    import_views,  # noqa: E402,F401
+    import_views,
     invitation_views,
+    jobs,  # its scheduled jobs
     views,
 )

@@ -28,5 +28,9 @@ navigation.register(
     )
 )
 
-from virtualacademy.blueprints.funding import spending_views, years_views  # noqa: E402,F401
+from virtualacademy.blueprints.funding import (  # noqa: E402,F401
+    jobs,  # its scheduled jobs
+    spending_views,
+    years_views,
+)
 from virtualacademy.services import spending_privacy  # noqa: E402,F401  (registers its data-protection section)

@@ -22,4 +22,8 @@ dashboards.register(
     )
 )
 
-from virtualacademy.blueprints.learning import log_views, plan_views  # noqa: E402,F401
+from virtualacademy.blueprints.learning import (  # noqa: E402,F401
+    jobs,  # its scheduled jobs
+    log_views,
+    plan_views,
+)
