@@ -47,6 +47,7 @@ from virtualacademy.models.learning import ACTIVITY_TYPE_LABELS, GOAL_STATUS_LAB
 from virtualacademy.policies import can, get_or_404, requires_roles, scoped
 from virtualacademy.services import achievement, evidence, exhibitions, families, learning_log
 from virtualacademy.services.localities import on_roll_filter
+from virtualacademy.unit_of_work import unit_of_work
 
 #: Everyone who has a learning log to read: families and the staff who work with learners.
 LOG_ROLES = (Role.GUARDIAN, Role.LEARNER, Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
@@ -221,13 +222,9 @@ def log_new(learner_id: int):
         valid = form.validate_on_submit()
         _duration_error(form)
         if valid and not form.errors:
-            try:
+            with unit_of_work(form) as work:
                 entry = learning_log.add_entry(current_user, learner, _log_input(form))
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
-            else:
-                db.session.commit()
+            if work.ok:
                 flash_linked(
                     f"Logged {learning_log.duration(entry.minutes)} of "
                     f"{ACTIVITY_TYPE_LABELS[entry.activity].lower()} on {{link}}.",
@@ -252,13 +249,9 @@ def log_edit(entry_id: int):
         valid = form.validate_on_submit()
         _duration_error(form)
         if valid and not form.errors:
-            try:
+            with unit_of_work(form) as work:
                 learning_log.update_entry(current_user, entry, _log_input(form), today)
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
-            else:
-                db.session.commit()
+            if work.ok:
                 flash_linked(
                     ("Correction saved and recorded" if entry.corrected_by_id and locked else "Changes saved")
                     + " for {link}.",
@@ -280,13 +273,9 @@ def log_delete(entry_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         on = entry.on_date
-        try:
+        with unit_of_work() as work:
             learning_log.delete_entry(current_user, entry, today)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if work.ok:
             flash("The entry has been deleted.", "success")
         return redirect(url_for("learning.week", learner_id=learner.id, start=on.isoformat()))
     return render_template(
@@ -365,7 +354,7 @@ def evidence_new(learner_id: int):
         }
         upload = form.file.data if getattr(form.file.data, "filename", "") else None
         link = (form.url.data or "").strip()
-        try:
+        with unit_of_work(form) as work:
             if upload is not None and link:
                 raise ValidationError("Add a file or a link, not both", field="url")
             if upload is not None:
@@ -375,11 +364,7 @@ def evidence_new(learner_id: int):
                 item = evidence.add_link(current_user, learner, url=link, **common)
             else:
                 raise ValidationError("Choose a file to upload, or enter a link", field="file")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"\u201c{item.title}\u201d has been added to {learner.known_as}\u2019s portfolio.", "success")
             return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
     return render_template(
@@ -426,13 +411,9 @@ def evidence_comment(evidence_id: int):
     item = get_or_404(Evidence, evidence_id, "edit")
     form = CommentForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             evidence.add_comment(current_user, item, form.body.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Comment added.", "success")
             return redirect(url_for("learning.evidence_detail", evidence_id=item.id, _anchor="comments"))
     return _evidence_page(item, form)
@@ -445,13 +426,9 @@ def evidence_showcase(evidence_id: int):
     form = ShowcaseForm()
     if not form.validate_on_submit() or form.show.data not in ("yes", "no"):
         abort(400)
-    try:
+    with unit_of_work() as work:
         evidence.set_showcase(current_user, item, form.show.data == "yes")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if work.ok:
         flash("Added to the showcase." if item.in_showcase else "Taken out of the showcase.", "success")
     return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
 
@@ -464,13 +441,9 @@ def evidence_edit(evidence_id: int):
         data={"title": item.title, "is_draft": "yes" if item.is_draft else "no"} if request.method == "GET" else None
     )
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             evidence.update(current_user, item, title=form.title.data, is_draft=form.is_draft.data == "yes")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Changes saved.", "success")
             return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
     return render_template("learning/evidence_edit.html", form=form, item=item, learner=item.learner)
@@ -483,13 +456,10 @@ def evidence_delete(evidence_id: int):
     learner = item.learner
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             evidence.delete(current_user, item)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+        if not work.ok:
             return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
-        db.session.commit()
         flash("The evidence has been deleted.", "success")
         return redirect(url_for("learning.portfolio", learner_id=learner.id))
     return render_template("learning/evidence_delete.html", form=form, item=item, learner=learner)
@@ -538,7 +508,7 @@ def exhibition_new(learner_id: int):
         (i.id, f"{i.title}{' (draft)' if i.is_draft else ''}{' (showcase)' if i.in_showcase else ''}") for i in items
     ]
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             show = exhibitions.create(
                 current_user,
                 learner,
@@ -551,11 +521,7 @@ def exhibition_new(learner_id: int):
                     item_ids=list(form.items.data or []),
                 ),
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("The exhibition has been saved.", "success")
             return redirect(url_for("learning.exhibition_detail", exhibition_id=show.id))
     return render_template("learning/exhibition_form.html", form=form, learner=learner, has_items=bool(items))
@@ -586,7 +552,7 @@ def exhibition_feedback(exhibition_id: int):
     learner = db.session.get(Learner, show.learner_id)
     form = FeedbackForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             exhibitions.add_feedback(
                 current_user,
                 show,
@@ -599,11 +565,7 @@ def exhibition_feedback(exhibition_id: int):
                     comments=form.comments.data,
                 ),
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"Feedback from {form.reviewer_name.data.strip()} has been saved.", "success")
             return redirect(url_for("learning.exhibition_detail", exhibition_id=show.id))
     return render_template(
@@ -681,13 +643,9 @@ def achievement_narrative(learner_id: int):
     else:
         form = NarrativeForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             achievement.save_narrative(current_user, learner, form.start.data, form.end.data, form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("The summary has been saved. It appears in the record of achievement for this period.", "success")
             return redirect(
                 url_for(
