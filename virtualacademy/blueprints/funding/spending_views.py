@@ -25,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 
 from virtualacademy import clock, csv_export, dashboards, funding_policy, uploads  # noqa: F401 - registers the funding rules
 from virtualacademy.blueprints.fields import date_parts
-from virtualacademy.blueprints.forms_common import flash_linked, show_domain_error
+from virtualacademy.blueprints.forms_common import flash_linked
 from virtualacademy.blueprints.funding import bp
 from virtualacademy.blueprints.funding.spending_forms import (
     ApproveForm,
@@ -43,6 +43,7 @@ from virtualacademy.models import Account, AccountKind, Learner, Locality, Role,
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.policies import can, get_or_404, requires_roles
 from virtualacademy.services import families, funding, ledger, spending
+from virtualacademy.unit_of_work import unit_of_work
 
 FAMILY_ROLES = (Role.GUARDIAN, Role.LEARNER)
 DECIDER_ROLES = (Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
@@ -156,7 +157,7 @@ def _save_draft(
 ) -> SpendRequest | None:
     """Keep the answers as a draft (committed), or put the problem on the form and return None."""
     upload = form.document.data
-    try:
+    with unit_of_work(form) as work:
         draft = spending.save_draft(
             current_user,
             learner,
@@ -168,12 +169,7 @@ def _save_draft(
             filename=filename or getattr(upload, "filename", None),
             draft=draft,
         )
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return None
-    db.session.commit()
-    return draft
+    return draft if work.ok else None
 
 
 def _request_form(
@@ -231,12 +227,10 @@ def send_spend_request(request_id: int):
     form = SendForm()
     if not form.validate_on_submit():
         return redirect(url_for("funding.check_spend_request", request_id=spend.id))
-    try:
+    with unit_of_work(quiet=True) as work:  # the check page shows the problem
         sent = spending.send_request(current_user, spend)
-    except DomainError as error:
-        db.session.rollback()
-        return _check_page(spend, form, problem=error)
-    db.session.commit()
+    if not work.ok:
+        return _check_page(spend, form, problem=work.error)
     if sent.new:
         flash_linked(
             "Your request {link} has been sent.",
@@ -334,13 +328,9 @@ def approve_spend_request(request_id: int):
     spend = get_or_404(SpendRequest, request_id, "decide")
     form = ApproveForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             spend = spending.approve(current_user, spend)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if work.ok:
             if spend.status is SpendStatus.APPROVED:
                 flash(f"Approved: {ledger.pounds(spend.amount_pence)} has been paid to {spend.supplier}.", "success")
             else:
@@ -354,17 +344,12 @@ def decline_spend_request(request_id: int):
     spend = get_or_404(SpendRequest, request_id, "decide")
     form = DeclineForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             spending.decline(current_user, spend, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            if error.field == "reason":
-                show_domain_error(form, error)
-                return _request_page(spend, decline_form=form)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if work.ok:
             flash("The request has been declined and the family told why.", "success")
+        elif work.error.field == "reason":
+            return _request_page(spend, decline_form=form)
         return redirect(url_for("funding.spend_request", request_id=request_id))
     return _request_page(spend, decline_form=form)
 
@@ -375,13 +360,9 @@ def reverse_spend_request(request_id: int):
     spend = get_or_404(SpendRequest, request_id, "view")
     form = ReverseForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             spending.reverse_payment(current_user, spend, form.reverse_reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"Reversed: {ledger.pounds(spend.amount_pence)} is back in the learner's learning budget.", "success")
         return redirect(url_for("funding.spend_request", request_id=request_id))
     return _request_page(spend, reverse_form=form)
@@ -441,7 +422,7 @@ def record_locality_spend(locality_id: int):
     locality = get_or_404(Locality, locality_id, "budget")
     form = LocalitySpendForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             recorded = spending.record_locality_spend(
                 current_user,
                 locality,
@@ -451,11 +432,7 @@ def record_locality_spend(locality_id: int):
                 supplier=form.supplier.data,
                 key=form.key.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             amount = ledger.pounds(recorded.transfer.amount_pence)
             if recorded.new:
                 flash_linked(
