@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from virtualacademy import money
 from virtualacademy.errors import DomainError
 from virtualacademy.unit_of_work import unit_of_work
 
@@ -282,7 +283,7 @@ def funding_verify():
 def funding_census(year: str, census: str, preview: bool):
     """Record census income for YEAR (the year it starts, e.g. 2026) and CENSUS: counts learners on roll on the
     census date, posts the income and every allocation in one transaction. Running it again posts nothing."""
-    from virtualacademy.services import funding, ledger
+    from virtualacademy.services import funding
 
     with unit_of_work(raise_as=click.ClickException, message="{message}. Nothing was posted.") as work:
         found = funding.find_census(year, census)
@@ -295,15 +296,15 @@ def funding_census(year: str, census: str, preview: bool):
             raise DomainError(plan.problem)
         click.echo(
             f"{funding.CENSUS_LABELS[found.key]} census {found.year.label}, {found.on_date:%-d %B %Y}: "
-            f"{plan.learners} learners on roll, income {ledger.pounds(plan.income_pence)}."
+            f"{plan.learners} learners on roll, income {money.pounds(plan.income_pence)}."
         )
         for line in plan.localities:
             click.echo(
-                f"  {line.locality.name}: {line.learners} learners, grant {ledger.pounds(line.grant_pence)}, "
-                f"share {ledger.pounds(line.share_pence)}, learning budgets {ledger.pounds(line.personal_pence)}"
+                f"  {line.locality.name}: {line.learners} learners, grant {money.pounds(line.grant_pence)}, "
+                f"share {money.pounds(line.share_pence)}, learning budgets {money.pounds(line.personal_pence)}"
             )
         click.echo(
-            f"  Core provision keeps {ledger.pounds(plan.core_pence)}; mentor team {ledger.pounds(plan.mentor_pence)}."
+            f"  Core provision keeps {money.pounds(plan.core_pence)}; mentor team {money.pounds(plan.mentor_pence)}."
         )
         if preview:
             work.discard()
@@ -320,7 +321,7 @@ def funding_census(year: str, census: str, preview: bool):
 def funding_year_end(year: str, preview: bool):
     """Close YEAR (the year it starts, e.g. 2026) by its year-end setting: carry unspent money in learning and
     locality budgets forward, or return it to core provision. Running it again changes nothing."""
-    from virtualacademy.services import funding, ledger
+    from virtualacademy.services import funding
 
     with unit_of_work(raise_as=click.ClickException, message="{message}. Nothing was changed.") as work:
         found = funding.find_year(year)
@@ -333,8 +334,8 @@ def funding_year_end(year: str, preview: bool):
             raise DomainError(plan.problem)
         action = "return to core provision" if plan.returns else "carry forward"
         click.echo(
-            f"{found.label}: {ledger.pounds(plan.personal_pence)} in learning budgets and "
-            f"{ledger.pounds(plan.locality_pence)} in locality budgets to {action} ({len(plan.lines)} accounts)."
+            f"{found.label}: {money.pounds(plan.personal_pence)} in learning budgets and "
+            f"{money.pounds(plan.locality_pence)} in locality budgets to {action} ({len(plan.lines)} accounts)."
         )
         if preview:
             work.discard()

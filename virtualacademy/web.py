@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from virtualacademy import clock, navigation
+from virtualacademy import clock, money, navigation
 from virtualacademy.context import request_ip
 from virtualacademy.extensions import client_ip
 from virtualacademy.unit_of_work import unit_of_work
@@ -160,14 +160,8 @@ def init_app(app: Flask) -> None:
         """Pair two sequences for a chart: names with values (None becomes 0)."""
         return [(a, b or 0) for a, b in zip(list(left), list(right), strict=True)]
 
-    @app.template_filter("money")
-    def money(pence: int | None) -> str:
-        """Integer pence shown as pounds: 123456 -> £1,234.56; -250 -> −£2.50."""
-        if pence is None:
-            return ""
-        sign = "−" if pence < 0 else ""
-        pounds, rem = divmod(abs(int(pence)), 100)
-        return f"{sign}£{pounds:,}.{rem:02d}"
+    # Integer pence shown as pounds: 123456 -> £1,234.56; -250 -> −£2.50 (``money.pounds``).
+    app.add_template_filter(money.pounds, "money")
 
     @app.context_processor
     def _template_globals():

@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from virtualacademy import clock, csv_export, dashboards, funding_policy, uploads  # noqa: F401 - registers the funding rules
+from virtualacademy import clock, csv_export, dashboards, funding_policy, money, uploads  # noqa: F401 - registers the funding rules
 from virtualacademy.blueprints.fields import date_parts
 from virtualacademy.blueprints.forms_common import flash_linked
 from virtualacademy.blueprints.funding import bp
@@ -42,7 +42,7 @@ from virtualacademy.inputs import page_arg, paginate
 from virtualacademy.models import Account, AccountKind, Learner, Locality, Role, SpendRequest, SpendStatus
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.policies import can, get_or_404, requires_roles
-from virtualacademy.services import families, funding, ledger, spending
+from virtualacademy.services import families, funding, spending
 from virtualacademy.unit_of_work import unit_of_work
 
 FAMILY_ROLES = (Role.GUARDIAN, Role.LEARNER)
@@ -235,7 +235,7 @@ def send_spend_request(request_id: int):
         flash_linked(
             "Your request {link} has been sent.",
             url_for("funding.spend_request", request_id=spend.id),
-            f"to pay {ledger.pounds(sent.request.amount_pence)} to {sent.request.supplier}",
+            f"to pay {money.pounds(sent.request.amount_pence)} to {sent.request.supplier}",
         )
     else:
         flash("This request had already been sent.", "success")
@@ -332,7 +332,7 @@ def approve_spend_request(request_id: int):
             spend = spending.approve(current_user, spend)
         if work.ok:
             if spend.status is SpendStatus.APPROVED:
-                flash(f"Approved: {ledger.pounds(spend.amount_pence)} has been paid to {spend.supplier}.", "success")
+                flash(f"Approved: {money.pounds(spend.amount_pence)} has been paid to {spend.supplier}.", "success")
             else:
                 flash("Approved. An admin now needs to give the second approval before it is paid.", "success")
     return redirect(url_for("funding.spend_request", request_id=request_id))
@@ -363,7 +363,7 @@ def reverse_spend_request(request_id: int):
         with unit_of_work() as work:
             spending.reverse_payment(current_user, spend, form.reverse_reason.data)
         if work.ok:
-            flash(f"Reversed: {ledger.pounds(spend.amount_pence)} is back in the learner's learning budget.", "success")
+            flash(f"Reversed: {money.pounds(spend.amount_pence)} is back in the learner's learning budget.", "success")
         return redirect(url_for("funding.spend_request", request_id=request_id))
     return _request_page(spend, reverse_form=form)
 
@@ -412,7 +412,7 @@ def locality_budget(locality_id: int):
         summary=summary,
         waiting=waiting,
         statuses=spending.STATUS_LABELS,
-        chart_rows=[(c.label, (c.total + 50) // 100) for c in summary.by_category],  # to the nearest pound
+        chart_rows=[(c.label, money.whole_pounds(c.total)) for c in summary.by_category],
     )
 
 
@@ -433,7 +433,7 @@ def record_locality_spend(locality_id: int):
                 key=form.key.data,
             )
         if work.ok:
-            amount = ledger.pounds(recorded.transfer.amount_pence)
+            amount = money.pounds(recorded.transfer.amount_pence)
             if recorded.new:
                 flash_linked(
                     f"{{link}} has been recorded against the {locality.name} budget.",

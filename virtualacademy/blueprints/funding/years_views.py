@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from virtualacademy import clock
+from virtualacademy import clock, money
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.funding import bp
 from virtualacademy.blueprints.funding.years_forms import (
@@ -27,7 +27,7 @@ from virtualacademy.models import FundingYear, Role, Transfer, TransferKind
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.paging import PER_PAGE, ListPage
 from virtualacademy.policies import get_or_404, requires_roles
-from virtualacademy.services import funding, ledger, spending
+from virtualacademy.services import funding, spending
 from virtualacademy.unit_of_work import unit_of_work
 
 
@@ -235,7 +235,7 @@ def overview(year_id: int):
 def move():
     form = MoveForm()
     accounts = [
-        SelectChoice(key, f"{name} ({ledger.pounds(funding.balance_of(key))})")
+        SelectChoice(key, f"{name} ({money.pounds(funding.balance_of(key))})")
         for key, name in funding.movable_accounts()
     ]
     form.from_account.choices = [SelectChoice("", "Choose an account"), *accounts]
@@ -266,7 +266,7 @@ def move():
                 flash("This form had already been sent: the money was moved once, by the transfer below.", "info")
             else:
                 flash(
-                    f"{ledger.pounds(transfer.amount_pence)} moved from {transfer.from_account.name} "
+                    f"{money.pounds(transfer.amount_pence)} moved from {transfer.from_account.name} "
                     f"to {transfer.to_account.name}.",
                     "success",
                 )
