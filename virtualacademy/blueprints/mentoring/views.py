@@ -43,7 +43,7 @@ from virtualacademy.models.mentoring import (
 )
 from virtualacademy.policies import can, get_or_404, requires_roles
 from virtualacademy.services import mentoring
-from virtualacademy.services.mentoring import LONDON, ActionInput, ContactStatus
+from virtualacademy.services.mentoring import ActionInput, ContactStatus
 from virtualacademy.unit_of_work import unit_of_work
 
 LABELS = {
@@ -108,7 +108,7 @@ def learner(learner_id: int):
 
 def _occurred_at(form: CheckInForm) -> datetime:
     hours, minutes = (int(x) for x in form.occurred_time.data.replace(".", ":").split(":"))
-    return datetime.combine(form.occurred_on.data, time(hours, minutes), LONDON)
+    return datetime.combine(form.occurred_on.data, time(hours, minutes), clock.LONDON)
 
 
 @bp.route("/caseload/learners/<int:learner_id>/check-in", methods=["GET", "POST"])
