@@ -139,13 +139,15 @@ def week(learner_id: int):
     today = clock.today()
     shown = learning_log.week(learner, min(_day_arg("start") or today, today))
     counts = learning_log.evidence_counts(learner, shown.start, shown.end)
+    can_write = can(current_user, "log_write", learner)
     return render_template(
         "learning/week.html",
         learner=learner,
         week=shown,
-        today=today,
-        this_week=learning_log.monday_of(today),
-        can_write=can(current_user, "log_write", learner),
+        previous_week=shown.start - timedelta(days=7),
+        next_week=shown.start + timedelta(days=7) if shown.start < learning_log.monday_of(today) else None,
+        can_write=can_write,
+        loggable_days={d.on for d in shown.days if can_write and learning_log.may_log_on(d.on, today)},
         may_edit={e.id: learning_log.may_edit(current_user, e, today) for d in shown.days for e in d.entries},
         locked={e.id: learning_log.is_locked(e, today) for d in shown.days for e in d.entries},
         evidence_counts=counts,
@@ -154,7 +156,6 @@ def week(learner_id: int):
         gap_days=learning_log.GAP_DAYS,
         activity_labels=ACTIVITY_TYPE_LABELS,
         window=learning_log.EDIT_WINDOW_DAYS,
-        timedelta=timedelta,
     )
 
 
