@@ -12,7 +12,6 @@ from datetime import date
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -37,7 +36,6 @@ from virtualacademy.blueprints.funding.spending_forms import (
     StatementPeriodForm,
 )
 from virtualacademy.errors import DomainError
-from virtualacademy.extensions import db
 from virtualacademy.inputs import page_arg, paginate
 from virtualacademy.models import Account, AccountKind, Learner, Locality, Role, SpendRequest, SpendStatus
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
@@ -47,12 +45,6 @@ from virtualacademy.unit_of_work import unit_of_work
 
 FAMILY_ROLES = (Role.GUARDIAN, Role.LEARNER)
 DECIDER_ROLES = (Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
-STATUS_FILTERS = {
-    "waiting": spending.OPEN_STATUSES,
-    "approved": (SpendStatus.APPROVED,),
-    "declined": (SpendStatus.DECLINED,),
-    "all": None,
-}
 
 
 # --- the family's view ---------------------------------------------------------------------------
@@ -273,10 +265,8 @@ def change_spend_request(request_id: int):
 @bp.route("/requests")
 @requires_roles(*DECIDER_ROLES)
 def spend_requests():
-    status = request.args.get("status", "waiting")
-    if status not in STATUS_FILTERS:
-        status = "waiting"
-    page = paginate(spending.decider_queue(current_user, STATUS_FILTERS[status]), per_page=50)
+    status = spending.queue_filter(request.args.get("status"))
+    page = paginate(spending.decider_queue(current_user, spending.QUEUE_FILTERS[status]), per_page=50)
     return render_template(
         "funding/spend_requests.html",
         page=page,
@@ -292,17 +282,20 @@ def _request_page(spend: SpendRequest, approve_form=None, decline_form=None, rev
     reverse_form = reverse_form or ReverseForm(formdata=None)
     shown = next((f for f in (decline_form, reverse_form) if f.errors), None)
     learner = spend.learner
+    budget = spending.budget(learner, with_requests=False)
+    reversal = spending.reversal_of(spend)
     return render_template(
         "funding/spend_request.html",
         spend=spend,
         learner=learner,
-        budget=spending.budget(learner, with_requests=False),
+        budget=budget,
+        cannot_pay=budget.cannot_pay(spend),
+        asked_for_besides=budget.asked_for_besides(spend),
         can_decide=spending.can_decide_now(current_user, spend),
-        needs_second=spend.status is SpendStatus.PENDING
-        and spend.amount_pence > current_app.config["SECOND_APPROVAL_OVER_PENCE"],
-        second_approval_over=current_app.config["SECOND_APPROVAL_OVER_PENCE"],
-        can_reverse=current_user.has_role(Role.ADMIN) and spend.status is SpendStatus.APPROVED,
-        reversal=spending.reversal_of(spend),
+        needs_second=spending.needs_second_approval(spend),
+        second_approval_over=spending.second_approval_over(),
+        can_reverse=spending.can_reverse_now(current_user, spend, reversal),
+        reversal=reversal,
         has_document=spending.document_file(spend) is not None,
         approve_form=approve_form,
         decline_form=decline_form,
@@ -400,12 +393,7 @@ def locality_budgets():
 def locality_budget(locality_id: int):
     locality = get_or_404(Locality, locality_id, "budget")
     summary = spending.locality_budget(locality)
-    waiting = db.session.scalars(
-        spending.decider_queue(current_user, spending.OPEN_STATUSES)
-        .join(Learner, Learner.id == SpendRequest.learner_id)
-        .where(Learner.locality_id == locality.id)
-        .limit(20)
-    ).all()
+    waiting = spending.waiting_in_locality(current_user, locality, limit=20)
     return render_template(
         "funding/locality_budget.html",
         locality=locality,
