@@ -19,16 +19,13 @@ from virtualacademy.unit_of_work import unit_of_work
 
 #: The session key holding the concern just raised, for the confirmation page.
 RAISED_KEY = "concern_raised"
-STATUS_FILTERS = {"open": ConcernStatus.OPEN, "closed": ConcernStatus.CLOSED, "all": None}
 
 
 @bp.route("/")
 @requires_roles(*STAFF_ROLES)
 def index():
-    status = request.args.get("status", "open")
-    if status not in STATUS_FILTERS:
-        status = "open"
-    stmt = scoped(current_user, safeguarding.concerns(STATUS_FILTERS[status]))
+    status = safeguarding.list_filter(request.args.get("status"))
+    stmt = scoped(current_user, safeguarding.concerns(safeguarding.LIST_FILTERS[status]))
     page = paginate(stmt, per_page=50)
     return render_template(
         "safeguarding/index.html",
@@ -82,7 +79,12 @@ def raised():
     raised = session.get(RAISED_KEY)
     if not raised:
         return redirect(url_for("safeguarding.raise_concern"))
-    return render_template("safeguarding/raised.html", concern_id=raised["id"], told=raised["told"])
+    return render_template(
+        "safeguarding/raised.html",
+        concern_id=raised["id"],
+        told=raised["told"],
+        is_lead=safeguarding.is_lead(current_user),
+    )
 
 
 @bp.route("/concerns/<int:concern_id>")
