@@ -488,12 +488,13 @@ def evidence_file(evidence_id: int):
 def exhibitions_index(learner_id: int):
     learner = _learner(learner_id)
     today = clock.today()
+    items = exhibitions.of_learner(learner)
     return render_template(
         "learning/exhibitions.html",
         learner=learner,
-        items=exhibitions.of_learner(learner),
+        items=items,
+        planned={show.id for show in items if exhibitions.is_planned(show, today)},
         recent=exhibitions.exhibited_recently(learner, today),
-        today=today,
         can_write=can(current_user, "log_write", learner),
         modes=exhibitions.MODE_LABELS,
     )
@@ -533,6 +534,7 @@ def exhibition_new(learner_id: int):
 def exhibition_detail(exhibition_id: int):
     show = get_or_404(Exhibition, exhibition_id, "view")
     learner = db.session.get(Learner, show.learner_id)
+    planned = exhibitions.is_planned(show, clock.today())
     return render_template(
         "learning/exhibition_detail.html",
         show=show,
@@ -541,8 +543,8 @@ def exhibition_detail(exhibition_id: int):
         rubric=exhibitions.RUBRIC,
         scores=exhibitions.SCORE_LABELS,
         modes=exhibitions.MODE_LABELS,
-        can_write=can(current_user, "edit", show),
-        today=clock.today(),
+        planned=planned,
+        can_record_feedback=can(current_user, "edit", show) and not planned,
     )
 
 
