@@ -53,7 +53,7 @@ from virtualacademy.models.families import (
     WITHDRAWAL_REASON_LABELS,
 )
 from virtualacademy.models.mentoring import ACTION_OWNER_LABELS
-from virtualacademy.policies import get_or_404, learner_records, requires_roles
+from virtualacademy.policies import can, get_or_404, learner_records, requires_roles
 from virtualacademy.services import families, guardian_invitations, localities, mentoring, sessions
 from virtualacademy.unit_of_work import unit_of_work
 
@@ -532,6 +532,7 @@ def _learner_page(learner: Learner, *, withdraw_form=None, reenrol_form=None, fo
     return render_template(
         "families/learner_detail.html",
         learner=learner,
+        can_manage=can(current_user, "manage", learner),
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         reenrol_form=reenrol_form,
         invite_form=InviteForm(formdata=None),
