@@ -17,7 +17,7 @@ At the end of the ``with`` block:
   as a preview or a dry run does);
 - a ``DomainError`` was raised: the session is rolled back, so nothing the service flushed is kept, and the
   error is shown: on the form's field it names, else as a form-level error in the GOV.UK error summary and a
-  flash message (``forms_common.show_domain_error``); without a form, as a flash message. The exception is
+  flash message (:func:`show_domain_error`); without a form, as a flash message. The exception is
   swallowed and kept in ``work.error``, and the view goes on to show the page again;
 - any other exception: the session is rolled back and the exception goes on (to the 500 page, or the command's
   exit).
@@ -100,10 +100,19 @@ class UnitOfWork:
     def _show(self, error: DomainError, text: str) -> None:
         if self.form is None:
             flash(text, "error")
-            return
-        from virtualacademy.blueprints.forms_common import show_domain_error
+        else:
+            show_domain_error(self.form, error)
 
-        show_domain_error(self.form, error)
+
+def show_domain_error(form, error: DomainError) -> None:
+    """Put a domain error on the form's field it names, or on the form itself (shown in the GOV.UK error summary,
+    which ``base.html`` puts above every form with errors) and as a flash message."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+    else:
+        form.form_errors.append(error.message)
+        flash(error.message, "error")
 
 
 def _commit() -> None:
