@@ -8,8 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from virtualacademy import money
 from virtualacademy.errors import DomainError
-from virtualacademy.extensions import db
+from virtualacademy.unit_of_work import unit_of_work
 
 
 def register(app: Flask) -> None:
@@ -30,8 +31,8 @@ def seed_demo():
         raise click.ClickException("seed-demo refuses to run in production: it creates accounts with a known password.")
     from virtualacademy import demo
 
-    result = demo.seed()
-    db.session.commit()
+    with unit_of_work(raise_as=click.ClickException):
+        result = demo.seed()
     headings = {
         "added": "Added:",
         "kept": "Already there, changed since (kept as it is now):",
@@ -61,12 +62,8 @@ def create_admin(email: str, name: str, password: str):
     from virtualacademy.models import Role
     from virtualacademy.services import accounts
 
-    try:
+    with unit_of_work(raise_as=click.ClickException):
         user = accounts.create_user(email, name, [Role.ADMIN], password=password)
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    db.session.commit()
     click.echo(f"Admin account created for {user.email}.")
 
 
@@ -88,40 +85,35 @@ def import_families_command(file, dry_run: bool, start_date: datetime | None):
     """
     from virtualacademy.services import family_import
 
-    plan = family_import.check(file.read(), start_date=start_date.date() if start_date else None)
-    report = plan.report
-    if report.rows:
-        click.echo(
-            f"Checked {report.rows} row{'' if report.rows == 1 else 's'}: "
-            f"{report.new_families} new famil{'y' if report.new_families == 1 else 'ies'} "
-            f"({report.new_children} children, {report.new_guardians} guardians, "
-            f"{report.linked_accounts} with an existing account) to add; "
-            f"{report.skipped_families} already imported ({report.skipped_children} rows skipped)."
-        )
-    if report.errors:
-        shown = report.errors[: family_import.REPORT_LIMIT]
-        click.echo(f"{len(report.errors)} problem{'' if len(report.errors) == 1 else 's'}:", err=True)
-        for error in shown:
-            click.echo(f"  {error}", err=True)
-        if len(report.errors) > len(shown):
-            click.echo(f"  ... and {len(report.errors) - len(shown)} more", err=True)
-        db.session.rollback()
-        raise click.ClickException("Nothing was imported. Correct the file and run the command again.")
-    if dry_run:
-        db.session.rollback()
-        click.echo("Dry run: nothing was written. Run again without --dry-run to import.")
-        return
-    if not plan.families:
-        db.session.rollback()
-        click.echo("Nothing to import: every family in the file has been imported before.")
-        return
-    try:
+    with unit_of_work(raise_as=click.ClickException) as work:
+        plan = family_import.check(file.read(), start_date=start_date.date() if start_date else None)
+        report = plan.report
+        if report.rows:
+            click.echo(
+                f"Checked {report.rows} row{'' if report.rows == 1 else 's'}: "
+                f"{report.new_families} new famil{'y' if report.new_families == 1 else 'ies'} "
+                f"({report.new_children} children, {report.new_guardians} guardians, "
+                f"{report.linked_accounts} with an existing account) to add; "
+                f"{report.skipped_families} already imported ({report.skipped_children} rows skipped)."
+            )
+        if report.errors:
+            shown = report.errors[: family_import.REPORT_LIMIT]
+            click.echo(f"{len(report.errors)} problem{'' if len(report.errors) == 1 else 's'}:", err=True)
+            for error in shown:
+                click.echo(f"  {error}", err=True)
+            if len(report.errors) > len(shown):
+                click.echo(f"  ... and {len(report.errors) - len(shown)} more", err=True)
+            raise click.ClickException("Nothing was imported. Correct the file and run the command again.")
+        if dry_run:
+            work.discard()
+            click.echo("Dry run: nothing was written. Run again without --dry-run to import.")
+            return
+        if not plan.families:
+            work.discard()
+            click.echo("Nothing to import: every family in the file has been imported before.")
+            return
         with click.progressbar(length=report.new_children, label="Importing families", show_pos=True) as bar:
             family_import.apply(plan, progress=bar.update)
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    db.session.commit()
     click.echo(f"Imported {report.new_families} families and {report.new_children} children.")
 
 
@@ -140,23 +132,24 @@ def invite_guardians_command(admin_email: str, dry_run: bool):
     from virtualacademy.models import Role
     from virtualacademy.services import accounts, families
 
-    admin = accounts.get_by_email(admin_email)
-    if admin is None or not admin.active or not admin.has_role(Role.ADMIN):
-        raise click.ClickException(f"{admin_email} is not an active admin's email address.")
-    today = clock.today()
-    summary = families.uninvited_summary(today)
-    click.echo(
-        f"{summary.to_invite:,} parent(s) or carer(s) in {summary.families:,} famil{'y' if summary.families == 1 else 'ies'} "
-        f"to invite; {summary.no_email:,} without an email address (not invited)."
-    )
-    if dry_run or not summary.to_invite:
-        db.session.rollback()
-        return
+    with unit_of_work(raise_as=click.ClickException) as work:
+        admin = accounts.get_by_email(admin_email)
+        if admin is None or not admin.active or not admin.has_role(Role.ADMIN):
+            raise click.ClickException(f"{admin_email} is not an active admin's email address.")
+        today = clock.today()
+        summary = families.uninvited_summary(today)
+        click.echo(
+            f"{summary.to_invite:,} parent(s) or carer(s) in {summary.families:,} famil{'y' if summary.families == 1 else 'ies'} "
+            f"to invite; {summary.no_email:,} without an email address (not invited)."
+        )
+        if dry_run or not summary.to_invite:
+            work.discard()
+            return
     total = families.InvitationRun()
     with click.progressbar(length=summary.to_invite, label="Inviting", show_pos=True) as bar:
         while True:
-            run = families.invite_uninvited(admin, today, limit=500)
-            db.session.commit()
+            with unit_of_work(raise_as=click.ClickException):  # each batch of 500 is kept as it is sent
+                run = families.invite_uninvited(admin, today, limit=500)
             done = run.invited + run.asked_to_accept
             if not done:
                 break
@@ -180,14 +173,15 @@ def erase_due_command(dry_run: bool):
     from virtualacademy.services import data_protection
 
     if dry_run:
-        due = data_protection.due_for_erasure()
-        db.session.rollback()
+        with unit_of_work(raise_as=click.ClickException) as work:
+            due = data_protection.due_for_erasure()
+            work.discard()
         for family in due:
             click.echo(f"Would erase family {family.reference}.")
         click.echo(f"Dry run: {len(due)} famil{'y' if len(due) == 1 else 'ies'} due for erasure; nothing was changed.")
         return
-    run = data_protection.erase_due()
-    db.session.commit()
+    with unit_of_work(raise_as=click.ClickException):
+        run = data_protection.erase_due()
     for reference in run.erased:
         click.echo(f"Erased family {reference}.")
     if not run.erased and not run.failed:
@@ -289,38 +283,34 @@ def funding_verify():
 def funding_census(year: str, census: str, preview: bool):
     """Record census income for YEAR (the year it starts, e.g. 2026) and CENSUS: counts learners on roll on the
     census date, posts the income and every allocation in one transaction. Running it again posts nothing."""
-    from virtualacademy.services import funding, ledger
+    from virtualacademy.services import funding
 
-    try:
+    with unit_of_work(raise_as=click.ClickException, message="{message}. Nothing was posted.") as work:
         found = funding.find_census(year, census)
         plan = funding.plan_census(found)
         if plan.recorded:
-            db.session.rollback()
+            work.discard()
             click.echo(funding.CensusResult(plan, already_recorded=True).message + ".")
             return
         if plan.problem:
             raise DomainError(plan.problem)
         click.echo(
             f"{funding.CENSUS_LABELS[found.key]} census {found.year.label}, {found.on_date:%-d %B %Y}: "
-            f"{plan.learners} learners on roll, income {ledger.pounds(plan.income_pence)}."
+            f"{plan.learners} learners on roll, income {money.pounds(plan.income_pence)}."
         )
         for line in plan.localities:
             click.echo(
-                f"  {line.locality.name}: {line.learners} learners, grant {ledger.pounds(line.grant_pence)}, "
-                f"share {ledger.pounds(line.share_pence)}, learning budgets {ledger.pounds(line.personal_pence)}"
+                f"  {line.locality.name}: {line.learners} learners, grant {money.pounds(line.grant_pence)}, "
+                f"share {money.pounds(line.share_pence)}, learning budgets {money.pounds(line.personal_pence)}"
             )
         click.echo(
-            f"  Core provision keeps {ledger.pounds(plan.core_pence)}; mentor team {ledger.pounds(plan.mentor_pence)}."
+            f"  Core provision keeps {money.pounds(plan.core_pence)}; mentor team {money.pounds(plan.mentor_pence)}."
         )
         if preview:
-            db.session.rollback()
+            work.discard()
             click.echo(f"Preview: {len(plan.postings)} transfers would be posted; nothing was posted.")
             return
         result = funding.record_census(None, found)
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(f"{error.message}. Nothing was posted.") from error
-    db.session.commit()
     click.echo(result.message + ".")
 
 
@@ -331,29 +321,25 @@ def funding_census(year: str, census: str, preview: bool):
 def funding_year_end(year: str, preview: bool):
     """Close YEAR (the year it starts, e.g. 2026) by its year-end setting: carry unspent money in learning and
     locality budgets forward, or return it to core provision. Running it again changes nothing."""
-    from virtualacademy.services import funding, ledger
+    from virtualacademy.services import funding
 
-    try:
+    with unit_of_work(raise_as=click.ClickException, message="{message}. Nothing was changed.") as work:
         found = funding.find_year(year)
         plan = funding.plan_year_end(found)
         if plan.closed:
-            db.session.rollback()
+            work.discard()
             click.echo(funding.YearEndResult(plan, already_closed=True).message + ".")
             return
         if plan.problem:
             raise DomainError(plan.problem)
         action = "return to core provision" if plan.returns else "carry forward"
         click.echo(
-            f"{found.label}: {ledger.pounds(plan.personal_pence)} in learning budgets and "
-            f"{ledger.pounds(plan.locality_pence)} in locality budgets to {action} ({len(plan.lines)} accounts)."
+            f"{found.label}: {money.pounds(plan.personal_pence)} in learning budgets and "
+            f"{money.pounds(plan.locality_pence)} in locality budgets to {action} ({len(plan.lines)} accounts)."
         )
         if preview:
-            db.session.rollback()
+            work.discard()
             click.echo("Preview: nothing was changed.")
             return
         result = funding.close_year(None, found)
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(f"{error.message}. Nothing was changed.") from error
-    db.session.commit()
     click.echo(result.message + ".")

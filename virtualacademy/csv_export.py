@@ -24,6 +24,7 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
+from virtualacademy import money
 from virtualacademy.uploads import download_name
 
 #: What a spreadsheet reads as the start of a formula (or of a cell it may run as one).
@@ -55,9 +56,8 @@ def row(values: Iterable[Any]) -> list[str | int | Decimal]:
     return [cell(v) for v in values]
 
 
-def pounds(pence: int) -> Decimal:
-    """Integer pence as a money cell: ``-1250`` -> ``-12.50``, a number a spreadsheet adds up."""
-    return Decimal(int(pence)).scaleb(-2)
+#: Integer pence as a money cell: ``-1250`` -> ``-12.50``, a number a spreadsheet adds up (``money.pounds_number``).
+pounds = money.pounds_number
 
 
 def _chunks(rows: Iterable[Iterable[Any]]) -> Iterator[str]:

@@ -13,9 +13,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from virtualacademy import clock, navigation
+from virtualacademy import clock, money, navigation
 from virtualacademy.context import request_ip
 from virtualacademy.extensions import client_ip
+from virtualacademy.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +100,8 @@ def init_app(app: Flask) -> None:
     def _csrf_error(error):
         from virtualacademy.services import audit
 
-        audit.record("security.csrf_failure", detail={"path": request.path, "reason": error.description})
-        from virtualacademy.extensions import db
-
-        db.session.commit()
+        with unit_of_work():
+            audit.record("security.csrf_failure", detail={"path": request.path, "reason": error.description})
         return (
             render_template(
                 "errors/error.html",
@@ -119,11 +118,10 @@ def init_app(app: Flask) -> None:
         code = error.code or 500
         title, message = ERROR_PAGES.get(code, (error.name, error.description))
         if code == 429:
-            from virtualacademy.extensions import db
             from virtualacademy.services import audit
 
-            audit.record("security.rate_limited", detail={"path": request.path, "limit": str(error.description)})
-            db.session.commit()
+            with unit_of_work():
+                audit.record("security.rate_limited", detail={"path": request.path, "limit": str(error.description)})
             message = _rate_limit_message() or message
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
@@ -132,7 +130,7 @@ def init_app(app: Flask) -> None:
         log.exception("Unhandled error on %s %s", request.method, request.path)
         from virtualacademy.extensions import db
 
-        db.session.rollback()
+        db.session.rollback()  # what a unit of work had not rolled back already
         title, message = ERROR_PAGES[500]
         return render_template("errors/error.html", code=500, title=title, message=message), 500
 
@@ -162,14 +160,8 @@ def init_app(app: Flask) -> None:
         """Pair two sequences for a chart: names with values (None becomes 0)."""
         return [(a, b or 0) for a, b in zip(list(left), list(right), strict=True)]
 
-    @app.template_filter("money")
-    def money(pence: int | None) -> str:
-        """Integer pence shown as pounds: 123456 -> £1,234.56; -250 -> −£2.50."""
-        if pence is None:
-            return ""
-        sign = "−" if pence < 0 else ""
-        pounds, rem = divmod(abs(int(pence)), 100)
-        return f"{sign}£{pounds:,}.{rem:02d}"
+    # Integer pence shown as pounds: 123456 -> £1,234.56; -250 -> −£2.50 (``money.pounds``).
+    app.add_template_filter(money.pounds, "money")
 
     @app.context_processor
     def _template_globals():

@@ -205,6 +205,16 @@ def test_admin_moves_a_census_date(client, db_session, academy):
     assert funding.census_of(year, "spring").on_date == date(2026, 1, 22)
 
 
+def test_a_confirmation_that_is_not_a_date_changes_nothing(client, db_session, academy):
+    year, *_ = academy
+    path = f"/funding/years/{year.id}/census/spring/date"
+    bad = post_form(client, path, {"on_date": "2026-02-31", "confirm": "Move the census date"}, path)
+    assert bad.status_code == 302 and bad.headers["Location"] == path
+    assert "That is not a date. The census date was not changed." in text(client.get(path))
+    db_session.refresh(year)
+    assert funding.census_of(year, "spring").on_date == date(2026, 1, 15)
+
+
 def test_moving_a_census_date_into_the_past_shows_what_would_be_recorded_and_waits_for_confirmation(
     client, db_session, academy
 ):

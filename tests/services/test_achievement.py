@@ -24,6 +24,7 @@ from virtualacademy.models import (
     ActivityType,
     Evidence,
     EvidenceKind,
+    Exhibition,
     ExhibitionMode,
     Goal,
     GoalStatus,
@@ -283,3 +284,10 @@ def test_an_empty_record_still_renders(app, ctx, family):
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
     assert "No learning was logged in this period." in text
     assert "The mentor has not written a summary for this period." in text
+
+
+def test_an_exhibition_after_today_is_planned():
+    today = date(2027, 3, 2)
+    assert exhibitions.is_planned(Exhibition(held_on=today + timedelta(days=1)), today)
+    assert not exhibitions.is_planned(Exhibition(held_on=today), today)
+    assert not exhibitions.is_planned(Exhibition(held_on=today - timedelta(days=1)), today)

@@ -542,3 +542,12 @@ def test_the_stored_last_logged_day_keeps_step_when_one_flush_changes_more_learn
     learning_log.refresh_last_logged(ids)
     later = select(func.count()).select_from(Learner).where(Learner.last_logged_on == TODAY + timedelta(days=1))
     assert ctx.scalar(later) == 1_200
+
+
+def test_learning_can_be_logged_on_today_and_the_days_of_the_edit_window_before_it():
+    today = date(2027, 3, 2)
+    window = learning_log.EDIT_WINDOW_DAYS
+    assert learning_log.may_log_on(today, today)
+    assert learning_log.may_log_on(today - timedelta(days=window), today)
+    assert not learning_log.may_log_on(today - timedelta(days=window + 1), today)
+    assert not learning_log.may_log_on(today + timedelta(days=1), today)

@@ -339,3 +339,14 @@ def test_the_list_is_newest_first_and_filters_by_status(ctx, learner):
     assert ctx.scalars(scoped(lead, safeguarding.concerns(ConcernStatus.OPEN))).all() == [newer, older]
     assert ctx.scalars(scoped(lead, safeguarding.concerns(ConcernStatus.CLOSED))).all() == [closed]
     assert safeguarding.open_count() == 2
+
+
+def test_the_concerns_list_filters():
+    assert safeguarding.LIST_FILTERS == {"open": ConcernStatus.OPEN, "closed": ConcernStatus.CLOSED, "all": None}
+    assert [safeguarding.list_filter(name) for name in ("closed", "all", None, "", "nonsense")] == [
+        "closed",
+        "all",
+        "open",
+        "open",
+        "open",
+    ]

@@ -903,3 +903,40 @@ def test_a_held_invoice_is_checked_kept_apart_and_let_go_after_a_day(ctx, docume
     assert spending.held_document(old) is None and spending.held_document(token) == PDF
     spending.release_document(token)
     assert held(documents) == []
+
+
+def test_what_the_request_page_is_told(ctx, app):
+    admin = UserFactory(roles=[Role.ADMIN])
+    mentor = UserFactory(roles=[Role.MENTOR])
+    over = spending.second_approval_over()
+    assert over == app.config["SECOND_APPROVAL_OVER_PENCE"]
+    small = SpendRequestFactory(amount_pence=over)
+    large = SpendRequestFactory(amount_pence=over + 1)
+    assert not spending.needs_second_approval(small) and spending.needs_second_approval(large)
+    large.status = SpendStatus.AWAITING_SECOND_APPROVAL
+    assert not spending.needs_second_approval(large)  # the first approval has been given
+
+    paid = SpendRequestFactory(status=SpendStatus.APPROVED)
+    assert spending.can_reverse_now(admin, paid, None)
+    assert not spending.can_reverse_now(mentor, paid, None)
+    assert not spending.can_reverse_now(admin, small, None)
+    assert not spending.can_reverse_now(admin, paid, Transfer())  # reversed already
+
+    budget = spending.Budget(
+        learner=small.learner, account=None, balance=3_000, pending_count=2, pending=4_000, spent=0
+    )
+    assert not budget.cannot_pay(SpendRequest(amount_pence=3_000))
+    assert budget.cannot_pay(SpendRequest(amount_pence=3_001))
+    assert budget.asked_for_besides(SpendRequest(amount_pence=2_500)) == 1_500
+    assert budget.asked_for_besides(SpendRequest(amount_pence=4_000)) == 0
+
+
+def test_the_deciders_list_filters():
+    assert spending.QUEUE_FILTERS["waiting"] == spending.OPEN_STATUSES
+    assert [spending.queue_filter(name) for name in ("approved", "all", None, "", "nonsense")] == [
+        "approved",
+        "all",
+        "waiting",
+        "waiting",
+        "waiting",
+    ]

@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.meta import DefaultMeta
 
-from virtualacademy.errors import DomainError
 from virtualacademy.inputs import clean_multi_line, clean_one_line
+from virtualacademy.unit_of_work import show_domain_error  # noqa: F401 - for checks that write nothing
 
 
 class _CleanTextMeta(DefaultMeta):
@@ -31,16 +31,6 @@ class Form(FlaskForm):
 
     class Meta(_CleanTextMeta):
         pass
-
-
-def show_domain_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a domain error on the field it names (shown in the error summary), or flash it."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
-    else:
-        form.form_errors.append(error.message)
-        flash(error.message, "error")
 
 
 def flash_linked(text: str, href: str, link_text: str, category: str = "success") -> None:

@@ -127,6 +127,11 @@ class FeedbackInput:
     comments: str | None
 
 
+def is_planned(exhibition: Exhibition, today: date) -> bool:
+    """Still to come: held after ``today``. Its feedback is recorded from the day it is held."""
+    return exhibition.held_on > today
+
+
 def add_feedback(
     actor: User, exhibition: Exhibition, data: FeedbackInput, today: date | None = None
 ) -> ExhibitionFeedback:
@@ -134,7 +139,7 @@ def add_feedback(
     today = today or clock.today()
     learner = db.session.get(Learner, exhibition.learner_id)
     _require_write(actor, learner)
-    if exhibition.held_on > today:
+    if is_planned(exhibition, today):
         raise ValidationError(
             f"Feedback can be recorded from the day of the exhibition, {exhibition.held_on:%-d %B %Y}"
         )

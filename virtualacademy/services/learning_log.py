@@ -140,6 +140,12 @@ def is_locked(entry: LogEntry, today: date) -> bool:
     return today > editable_until(entry.on_date)
 
 
+def may_log_on(day: date, today: date) -> bool:
+    """A day the family can still log learning on: today, or one of the :data:`EDIT_WINDOW_DAYS` days before it
+    (older days are the mentor's to correct)."""
+    return day <= today <= editable_until(day)
+
+
 def may_edit(user: User, entry: LogEntry, today: date) -> bool:
     """Change or delete this entry now (in the window: anyone who writes the log; after: the mentor or admin)."""
     learner = entry.learner

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from virtualacademy import clock
+from virtualacademy import clock, money
 from virtualacademy.context import request_ip
 from virtualacademy.database import insert_many, new_ids, one_of, set_many
 from virtualacademy.errors import NotAllowed, ValidationError
@@ -140,9 +140,8 @@ def check_amount(pence: int, field: str = "amount") -> int:
 
 
 def pounds(pence: int) -> str:
-    sign = "-" if pence < 0 else ""
-    whole, rem = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{rem:02d}"
+    """Pence as pounds in plain text (messages, memos, commands): ``money.pounds`` with a hyphen for a minus."""
+    return money.pounds(pence, ascii_minus=True)
 
 
 # --- accounts ---------------------------------------------------------------------------------------

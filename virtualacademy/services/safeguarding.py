@@ -288,6 +288,19 @@ def raise_concern(
 # --- seeing concerns ---------------------------------------------------------------------------------
 
 
+#: The concerns list, by filter: the status each shows (``None``: every status). The first is the default.
+LIST_FILTERS: dict[str, ConcernStatus | None] = {
+    "open": ConcernStatus.OPEN,
+    "closed": ConcernStatus.CLOSED,
+    "all": None,
+}
+
+
+def list_filter(name: str | None) -> str:
+    """The :data:`LIST_FILTERS` filter called ``name``, or the default (the open concerns)."""
+    return name if name in LIST_FILTERS else next(iter(LIST_FILTERS))
+
+
 def concerns(status: ConcernStatus | None = None) -> Select:
     """All concerns (narrow with ``policies.scoped``), newest first, optionally with one status."""
     stmt = select(SafeguardingConcern).options(

@@ -88,6 +88,14 @@ STATUS_LABELS = {
     SpendStatus.APPROVED: "Approved and paid",
     SpendStatus.DECLINED: "Declined",
 }
+#: The deciders' list of requests, by filter: the statuses each shows (``None``: every status). The first is the
+#: default.
+QUEUE_FILTERS: dict[str, tuple[SpendStatus, ...] | None] = {
+    "waiting": OPEN_STATUSES,
+    "approved": (SpendStatus.APPROVED,),
+    "declined": (SpendStatus.DECLINED,),
+    "all": None,
+}
 #: As a family sees them: how many approvals a request needs inside the academy is the academy's business, so a
 #: request waiting for a second approval is simply waiting for a decision.
 FAMILY_STATUS_LABELS = {**STATUS_LABELS, SpendStatus.AWAITING_SECOND_APPROVAL: STATUS_LABELS[SpendStatus.PENDING]}
@@ -278,6 +286,23 @@ def can_decide_now(user: User | None, request: SpendRequest) -> bool:
     return False
 
 
+def second_approval_over() -> int:
+    """A request for more than this many pence needs a second approval, by an admin (``SECOND_APPROVAL_OVER_PENCE``)."""
+    return current_app.config["SECOND_APPROVAL_OVER_PENCE"]
+
+
+def needs_second_approval(request: SpendRequest) -> bool:
+    """Approving this request now would not pay it yet: it waits for its first decision and is for more than
+    :func:`second_approval_over`, so an admin then gives the second approval."""
+    return request.status is SpendStatus.PENDING and request.amount_pence > second_approval_over()
+
+
+def can_reverse_now(user: User | None, request: SpendRequest, reversal: Transfer | None) -> bool:
+    """Whether the page should offer ``user`` the reversal of the payment (``reversal``: the one already made, if
+    any): an admin, for an approved and paid request not reversed yet."""
+    return _signed_in(user) and _is_admin(user) and request.status is SpendStatus.APPROVED and reversal is None
+
+
 def may_manage_locality(user: User | None, locality: Locality) -> bool:
     """The locality's budget page and its spending: its coordinator, or an admin."""
     return _signed_in(user) and (_is_admin(user) or _coordinates(user, locality.id))
@@ -368,6 +393,23 @@ def decider_queue(user: User, statuses: tuple[SpendStatus, ...] | None) -> Selec
     return visible_requests(user, stmt)
 
 
+def queue_filter(name: str | None) -> str:
+    """The :data:`QUEUE_FILTERS` filter called ``name``, or the default (the requests waiting for a decision)."""
+    return name if name in QUEUE_FILTERS else next(iter(QUEUE_FILTERS))
+
+
+def waiting_in_locality(user: User, locality: Locality, limit: int) -> list[SpendRequest]:
+    """The newest requests from ``locality``'s learners that are waiting for a decision and ``user`` may see."""
+    return list(
+        db.session.scalars(
+            decider_queue(user, OPEN_STATUSES)
+            .join(Learner, Learner.id == SpendRequest.learner_id)
+            .where(Learner.locality_id == locality.id)
+            .limit(limit)
+        )
+    )
+
+
 def waiting_for(user: User) -> int:
     """How many requests are waiting for ``user``'s decision (first decisions, or second approvals for admins)."""
     first = select(func.count()).select_from(SpendRequest).where(SpendRequest.status == SpendStatus.PENDING)
@@ -442,6 +484,14 @@ class Budget:
     def available(self) -> int:
         """What can still be asked for: the balance less every request still waiting for a decision."""
         return max(self.balance - self.pending, 0)
+
+    def cannot_pay(self, request: SpendRequest) -> bool:
+        """The budget holds less than ``request`` asks for: it cannot be paid as things stand."""
+        return self.balance < request.amount_pence
+
+    def asked_for_besides(self, request: SpendRequest) -> int:
+        """What the requests waiting for a decision ask for besides ``request`` (0 if nothing)."""
+        return max(self.pending - request.amount_pence, 0)
 
 
 def budget(learner: Learner, *, with_requests: bool = True) -> Budget:
@@ -780,7 +830,7 @@ def approve(actor: User, request: SpendRequest) -> SpendRequest:
             raise NotAllowed("This request is waiting for a second approval, which only an admin can give")
         if actor.id == request.first_approver_id:
             raise NotAllowed("The second approval must come from someone other than the first approver")
-    elif request.amount_pence > current_app.config["SECOND_APPROVAL_OVER_PENCE"]:
+    elif needs_second_approval(request):
         account = _personal_account(learner)
         balance = account.balance_pence if account else 0
         if balance < request.amount_pence:

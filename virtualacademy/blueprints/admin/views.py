@@ -5,13 +5,11 @@ from wtforms import SelectChoice
 
 from virtualacademy.blueprints.admin import bp
 from virtualacademy.blueprints.admin.forms import AuditFilterForm, ConfirmForm, EditUserForm, InviteStaffForm
-from virtualacademy.blueprints.forms_common import show_domain_error
-from virtualacademy.errors import DomainError
-from virtualacademy.extensions import db
 from virtualacademy.inputs import paginate
 from virtualacademy.models import Role, User
 from virtualacademy.policies import get_or_404, requires_roles, scoped
 from virtualacademy.services import accounts, audit, throttle
+from virtualacademy.unit_of_work import unit_of_work
 
 
 @bp.route("/users")
@@ -34,13 +32,9 @@ def users():
 def invite_staff():
     form = InviteStaffForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             user = accounts.invite(current_user, form.email.data, form.name.data, form.roles.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/invite.html", form=form)
@@ -54,14 +48,10 @@ def user_detail(user_id: int):
     if request.method == "GET":
         form.roles.data = sorted(r.value for r in user.roles)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             accounts.update_name(current_user, user, form.name.data)
             accounts.set_roles(current_user, user, form.roles.data or [])
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Changes saved.", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template(
@@ -78,13 +68,9 @@ def _user_action(user_id: int, action, message: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work() as work:
         action(user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if work.ok:
         flash(message.format(user=user), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 

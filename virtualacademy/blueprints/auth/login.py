@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from virtualacademy.extensions import db, login_manager
 from virtualacademy.models import User
 from virtualacademy.services import sessions
+from virtualacademy.unit_of_work import unit_of_work
 
 SIGNED_OUT = {
     sessions.Ended.IDLE: "You were signed out because you had not used the academy for {timeout}. "
@@ -54,8 +55,8 @@ def log_in(user: User) -> None:
     cookie. A session the browser held before (someone else's, say, on a shared computer) ends."""
     previous = current_user.session_key if current_user.is_authenticated else None
     if previous and previous != user.session_key:
-        sessions.end(previous)
-        db.session.commit()
+        with unit_of_work():
+            sessions.end(previous)
     logout_user()
     login_user(user)
 

@@ -10,12 +10,13 @@ from virtualacademy.blueprints.auth.forms import (
     SignInForm,
 )
 from virtualacademy.blueprints.auth.login import known_devices, log_in, remember_device
-from virtualacademy.blueprints.forms_common import safe_next, show_domain_error
-from virtualacademy.errors import DomainError, InvalidToken
-from virtualacademy.extensions import client_ip, db, limiter
+from virtualacademy.blueprints.forms_common import safe_next
+from virtualacademy.errors import InvalidToken
+from virtualacademy.extensions import client_ip, limiter
 from virtualacademy.models import UserSession
 from virtualacademy.policies import get_or_404
 from virtualacademy.services import accounts, sessions, throttle
+from virtualacademy.unit_of_work import unit_of_work
 
 
 def _not_signed_in(response) -> bool:
@@ -31,7 +32,7 @@ def sign_in():
     form = SignInForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form, keep_failure=True) as work:  # a failure counts, and the audit log keeps it
             user = accounts.sign_in(
                 form.email.data,
                 form.password.data,
@@ -39,23 +40,19 @@ def sign_in():
                 user_agent=request.user_agent.string,
                 known_devices=known_devices(),
             )
-        except DomainError as error:
-            db.session.commit()  # the failure counts, and the audit log keeps it
-            show_domain_error(form, error)
-            if isinstance(error, throttle.TooManyAttempts):
-                status = 429
-        else:
-            db.session.commit()
+        if work.ok:
             log_in(user)
             return remember_device(redirect(safe_next(form.next.data, url_for("main.dashboard"))), user)
+        if isinstance(work.error, throttle.TooManyAttempts):
+            status = 429
     return render_template("auth/sign_in.html", form=form), status
 
 
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
-    accounts.sign_out(current_user)
-    db.session.commit()
+    with unit_of_work():
+        accounts.sign_out(current_user)
     logout_user()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
@@ -66,8 +63,8 @@ def sign_out():
 def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
-        db.session.commit()
+        with unit_of_work():
+            accounts.request_password_reset(form.email.data)
         return render_template("auth/reset_sent.html", email=form.email.data.strip())
     return render_template("auth/forgotten_password.html", form=form)
 
@@ -79,13 +76,9 @@ def _token_page(token: str, purpose: str, template: str, action):
         return render_template("auth/link_invalid.html", message=error.message), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             user = action(token, form.password.data, user_agent=request.user_agent.string)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             log_in(user)
             flash("Your password has been saved and you are signed in.", "success")
             return remember_device(redirect(url_for("main.dashboard")), user)
@@ -120,7 +113,8 @@ def change_password():
     form = ChangePasswordForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        # A wrong current password counts, and the audit log keeps it.
+        with unit_of_work(form, keep_failure=True) as work:
             accounts.change_password(
                 current_user,
                 form.current_password.data,
@@ -128,15 +122,11 @@ def change_password():
                 ip=client_ip(),
                 known_devices=known_devices(),
             )
-        except DomainError as error:
-            db.session.commit()  # a wrong current password counts, and the audit log keeps it
-            show_domain_error(form, error)
-            if isinstance(error, throttle.TooManyAttempts):
-                status = 429
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Your password has been changed. Any other devices have been signed out.", "success")
             return redirect(url_for("auth.account"))
+        if isinstance(work.error, throttle.TooManyAttempts):
+            status = 429
     return render_template("auth/change_password.html", form=form), status
 
 
@@ -145,8 +135,8 @@ def change_password():
 def sign_out_everywhere_else():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ended = sessions.sign_out_everywhere_else(current_user, current_user.current_session_id)
-    db.session.commit()
+    with unit_of_work():
+        ended = sessions.sign_out_everywhere_else(current_user, current_user.current_session_id)
     if ended:
         flash(f"You have been signed out on {ended} other device{'s' if ended != 1 else ''}.", "success")
     else:
@@ -162,7 +152,7 @@ def sign_out_device(session_id: int):
         abort(400)
     if device.id == current_user.current_session_id:
         return sign_out()
-    sessions.sign_out_device(current_user, device)
-    db.session.commit()
+    with unit_of_work():
+        sessions.sign_out_device(current_user, device)
     flash(f"{device.device} has been signed out.", "success")
     return redirect(url_for("auth.account"))

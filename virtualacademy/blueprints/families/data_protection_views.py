@@ -6,11 +6,10 @@ from flask_login import current_user
 
 from virtualacademy import clock
 from virtualacademy.blueprints.families import bp
-from virtualacademy.errors import DomainError
-from virtualacademy.extensions import db
 from virtualacademy.models import Family, Role
 from virtualacademy.policies import get_or_404, requires_roles
 from virtualacademy.services import data_protection
+from virtualacademy.unit_of_work import unit_of_work
 
 
 def _family(family_id: int) -> Family:
@@ -45,8 +44,8 @@ def family_data(family_id: int):
 @requires_roles(Role.ADMIN)
 def export_family_data(family_id: int):
     family = _family(family_id)
-    export = data_protection.export(current_user, family, clock.now())
-    db.session.commit()
+    with unit_of_work():
+        export = data_protection.export(current_user, family, clock.now())
     response = Response(export.content, mimetype="application/zip")
     response.headers.set("Content-Disposition", "attachment", filename=export.filename)
     response.headers["Cache-Control"] = "no-store"
@@ -57,12 +56,10 @@ def export_family_data(family_id: int):
 @requires_roles(Role.ADMIN)
 def request_family_erasure(family_id: int):
     family = _family(family_id)
-    try:
+    with unit_of_work(quiet=True) as work:  # the page shows the problem
         due = data_protection.request_erasure(current_user, family, clock.now())
-    except DomainError as error:
-        db.session.rollback()
-        return _page(family, error.message)
-    db.session.commit()
+    if not work.ok:
+        return _page(family, work.error.message)
     if data_protection.why_not_erasable(family, clock.now()) is None:
         when = "tonight, unless you erase it now or cancel the request"  # the retention period is over
     else:
@@ -75,12 +72,10 @@ def request_family_erasure(family_id: int):
 @requires_roles(Role.ADMIN)
 def cancel_family_erasure(family_id: int):
     family = _family(family_id)
-    try:
+    with unit_of_work(quiet=True) as work:
         data_protection.cancel_erasure(current_user, family)
-    except DomainError as error:
-        db.session.rollback()
-        return _page(family, error.message)
-    db.session.commit()
+    if not work.ok:
+        return _page(family, work.error.message)
     flash("The erasure request has been cancelled. Nothing was erased.", "success")
     return _back(family)
 
@@ -91,12 +86,10 @@ def erase_family_now(family_id: int):
     """Erase now rather than wait for tonight's job: only once the retention period has ended."""
     family = _family(family_id)
     if request.method == "POST":
-        try:
+        with unit_of_work(quiet=True) as work:
             data_protection.erase_family(family, clock.now(), actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            return _page(family, error.message)
-        db.session.commit()
+        if not work.ok:
+            return _page(family, work.error.message)
         flash(f"Family {family.reference}'s personal data has been erased.", "success")
         return _back(family)
     problem = data_protection.why_not_erasable(family, clock.now())

@@ -27,10 +27,10 @@ from virtualacademy.blueprints.families import bp
 from virtualacademy.blueprints.fields import GovDateField
 from virtualacademy.blueprints.forms_common import Form, show_domain_error
 from virtualacademy.errors import DomainError
-from virtualacademy.extensions import db
 from virtualacademy.models import Role
 from virtualacademy.policies import requires_roles
 from virtualacademy.services import family_import
+from virtualacademy.unit_of_work import unit_of_work
 
 SESSION_KEY = "family_import"
 #: An uploaded file not imported within this many seconds is deleted.
@@ -148,8 +148,9 @@ def import_check():
     if found is None:
         return _upload_again()
     pending, data = found
-    plan = family_import.check(data, start_date=_start_date(pending))
-    db.session.rollback()  # a check writes nothing; end its read
+    with unit_of_work() as work:
+        plan = family_import.check(data, start_date=_start_date(pending))
+        work.discard()  # a check writes nothing; end its read
     return render_template(
         "families/import_check.html",
         report=plan.report,
@@ -169,17 +170,15 @@ def import_confirm():
     pending, data = found
     if not ImportConfirmForm().validate_on_submit():
         return redirect(url_for("families.import_check"))
-    try:
+    with unit_of_work() as work:
         report = family_import.import_families(data, current_user, start_date=_start_date(pending))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        if not report.imported:
+            work.discard()
+    if not work.ok:
         return redirect(url_for("families.import_check"))
     if not report.imported:
-        db.session.rollback()
         flash("Nothing was imported: the file has problems, listed below.", "error")
         return redirect(url_for("families.import_check"))
-    db.session.commit()
     _discard()
     message = f"Imported {report.new_families} famil{'y' if report.new_families == 1 else 'ies'} "
     message += f"and {report.new_children} child{'' if report.new_children == 1 else 'ren'}."

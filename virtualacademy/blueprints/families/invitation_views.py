@@ -11,10 +11,10 @@ from wtforms import SubmitField
 from virtualacademy import clock
 from virtualacademy.blueprints.families import bp
 from virtualacademy.blueprints.forms_common import Form
-from virtualacademy.extensions import db
 from virtualacademy.models import Learner, Role
 from virtualacademy.policies import get_or_404, requires_roles
 from virtualacademy.services import families
+from virtualacademy.unit_of_work import unit_of_work
 
 
 class InviteForm(Form):
@@ -45,8 +45,8 @@ def invitations():
     form = InviteForm()
     today = clock.today()
     if form.validate_on_submit():
-        run = families.invite_uninvited(current_user, today, limit=families.INVITE_BATCH)
-        db.session.commit()
+        with unit_of_work():
+            run = families.invite_uninvited(current_user, today, limit=families.INVITE_BATCH)
         left = families.uninvited_summary(today).to_invite
         message = _message(run)
         if left:
@@ -66,7 +66,7 @@ def invitations():
 def invite_learners_guardians(learner_id: int):
     learner = get_or_404(Learner, learner_id, "view")
     if InviteForm().validate_on_submit():
-        run = families.invite_family(current_user, learner.family)
-        db.session.commit()
+        with unit_of_work():
+            run = families.invite_family(current_user, learner.family)
         flash(_message(run), "success")
     return redirect(url_for("families.learner_detail", learner_id=learner.id) + "#parents-and-carers")

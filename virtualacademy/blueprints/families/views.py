@@ -33,8 +33,7 @@ from virtualacademy.blueprints.families.forms import (
 )
 from virtualacademy.blueprints.families.invitation_views import InviteForm
 from virtualacademy.blueprints.families.summary import answer_sections
-from virtualacademy.blueprints.forms_common import show_domain_error
-from virtualacademy.errors import DomainError, InvalidToken
+from virtualacademy.errors import InvalidToken
 from virtualacademy.extensions import client_ip, db, form_email, limiter
 from virtualacademy.inputs import int_arg, paginate
 from virtualacademy.models import (
@@ -54,8 +53,9 @@ from virtualacademy.models.families import (
     WITHDRAWAL_REASON_LABELS,
 )
 from virtualacademy.models.mentoring import ACTION_OWNER_LABELS
-from virtualacademy.policies import get_or_404, learner_records, requires_roles
+from virtualacademy.policies import can, get_or_404, learner_records, requires_roles
 from virtualacademy.services import families, guardian_invitations, localities, mentoring, sessions
+from virtualacademy.unit_of_work import unit_of_work
 
 DRAFT_KEY = "application_id"
 SECTION_ENDPOINTS = {
@@ -91,13 +91,10 @@ def _next_page(application: Application, default: str) -> str:
 
 def _save(form, action, next_endpoint: str, application: Application | None):
     """Run a service action for a wizard page; on a broken rule show it on the form."""
-    try:
+    with unit_of_work(form) as work:
         result = action()
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
+    if not work.ok:
         return None
-    db.session.commit()
     return redirect(_next_page(application or result, next_endpoint))
 
 
@@ -135,13 +132,10 @@ def apply_guardian():
     if form.validate_on_submit():
         values = {"name": form.name.data, "email": form.email.data, "phone": form.phone.data}
         if application is None:
-            try:
+            with unit_of_work(form) as work:
                 application = families.start_application(values)
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
+            if not work.ok:
                 return render_template("families/apply_guardian.html", form=form)
-            db.session.commit()
             g.application_emailed = True
             session[DRAFT_KEY] = application.id
             return redirect(url_for("families.apply_address"))
@@ -228,8 +222,8 @@ def apply_remove_child(index: int):
     form = SubmitApplicationForm()
     if not form.validate_on_submit():
         abort(400)
-    families.remove_child(application, index)
-    db.session.commit()
+    with unit_of_work():
+        families.remove_child(application, index)
     flash("Child removed from the application.", "success")
     return redirect(url_for("families.apply_children"))
 
@@ -256,13 +250,9 @@ def apply_check():
     missing = families.missing_sections(application)
     form = SubmitApplicationForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             families.submit(application)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if work.ok:
             session.pop(DRAFT_KEY, None)
             session["submitted_reference"] = application.reference
             return redirect(url_for("families.apply_sent"))
@@ -310,8 +300,9 @@ def _to_sent_application(application: Application):
     """From an emailed link to a sent application: to the application if signed in as its applicant's account;
     to sign in (and back to the link) if they have an account; to create it if not. Never a dead end."""
     if current_user.is_authenticated:
-        if families.claim_application(current_user, application):
-            db.session.commit()
+        with unit_of_work():
+            claimed = families.claim_application(current_user, application)
+        if claimed:
             return redirect(url_for("families.my_application", application_id=application.id))
         return _link_problem("other_account", application, status=200)
     if families.has_account(application):
@@ -346,8 +337,8 @@ def new_application_link(token: str):
         link = families.read_any_application_link(token)
     except InvalidToken as error:
         return _link_problem("invalid", message=error.message)
-    families.send_new_resume_link(link.application)
-    db.session.commit()
+    with unit_of_work():
+        families.send_new_resume_link(link.application)
     return render_template("families/application_link_sent.html", masked=_masked(link.application.email))
 
 
@@ -365,15 +356,11 @@ def create_account(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = families.create_account(token, form.password.data, user_agent=request.user_agent.string)
+            with unit_of_work(form, passthrough=(InvalidToken,)) as work:
+                user = families.create_account(token, form.password.data, user_agent=request.user_agent.string)
         except InvalidToken as error:
-            db.session.rollback()
             return _link_problem("invalid", message=error.message)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             log_in(user)
             flash("Your email address is confirmed and your account is ready.", "success")
             return remember_device(redirect(url_for("main.dashboard")), user)
@@ -389,13 +376,9 @@ def my_application(application_id: int):
     application = get_or_404(Application, application_id, "view_own")
     form = AnswerForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             families.answer_question(current_user, application, form.answer.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Your answer has been sent to the academy.", "success")
             return redirect(url_for("families.my_application", application_id=application.id))
     return render_template("families/my_application.html", application=application, form=form, labels=LABELS)
@@ -480,13 +463,9 @@ def _decide(application_id: int, form_class, action, message: str):
     if form_class is AcceptForm:
         form.locality_id.choices = _locality_choices()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             action(application, form)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(message.format(application=application), "success")
             return redirect(url_for("families.application_detail", application_id=application.id))
     return _render_review(application, forms[AcceptForm], forms[QuestionForm], forms[DeclineForm])
@@ -553,6 +532,7 @@ def _learner_page(learner: Learner, *, withdraw_form=None, reenrol_form=None, fo
     return render_template(
         "families/learner_detail.html",
         learner=learner,
+        can_manage=can(current_user, "manage", learner),
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         reenrol_form=reenrol_form,
         invite_form=InviteForm(formdata=None),
@@ -576,15 +556,11 @@ def withdraw_learner(learner_id: int):
     learner = get_or_404(Learner, learner_id, "manage")
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             families.withdraw(
                 current_user, learner, form.withdrawal_date.data, WithdrawalReason(form.reason.data), form.note.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{learner.known_as} has been withdrawn. Their history is kept.", "success")
             return redirect(url_for("families.learner_detail", learner_id=learner.id))
     return _learner_page(learner, withdraw_form=form, form=form)
@@ -597,14 +573,10 @@ def re_enrol_learner(learner_id: int):
     form = ReEnrolForm()
     form.locality_id.choices = _locality_choices()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             locality = db.session.get(Locality, form.locality_id.data)
             families.re_enrol(current_user, learner, form.start_date.data, locality)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{learner.known_as} has been re-enrolled.", "success")
             return redirect(url_for("families.learner_detail", learner_id=learner.id))
     return _learner_page(learner, reenrol_form=form, form=form)
@@ -620,13 +592,9 @@ def family_home():
     open_applications = families.open_applications_of(current_user)
     invite_form = InviteGuardianForm()
     if mine and invite_form.validate_on_submit():
-        try:
+        with unit_of_work(invite_form) as work:
             invitation = families.invite_guardian(current_user, mine[0], invite_form.name.data, invite_form.email.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(invite_form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             # The same words whether or not the address already has an account.
             flash(
                 f"We have emailed an invitation to {invitation.email}. {invitation.name} will join your family "
@@ -652,8 +620,8 @@ def family_learner(learner_id: int):
     learner = get_or_404(Learner, learner_id, "edit_details")
     form = LearnerDetailsForm(obj=None if request.method == "POST" else learner)
     if form.validate_on_submit():
-        families.update_learner_details(current_user, learner, form.preferred_name.data, form.needs.data)
-        db.session.commit()
+        with unit_of_work():
+            families.update_learner_details(current_user, learner, form.preferred_name.data, form.needs.data)
         flash("Saved.", "success")
         return redirect(url_for("families.family_learner", learner_id=learner.id))
     return _family_learner_page(learner, form, InviteLearnerForm())
@@ -691,13 +659,9 @@ def invite_learner_account(learner_id: int):
     learner = get_or_404(Learner, learner_id, "edit_details")
     account_form = InviteLearnerForm()
     if account_form.validate_on_submit():
-        try:
+        with unit_of_work(account_form) as work:
             families.invite_learner(current_user, learner, account_form.email.data, clock.today())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(account_form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{learner.known_as} has been sent an invitation to set up their account.", "success")
             return redirect(url_for("families.family_learner", learner_id=learner.id))
     return _family_learner_page(learner, LearnerDetailsForm(obj=learner), account_form)
@@ -736,13 +700,9 @@ def family_contact():
     form = ContactForm(data=None if request.method == "POST" else data)
     if form.validate_on_submit():
         address = {k: getattr(form, k).data for k in ("line_1", "line_2", "town", "postcode")}
-        try:
+        with unit_of_work(form) as work:
             families.update_contact(current_user, guardian, form.phone.data, address)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Your contact details have been saved.", "success")
             return redirect(url_for("families.family_home"))
     return render_template("families/family_contact.html", form=form)
@@ -765,24 +725,20 @@ def guardian_invitation(token: str):
         flash(f"Sign in as {invitation.email} to accept the invitation.", "info")
         return redirect(url_for("auth.sign_in", next=request.path))
     if acceptance.state is State.REFUSED:
-        guardian_invitations.record_refusal(invitation, user)
-        db.session.commit()
+        with unit_of_work():
+            guardian_invitations.record_refusal(invitation, user)
     form = SetPasswordForm() if acceptance.state is State.NEW_ACCOUNT else JoinFamilyForm()
     if acceptance.state in (State.NEW_ACCOUNT, State.READY) and form.validate_on_submit():
         try:
-            if acceptance.state is State.NEW_ACCOUNT:
-                user = guardian_invitations.accept_with_new_account(token, form.password.data)
-                sessions.start(user, request.user_agent.string)
-            else:
-                guardian_invitations.accept(token, user)
+            with unit_of_work(form, passthrough=(InvalidToken,)) as work:
+                if acceptance.state is State.NEW_ACCOUNT:
+                    user = guardian_invitations.accept_with_new_account(token, form.password.data)
+                    sessions.start(user, request.user_agent.string)
+                else:
+                    guardian_invitations.accept(token, user)
         except InvalidToken as error:
-            db.session.rollback()
             return render_template("auth/link_invalid.html", message=error.message), 400
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             if current_user != user:
                 log_in(user)
             flash(f"You have joined family {invitation.family.reference} as a parent or carer.", "success")

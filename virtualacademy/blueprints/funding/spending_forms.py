@@ -13,6 +13,7 @@ from wtforms import HiddenField, RadioField, SelectChoice, StringField, SubmitFi
 from wtforms import ValidationError as FormError
 from wtforms.validators import InputRequired, Optional
 
+from virtualacademy import money
 from virtualacademy.blueprints.fields import GovDateField, text_field
 from virtualacademy.blueprints.forms_common import Form
 from virtualacademy.errors import DomainError
@@ -38,7 +39,7 @@ class PoundsField(StringField):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return f"{self.data // 100}.{self.data % 100:02d}" if isinstance(self.data, int) else ""
+        return money.pounds_typed(self.data, always_pence=True) if isinstance(self.data, int) else ""
 
 
 def _choices(categories) -> list[SelectChoice]:

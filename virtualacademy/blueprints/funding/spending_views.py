@@ -12,7 +12,6 @@ from datetime import date
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,9 +22,9 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from virtualacademy import clock, csv_export, dashboards, funding_policy, uploads  # noqa: F401 - registers the funding rules
+from virtualacademy import clock, csv_export, dashboards, funding_policy, money, uploads  # noqa: F401 - registers the funding rules
 from virtualacademy.blueprints.fields import date_parts
-from virtualacademy.blueprints.forms_common import flash_linked, show_domain_error
+from virtualacademy.blueprints.forms_common import flash_linked
 from virtualacademy.blueprints.funding import bp
 from virtualacademy.blueprints.funding.spending_forms import (
     ApproveForm,
@@ -37,21 +36,15 @@ from virtualacademy.blueprints.funding.spending_forms import (
     StatementPeriodForm,
 )
 from virtualacademy.errors import DomainError
-from virtualacademy.extensions import db
 from virtualacademy.inputs import page_arg, paginate
 from virtualacademy.models import Account, AccountKind, Learner, Locality, Role, SpendRequest, SpendStatus
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.policies import can, get_or_404, requires_roles
-from virtualacademy.services import families, funding, ledger, spending
+from virtualacademy.services import families, funding, spending
+from virtualacademy.unit_of_work import unit_of_work
 
 FAMILY_ROLES = (Role.GUARDIAN, Role.LEARNER)
 DECIDER_ROLES = (Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
-STATUS_FILTERS = {
-    "waiting": spending.OPEN_STATUSES,
-    "approved": (SpendStatus.APPROVED,),
-    "declined": (SpendStatus.DECLINED,),
-    "all": None,
-}
 
 
 # --- the family's view ---------------------------------------------------------------------------
@@ -156,7 +149,7 @@ def _save_draft(
 ) -> SpendRequest | None:
     """Keep the answers as a draft (committed), or put the problem on the form and return None."""
     upload = form.document.data
-    try:
+    with unit_of_work(form) as work:
         draft = spending.save_draft(
             current_user,
             learner,
@@ -168,12 +161,7 @@ def _save_draft(
             filename=filename or getattr(upload, "filename", None),
             draft=draft,
         )
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return None
-    db.session.commit()
-    return draft
+    return draft if work.ok else None
 
 
 def _request_form(
@@ -231,17 +219,15 @@ def send_spend_request(request_id: int):
     form = SendForm()
     if not form.validate_on_submit():
         return redirect(url_for("funding.check_spend_request", request_id=spend.id))
-    try:
+    with unit_of_work(quiet=True) as work:  # the check page shows the problem
         sent = spending.send_request(current_user, spend)
-    except DomainError as error:
-        db.session.rollback()
-        return _check_page(spend, form, problem=error)
-    db.session.commit()
+    if not work.ok:
+        return _check_page(spend, form, problem=work.error)
     if sent.new:
         flash_linked(
             "Your request {link} has been sent.",
             url_for("funding.spend_request", request_id=spend.id),
-            f"to pay {ledger.pounds(sent.request.amount_pence)} to {sent.request.supplier}",
+            f"to pay {money.pounds(sent.request.amount_pence)} to {sent.request.supplier}",
         )
     else:
         flash("This request had already been sent.", "success")
@@ -279,10 +265,8 @@ def change_spend_request(request_id: int):
 @bp.route("/requests")
 @requires_roles(*DECIDER_ROLES)
 def spend_requests():
-    status = request.args.get("status", "waiting")
-    if status not in STATUS_FILTERS:
-        status = "waiting"
-    page = paginate(spending.decider_queue(current_user, STATUS_FILTERS[status]), per_page=50)
+    status = spending.queue_filter(request.args.get("status"))
+    page = paginate(spending.decider_queue(current_user, spending.QUEUE_FILTERS[status]), per_page=50)
     return render_template(
         "funding/spend_requests.html",
         page=page,
@@ -298,17 +282,20 @@ def _request_page(spend: SpendRequest, approve_form=None, decline_form=None, rev
     reverse_form = reverse_form or ReverseForm(formdata=None)
     shown = next((f for f in (decline_form, reverse_form) if f.errors), None)
     learner = spend.learner
+    budget = spending.budget(learner, with_requests=False)
+    reversal = spending.reversal_of(spend)
     return render_template(
         "funding/spend_request.html",
         spend=spend,
         learner=learner,
-        budget=spending.budget(learner, with_requests=False),
+        budget=budget,
+        cannot_pay=budget.cannot_pay(spend),
+        asked_for_besides=budget.asked_for_besides(spend),
         can_decide=spending.can_decide_now(current_user, spend),
-        needs_second=spend.status is SpendStatus.PENDING
-        and spend.amount_pence > current_app.config["SECOND_APPROVAL_OVER_PENCE"],
-        second_approval_over=current_app.config["SECOND_APPROVAL_OVER_PENCE"],
-        can_reverse=current_user.has_role(Role.ADMIN) and spend.status is SpendStatus.APPROVED,
-        reversal=spending.reversal_of(spend),
+        needs_second=spending.needs_second_approval(spend),
+        second_approval_over=spending.second_approval_over(),
+        can_reverse=spending.can_reverse_now(current_user, spend, reversal),
+        reversal=reversal,
         has_document=spending.document_file(spend) is not None,
         approve_form=approve_form,
         decline_form=decline_form,
@@ -334,15 +321,11 @@ def approve_spend_request(request_id: int):
     spend = get_or_404(SpendRequest, request_id, "decide")
     form = ApproveForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             spend = spending.approve(current_user, spend)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if work.ok:
             if spend.status is SpendStatus.APPROVED:
-                flash(f"Approved: {ledger.pounds(spend.amount_pence)} has been paid to {spend.supplier}.", "success")
+                flash(f"Approved: {money.pounds(spend.amount_pence)} has been paid to {spend.supplier}.", "success")
             else:
                 flash("Approved. An admin now needs to give the second approval before it is paid.", "success")
     return redirect(url_for("funding.spend_request", request_id=request_id))
@@ -354,17 +337,12 @@ def decline_spend_request(request_id: int):
     spend = get_or_404(SpendRequest, request_id, "decide")
     form = DeclineForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             spending.decline(current_user, spend, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            if error.field == "reason":
-                show_domain_error(form, error)
-                return _request_page(spend, decline_form=form)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if work.ok:
             flash("The request has been declined and the family told why.", "success")
+        elif work.error.field == "reason":
+            return _request_page(spend, decline_form=form)
         return redirect(url_for("funding.spend_request", request_id=request_id))
     return _request_page(spend, decline_form=form)
 
@@ -375,14 +353,10 @@ def reverse_spend_request(request_id: int):
     spend = get_or_404(SpendRequest, request_id, "view")
     form = ReverseForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             spending.reverse_payment(current_user, spend, form.reverse_reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Reversed: {ledger.pounds(spend.amount_pence)} is back in the learner's learning budget.", "success")
+        if work.ok:
+            flash(f"Reversed: {money.pounds(spend.amount_pence)} is back in the learner's learning budget.", "success")
         return redirect(url_for("funding.spend_request", request_id=request_id))
     return _request_page(spend, reverse_form=form)
 
@@ -419,19 +393,14 @@ def locality_budgets():
 def locality_budget(locality_id: int):
     locality = get_or_404(Locality, locality_id, "budget")
     summary = spending.locality_budget(locality)
-    waiting = db.session.scalars(
-        spending.decider_queue(current_user, spending.OPEN_STATUSES)
-        .join(Learner, Learner.id == SpendRequest.learner_id)
-        .where(Learner.locality_id == locality.id)
-        .limit(20)
-    ).all()
+    waiting = spending.waiting_in_locality(current_user, locality, limit=20)
     return render_template(
         "funding/locality_budget.html",
         locality=locality,
         summary=summary,
         waiting=waiting,
         statuses=spending.STATUS_LABELS,
-        chart_rows=[(c.label, (c.total + 50) // 100) for c in summary.by_category],  # to the nearest pound
+        chart_rows=[(c.label, money.whole_pounds(c.total)) for c in summary.by_category],
     )
 
 
@@ -441,7 +410,7 @@ def record_locality_spend(locality_id: int):
     locality = get_or_404(Locality, locality_id, "budget")
     form = LocalitySpendForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             recorded = spending.record_locality_spend(
                 current_user,
                 locality,
@@ -451,12 +420,8 @@ def record_locality_spend(locality_id: int):
                 supplier=form.supplier.data,
                 key=form.key.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            amount = ledger.pounds(recorded.transfer.amount_pence)
+        if work.ok:
+            amount = money.pounds(recorded.transfer.amount_pence)
             if recorded.new:
                 flash_linked(
                     f"{{link}} has been recorded against the {locality.name} budget.",

@@ -11,6 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Regexp, StopValidation
 
+from virtualacademy import money
 from virtualacademy.blueprints.fields import GovDateField
 from virtualacademy.blueprints.forms_common import Form
 from virtualacademy.errors import DomainError
@@ -32,7 +33,7 @@ class Pounds:
         if self.optional and not text:
             field.pence = 0
             return
-        too_large = f"The {self.noun} is too large: the most is {ledger.pounds(self.most_pence or 0)}"
+        too_large = f"The {self.noun} is too large: the most is {money.pounds(self.most_pence or 0)}"
         try:
             field.pence = ledger.parse_pounds(text, field.name, allow_zero=self.optional)
         except DomainError as error:
@@ -57,14 +58,6 @@ class Percent:
             field.bp = funding.parse_percent(field.data, field.name, self.noun)
         except DomainError as error:
             raise StopValidation(error.message) from None
-
-
-def pounds_text(pence: int) -> str:
-    """Pence as the pounds someone would type: 600000 -> ``6000``, 100001 -> ``1000.01``, 0 -> blank."""
-    if not pence:
-        return ""
-    whole, rem = divmod(pence, 100)
-    return f"{whole}" if rem == 0 else f"{whole}.{rem:02d}"
 
 
 def percent_text(bp: int) -> str:
@@ -148,12 +141,12 @@ class YearForm(Form):
         )
 
     def fill(self, year) -> None:
-        self.base_rate.data = pounds_text(year.base_rate_pence)
+        self.base_rate.data = money.pounds_typed(year.base_rate_pence)
         self.academy_share.data = percent_text(year.academy_share_bp)
         self.core_topslice.data = percent_text(year.core_topslice_bp)
         self.mentor_topslice.data = percent_text(year.mentor_topslice_bp)
-        self.coordinator_grant.data = pounds_text(year.coordinator_grant_pence)
-        self.personal_budget.data = pounds_text(year.personal_budget_pence)
+        self.coordinator_grant.data = money.pounds_typed(year.coordinator_grant_pence)
+        self.personal_budget.data = money.pounds_typed(year.personal_budget_pence)
         self.year_end_policy.data = year.year_end_policy.value
 
 

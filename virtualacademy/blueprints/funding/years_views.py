@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from virtualacademy import clock
+from virtualacademy import clock, money
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.funding import bp
 from virtualacademy.blueprints.funding.years_forms import (
@@ -20,14 +20,15 @@ from virtualacademy.blueprints.funding.years_forms import (
     ReverseForm,
     YearForm,
 )
-from virtualacademy.errors import DomainError
+from virtualacademy.errors import DomainError, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.inputs import int_arg, paginate, text_arg
 from virtualacademy.models import FundingYear, Role, Transfer, TransferKind
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.paging import PER_PAGE, ListPage
 from virtualacademy.policies import get_or_404, requires_roles
-from virtualacademy.services import funding, ledger, spending
+from virtualacademy.services import funding, spending
+from virtualacademy.unit_of_work import unit_of_work
 
 
 @bp.route("/")
@@ -52,13 +53,9 @@ def new_year():
     if request.method == "GET":
         form.start_year.data = str(funding.suggested_start_year())
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             year = funding.create_year(current_user, int(form.start_year.data), form.settings())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"Funding year {year.label} set up.", "success")
             return redirect(url_for("funding.year", year_id=year.id))
     return render_template("funding/year_form.html", form=form, year=None)
@@ -90,18 +87,21 @@ def edit_year(year_id: int):
     if request.method == "GET":
         form.fill(year)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             funding.update_year(current_user, year, form.settings())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Changes saved.", "success")
             return redirect(url_for("funding.year", year_id=year.id))
     return render_template(
         "funding/year_form.html", form=form, year=year, rates_fixed=bool(funding.recorded_censuses(year))
     )
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("That is not a date") from None
 
 
 def _census_or_404(year: FundingYear, key: str):
@@ -125,13 +125,10 @@ def edit_census_date(year_id: int, key: str):
         confirm = ConfirmCensusDateForm()
         if not confirm.validate_on_submit():
             abort(400)
-        try:
-            funding.set_census_date(current_user, census, date.fromisoformat(confirm.on_date.data))
-        except (DomainError, ValueError) as error:
-            db.session.rollback()
-            flash(f"{getattr(error, 'message', 'That is not a date')}. The census date was not changed.", "error")
+        with unit_of_work(message="{message}. The census date was not changed.") as work:
+            funding.set_census_date(current_user, census, _iso_date(confirm.on_date.data))
+        if not work.ok:
             return redirect(url_for("funding.edit_census_date", year_id=year.id, key=key))
-        db.session.commit()
         flash(f"The {key} census date is now {census.on_date.strftime('%-d %B %Y')}.", "success")
         return redirect(url_for("funding.year", year_id=year.id))
     form = CensusDateForm()
@@ -166,13 +163,9 @@ def census(year_id: int, key: str):
     census = _census_or_404(year, key)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(message="{message}. Nothing was posted.") as work:
             result = funding.record_census(current_user, census, expected_digest=form.digest.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(f"{error.message}. Nothing was posted.", "error")
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{result.message}.", "info" if result.already_recorded else "success")
             return redirect(url_for("funding.census", year_id=year.id, key=key))
     plan = funding.plan_census(census)
@@ -204,13 +197,9 @@ def year_end(year_id: int):
     year = get_or_404(FundingYear, year_id, "manage")
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(message="{message}. Nothing was moved.") as work:
             result = funding.close_year(current_user, year, expected_digest=form.digest.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(f"{error.message}. Nothing was moved.", "error")
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{result.message}.", "info" if result.already_closed else "success")
             return redirect(url_for("funding.year", year_id=year.id))
     plan = funding.plan_year_end(year)
@@ -246,7 +235,7 @@ def overview(year_id: int):
 def move():
     form = MoveForm()
     accounts = [
-        SelectChoice(key, f"{name} ({ledger.pounds(funding.balance_of(key))})")
+        SelectChoice(key, f"{name} ({money.pounds(funding.balance_of(key))})")
         for key, name in funding.movable_accounts()
     ]
     form.from_account.choices = [SelectChoice("", "Choose an account"), *accounts]
@@ -261,7 +250,7 @@ def move():
         if current is not None:
             form.year.data = str(current.id)
     if years and form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             result = funding.move_money(
                 current_user,
                 form.from_account.data,
@@ -271,22 +260,18 @@ def move():
                 form.token.data,
                 db.session.get(FundingYear, int(form.year.data)),
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            form.token.data = funding.new_token()
-        else:
-            db.session.commit()
+        if work.ok:
             transfer = result.transfer
             if result.already:
                 flash("This form had already been sent: the money was moved once, by the transfer below.", "info")
             else:
                 flash(
-                    f"{ledger.pounds(transfer.amount_pence)} moved from {transfer.from_account.name} "
+                    f"{money.pounds(transfer.amount_pence)} moved from {transfer.from_account.name} "
                     f"to {transfer.to_account.name}.",
                     "success",
                 )
             return redirect(url_for("funding.transfer", transfer_id=transfer.id))
+        form.token.data = funding.new_token()
     return render_template("funding/move.html", form=form, years=years)
 
 
@@ -340,13 +325,9 @@ def reverse_transfer(transfer_id: int):
     transfer = get_or_404(Transfer, transfer_id, "manage")
     form = ReverseForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             reversal = funding.reverse_transfer(current_user, transfer, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"Transfer {transfer.id} reversed by transfer {reversal.id}.", "success")
             return redirect(url_for("funding.transfer", transfer_id=reversal.id))
     return _transfer_page(transfer, form)

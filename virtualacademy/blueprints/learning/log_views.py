@@ -47,6 +47,7 @@ from virtualacademy.models.learning import ACTIVITY_TYPE_LABELS, GOAL_STATUS_LAB
 from virtualacademy.policies import can, get_or_404, requires_roles, scoped
 from virtualacademy.services import achievement, evidence, exhibitions, families, learning_log
 from virtualacademy.services.localities import on_roll_filter
+from virtualacademy.unit_of_work import unit_of_work
 
 #: Everyone who has a learning log to read: families and the staff who work with learners.
 LOG_ROLES = (Role.GUARDIAN, Role.LEARNER, Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
@@ -138,13 +139,15 @@ def week(learner_id: int):
     today = clock.today()
     shown = learning_log.week(learner, min(_day_arg("start") or today, today))
     counts = learning_log.evidence_counts(learner, shown.start, shown.end)
+    can_write = can(current_user, "log_write", learner)
     return render_template(
         "learning/week.html",
         learner=learner,
         week=shown,
-        today=today,
-        this_week=learning_log.monday_of(today),
-        can_write=can(current_user, "log_write", learner),
+        previous_week=shown.start - timedelta(days=7),
+        next_week=shown.start + timedelta(days=7) if shown.start < learning_log.monday_of(today) else None,
+        can_write=can_write,
+        loggable_days={d.on for d in shown.days if can_write and learning_log.may_log_on(d.on, today)},
         may_edit={e.id: learning_log.may_edit(current_user, e, today) for d in shown.days for e in d.entries},
         locked={e.id: learning_log.is_locked(e, today) for d in shown.days for e in d.entries},
         evidence_counts=counts,
@@ -153,7 +156,6 @@ def week(learner_id: int):
         gap_days=learning_log.GAP_DAYS,
         activity_labels=ACTIVITY_TYPE_LABELS,
         window=learning_log.EDIT_WINDOW_DAYS,
-        timedelta=timedelta,
     )
 
 
@@ -221,13 +223,9 @@ def log_new(learner_id: int):
         valid = form.validate_on_submit()
         _duration_error(form)
         if valid and not form.errors:
-            try:
+            with unit_of_work(form) as work:
                 entry = learning_log.add_entry(current_user, learner, _log_input(form))
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
-            else:
-                db.session.commit()
+            if work.ok:
                 flash_linked(
                     f"Logged {learning_log.duration(entry.minutes)} of "
                     f"{ACTIVITY_TYPE_LABELS[entry.activity].lower()} on {{link}}.",
@@ -252,13 +250,9 @@ def log_edit(entry_id: int):
         valid = form.validate_on_submit()
         _duration_error(form)
         if valid and not form.errors:
-            try:
+            with unit_of_work(form) as work:
                 learning_log.update_entry(current_user, entry, _log_input(form), today)
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
-            else:
-                db.session.commit()
+            if work.ok:
                 flash_linked(
                     ("Correction saved and recorded" if entry.corrected_by_id and locked else "Changes saved")
                     + " for {link}.",
@@ -280,13 +274,9 @@ def log_delete(entry_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         on = entry.on_date
-        try:
+        with unit_of_work() as work:
             learning_log.delete_entry(current_user, entry, today)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if work.ok:
             flash("The entry has been deleted.", "success")
         return redirect(url_for("learning.week", learner_id=learner.id, start=on.isoformat()))
     return render_template(
@@ -365,7 +355,7 @@ def evidence_new(learner_id: int):
         }
         upload = form.file.data if getattr(form.file.data, "filename", "") else None
         link = (form.url.data or "").strip()
-        try:
+        with unit_of_work(form) as work:
             if upload is not None and link:
                 raise ValidationError("Add a file or a link, not both", field="url")
             if upload is not None:
@@ -375,11 +365,7 @@ def evidence_new(learner_id: int):
                 item = evidence.add_link(current_user, learner, url=link, **common)
             else:
                 raise ValidationError("Choose a file to upload, or enter a link", field="file")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"\u201c{item.title}\u201d has been added to {learner.known_as}\u2019s portfolio.", "success")
             return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
     return render_template(
@@ -426,13 +412,9 @@ def evidence_comment(evidence_id: int):
     item = get_or_404(Evidence, evidence_id, "edit")
     form = CommentForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             evidence.add_comment(current_user, item, form.body.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Comment added.", "success")
             return redirect(url_for("learning.evidence_detail", evidence_id=item.id, _anchor="comments"))
     return _evidence_page(item, form)
@@ -445,13 +427,9 @@ def evidence_showcase(evidence_id: int):
     form = ShowcaseForm()
     if not form.validate_on_submit() or form.show.data not in ("yes", "no"):
         abort(400)
-    try:
+    with unit_of_work() as work:
         evidence.set_showcase(current_user, item, form.show.data == "yes")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if work.ok:
         flash("Added to the showcase." if item.in_showcase else "Taken out of the showcase.", "success")
     return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
 
@@ -464,13 +442,9 @@ def evidence_edit(evidence_id: int):
         data={"title": item.title, "is_draft": "yes" if item.is_draft else "no"} if request.method == "GET" else None
     )
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             evidence.update(current_user, item, title=form.title.data, is_draft=form.is_draft.data == "yes")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Changes saved.", "success")
             return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
     return render_template("learning/evidence_edit.html", form=form, item=item, learner=item.learner)
@@ -483,13 +457,10 @@ def evidence_delete(evidence_id: int):
     learner = item.learner
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             evidence.delete(current_user, item)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+        if not work.ok:
             return redirect(url_for("learning.evidence_detail", evidence_id=item.id))
-        db.session.commit()
         flash("The evidence has been deleted.", "success")
         return redirect(url_for("learning.portfolio", learner_id=learner.id))
     return render_template("learning/evidence_delete.html", form=form, item=item, learner=learner)
@@ -517,12 +488,13 @@ def evidence_file(evidence_id: int):
 def exhibitions_index(learner_id: int):
     learner = _learner(learner_id)
     today = clock.today()
+    items = exhibitions.of_learner(learner)
     return render_template(
         "learning/exhibitions.html",
         learner=learner,
-        items=exhibitions.of_learner(learner),
+        items=items,
+        planned={show.id for show in items if exhibitions.is_planned(show, today)},
         recent=exhibitions.exhibited_recently(learner, today),
-        today=today,
         can_write=can(current_user, "log_write", learner),
         modes=exhibitions.MODE_LABELS,
     )
@@ -538,7 +510,7 @@ def exhibition_new(learner_id: int):
         (i.id, f"{i.title}{' (draft)' if i.is_draft else ''}{' (showcase)' if i.in_showcase else ''}") for i in items
     ]
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             show = exhibitions.create(
                 current_user,
                 learner,
@@ -551,11 +523,7 @@ def exhibition_new(learner_id: int):
                     item_ids=list(form.items.data or []),
                 ),
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("The exhibition has been saved.", "success")
             return redirect(url_for("learning.exhibition_detail", exhibition_id=show.id))
     return render_template("learning/exhibition_form.html", form=form, learner=learner, has_items=bool(items))
@@ -566,6 +534,7 @@ def exhibition_new(learner_id: int):
 def exhibition_detail(exhibition_id: int):
     show = get_or_404(Exhibition, exhibition_id, "view")
     learner = db.session.get(Learner, show.learner_id)
+    planned = exhibitions.is_planned(show, clock.today())
     return render_template(
         "learning/exhibition_detail.html",
         show=show,
@@ -574,8 +543,8 @@ def exhibition_detail(exhibition_id: int):
         rubric=exhibitions.RUBRIC,
         scores=exhibitions.SCORE_LABELS,
         modes=exhibitions.MODE_LABELS,
-        can_write=can(current_user, "edit", show),
-        today=clock.today(),
+        planned=planned,
+        can_record_feedback=can(current_user, "edit", show) and not planned,
     )
 
 
@@ -586,7 +555,7 @@ def exhibition_feedback(exhibition_id: int):
     learner = db.session.get(Learner, show.learner_id)
     form = FeedbackForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             exhibitions.add_feedback(
                 current_user,
                 show,
@@ -599,11 +568,7 @@ def exhibition_feedback(exhibition_id: int):
                     comments=form.comments.data,
                 ),
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"Feedback from {form.reviewer_name.data.strip()} has been saved.", "success")
             return redirect(url_for("learning.exhibition_detail", exhibition_id=show.id))
     return render_template(
@@ -681,13 +646,9 @@ def achievement_narrative(learner_id: int):
     else:
         form = NarrativeForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             achievement.save_narrative(current_user, learner, form.start.data, form.end.data, form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("The summary has been saved. It appears in the record of achievement for this period.", "success")
             return redirect(
                 url_for(

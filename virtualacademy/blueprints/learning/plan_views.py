@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from virtualacademy import clock, learning_policy, navigation  # noqa: F401  (learning_policy registers the rules)
-from virtualacademy.blueprints.forms_common import flash_linked, show_domain_error
+from virtualacademy.blueprints.forms_common import flash_linked
 from virtualacademy.blueprints.learning import bp
 from virtualacademy.blueprints.learning.plan_forms import (
     NEW_GOAL_SLOTS,
@@ -19,13 +19,13 @@ from virtualacademy.blueprints.learning.plan_forms import (
     review_form,
     set_subject_choices,
 )
-from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
 from virtualacademy.models import Goal, GoalStatus, Learner, PlanReview, Role, SubjectArea
 from virtualacademy.models.learning import GOAL_STATUS_LABELS
 from virtualacademy.policies import can, get_or_404, requires_roles
 from virtualacademy.services import families, learning_plans
 from virtualacademy.services.learning_plans import GoalInput, GoalReviewInput
+from virtualacademy.unit_of_work import unit_of_work
 
 #: Everyone who may have a plan in reach (the object check then decides which plans).
 READERS = (Role.GUARDIAN, Role.LEARNER, Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
@@ -100,13 +100,9 @@ def share_plan(learner_id: int):
     learner = get_or_404(Learner, learner_id, "plan_review")
     form = SharePlanForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             told = learning_plans.share_with_family(current_user, learner, form.message.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(
                 f"The plan has been shared with {learner.known_as}’s family for comment "
                 f"({told} {'person' if told == 1 else 'people'} told).",
@@ -156,7 +152,7 @@ def edit_plan(learner_id: int):
     if not staff:
         del form.staff_notes
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             saved = learning_plans.save_plan(
                 current_user,
                 learner,
@@ -167,14 +163,10 @@ def edit_plan(learner_id: int):
                 staff_notes=form.staff_notes.data if staff else learning_plans.UNCHANGED,
                 based_on=form.based_on.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            _refresh_based_on(form, learner)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("The plan has been saved." if saved else "Nothing was changed.", "success")
             return _back_to_plan(learner)
+        _refresh_based_on(form, learner)
     return render_template("learning/plan_edit.html", form=form, learner=learner, plan=plan)
 
 
@@ -204,13 +196,9 @@ def add_goal(learner_id: int):
     form = GoalForm()
     set_subject_choices(form.subjects, learning_plans.subject_choices())
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             goal = learning_plans.add_goal(current_user, learner, _goal_input(form))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash_linked("Goal added: {link}", _goal_url(goal), goal.title)
             return _back_to_plan(learner)
     return render_template("learning/goal_form.html", form=form, learner=learner, goal=None)
@@ -236,19 +224,15 @@ def edit_goal(goal_id: int):
     form = GoalForm(data=data)
     set_subject_choices(form.subjects, learning_plans.subject_choices(goal))
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             saved = learning_plans.update_goal(current_user, goal, _goal_input(form), based_on=form.based_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            _refresh_based_on(form, learner)
-        else:
-            db.session.commit()
+        if work.ok:
             if saved:
                 flash_linked("Goal saved: {link}", _goal_url(goal), goal.title)
             else:
                 flash("Nothing was changed.", "success")
             return _back_to_plan(learner)
+        _refresh_based_on(form, learner)
     return render_template(
         "learning/goal_form.html", form=form, learner=learner, goal=goal, archive_form=ArchiveGoalForm()
     )
@@ -261,13 +245,9 @@ def archive_goal(goal_id: int):
     learner = goal.plan.learner
     if not ArchiveGoalForm().validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work() as work:
         learning_plans.archive_goal(current_user, goal)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if work.ok:
         flash(f"Goal archived: {goal.title}. It stays in the plan's history.", "success")
     return _back_to_plan(learner)
 
@@ -327,7 +307,7 @@ def record_review(learner_id: int):
         data.update({f"status_{g.id}": g.status.value for g in goals})
     form = review_form(goals, learning_plans.subject_choices(), data=data)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             review = learning_plans.record_review(
                 current_user,
                 learner,
@@ -354,11 +334,7 @@ def record_review(learner_id: int):
                 review_every_weeks=form.review_every_weeks.data,
                 next_review_on=form.next_review_on.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash_linked(
                 "The {link} has been saved.",
                 url_for("learning.review", review_id=review.id),
@@ -389,15 +365,11 @@ def review_schedule(learner_id: int):
         }
     form = ScheduleForm(data=data)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             learning_plans.set_review_schedule(
                 current_user, learner, form.review_every_weeks.data, form.next_review_on.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("The review dates have been saved.", "success")
             return _back_to_plan(learner)
     return render_template("learning/review_schedule.html", form=form, learner=learner, plan=plan)
@@ -418,15 +390,11 @@ def review(review_id: int):
 def subject_areas():
     form = SubjectAreaForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             area = learning_plans.save_subject_area(
                 current_user, None, form.name.data, form.position.data, form.active.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{area.name} has been added.", "success")
             return redirect(url_for("learning.subject_areas"))
     return render_template(
@@ -440,13 +408,9 @@ def edit_subject_area(area_id: int):
     area = db.get_or_404(SubjectArea, area_id)
     form = SubjectAreaForm(obj=None if request.method == "POST" else area)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             learning_plans.save_subject_area(current_user, area, form.name.data, form.position.data, form.active.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{area.name} has been saved.", "success")
             return redirect(url_for("learning.subject_areas"))
     return render_template("learning/subject_area.html", form=form, area=area)

@@ -4,14 +4,13 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from virtualacademy import clock
-from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.localities import bp
 from virtualacademy.blueprints.localities.forms import LocalityForm, LocalityStaffForm
-from virtualacademy.errors import DomainError
 from virtualacademy.extensions import db
 from virtualacademy.models import Locality, LocalityRole, Role, User, UserRole
 from virtualacademy.policies import get_or_404, requires_roles
 from virtualacademy.services import localities
+from virtualacademy.unit_of_work import unit_of_work
 
 
 @bp.route("/")
@@ -31,15 +30,11 @@ def index():
 def new():
     form = LocalityForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             locality = localities.save_locality(
                 current_user, None, form.name.data, form.districts.data, form.active.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{locality.name} has been added.", "success")
             return redirect(url_for("localities.detail", locality_id=locality.id))
     return render_template("localities/form.html", form=form, locality=None)
@@ -64,13 +59,9 @@ def detail(locality_id: int):
     if request.method == "GET":
         form.districts.data = ", ".join(locality.district_list)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             localities.save_locality(current_user, locality, form.name.data, form.districts.data, form.active.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Changes saved.", "success")
             return redirect(url_for("localities.detail", locality_id=locality.id))
     return render_template(
@@ -100,13 +91,9 @@ def staff(locality_id: int):
         form.coordinators.data = [u.id for u in localities.staff_of(locality, LocalityRole.COORDINATOR)]
         form.mentors.data = [u.id for u in localities.staff_of(locality, LocalityRole.MENTOR)]
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             localities.set_staff(current_user, locality, form.coordinators.data or [], form.mentors.data or [])
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Staff saved.", "success")
             return redirect(url_for("localities.detail", locality_id=locality.id))
     return render_template("localities/staff.html", form=form, locality=locality)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from virtualacademy import clock
-from virtualacademy.blueprints.forms_common import Form, flash_linked, show_domain_error
+from virtualacademy.blueprints.forms_common import Form, flash_linked
 from virtualacademy.blueprints.mentoring import bp
 from virtualacademy.blueprints.mentoring.forms import (
     ACTION_SLOTS,
@@ -43,7 +43,8 @@ from virtualacademy.models.mentoring import (
 )
 from virtualacademy.policies import can, get_or_404, requires_roles
 from virtualacademy.services import mentoring
-from virtualacademy.services.mentoring import LONDON, ActionInput, ContactStatus
+from virtualacademy.services.mentoring import ActionInput, ContactStatus
+from virtualacademy.unit_of_work import unit_of_work
 
 LABELS = {
     "status": mentoring.CONTACT_STATUS_LABELS,
@@ -107,7 +108,7 @@ def learner(learner_id: int):
 
 def _occurred_at(form: CheckInForm) -> datetime:
     hours, minutes = (int(x) for x in form.occurred_time.data.replace(".", ":").split(":"))
-    return datetime.combine(form.occurred_on.data, time(hours, minutes), LONDON)
+    return datetime.combine(form.occurred_on.data, time(hours, minutes), clock.LONDON)
 
 
 @bp.route("/caseload/learners/<int:learner_id>/check-in", methods=["GET", "POST"])
@@ -127,7 +128,7 @@ def record_check_in(learner_id: int):
             )
             for n in range(1, ACTION_SLOTS + 1)
         ]
-        try:
+        with unit_of_work(form) as work:
             check_in = mentoring.record_check_in(
                 current_user,
                 learner,
@@ -140,11 +141,7 @@ def record_check_in(learner_id: int):
                 notes=form.notes.data,
                 actions=actions,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash_linked(
                 "Check-in with {link} saved.",
                 url_for("mentoring.learner", learner_id=learner.id, _anchor=f"check-in-{check_in.id}"),
@@ -161,13 +158,9 @@ def close_action(action_id: int):
     learner = get_or_404(Learner, action.learner_id, "mentor_write")
     if not Form().validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work() as work:
         mentoring.close_action(current_user, action)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if work.ok:
         flash("Action closed.", "success")
     return redirect(url_for("mentoring.learner", learner_id=learner.id))
 
@@ -178,13 +171,9 @@ def set_support(learner_id: int):
     learner = get_or_404(Learner, learner_id, "assign_mentor")
     form = SupportForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             mentoring.set_support(current_user, learner, SupportLevel(form.level.data), form.override_days.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Support level saved.", "success")
             return redirect(url_for("mentoring.learner", learner_id=learner.id))
     return _learner_page(learner, support_form=form)
@@ -196,7 +185,7 @@ def add_other_adult(learner_id: int):
     learner = get_or_404(Learner, learner_id, "mentor_write")
     form = OtherAdultForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             mentoring.add_other_adult(
                 current_user,
                 learner,
@@ -206,11 +195,7 @@ def add_other_adult(learner_id: int):
                 form.starts_on.data,
                 form.ends_on.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash_linked(
                 "{link} has been added to the other adults.",
                 url_for("mentoring.learner", learner_id=learner.id, _anchor="other-adults"),
@@ -250,7 +235,7 @@ def assign(learner_id: int):
     ]
     if form.validate_on_submit():
         mentor = db.session.get(User, form.mentor_id.data)
-        try:
+        with unit_of_work(form) as work:
             if mentor is None:
                 raise ValidationError("Choose a mentor", field="mentor_id")
             mentoring.assign(
@@ -261,11 +246,7 @@ def assign(learner_id: int):
                 form.handover_note.data,
                 confirm_over_limit=form.confirm_over_limit.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{mentor.name} is now {learner.known_as}'s mentor.", "success")
             return redirect(url_for("mentoring.learner", learner_id=learner.id))
     return render_template(
@@ -288,7 +269,7 @@ def settings():
         data={level.value: days for level, days in defaults.items()} if request.method == "GET" else None
     )
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             mentoring.set_cadence_defaults(
                 current_user,
                 {
@@ -297,11 +278,7 @@ def settings():
                     SupportLevel.INTENSIVE: form.intensive.data,
                 },
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Cadences saved.", "success")
             return redirect(url_for("mentoring.settings"))
     mentors = mentoring.mentor_summaries()
@@ -318,13 +295,9 @@ def mentor_limit(user_id: int):
         data={"caseload_limit": mentoring.caseload_limit(mentor)} if request.method == "GET" else None
     )
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             mentoring.set_caseload_limit(current_user, mentor, form.caseload_limit.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{mentor.name}'s caseload limit is now {form.caseload_limit.data}.", "success")
             return redirect(url_for("mentoring.settings"))
     return render_template(

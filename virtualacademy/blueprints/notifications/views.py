@@ -7,6 +7,7 @@ from virtualacademy.extensions import db
 from virtualacademy.inputs import paginate
 from virtualacademy.models import Notification
 from virtualacademy.services import notifications
+from virtualacademy.unit_of_work import unit_of_work
 
 
 @bp.route("/")
@@ -24,8 +25,8 @@ def open_notification(notification_id: int):
         abort(404)
     if not Form().validate_on_submit():
         abort(400)
-    notifications.mark_read(current_user, notification)
-    db.session.commit()
+    with unit_of_work():
+        notifications.mark_read(current_user, notification)
     return redirect(safe_next(notification.link, url_for("notifications.index")))
 
 
@@ -34,6 +35,6 @@ def open_notification(notification_id: int):
 def read_all():
     if not Form().validate_on_submit():
         abort(400)
-    notifications.mark_all_read(current_user)
-    db.session.commit()
+    with unit_of_work():
+        notifications.mark_all_read(current_user)
     return redirect(url_for("notifications.index"))

@@ -9,26 +9,23 @@ from virtualacademy.blueprints.forms_common import flash_linked, show_domain_err
 from virtualacademy.blueprints.safeguarding import bp
 from virtualacademy.blueprints.safeguarding.forms import ConcernForm, EntryForm, LearnerSearchForm, ReopenForm
 from virtualacademy.errors import DomainError
-from virtualacademy.extensions import db
 from virtualacademy.inputs import int_arg, paginate
 from virtualacademy.models import ConcernStatus, Learner, SafeguardingConcern
 from virtualacademy.models.accounts import STAFF_ROLES
 from virtualacademy.models.mentoring import CONCERN_ENTRY_LABELS
 from virtualacademy.policies import get_or_404, requires_roles, scoped
 from virtualacademy.services import safeguarding
+from virtualacademy.unit_of_work import unit_of_work
 
 #: The session key holding the concern just raised, for the confirmation page.
 RAISED_KEY = "concern_raised"
-STATUS_FILTERS = {"open": ConcernStatus.OPEN, "closed": ConcernStatus.CLOSED, "all": None}
 
 
 @bp.route("/")
 @requires_roles(*STAFF_ROLES)
 def index():
-    status = request.args.get("status", "open")
-    if status not in STATUS_FILTERS:
-        status = "open"
-    stmt = scoped(current_user, safeguarding.concerns(STATUS_FILTERS[status]))
+    status = safeguarding.list_filter(request.args.get("status"))
+    stmt = scoped(current_user, safeguarding.concerns(safeguarding.LIST_FILTERS[status]))
     page = paginate(stmt, per_page=50)
     return render_template(
         "safeguarding/index.html",
@@ -48,7 +45,7 @@ def raise_concern():
     learner = get_or_404(Learner, learner_id, "raise_concern")
     form = ConcernForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             concern, told = safeguarding.raise_concern(
                 current_user,
                 learner,
@@ -57,11 +54,7 @@ def raise_concern():
                 form.what_happened.data,
                 form.immediate_action.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             session[RAISED_KEY] = {"id": concern.id, "told": told}
             return redirect(url_for("safeguarding.raised"))
     return render_template("safeguarding/raise.html", form=form, learner=learner)
@@ -86,7 +79,12 @@ def raised():
     raised = session.get(RAISED_KEY)
     if not raised:
         return redirect(url_for("safeguarding.raise_concern"))
-    return render_template("safeguarding/raised.html", concern_id=raised["id"], told=raised["told"])
+    return render_template(
+        "safeguarding/raised.html",
+        concern_id=raised["id"],
+        told=raised["told"],
+        is_lead=safeguarding.is_lead(current_user),
+    )
 
 
 @bp.route("/concerns/<int:concern_id>")
@@ -98,8 +96,8 @@ def concern(concern_id: int):
 
 def _concern_page(concern: SafeguardingConcern, entry_form: EntryForm, reopen_form: ReopenForm):
     """Show the concern; every showing of it is audited (and committed with the view's own change, if any)."""
-    safeguarding.record_view(current_user, concern)
-    db.session.commit()
+    with unit_of_work():
+        safeguarding.record_view(current_user, concern)
     is_lead = safeguarding.may_act(current_user, concern)
     return render_template(
         "safeguarding/concern.html",
@@ -120,13 +118,9 @@ def add_entry(concern_id: int):
     concern = get_or_404(SafeguardingConcern, concern_id, "act")
     form = EntryForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             entry = safeguarding.add_entry(current_user, concern, form.kind.data, form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             closed = concern.status is ConcernStatus.CLOSED
             flash_linked(
                 "The concern is closed: {link}." if closed else "Added to the chronology: {link}.",
@@ -143,13 +137,9 @@ def reopen(concern_id: int):
     concern = get_or_404(SafeguardingConcern, concern_id, "act")
     form = ReopenForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             safeguarding.reopen(current_user, concern, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("The concern is open again.", "success")
             return redirect(url_for("safeguarding.concern", concern_id=concern.id))
     return _concern_page(concern, EntryForm(formdata=None), form)
