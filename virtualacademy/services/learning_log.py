@@ -62,7 +62,7 @@ DESCRIPTION_MAX = 500
 DAY_MINUTES = 24 * 60
 
 
-# --- who may do what (registered as rules by learning_log_policy.py) --------------------------------------
+# --- who may do what (registered as rules by policies/learning_log.py) --------------------------------------
 
 
 def may_view(user: User, learner: Learner, today: date | None = None) -> bool:

@@ -1,7 +1,7 @@
 """Personal learning plans: the plan and its goals, the version history and the differences between versions,
 plan reviews and their reminders, and the configurable list of subject areas.
 
-Who may do what (registered as policy rules by ``virtualacademy/learning_policy.py``):
+Who may do what (registered as policy rules by ``virtualacademy/policies/learning_plans.py``):
 
 * **See a plan**: the learner themself, their guardians, their mentor (and for 30 days after a handover),
   the coordinator of their locality (read-only), and admins.

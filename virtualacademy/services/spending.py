@@ -198,7 +198,7 @@ def document_file(request: SpendRequest) -> Path | None:
     return path if path.is_file() else None
 
 
-# --- who may see and do what (the rules in ``funding_policy.py`` use these) -----------------------
+# --- who may see and do what (the rules in ``policies/funding.py`` use these) -----------------------
 
 
 def _signed_in(user: User | None) -> bool:

@@ -1,8 +1,7 @@
-"""Who may see and do what with personal learning plans (registered into ``policies.py``).
+"""Who may see and do what with personal learning plans.
 
 The rules themselves live in ``services/learning_plans.py`` (the service enforces the same ones); this module
-only registers them, so ``can()`` and ``get_or_404()`` use them. Imported by the learning blueprint's
-``plan_views``.
+only registers them, so ``can()`` and ``get_or_404()`` use them.
 
 * ``plan_view`` on a learner: the learner, their guardians, their mentor (and for 30 days after a handover),
   the coordinator of their locality (read-only), admins.
@@ -16,7 +15,7 @@ only registers them, so ``can()`` and ``get_or_404()`` use them. Imported by the
 from __future__ import annotations
 
 from virtualacademy.models import Goal, Learner, PlanReview, User
-from virtualacademy.policies import rule
+from virtualacademy.policies.registry import rule
 from virtualacademy.services import learning_plans
 
 

@@ -1,7 +1,7 @@
-"""Who may see and do what with budgets, spending requests and statements (registered into ``policies.py``).
+"""Who may see and do what with budgets, spending requests and statements.
 
 The rules live in ``services/spending.py`` (the service enforces the same ones); this module only registers
-them, so ``can()``, ``get_or_404()`` and ``scoped()`` use them. Imported by ``blueprints/funding/spending_views``.
+them, so ``can()``, ``get_or_404()`` and ``scoped()`` use them.
 
 * A learner's budget (``Learner``, ``"budget"``): the family (guardians and the learner's own account), the
   learner's mentor (current, or handed over in the last 30 days), the locality's coordinator, admins.
@@ -20,7 +20,7 @@ from __future__ import annotations
 from sqlalchemy import Select
 
 from virtualacademy.models import Account, Learner, Locality, SpendRequest, User
-from virtualacademy.policies import rule, scope
+from virtualacademy.policies.registry import rule, scope
 from virtualacademy.services import spending
 
 

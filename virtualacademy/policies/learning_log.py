@@ -1,5 +1,4 @@
-"""Who may see and do what with the learning log, portfolio evidence, exhibitions and the record of achievement
-(registered into ``policies.py``; imported by ``blueprints/learning/log_views.py``).
+"""Who may see and do what with the learning log, portfolio evidence, exhibitions and the record of achievement.
 
 The rules themselves live in the services (``services/learning_log.py``, ``services/evidence.py``), which
 enforce the same ones; this module registers them so ``can()``, ``get_or_404()`` and ``scoped()`` use them.
@@ -19,7 +18,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 
 from virtualacademy.models import Evidence, Exhibition, Learner, LogEntry, User
-from virtualacademy.policies import rule, scope, scoped
+from virtualacademy.policies.registry import rule, scope, scoped
 from virtualacademy.services import evidence, learning_log
 
 

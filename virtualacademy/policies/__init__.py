@@ -1,0 +1,34 @@
+"""Who may see and do what: the one access policy.
+
+* :mod:`~virtualacademy.policies.registry` - ``requires_roles``, ``can``, ``scoped``, ``get_or_404`` and the
+  ``@rule`` / ``@scope`` registrations they look up.
+* :mod:`~virtualacademy.policies.relations` - how a user is related to a learner.
+* One module per domain registers that domain's rules: ``accounts``, ``families``, ``localities``,
+  ``mentoring``, ``funding``, ``learning_plans``, ``learning_log``, ``safeguarding``.
+"""
+
+from virtualacademy.policies.families import learner_records
+from virtualacademy.policies.registry import (
+    DOMAINS,
+    can,
+    get_or_404,
+    has_any_role,
+    load_rules,
+    requires_roles,
+    rule,
+    scope,
+    scoped,
+)
+
+__all__ = [
+    "DOMAINS",
+    "can",
+    "get_or_404",
+    "has_any_role",
+    "learner_records",
+    "load_rules",
+    "requires_roles",
+    "rule",
+    "scope",
+    "scoped",
+]

@@ -1,0 +1,13 @@
+"""Who may see a locality's page."""
+
+from __future__ import annotations
+
+from virtualacademy.models import Locality, Role, User
+from virtualacademy.policies.registry import rule
+from virtualacademy.policies.relations import coordinates
+
+
+@rule(Locality, "view")
+def _view_locality(user: User, locality: Locality) -> bool:
+    """A locality's page: admins, and the coordinator who runs it (read-only)."""
+    return user.has_role(Role.ADMIN) or coordinates(user, locality.id)

@@ -1,0 +1,27 @@
+"""Who may see and write the staff's record of contact with a learner, and arrange their mentor."""
+
+from __future__ import annotations
+
+from virtualacademy.models import Learner, Role, User
+from virtualacademy.policies.registry import rule
+from virtualacademy.policies.relations import coordinates, mentors
+
+
+@rule(Learner, "mentor_view")
+def _mentor_view_learner(user: User, learner: Learner) -> bool:
+    """Staff records of contact: the mentor (read-only for 30 days after handover), coordinator, admin."""
+    return (
+        user.has_role(Role.ADMIN) or coordinates(user, learner.locality_id) or mentors(user, learner.id, recently=True)
+    )
+
+
+@rule(Learner, "mentor_write")
+def _mentor_write_learner(user: User, learner: Learner) -> bool:
+    return (
+        user.has_role(Role.ADMIN) or coordinates(user, learner.locality_id) or mentors(user, learner.id, recently=False)
+    )
+
+
+@rule(Learner, "assign_mentor")
+def _assign_mentor(user: User, learner: Learner) -> bool:
+    return user.has_role(Role.ADMIN) or coordinates(user, learner.locality_id)
