@@ -2,7 +2,8 @@
 
 * :mod:`~virtualacademy.policies.registry` - ``requires_roles``, ``can``, ``scoped``, ``get_or_404`` and the
   ``@rule`` / ``@scope`` registrations they look up.
-* :mod:`~virtualacademy.policies.relations` - how a user is related to a learner.
+* :mod:`~virtualacademy.policies.relations` - how a user is related to a learner (its ``relations()`` is
+  imported from there: the package's name ``relations`` is that module).
 * One module per domain registers that domain's rules: ``accounts``, ``families``, ``localities``,
   ``mentoring``, ``funding``, ``learning_plans``, ``learning_log``, ``safeguarding``.
 """
@@ -19,14 +20,30 @@ from virtualacademy.policies.registry import (
     scope,
     scoped,
 )
+from virtualacademy.policies.relations import (
+    FAMILY,
+    SEES,
+    Relation,
+    coordinates,
+    is_related,
+    only_related,
+    related_learner_ids,
+)
 
 __all__ = [
     "DOMAINS",
+    "FAMILY",
+    "SEES",
+    "Relation",
     "can",
+    "coordinates",
     "get_or_404",
     "has_any_role",
+    "is_related",
     "learner_records",
     "load_rules",
+    "only_related",
+    "related_learner_ids",
     "requires_roles",
     "rule",
     "scope",

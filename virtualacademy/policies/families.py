@@ -3,23 +3,15 @@ learners)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from sqlalchemy import Select
 
-from sqlalchemy import Select, or_, select, union
-
-from virtualacademy.models import (
-    Application,
-    Family,
-    Guardian,
-    Learner,
-    LocalityRole,
-    LocalityStaff,
-    MentorAssignment,
-    Role,
-    User,
-)
+from virtualacademy.models import Application, Family, Learner, Role, User
 from virtualacademy.policies.registry import rule, scope, scoped
-from virtualacademy.policies.relations import coordinates, guardian_of_family, mentors
+from virtualacademy.policies.relations import SEES, Relation, is_related, only_related, reaches_everyone
+
+#: The learner's record page and the list of learners: whoever sees the learner, and the exams officer, who
+#: works across the academy (entries by readiness, access arrangements) and reads every record, read-only.
+READS_RECORD = SEES | Relation.EXAMS_OFFICER
 
 
 @rule(Application, "view_own")
@@ -29,64 +21,32 @@ def _view_own_application(user: User, application: Application) -> bool:
 
 @rule(Family, "view")
 def _view_family(user: User, family: Family) -> bool:
-    return user.has_role(Role.ADMIN) or guardian_of_family(user, family.id)
+    return user.has_role(Role.ADMIN) or any(g.user_id == user.id for g in family.guardians)
 
 
 @rule(Learner, "view")
 def _view_learner(user: User, learner: Learner) -> bool:
-    return (
-        user.has_role(Role.ADMIN)
-        or learner.user_id == user.id
-        or guardian_of_family(user, learner.family_id)
-        or coordinates(user, learner.locality_id)
-        or mentors(user, learner.id, recently=True)
-    )
+    return is_related(user, learner, SEES)
 
 
 @rule(Learner, "edit_details")
 def _edit_learner_details(user: User, learner: Learner) -> bool:
-    return guardian_of_family(user, learner.family_id)
+    return is_related(user, learner, Relation.GUARDIAN)
 
 
 @rule(Learner, "read_record")
 def _read_learner_record(user: User, learner: Learner) -> bool:
-    """The learner's record page (``/learners/<id>``): whoever may view the learner, and the exams officer, who
-    works across the academy (entries by readiness, access arrangements) and reads every record, read-only."""
-    return user.has_role(Role.EXAMS_OFFICER) or _view_learner(user, learner)
+    """The learner's record page (``/learners/<id>``)."""
+    return is_related(user, learner, READS_RECORD)
 
 
 def learner_records(user: User, stmt: Select) -> Select:
     """The learner list: every learner for an admin or the exams officer (read-only), otherwise those in scope."""
-    if user.has_role(Role.ADMIN, Role.EXAMS_OFFICER):
+    if reaches_everyone(user, READS_RECORD):
         return stmt
     return scoped(user, stmt)
 
 
 @scope(Learner)
 def _learners_scope(user: User, stmt: Select) -> Select:
-    if user.has_role(Role.ADMIN):
-        return stmt
-    guardian_families = select(Guardian.family_id).where(Guardian.user_id == user.id)
-    coordinated = select(LocalityStaff.locality_id).where(
-        LocalityStaff.user_id == user.id, LocalityStaff.role == LocalityRole.COORDINATOR
-    )
-    if user.has_role(Role.MENTOR):
-        from virtualacademy import clock
-        from virtualacademy.services.mentoring import HANDOVER_READ_DAYS
-
-        cutoff = clock.today() - timedelta(days=HANDOVER_READ_DAYS)
-        mentored = select(MentorAssignment.learner_id).where(
-            MentorAssignment.mentor_id == user.id,
-            or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on > cutoff),
-        )
-    # One set of ids from each way of reaching a learner, each found through its own index, rather than an OR
-    # tested against every learner in the academy (115,000 at national scale).
-    reachable = [
-        select(Learner.id).where(Learner.user_id == user.id),
-        select(Learner.id).where(Learner.family_id.in_(guardian_families)),
-    ]
-    if user.has_role(Role.COORDINATOR):
-        reachable.append(select(Learner.id).where(Learner.locality_id.in_(coordinated)))
-    if user.has_role(Role.MENTOR):
-        reachable.append(mentored)
-    return stmt.where(Learner.id.in_(union(*reachable)))
+    return only_related(stmt, Learner.id, user, SEES)

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from virtualacademy.models import Learner, Role, User
+from virtualacademy.models import Learner, User
 from virtualacademy.policies.registry import rule
-from virtualacademy.policies.relations import coordinates, mentors
+from virtualacademy.policies.relations import Relation, is_related
 
 
 @rule(Learner, "mentor_view")
 def _mentor_view_learner(user: User, learner: Learner) -> bool:
     """Staff records of contact: the mentor (read-only for 30 days after handover), coordinator, admin."""
-    return (
-        user.has_role(Role.ADMIN) or coordinates(user, learner.locality_id) or mentors(user, learner.id, recently=True)
-    )
+    return is_related(user, learner, Relation.ADMIN | Relation.COORDINATOR | Relation.MENTOR | Relation.HANDOVER_MENTOR)
 
 
 @rule(Learner, "mentor_write")
 def _mentor_write_learner(user: User, learner: Learner) -> bool:
-    return (
-        user.has_role(Role.ADMIN) or coordinates(user, learner.locality_id) or mentors(user, learner.id, recently=False)
-    )
+    return is_related(user, learner, Relation.ADMIN | Relation.COORDINATOR | Relation.MENTOR)
 
 
 @rule(Learner, "assign_mentor")
 def _assign_mentor(user: User, learner: Learner) -> bool:
-    return user.has_role(Role.ADMIN) or coordinates(user, learner.locality_id)
+    return is_related(user, learner, Relation.ADMIN | Relation.COORDINATOR)
