@@ -1,17 +1,20 @@
-"""Who may see and do what with budgets, spending requests and statements.
+"""Who may see and do what with budgets, spending requests and statements, funding years and transfers.
 
-The rules live in ``services/spending.py`` (the service enforces the same ones); this module only registers
-them, so ``can()``, ``get_or_404()`` and ``scoped()`` use them.
+Written in terms of :mod:`virtualacademy.policies.relations`. Who may read is decided here; who may ask to
+spend, decide or manage a locality's spending is ``spending.may_request`` / ``is_decider`` /
+``may_manage_locality``, which the service enforces too.
 
-* A learner's budget (``Learner``, ``"budget"``): the family (guardians and the learner's own account), the
-  learner's mentor (current, or handed over in the last 30 days), the locality's coordinator, admins.
+* A learner's budget (``Learner``, ``"budget"``): whoever sees the learner (``SEES``): the family (guardians
+  and the learner's own account), the learner's mentor (current, or handed over in the last 30 days), the
+  locality's coordinator, admins.
 * Asking to spend (``Learner``, ``"request_spend"``): a guardian of the learner, or the learner's own account.
-* A spend request (``"view"``): whoever may see the learner's budget. ``"decide"``: the learner's current
-  mentor, the locality's coordinator or an admin, never someone in the learner's own family (whether the
-  request can be decided now, and by whom for a second approval, the service says with a message).
+* A spend request (``"view"``): whoever may see the learner's budget; a draft (not sent yet) only the family
+  who may send it. ``"decide"``: the learner's current mentor, the locality's coordinator or an admin, never
+  someone in the learner's own family (whether the request can be decided now, and by whom for a second
+  approval, the service says with a message).
 * A statement (``Account``, ``"statement"``): admins any account; a coordinator their locality's budget and
-  the learning budgets of its learners; a guardian their children's; a learner their own. Central, source
-  and spending accounts: admins only.
+  the learning budgets of its learners; a guardian their children's; a learner their own (the learner's
+  mentor does not see it). Central, source and spending accounts: admins only.
 * A locality's budget and its spending (``Locality``, ``"budget"``): its coordinator, or an admin.
 """
 
@@ -19,14 +22,19 @@ from __future__ import annotations
 
 from sqlalchemy import Select
 
-from virtualacademy.models import Account, Learner, Locality, SpendRequest, User
+from virtualacademy.models import Account, AccountKind, Learner, Locality, Role, SpendRequest, SpendStatus, User
 from virtualacademy.policies.registry import rule, scope
+from virtualacademy.policies.relations import FAMILY, SEES, Relation, coordinates, is_related
 from virtualacademy.services import spending
+
+#: A learning budget's statement: the family and the coordinator of the learner's locality (and admins, who see
+#: every account).
+READS_STATEMENT = FAMILY | Relation.COORDINATOR
 
 
 @rule(Learner, "budget")
 def _view_budget(user: User, learner: Learner) -> bool:
-    return spending.may_view_budget(user, learner)
+    return is_related(user, learner, SEES)
 
 
 @rule(Learner, "request_spend")
@@ -36,7 +44,9 @@ def _request_spend(user: User, learner: Learner) -> bool:
 
 @rule(SpendRequest, "view")
 def _view_request(user: User, request: SpendRequest) -> bool:
-    return spending.may_view_request(user, request)
+    if request.status is SpendStatus.DRAFT:
+        return spending.may_request(user, request.learner)
+    return is_related(user, request.learner, SEES)
 
 
 @rule(SpendRequest, "decide")
@@ -51,7 +61,13 @@ def _requests_scope(user: User, stmt: Select) -> Select:
 
 @rule(Account, "statement")
 def _view_statement(user: User, account: Account) -> bool:
-    return spending.may_view_statement(user, account)
+    if user.has_role(Role.ADMIN):
+        return True
+    if account.kind is AccountKind.LOCALITY:
+        return coordinates(user, account.locality_id)
+    if account.kind is AccountKind.PERSONAL and account.learner is not None:
+        return is_related(user, account.learner, READS_STATEMENT)
+    return False
 
 
 @scope(Account)
