@@ -6,12 +6,18 @@ from __future__ import annotations
 from sqlalchemy import Select
 
 from virtualacademy.models import Application, Family, Learner, Role, User
-from virtualacademy.policies.registry import rule, scope, scoped
+from virtualacademy.policies.registry import admin_only, rule, scope, scoped
 from virtualacademy.policies.relations import SEES, Relation, is_related, only_related, reaches_everyone
 
 #: The learner's record page and the list of learners: whoever sees the learner, and the exams officer, who
 #: works across the academy (entries by readiness, access arrangements) and reads every record, read-only.
 READS_RECORD = SEES | Relation.EXAMS_OFFICER
+
+
+# Reviewing applications, a family's data protection pages, withdrawing and re-enrolling a learner: admins.
+admin_only(Application, "review")
+admin_only(Family, "manage")
+admin_only(Learner, "manage")
 
 
 @rule(Application, "view_own")

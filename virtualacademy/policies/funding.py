@@ -16,14 +16,26 @@ spend, decide or manage a locality's spending is ``spending.may_request`` / ``is
   the learning budgets of its learners; a guardian their children's; a learner their own (the learner's
   mentor does not see it). Central, source and spending accounts: admins only.
 * A locality's budget and its spending (``Locality``, ``"budget"``): its coordinator, or an admin.
+* A funding year and a transfer (``"manage"``): admins only.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Select
 
-from virtualacademy.models import Account, AccountKind, Learner, Locality, Role, SpendRequest, SpendStatus, User
-from virtualacademy.policies.registry import rule, scope
+from virtualacademy.models import (
+    Account,
+    AccountKind,
+    FundingYear,
+    Learner,
+    Locality,
+    Role,
+    SpendRequest,
+    SpendStatus,
+    Transfer,
+    User,
+)
+from virtualacademy.policies.registry import admin_only, rule, scope
 from virtualacademy.policies.relations import FAMILY, SEES, Relation, coordinates, is_related
 from virtualacademy.services import spending
 
@@ -78,3 +90,8 @@ def _accounts_scope(user: User, stmt: Select) -> Select:
 @rule(Locality, "budget")
 def _locality_budget(user: User, locality: Locality) -> bool:
     return spending.may_manage_locality(user, locality)
+
+
+# Funding years (settings, census, allocations, year end) and reversing a transfer: admins.
+admin_only(FundingYear, "manage")
+admin_only(Transfer, "manage")
