@@ -48,6 +48,7 @@ from virtualacademy.models import (
     User,
 )
 from virtualacademy.models.base import utcnow
+from virtualacademy.policies import can
 from virtualacademy.services import ledger, spending
 
 # --- documents: small but real examples of each accepted kind ------------------------------------------
@@ -330,7 +331,7 @@ def test_who_may_decide(ctx, documents):
     # a mentor who has handed over may still read the budget, but no longer decide
     ctx.execute(update(MentorAssignment).values(ends_on=clock.today()))
     ctx.expire_all()
-    assert spending.may_view_request(mentor, request) and not spending.is_decider(mentor, request)
+    assert can(mentor, "view", request) and not spending.is_decider(mentor, request)
 
 
 def test_an_approved_request_cannot_be_approved_or_declined_again(ctx, documents):
@@ -491,8 +492,8 @@ def test_drafts_are_unseen_until_sent_and_old_ones_are_discarded_with_their_file
     fresh = spending.save_draft(guardian, learner, **answers)
     db.session.commit()
     assert draft.status is SpendStatus.DRAFT and len(stored(documents)) == 2
-    assert not spending.may_view_request(mentor, draft) and not spending.is_decider(mentor, draft)
-    assert spending.may_view_request(guardian, draft)
+    assert not can(mentor, "view", draft) and not spending.is_decider(mentor, draft)
+    assert can(guardian, "view", draft)
     assert db.session.scalars(spending.decider_queue(mentor, None)).all() == []
     assert spending.waiting_for(mentor) == 0 and spending.budget(learner).pending == 0
     with pytest.raises(NotAllowed):
@@ -744,7 +745,10 @@ def test_who_may_see_which_statement(ctx):
     tuition = ledger.spending_account(SpendingCategory.TUITION)
     admin = UserFactory(roles=[Role.ADMIN])
     stranger = GuardianFactory().user
-    may = spending.may_view_statement
+
+    def may(user, account):
+        return can(user, "statement", account)
+
     assert all(may(admin, a) for a in (personal, locality, central, tuition))
     assert may(guardian, personal) and may(learner.user, personal) and may(coordinator, personal)
     assert may(coordinator, locality)

@@ -25,8 +25,9 @@ from sqlalchemy import select
 from virtualacademy import uploads
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import Evidence, EvidenceComment, EvidenceKind, Goal, Learner, LogEntry, Role, User
-from virtualacademy.services import audit, families
+from virtualacademy.models import Evidence, EvidenceComment, EvidenceKind, Goal, Learner, LogEntry, User
+from virtualacademy.policies.relations import FAMILY, Relation, is_related
+from virtualacademy.services import audit
 from virtualacademy.services.learning_log import may_write
 
 TITLE_MAX = 200
@@ -115,12 +116,8 @@ def remove_after_commit(evidence: Evidence) -> None:
 
 
 def may_showcase(user: User, learner: Learner) -> bool:
-    """The learner chooses their showcase (their parents and carers may do it for them)."""
-    return (
-        user.has_role(Role.ADMIN)
-        or (learner.user_id is not None and learner.user_id == user.id)
-        or families.is_guardian_of(user, learner)
-    )
+    """The learner chooses their showcase (their parents and carers may do it for them), or an admin."""
+    return is_related(user, learner, FAMILY | Relation.ADMIN)
 
 
 def _require_write(actor: User, learner: Learner) -> None:

@@ -1,8 +1,8 @@
 """The learning log: what learning happened, when and for how long; attendance in learning counted from it;
 and the learners who have gone quiet.
 
-*Who*: anyone who may see a learner may read their log (the learner, their guardians, their mentor, a mentor
-for 30 days after handing over, their locality's coordinator, admins). The learner, their guardians and their
+*Who*: anyone who may see a learner may read their log (``relations.SEES``: the learner, their guardians, their
+mentor, a mentor for 30 days after handing over, their locality's coordinator, admins). The learner, their guardians and their
 current mentor (and admins) may write it. An entry may be changed or deleted for :data:`EDIT_WINDOW_DAYS`
 days after the day it is about; after that it is locked, and only the current mentor (or an admin) may correct
 it: the correction is recorded on the entry (``corrected_by``/``corrected_at``) and in the audit log. Logging
@@ -45,12 +45,12 @@ from virtualacademy.models import (
     LearningPlan,
     LogEntry,
     MentorAssignment,
-    Role,
     SubjectArea,
     User,
 )
 from virtualacademy.models.learning import ACTIVITY_TYPE_LABELS, log_entry_subject
-from virtualacademy.services import audit, data_protection, families, mentoring, notifications
+from virtualacademy.policies.relations import FAMILY, Relation, is_related
+from virtualacademy.services import audit, data_protection, notifications
 from virtualacademy.services.data_protection import ERASED, Section, Subject, record
 from virtualacademy.services.localities import on_roll_filter
 
@@ -62,34 +62,20 @@ DESCRIPTION_MAX = 500
 DAY_MINUTES = 24 * 60
 
 
-# --- who may do what (registered as rules by learning_log_policy.py) --------------------------------------
+# --- who may do what (registered as rules by policies/learning_log.py, which also says who may read) ---------
 
-
-def may_view(user: User, learner: Learner, today: date | None = None) -> bool:
-    """The learner, their guardians, mentor (or one who handed over in the last 30 days), coordinator, admins."""
-    if user.has_role(Role.ADMIN) or (learner.user_id is not None and learner.user_id == user.id):
-        return True
-    if families.is_guardian_of(user, learner):
-        return True
-    if user.has_role(Role.COORDINATOR) and mentoring.coordinates_locality(user, learner.locality_id):
-        return True
-    return user.has_role(Role.MENTOR) and (
-        mentoring.is_current_mentor(user, learner) or mentoring.was_recent_mentor(user, learner, today or clock.today())
-    )
+#: Write the log: the learner, their guardians, their current mentor and admins (coordinators only read).
+WRITES = FAMILY | Relation.MENTOR | Relation.ADMIN
+#: Change an entry after its edit window: the current mentor, or an admin.
+CORRECTS = Relation.MENTOR | Relation.ADMIN
 
 
 def may_write(user: User, learner: Learner) -> bool:
-    """The learner, their guardians, their current mentor and admins (coordinators only read)."""
-    if user.has_role(Role.ADMIN) or (learner.user_id is not None and learner.user_id == user.id):
-        return True
-    if families.is_guardian_of(user, learner):
-        return True
-    return user.has_role(Role.MENTOR) and mentoring.is_current_mentor(user, learner)
+    return is_related(user, learner, WRITES)
 
 
 def may_correct(user: User, learner: Learner) -> bool:
-    """Change an entry after its edit window: the current mentor, or an admin."""
-    return user.has_role(Role.ADMIN) or (user.has_role(Role.MENTOR) and mentoring.is_current_mentor(user, learner))
+    return is_related(user, learner, CORRECTS)
 
 
 def _require_write(actor: User, learner: Learner) -> None:

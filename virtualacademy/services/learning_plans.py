@@ -1,10 +1,10 @@
 """Personal learning plans: the plan and its goals, the version history and the differences between versions,
 plan reviews and their reminders, and the configurable list of subject areas.
 
-Who may do what (registered as policy rules by ``virtualacademy/learning_policy.py``):
+Who may do what (registered as policy rules by ``virtualacademy/policies/learning_plans.py``):
 
-* **See a plan**: the learner themself, their guardians, their mentor (and for 30 days after a handover),
-  the coordinator of their locality (read-only), and admins.
+* **See a plan** (``relations.SEES``): the learner themself, their guardians, their mentor (and for 30 days
+  after a handover), the coordinator of their locality (read-only), and admins.
 * **Edit it** (plan text and goals): the learner, their guardians, their current mentor, admins.
 * **Staff notes**: seen by the mentor (current, or within 30 days of a handover) and admins; written by the
   current mentor and admins. Never shown to the family, nor to coordinators.
@@ -49,15 +49,11 @@ from virtualacademy.models import (
     User,
 )
 from virtualacademy.models.learning import GOAL_STATUS_LABELS
-from virtualacademy.services import audit, data_protection, families, notifications
+from virtualacademy.policies.relations import FAMILY, Relation, is_related
+from virtualacademy.services import audit, data_protection, notifications
 from virtualacademy.services.data_protection import ERASED
 from virtualacademy.services.localities import on_roll_filter
-from virtualacademy.services.mentoring import (
-    LONDON,
-    coordinates_locality,
-    is_current_mentor,
-    was_recent_mentor,
-)
+from virtualacademy.services.mentoring import LONDON
 
 #: A review every this many weeks unless the mentor sets another interval for the learner.
 DEFAULT_REVIEW_WEEKS = 6
@@ -91,43 +87,29 @@ def _is_admin(user: User) -> bool:
     return user.has_role(Role.ADMIN)
 
 
-def _is_family(user: User, learner: Learner) -> bool:
-    return (learner.user_id is not None and learner.user_id == user.id) or families.is_guardian_of(user, learner)
-
-
-def _mentors_now(user: User, learner: Learner) -> bool:
-    return user.has_role(Role.MENTOR) and is_current_mentor(user, learner)
-
-
-def _mentored_recently(user: User, learner: Learner) -> bool:
-    return user.has_role(Role.MENTOR) and (
-        is_current_mentor(user, learner) or was_recent_mentor(user, learner, clock.today())
-    )
-
-
-def may_view(user: User, learner: Learner) -> bool:
-    return (
-        _is_admin(user)
-        or _is_family(user, learner)
-        or (user.has_role(Role.COORDINATOR) and coordinates_locality(user, learner.locality_id))
-        or _mentored_recently(user, learner)
-    )
+# Seeing a plan is ``relations.SEES`` (the rule is in ``policies/learning_plans.py``).
+#: Edit the plan text and goals: the learner, their guardians, their current mentor, admins.
+EDITS = FAMILY | Relation.MENTOR | Relation.ADMIN
+#: Review the plan, set its review dates, write the staff notes: the current mentor, admins.
+REVIEWS = Relation.MENTOR | Relation.ADMIN
+#: Read the staff notes: the mentor (and for 30 days after a handover), admins.
+READS_STAFF_NOTES = Relation.MENTOR | Relation.HANDOVER_MENTOR | Relation.ADMIN
 
 
 def may_edit(user: User, learner: Learner) -> bool:
-    return _is_admin(user) or _is_family(user, learner) or _mentors_now(user, learner)
+    return is_related(user, learner, EDITS)
 
 
 def may_review(user: User, learner: Learner) -> bool:
-    return _is_admin(user) or _mentors_now(user, learner)
+    return is_related(user, learner, REVIEWS)
 
 
 def sees_staff_notes(user: User, learner: Learner) -> bool:
-    return _is_admin(user) or _mentored_recently(user, learner)
+    return is_related(user, learner, READS_STAFF_NOTES)
 
 
 def writes_staff_notes(user: User, learner: Learner) -> bool:
-    return _is_admin(user) or _mentors_now(user, learner)
+    return is_related(user, learner, REVIEWS)
 
 
 def _require(allowed: bool, message: str) -> None:

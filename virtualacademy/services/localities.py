@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from virtualacademy.database import chunked
 from virtualacademy.errors import ValidationError
@@ -156,6 +156,18 @@ def set_staff(actor: User, locality: Locality, coordinator_ids: list[int], mento
 
 def staff_of(locality: Locality, role: LocalityRole) -> list[User]:
     return sorted((s.user for s in locality.staff if s.role is role), key=lambda u: u.name)
+
+
+def coordinated_by(user: User) -> Select:
+    """The ids of the localities ``user`` is attached to as coordinator: a select of ``LocalityStaff.locality_id``
+    to use as a subquery (or narrow with ``.where(LocalityStaff.locality_id == ...)``), never a list.
+
+    This is the one answer to "which localities does this person coordinate". It says nothing about the
+    person's roles: whether they act as a coordinator (they hold the coordinator role too) is for
+    :mod:`virtualacademy.policies.relations` to add."""
+    return select(LocalityStaff.locality_id).where(
+        LocalityStaff.user_id == user.id, LocalityStaff.role == LocalityRole.COORDINATOR
+    )
 
 
 def localities_of(user: User, role: LocalityRole | None = None) -> list[Locality]:

@@ -66,7 +66,7 @@ def _path(endpoint: str, **values) -> str:
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
-# --- who may see and do what (the policy rules in ``safeguarding_policy.py`` use these) -------------
+# --- who may see and do what (the policy rules in ``policies/safeguarding.py`` use these) -------------
 
 
 def _signed_in(user: User | None) -> bool:

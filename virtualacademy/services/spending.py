@@ -48,11 +48,9 @@ from virtualacademy.models import (
     Account,
     AccountKind,
     Family,
-    Guardian,
     Learner,
     LocalityRole,
     LocalityStaff,
-    MentorAssignment,
     Role,
     SpendingCategory,
     SpendRequest,
@@ -65,7 +63,18 @@ from virtualacademy.models import (
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.models.localities import Locality
 from virtualacademy.paging import PageNumbers
+from virtualacademy.policies.relations import (
+    FAMILY,
+    SEES,
+    Relation,
+    coordinates,
+    is_related,
+    only_related,
+    possible,
+    related_learner_ids,
+)
 from virtualacademy.services import audit, ledger, mentoring, notifications
+from virtualacademy.services.localities import coordinated_by
 
 NOTIFICATION_KIND = "spending"
 #: What a family may spend a learning budget on.
@@ -206,7 +215,11 @@ def document_file(request: SpendRequest) -> Path | None:
     return path if path.is_file() else None
 
 
-# --- who may see and do what (the rules in ``funding_policy.py`` use these) -----------------------
+# --- who may see and do what (in terms of policies.relations; policies/funding.py registers the rules) --------
+
+#: Decide a learner's requests: the current mentor, the coordinator of their locality, an admin (never someone in
+#: the learner's own family, nor whoever asked).
+DECIDES = Relation.MENTOR | Relation.COORDINATOR | Relation.ADMIN
 
 
 def _signed_in(user: User | None) -> bool:
@@ -217,49 +230,13 @@ def _is_admin(user: User) -> bool:
     return user.has_role(Role.ADMIN)
 
 
-def _own_family(user: User, learner: Learner) -> bool:
-    return learner.user_id == user.id or any(g.user_id == user.id for g in learner.family.guardians)
-
-
-def _coordinates(user: User, locality_id: int | None) -> bool:
-    return user.has_role(Role.COORDINATOR) and mentoring.coordinates_locality(user, locality_id)
-
-
-def _current_mentor(user: User, learner: Learner) -> bool:
-    return user.has_role(Role.MENTOR) and mentoring.is_current_mentor(user, learner)
-
-
 def may_request(user: User | None, learner: Learner) -> bool:
-    """A guardian of the learner's family, or the learner's own account."""
+    """A guardian of the learner's family, or the learner's own account (each holding that role)."""
     if not _signed_in(user):
         return False
-    return (learner.user_id == user.id and user.has_role(Role.LEARNER)) or (
-        user.has_role(Role.GUARDIAN) and any(g.user_id == user.id for g in learner.family.guardians)
+    return (user.has_role(Role.LEARNER) and is_related(user, learner, Relation.SELF)) or (
+        user.has_role(Role.GUARDIAN) and is_related(user, learner, Relation.GUARDIAN)
     )
-
-
-def may_view_budget(user: User | None, learner: Learner) -> bool:
-    """The family, the learner's mentor (current, or handed over in the last 30 days), its coordinator, admin."""
-    if not _signed_in(user):
-        return False
-    return (
-        _is_admin(user)
-        or _own_family(user, learner)
-        or _coordinates(user, learner.locality_id)
-        or (
-            user.has_role(Role.MENTOR)
-            and (
-                mentoring.is_current_mentor(user, learner) or mentoring.was_recent_mentor(user, learner, clock.today())
-            )
-        )
-    )
-
-
-def may_view_request(user: User | None, request: SpendRequest) -> bool:
-    """Whoever may see the learner's budget; a draft (not sent yet) only the family who may send it."""
-    if request.status is SpendStatus.DRAFT:
-        return may_request(user, request.learner)
-    return may_view_budget(user, request.learner)
 
 
 def is_decider(user: User | None, request: SpendRequest) -> bool:
@@ -267,12 +244,11 @@ def is_decider(user: User | None, request: SpendRequest) -> bool:
 
     Whether *this* request can be decided now (its status, the second approval) is for :func:`approve` and
     :func:`decline` to say, with a message."""
-    if not _signed_in(user) or _own_family(user, request.learner) or request.requested_by_id == user.id:
+    if not _signed_in(user) or is_related(user, request.learner, FAMILY) or request.requested_by_id == user.id:
         return False
     if request.status is SpendStatus.DRAFT:
         return False
-    learner = request.learner
-    return _is_admin(user) or _coordinates(user, learner.locality_id) or _current_mentor(user, learner)
+    return is_related(user, request.learner, DECIDES)
 
 
 def can_decide_now(user: User | None, request: SpendRequest) -> bool:
@@ -305,83 +281,29 @@ def can_reverse_now(user: User | None, request: SpendRequest, reversal: Transfer
 
 def may_manage_locality(user: User | None, locality: Locality) -> bool:
     """The locality's budget page and its spending: its coordinator, or an admin."""
-    return _signed_in(user) and (_is_admin(user) or _coordinates(user, locality.id))
-
-
-def may_view_statement(user: User | None, account: Account) -> bool:
-    """Admin: any account. Coordinator: their locality's budget and its learners' learning budgets.
-    Guardian: their children's learning budgets. Learner: their own. Central, source and spending
-    accounts: admin only."""
-    if not _signed_in(user):
-        return False
-    if _is_admin(user):
-        return True
-    if account.kind is AccountKind.LOCALITY:
-        return _coordinates(user, account.locality_id)
-    if account.kind is AccountKind.PERSONAL and account.learner is not None:
-        learner = account.learner
-        return _own_family(user, learner) or _coordinates(user, learner.locality_id)
-    return False
-
-
-def _coordinated_localities(user: User) -> Select:
-    return select(LocalityStaff.locality_id).where(
-        LocalityStaff.user_id == user.id, LocalityStaff.role == LocalityRole.COORDINATOR
-    )
-
-
-def _visible_learner_ids(user: User) -> Select:
-    """Learners whose budgets and requests ``user`` may see (not for admins: they see all)."""
-    conditions = [
-        Learner.user_id == user.id,
-        Learner.family_id.in_(select(Guardian.family_id).where(Guardian.user_id == user.id)),
-    ]
-    if user.has_role(Role.COORDINATOR):
-        conditions.append(Learner.locality_id.in_(_coordinated_localities(user)))
-    if user.has_role(Role.MENTOR):
-        cutoff = clock.today() - timedelta(days=mentoring.HANDOVER_READ_DAYS)
-        conditions.append(
-            Learner.id.in_(
-                select(MentorAssignment.learner_id).where(
-                    MentorAssignment.mentor_id == user.id,
-                    or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on > cutoff),
-                )
-            )
-        )
-    return select(Learner.id).where(or_(*conditions))
+    return _signed_in(user) and (_is_admin(user) or coordinates(user, locality.id))
 
 
 def visible_requests(user: User | None, stmt: Select) -> Select:
-    """Requests ``user`` may see in lists: never drafts (the family reaches its own from the form it sent)."""
+    """Requests ``user`` may see in lists: never drafts (the family reaches its own from the form it sent); those
+    of the learners whose budgets they see (``relations.SEES``)."""
     if not _signed_in(user):
         return stmt.where(false())
     stmt = stmt.where(SpendRequest.status != SpendStatus.DRAFT)
-    if _is_admin(user):
-        return stmt
-    return stmt.where(SpendRequest.learner_id.in_(_visible_learner_ids(user)))
+    return only_related(stmt, SpendRequest.learner_id, user, SEES)
 
 
 def visible_accounts(user: User | None, stmt: Select) -> Select:
+    """Accounts whose statements ``user`` may see: all for an admin; the learning budgets of their own family's
+    learners and, for a coordinator, of their locality's learners, and their locality's budget."""
     if not _signed_in(user):
         return stmt.where(false())
     if _is_admin(user):
         return stmt
-    family_learners = select(Learner.id).where(
-        or_(
-            Learner.user_id == user.id,
-            Learner.family_id.in_(select(Guardian.family_id).where(Guardian.user_id == user.id)),
-        )
-    )
-    conditions = [and_(Account.kind == AccountKind.PERSONAL, Account.learner_id.in_(family_learners))]
+    learners = related_learner_ids(user, FAMILY | Relation.COORDINATOR)
+    conditions = [and_(Account.kind == AccountKind.PERSONAL, Account.learner_id.in_(learners))]
     if user.has_role(Role.COORDINATOR):
-        mine = _coordinated_localities(user)
-        conditions.append(and_(Account.kind == AccountKind.LOCALITY, Account.locality_id.in_(mine)))
-        conditions.append(
-            and_(
-                Account.kind == AccountKind.PERSONAL,
-                Account.learner_id.in_(select(Learner.id).where(Learner.locality_id.in_(mine))),
-            )
-        )
+        conditions.append(and_(Account.kind == AccountKind.LOCALITY, Account.locality_id.in_(coordinated_by(user))))
     return stmt.where(or_(*conditions))
 
 
@@ -414,18 +336,11 @@ def waiting_for(user: User) -> int:
     """How many requests are waiting for ``user``'s decision (first decisions, or second approvals for admins)."""
     first = select(func.count()).select_from(SpendRequest).where(SpendRequest.status == SpendStatus.PENDING)
     if not _is_admin(user):
-        learners = [Learner.locality_id.in_(_coordinated_localities(user))] if user.has_role(Role.COORDINATOR) else []
-        if user.has_role(Role.MENTOR):
-            learners.append(
-                Learner.id.in_(
-                    select(MentorAssignment.learner_id).where(
-                        MentorAssignment.mentor_id == user.id, MentorAssignment.ends_on.is_(None)
-                    )
-                )
-            )
-        if not learners:
+        # first decisions for the learners they coordinate or mentor now
+        if not possible(user) & (Relation.COORDINATOR | Relation.MENTOR):
             return 0
-        first = first.where(SpendRequest.learner_id.in_(select(Learner.id).where(or_(*learners))))
+        learners = related_learner_ids(user, Relation.COORDINATOR | Relation.MENTOR)
+        first = first.where(SpendRequest.learner_id.in_(learners))
     count = db.session.scalar(first) or 0
     if _is_admin(user):
         count += (
@@ -526,12 +441,7 @@ def family_budgets(user: User, *, with_requests: bool = True) -> list[Budget]:
     learners = db.session.scalars(
         select(Learner)
         .join(Family, Family.id == Learner.family_id)
-        .where(
-            or_(
-                Learner.user_id == user.id,
-                Learner.family_id.in_(select(Guardian.family_id).where(Guardian.user_id == user.id)),
-            )
-        )
+        .where(Learner.id.in_(related_learner_ids(user, FAMILY)))
         .order_by(Learner.family_id, Learner.id)
     )
     return [budget(learner, with_requests=with_requests) for learner in learners]
@@ -1160,7 +1070,7 @@ def locality_budget(locality: Locality, today: date | None = None) -> LocalityBu
 def managed_localities(user: User) -> list[Locality]:
     stmt = select(Locality).order_by(Locality.name)
     if not _is_admin(user):
-        stmt = stmt.where(Locality.id.in_(_coordinated_localities(user)))
+        stmt = stmt.where(Locality.id.in_(coordinated_by(user)))
     return list(db.session.scalars(stmt))
 
 

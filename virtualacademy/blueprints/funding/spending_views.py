@@ -1,7 +1,6 @@
 """Spend requests from learning budgets, locality spending, statements, and the family's and coordinator's views.
 
-Who may see what is in ``virtualacademy/funding_policy.py`` (imported here, so its rules are registered);
-an object out of reach is a 404.
+Who may see what is in ``virtualacademy/policies/funding.py``; an object out of reach is a 404.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from virtualacademy import clock, csv_export, dashboards, funding_policy, money, uploads  # noqa: F401 - registers the funding rules
+from virtualacademy import clock, csv_export, dashboards, money, uploads
 from virtualacademy.blueprints.fields import date_parts
 from virtualacademy.blueprints.forms_common import flash_linked
 from virtualacademy.blueprints.funding import bp

@@ -8,12 +8,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 from sqlalchemy import exists, select
 
-from virtualacademy import (
-    clock,
-    learning_log_policy,  # noqa: F401 - registers the rules
-    navigation,
-    uploads,
-)
+from virtualacademy import clock, navigation, uploads
 from virtualacademy.blueprints.forms_common import flash_linked, show_domain_error
 from virtualacademy.blueprints.learning import bp
 from virtualacademy.blueprints.learning.log_forms import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from virtualacademy import clock, learning_policy, navigation  # noqa: F401  (learning_policy registers the rules)
+from virtualacademy import clock, navigation
 from virtualacademy.blueprints.forms_common import flash_linked
 from virtualacademy.blueprints.learning import bp
 from virtualacademy.blueprints.learning.plan_forms import (

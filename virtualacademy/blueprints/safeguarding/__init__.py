@@ -37,6 +37,5 @@ dashboards.register(
     )
 )
 
-# Importing these registers the access rules and the routes.
-from virtualacademy import safeguarding_policy  # noqa: E402,F401
+# Importing the views registers the routes.
 from virtualacademy.blueprints.safeguarding import views  # noqa: E402,F401

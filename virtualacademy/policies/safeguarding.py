@@ -1,8 +1,7 @@
-"""Who may see and do what with safeguarding concerns (registered into ``policies.py``).
+"""Who may see and do what with safeguarding concerns.
 
 The rules themselves live in ``services/safeguarding.py`` (the service enforces the same ones); this module
-only registers them, so ``can()``, ``get_or_404()`` and ``scoped()`` use them. Imported by the safeguarding
-blueprint.
+only registers them, so ``can()``, ``get_or_404()`` and ``scoped()`` use them.
 
 * A concern: a safeguarding lead sees and acts on every one; the member of staff who raised it sees it
   (their own report and its status); nobody else, admins included, so for them it is a 404.
@@ -18,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import Select
 
 from virtualacademy.models import ConcernEntry, Learner, SafeguardingConcern, User
-from virtualacademy.policies import rule, scope
+from virtualacademy.policies.registry import rule, scope
 from virtualacademy.services import safeguarding
 
 

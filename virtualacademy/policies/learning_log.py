@@ -1,11 +1,11 @@
-"""Who may see and do what with the learning log, portfolio evidence, exhibitions and the record of achievement
-(registered into ``policies.py``; imported by ``blueprints/learning/log_views.py``).
+"""Who may see and do what with the learning log, portfolio evidence, exhibitions and the record of achievement.
 
-The rules themselves live in the services (``services/learning_log.py``, ``services/evidence.py``), which
-enforce the same ones; this module registers them so ``can()``, ``get_or_404()`` and ``scoped()`` use them.
+Written in terms of :mod:`virtualacademy.policies.relations`. Who may read is decided here; who may write is
+``learning_log.may_write`` / ``may_correct`` and ``evidence.may_showcase``, which the services enforce too.
 
-* ``log_view`` on a learner (and ``view`` on an entry, evidence, exhibition): the learner, their guardians,
-  their mentor (and for 30 days after handing over), their locality's coordinator (read only), admins.
+* ``log_view`` on a learner (and ``view`` on an entry, evidence, exhibition): whoever sees the learner
+  (``SEES``: the learner, their guardians, their mentor and for 30 days after handing over, their locality's
+  coordinator (read only), admins).
 * ``log_write`` on a learner (and ``edit`` on evidence and exhibitions): the learner, their guardians, their
   current mentor, admins. Whether a log entry can still be changed (its 14-day window) is the service's
   question, answered on the page rather than with a 404.
@@ -16,16 +16,17 @@ enforce the same ones; this module registers them so ``can()``, ``get_or_404()``
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 
 from virtualacademy.models import Evidence, Exhibition, Learner, LogEntry, User
-from virtualacademy.policies import rule, scope, scoped
+from virtualacademy.policies.registry import rule, scope
+from virtualacademy.policies.relations import SEES, is_related, only_related
 from virtualacademy.services import evidence, learning_log
 
 
 @rule(Learner, "log_view")
 def _log_view(user: User, learner: Learner) -> bool:
-    return learning_log.may_view(user, learner)
+    return is_related(user, learner, SEES)
 
 
 @rule(Learner, "log_write")
@@ -40,7 +41,7 @@ def _narrative_write(user: User, learner: Learner) -> bool:
 
 @rule(LogEntry, "view")
 def _view_entry(user: User, entry: LogEntry) -> bool:
-    return learning_log.may_view(user, entry.learner)
+    return is_related(user, entry.learner, SEES)
 
 
 @rule(LogEntry, "edit")
@@ -51,7 +52,7 @@ def _edit_entry(user: User, entry: LogEntry) -> bool:
 
 @rule(Evidence, "view")
 def _view_evidence(user: User, item: Evidence) -> bool:
-    return learning_log.may_view(user, item.learner)
+    return is_related(user, item.learner, SEES)
 
 
 @rule(Evidence, "edit")
@@ -72,7 +73,7 @@ def _learner_of(exhibition: Exhibition) -> Learner:
 
 @rule(Exhibition, "view")
 def _view_exhibition(user: User, exhibition: Exhibition) -> bool:
-    return learning_log.may_view(user, _learner_of(exhibition))
+    return is_related(user, _learner_of(exhibition), SEES)
 
 
 @rule(Exhibition, "edit")
@@ -80,20 +81,16 @@ def _edit_exhibition(user: User, exhibition: Exhibition) -> bool:
     return learning_log.may_write(user, _learner_of(exhibition))
 
 
-def _visible_learners(user: User):
-    return scoped(user, select(Learner.id))
-
-
 @scope(LogEntry)
 def _entries_scope(user: User, stmt: Select) -> Select:
-    return stmt.where(LogEntry.learner_id.in_(_visible_learners(user)))
+    return only_related(stmt, LogEntry.learner_id, user, SEES)
 
 
 @scope(Evidence)
 def _evidence_scope(user: User, stmt: Select) -> Select:
-    return stmt.where(Evidence.learner_id.in_(_visible_learners(user)))
+    return only_related(stmt, Evidence.learner_id, user, SEES)
 
 
 @scope(Exhibition)
 def _exhibitions_scope(user: User, stmt: Select) -> Select:
-    return stmt.where(Exhibition.learner_id.in_(_visible_learners(user)))
+    return only_related(stmt, Exhibition.learner_id, user, SEES)

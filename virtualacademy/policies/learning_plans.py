@@ -1,10 +1,10 @@
-"""Who may see and do what with personal learning plans (registered into ``policies.py``).
+"""Who may see and do what with personal learning plans.
 
-The rules themselves live in ``services/learning_plans.py`` (the service enforces the same ones); this module
-only registers them, so ``can()`` and ``get_or_404()`` use them. Imported by the learning blueprint's
-``plan_views``.
+Written in terms of :mod:`virtualacademy.policies.relations`. Who may read a plan is decided here; who may
+change it is ``learning_plans.may_edit`` / ``may_review`` / ``sees_staff_notes``, which the service enforces
+too.
 
-* ``plan_view`` on a learner: the learner, their guardians, their mentor (and for 30 days after a handover),
+* ``plan_view`` on a learner (``SEES``): the learner, their guardians, their mentor (and for 30 days after a handover),
   the coordinator of their locality (read-only), admins.
 * ``plan_edit``: the learner, their guardians, their current mentor, admins.
 * ``plan_review`` (record a review, set the review dates): the current mentor, admins.
@@ -16,13 +16,14 @@ only registers them, so ``can()`` and ``get_or_404()`` use them. Imported by the
 from __future__ import annotations
 
 from virtualacademy.models import Goal, Learner, PlanReview, User
-from virtualacademy.policies import rule
+from virtualacademy.policies.registry import rule
+from virtualacademy.policies.relations import SEES, is_related
 from virtualacademy.services import learning_plans
 
 
 @rule(Learner, "plan_view")
 def _view_plan(user: User, learner: Learner) -> bool:
-    return learning_plans.may_view(user, learner)
+    return is_related(user, learner, SEES)
 
 
 @rule(Learner, "plan_edit")
@@ -47,4 +48,4 @@ def _edit_goal(user: User, goal: Goal) -> bool:
 
 @rule(PlanReview, "view")
 def _view_review(user: User, review: PlanReview) -> bool:
-    return learning_plans.may_view(user, learning_plans.plan_of_review(review).learner)
+    return is_related(user, learning_plans.plan_of_review(review).learner, SEES)
