@@ -532,7 +532,9 @@ class AccessArrangement(TimestampMixin, Base):
     arrangement_type: Mapped[ArrangementType] = mapped_column(enum_type(ArrangementType, "arrangement_type", 24))
     #: For "other", what it is.
     detail: Mapped[str | None] = mapped_column(Text)
-    evidence_kind: Mapped[ArrangementEvidence] = mapped_column(enum_type(ArrangementEvidence, "arrangement_evidence", 24))
+    evidence_kind: Mapped[ArrangementEvidence] = mapped_column(
+        enum_type(ArrangementEvidence, "arrangement_evidence", 24)
+    )
     evidence_note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[ArrangementStatus] = mapped_column(
         enum_type(ArrangementStatus, "arrangement_status", 16), default=ArrangementStatus.DRAFT
