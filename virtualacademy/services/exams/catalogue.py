@@ -73,14 +73,14 @@ def save_qualification(actor: User, qualification: Qualification | None, data: Q
             field="spec_code",
         )
     created = qualification is None
-    if created:
-        qualification = Qualification()
-        db.session.add(qualification)
-    for name in ("awarding_body", "qualification_type", "subject", "spec_code", "entry_fee_pence", "tiered"):
-        setattr(qualification, name, getattr(data, name))
-    qualification.needs_supervision = data.needs_supervision
     try:
         with db.session.begin_nested():
+            if created:
+                qualification = Qualification()
+                db.session.add(qualification)
+            for name in ("awarding_body", "qualification_type", "subject", "spec_code", "entry_fee_pence", "tiered"):
+                setattr(qualification, name, getattr(data, name))
+            qualification.needs_supervision = data.needs_supervision
             db.session.flush()
     except IntegrityError as error:  # added by someone else meanwhile
         raise ValidationError(

@@ -114,13 +114,13 @@ def save_series(actor: User, series: ExamSeries | None, data: SeriesInput) -> Ex
     if clash is not None and clash is not series:
         raise ValidationError(f"There is already a series called {data.name}", field="name")
     created = series is None
-    if created:
-        series = ExamSeries()
-        db.session.add(series)
-    for name, value in data.__dict__.items():
-        setattr(series, name, value)
     try:
         with db.session.begin_nested():
+            if created:
+                series = ExamSeries()
+                db.session.add(series)
+            for name, value in data.__dict__.items():
+                setattr(series, name, value)
             db.session.flush()
     except IntegrityError as error:
         raise ValidationError(f"There is already a series called {data.name}", field="name") from error
@@ -220,22 +220,22 @@ def save_centre(actor: User, centre: ExamCentre | None, data: CentreInput) -> Ex
     if not all(isinstance(p, ArrangementType) for p in provides):
         raise ValidationError("Choose from the access arrangements listed", field="provides")
     created = centre is None
-    if created:
-        centre = ExamCentre()
-        db.session.add(centre)
-    centre.name, centre.address, centre.postcode, centre.centre_number = name, address, postcode, number
-    centre.locality_id = data.locality_id
-    centre.accepts_private_candidates = bool(data.accepts_private_candidates)
-    centre.admin_fee_pence = fee
-    centre.supervises_nea = bool(data.supervises_nea)
-    centre.family_found = bool(data.family_found)
-    have = {a.arrangement_type: a for a in centre.arrangements}
-    for kind in set(have) - provides:
-        centre.arrangements.remove(have[kind])
-    for kind in sorted(provides - set(have)):
-        centre.arrangements.append(CentreArrangement(arrangement_type=kind))
     try:
         with db.session.begin_nested():
+            if created:
+                centre = ExamCentre()
+                db.session.add(centre)
+            centre.name, centre.address, centre.postcode, centre.centre_number = name, address, postcode, number
+            centre.locality_id = data.locality_id
+            centre.accepts_private_candidates = bool(data.accepts_private_candidates)
+            centre.admin_fee_pence = fee
+            centre.supervises_nea = bool(data.supervises_nea)
+            centre.family_found = bool(data.family_found)
+            have = {a.arrangement_type: a for a in centre.arrangements}
+            for kind in set(have) - provides:
+                centre.arrangements.remove(have[kind])
+            for kind in sorted(provides - set(have)):
+                centre.arrangements.append(CentreArrangement(arrangement_type=kind))
             db.session.flush()
     except IntegrityError as error:
         raise ValidationError(f"Centre number {number} is already taken", field="centre_number") from error
@@ -345,18 +345,18 @@ def save_paper(
         raise ValidationError("Enter the length in minutes, like 90", field="duration_minutes")
     if data.tier is not None and not qualification.tiered:
         raise ValidationError(f"{qualification.subject} has no tiers", field="tier")
-    if paper is None:
-        paper = ExamPaper(qualification_id=qualification.id, series_id=series.id)
-        db.session.add(paper)
-    paper.paper_code, paper.title, paper.room = code, title, room
-    paper.sits_on, paper.session, paper.duration_minutes, paper.tier = (
-        data.sits_on,
-        data.session,
-        data.duration_minutes,
-        data.tier,
-    )
     try:
         with db.session.begin_nested():
+            if paper is None:
+                paper = ExamPaper(qualification_id=qualification.id, series_id=series.id)
+                db.session.add(paper)
+            paper.paper_code, paper.title, paper.room = code, title, room
+            paper.sits_on, paper.session, paper.duration_minutes, paper.tier = (
+                data.sits_on,
+                data.session,
+                data.duration_minutes,
+                data.tier,
+            )
             db.session.flush()
     except IntegrityError as error:
         raise ValidationError(
