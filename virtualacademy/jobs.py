@@ -183,3 +183,16 @@ def forget_failed_sign_ins(now: datetime | None = None) -> int:
     from virtualacademy.services import throttle
 
     return throttle.forget_old(now)
+
+
+@job(
+    "exam-reminders",
+    "Daily: ready learners not entered as a deadline nears, access-arrangement deadlines, statements of entry, "
+    "results days and tomorrow's papers",
+    trigger=lambda config: CronTrigger(hour=7, minute=45, timezone=config["SCHEDULER_TIMEZONE"]),
+    schedule=daily_at("07:45"),
+)
+def exam_reminders(now: datetime | None = None):
+    from virtualacademy.services.exams import reminders
+
+    return reminders.send_reminders(now)
