@@ -98,10 +98,14 @@ class Qualification(TimestampMixin, Base):
 
     @property
     def title(self) -> str:
-        return (
-            f"{AWARDING_BODY_LABELS[self.awarding_body]} {QUALIFICATION_TYPE_LABELS[self.qualification_type]} "
-            f"{self.subject} ({self.spec_code})"
-        )
+        return qualification_title(self.awarding_body, self.qualification_type, self.subject, self.spec_code)
+
+
+def qualification_title(body: AwardingBody, kind: QualificationType, subject: str, spec_code: str) -> str:
+    """``AQA GCSE Mathematics (8300)``, ``Cambridge IGCSE First Language English (0500)``."""
+    if body is AwardingBody.CAMBRIDGE and kind is QualificationType.IGCSE:
+        return f"Cambridge IGCSE {subject} ({spec_code})"
+    return f"{AWARDING_BODY_LABELS[body]} {QUALIFICATION_TYPE_LABELS[kind]} {subject} ({spec_code})"
 
 
 # --- series and centres -------------------------------------------------------------------------------------

@@ -135,12 +135,7 @@ def statement(learner: Learner, series: ExamSeries) -> Statement:
 
 
 def statement_pdf(learner: Learner, series: ExamSeries) -> bytes:
-    return pdf.render_pdf(
-        "exams/statement.html",
-        statement=statement(learner, series),
-        body_labels=AWARDING_BODY_LABELS,
-        type_labels=QUALIFICATION_TYPE_LABELS,
-    )
+    return pdf.render_pdf("exams/statement.html", statement=statement(learner, series))
 
 
 # --- a centre's entry list ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import Select, case, func, select
 from virtualacademy.errors import NotAllowed
 from virtualacademy.extensions import db
 from virtualacademy.models import (
+    AwardingBody,
     EntryState,
     ExamCentre,
     ExamEntry,
@@ -21,9 +22,10 @@ from virtualacademy.models import (
     Locality,
     PaidFrom,
     Qualification,
+    QualificationType,
     User,
 )
-from virtualacademy.models.exams import AWARDING_BODY_LABELS, QUALIFICATION_TYPE_LABELS
+from virtualacademy.models.exams import qualification_title
 from virtualacademy.services.exams import access
 
 LIVE = ExamEntry.state != EntryState.WITHDRAWN
@@ -36,7 +38,7 @@ class Count:
 
 
 def _title(body, kind, subject, code) -> str:
-    return f"{AWARDING_BODY_LABELS[body]} {QUALIFICATION_TYPE_LABELS[kind]} {subject} ({code})"
+    return qualification_title(AwardingBody(body), QualificationType(kind), subject, code)
 
 
 def entries_by_qualification(series: ExamSeries) -> list[Count]:
