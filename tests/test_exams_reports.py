@@ -225,3 +225,41 @@ def test_a_centres_entry_list_has_a_row_per_live_entry_with_its_arrangements(app
     assert response.mimetype == "text/csv" and "entries-June 2027-30123.csv" in response.headers["Content-Disposition"]
     parsed = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert parsed[1][:4] == ["0007", "30123A7000071", "Ali", "Zara"] and len(parsed) == 3
+
+
+# --- data protection ---------------------------------------------------------------------------------------
+
+
+def test_exam_records_are_in_the_subject_access_export_and_their_free_text_is_erased(ctx, series_with_entries):
+    from virtualacademy.services import data_protection
+    from virtualacademy.services.exams import privacy
+
+    officer, series, _college, _school, _n, _s, _maths, english, made = series_with_entries
+    entry = made[("Zara Ali", "First Language English")]
+    entries.confirm_entered(officer, entry, "0007", "30123A7000071")
+    arrangements.add_arrangement(
+        officer,
+        entry.learner,
+        series,
+        ArrangementType.SEPARATE_ROOM,
+        ArrangementEvidence.EHCP,
+        evidence_note="Zara's EHCP, section F",
+    )
+    subject = data_protection.subject(entry.learner.family)
+    assert "exams" in data_protection.SECTIONS
+    rows = privacy.export(subject)
+    assert [r["record"] for r in rows] == [
+        "readiness judgement",
+        "readiness judgement",
+        "exam entry",
+        "exam entry",
+        "access arrangement",
+    ]
+    exported = next(r for r in rows if r["record"] == "exam entry" and r["id"] == entry.id)
+    assert exported["uci"] == "30123A7000071" and exported["series"] == "June 2027"
+    assert "created_by_id" not in exported and len(exported["fees"]) == 2
+    assert all(r["judged_by"] == "academy staff" and "mentor_id" not in r for r in rows[:2])
+    assert privacy.erase(subject) == 4  # two judgements, the confirmed entry, the arrangement
+    assert (entry.candidate_number, entry.uci) == (None, None) and entry.age_at_entry == 15
+    assert all(r["evidence"] == "Erased" for r in privacy.export(subject)[:2])
+    assert privacy.erase(subject) == 0
