@@ -246,11 +246,12 @@ def test_the_academy_can_pay_from_each_learners_own_budget(app, ctx, officer, tr
     judgement, series, centre = setting(budget=0)
     personal = ledger.personal_account(judgement.learner)
     ledger.post(None, ledger.funding_source(), personal, 30_000, TransferKind.ALLOCATION, "Budget", "seed-personal")
+    assert app.config["EXAM_FEES_PAID_FROM"] == "central"  # the default
     app.config["EXAM_FEES_PAID_FROM"] = "personal"
     try:
         entry = enter(officer, judgement, series, centre)
     finally:
-        app.config.pop("EXAM_FEES_PAID_FROM")
+        app.config["EXAM_FEES_PAID_FROM"] = "central"
     assert entry.paid_from is PaidFrom.PERSONAL
     assert personal.balance_pence == 30_000 - 16_000
     assert {f.paid_from for f in entry.fees} == {PaidFrom.PERSONAL}
