@@ -185,6 +185,8 @@ def decide(actor: User, arrangement: AccessArrangement, approved: bool) -> Acces
                 select(ExamFee).where(ExamFee.arrangement_id == arrangement.id, ExamFee.refund_transfer_id.is_(None))
             )
         )
+        for payer in {fee.paid_from for fee in charged}:  # the lock order: the payer before exam spending
+            fees.lock_payer(fees.paying_account(arrangement.learner, payer))
         fees.refund(actor, charged, f"access arrangement {arrangement.id} declined")
     audit.record("exams.arrangement_decided", actor=actor, obj=arrangement, detail={"approved": approved})
     return arrangement

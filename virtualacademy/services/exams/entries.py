@@ -357,11 +357,12 @@ def withdraw(actor: User, entry: ExamEntry, reason: str, *, today: date | None =
     _require_open(entry, "withdrawn")
     reason = clean_text(reason, "reason", "Give the reason for withdrawing the entry", 1000)
     today = today or clock.today()
+    fees.lock_payer(fees.paying_account(entry.learner, entry.paid_from))  # the lock order: payer, seats, spending
+    _free_seat(entry)
     refunded = 0
     if today <= entry.series.entry_deadline:
         refunded = fees.refund(actor, fees.live_fees(entry), f"exam entry {entry.id} withdrawn by the entry deadline")
         entry.fees_refunded = True
-    _free_seat(entry)
     entry.state = EntryState.WITHDRAWN
     entry.withdrawn_at = clock.now()
     entry.withdrawn_reason = reason

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
+from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import (
     AccessArrangement,
@@ -74,8 +75,15 @@ def fee_key(entry: ExamEntry, line: FeeLine) -> str:
     return f"{key}:{line.arrangement.id}" if line.arrangement is not None else key
 
 
-def _locked_balance(account: Account) -> int:
-    """The account's balance, read under its row lock on PostgreSQL (the ledger takes the same lock to post)."""
+def lock_payer(account: Account | None) -> int | None:
+    """Lock the paying budget's row (on PostgreSQL) and return its balance. Every exam operation that moves money
+    or seats takes its locks in one order, so two never wait on each other: the funding year (shared, as the
+    ledger takes it), the paying budget, the centre's seats, then exam spending (in the ledger's posting)."""
+    if account is None:
+        return None
+    year = ledger.year_at(clock.now())
+    if year is not None:
+        ledger.year_closed(year)  # takes the year's shared lock before the account's, as the ledger does
     stmt = select(Account.balance_pence).where(Account.id == account.id)
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
@@ -89,7 +97,7 @@ def check_covers(account: Account | None, lines: Sequence[FeeLine], what: str) -
     total = sum(line.amount_pence for line in lines)
     if total <= 0:
         return
-    balance = _locked_balance(account)
+    balance = lock_payer(account)
     if balance < total:
         raise ledger.InsufficientFunds(
             f"{account.name} has {pounds(balance)}, {pounds(total - balance)} short of the {pounds(total)} "
