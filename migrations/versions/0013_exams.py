@@ -1,7 +1,7 @@
 """Exam entry by readiness: qualifications, series, centres and their seats, readiness judgements, entries,
 papers, fees and access arrangements
 
-Revision ID: 0014_exams
+Revision ID: 0013_exams
 Revises: 0012_demo_records_names
 Create Date: 2026-12-03 08:00:00.000000
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014_exams'
+revision = '0013_exams'
 down_revision = '0012_demo_records_names'
 branch_labels = None
 depends_on = None
