@@ -123,6 +123,11 @@ class Config:
     #: The largest invoice or receipt accepted with a spend request, in bytes (default 10 MB).
     SPEND_DOCUMENT_MAX_BYTES = _int("SPEND_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
+    # Exams
+    #: Who pays exam entry fees, centre fees, late fees and access-arrangement costs: ``central`` (the academy's
+    #: exams budget) or ``personal`` (each learner's learning budget). See docs/exams.md.
+    EXAM_FEES_PAID_FROM = os.environ.get("EXAM_FEES_PAID_FROM", "central")
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

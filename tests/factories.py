@@ -526,3 +526,133 @@ class ExhibitionFactory(BaseFactory):
     where = "Doncaster Central Library"
     description = "The Romans project: the fort model and the timeline."
     audience = "Family, the mentor and a local archaeologist"
+
+
+# --- exams: the catalogue, series, centres, readiness ------------------------------------------------------
+
+from virtualacademy.models import (  # noqa: E402
+    ArrangementType,
+    AwardingBody,
+    CentreArrangement,
+    CentreSeriesCapacity,
+    ExamCentre,
+    ExamSeries,
+    Qualification,
+    QualificationType,
+    Readiness,
+    ReadinessJudgement,
+)
+
+
+class QualificationFactory(BaseFactory):
+    """An untiered AQA GCSE with a £45 entry fee and no assessment the centre must supervise."""
+
+    class Meta:
+        model = Qualification
+
+    awarding_body = AwardingBody.AQA
+    qualification_type = QualificationType.GCSE
+    subject = factory.Sequence(lambda n: f"Subject {n}")
+    spec_code = factory.Sequence(lambda n: f"T{n:04d}")
+    tiered = False
+    needs_supervision = False
+    entry_fee_pence = 4_500
+
+
+class ExamSeriesFactory(BaseFactory):
+    """A June 2027 series with the realistic dates: entries by 21 February, late (£50 more) to 21 March, very late
+    (£100 more) to 21 April, when fee-free changes end too; exams 10 May to 25 June; results 19 August (A level
+    12 August)."""
+
+    class Meta:
+        model = ExamSeries
+
+    name = factory.Sequence(lambda n: f"June 2027 ({n})")
+    entry_deadline = date(2027, 2, 21)
+    late_entry_deadline = date(2027, 3, 21)
+    late_fee_pence = 5_000
+    very_late_cutoff = date(2027, 4, 21)
+    very_late_fee_pence = 10_000
+    changes_free_until = date(2027, 4, 21)
+    access_deadline = date(2027, 2, 21)
+    first_exam_on = date(2027, 5, 10)
+    last_exam_on = date(2027, 6, 25)
+    results_day = date(2027, 8, 19)
+    a_level_results_day = date(2027, 8, 12)
+
+
+class ExamCentreFactory(BaseFactory):
+    """A centre taking private candidates, with a £115 administration fee per entry, supervising non-exam
+    assessment, and providing 25% extra time, rest breaks and a separate room (``provides=[...]`` to choose)."""
+
+    class Meta:
+        model = ExamCentre
+
+    name = factory.Sequence(lambda n: f"Exam Centre {n}")
+    centre_number = factory.Sequence(lambda n: f"7{n:04d}")
+    address = "1 College Road, Doncaster"
+    postcode = "DN1 3EX"
+    accepts_private_candidates = True
+    admin_fee_pence = 11_500
+    supervises_nea = True
+    family_found = False
+
+    @factory.post_generation
+    def provides(self, create, extracted, **kwargs):
+        kinds = (
+            extracted
+            if extracted is not None
+            else [ArrangementType.EXTRA_TIME_25, ArrangementType.REST_BREAKS, ArrangementType.SEPARATE_ROOM]
+        )
+        for kind in kinds:
+            self.arrangements.append(CentreArrangement(arrangement_type=kind))
+        if create:
+            db.session.commit()
+
+
+class CentreSeriesCapacityFactory(BaseFactory):
+    class Meta:
+        model = CentreSeriesCapacity
+
+    centre = factory.SubFactory(ExamCentreFactory)
+    series = factory.SubFactory(ExamSeriesFactory)
+    seats = 10
+    seats_taken = 0
+
+
+class ReadinessJudgementFactory(BaseFactory):
+    """A mentor's "ready" judgement, confirmed by the learner and a guardian (``confirmed=False`` for neither)."""
+
+    class Meta:
+        model = ReadinessJudgement
+
+    class Params:
+        confirmed = True
+
+    learner = factory.SubFactory(LearnerFactory)
+    qualification = factory.SubFactory(QualificationFactory)
+    mentor = factory.SubFactory(UserFactory, roles=[Role.MENTOR])
+    evidence = "Past papers: 68/80 and 71/80; the tutor's report says the whole course is covered."
+    judgement = Readiness.READY
+    judged_on = date(2027, 1, 15)
+    learner_confirmed_at = factory.Maybe("confirmed", factory.LazyFunction(utcnow), None)
+    guardian_confirmed_at = factory.Maybe("confirmed", factory.LazyFunction(utcnow), None)
+
+
+def fund_exams_budget(pence: int = 100_000, key: str | None = None):
+    """Money from the funding source into the central exams budget, posted through the ledger and committed."""
+    from virtualacademy.models import AccountKind, TransferKind
+    from virtualacademy.services import ledger
+
+    account = ledger.central(AccountKind.CENTRAL_EXAMS)
+    ledger.post(
+        None,
+        ledger.funding_source(),
+        account,
+        pence,
+        TransferKind.INCOME,
+        "Exams budget",
+        key or f"test-exams-income:{next(_income_keys)}",
+    )
+    db.session.commit()
+    return account

@@ -26,6 +26,7 @@ def test_jobs_live_with_their_module(app):
     assert homes["erase-due"] == "virtualacademy.blueprints.families.jobs"
     assert homes["expired-sessions"] == "virtualacademy.blueprints.auth.jobs"
     assert homes["forget-failed-sign-ins"] == "virtualacademy.blueprints.auth.jobs"
+    assert homes["exam-reminders"] == "virtualacademy.blueprints.exams.jobs"
     # Every job other than the core mail delivery sits in a blueprint package's jobs module.
     for name, module in homes.items():
         if name != "deliver-mail":

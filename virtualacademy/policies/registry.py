@@ -46,6 +46,7 @@ DOMAINS = (
     "learning_plans",
     "learning_log",
     "safeguarding",
+    "exams",
 )
 
 
