@@ -1,7 +1,6 @@
 """Who may see and do what with readiness judgements, entries and access arrangements.
 
-Written in terms of how a person is related to the learner, answered once by the policy's relationship helpers
-(``virtualacademy/policies``); ``virtualacademy/policies/exams.py`` registers these as the rules and scopes that
+Written in terms of how a person is related to the learner, answered once by ``policies.relations``; ``virtualacademy/policies/exams.py`` registers these as the rules and scopes that
 ``can()``, ``get_or_404()`` and ``scoped()`` use.
 
 * **See** a learner's readiness, entries, arrangements and statements: the learner, their family, their mentor
@@ -15,38 +14,29 @@ Written in terms of how a person is related to the learner, answered once by the
 
 from __future__ import annotations
 
-from datetime import timedelta
+from sqlalchemy import Select, false, select
 
-from sqlalchemy import Select, false, or_, select, union
-
-from virtualacademy import clock
 from virtualacademy.extensions import db
-from virtualacademy.models import Guardian, Learner, Locality, MentorAssignment, Role, User
-from virtualacademy.policies import _coordinates, _guardian_of_family, _mentors
+from virtualacademy.models import Learner, Locality, User
+from virtualacademy.policies.relations import (
+    FAMILY,
+    Relation,
+    coordinates,
+    is_related,
+    only_related,
+    related_learner_ids,
+)
 from virtualacademy.services.exams.common import is_exams_staff
+
+#: Who sees a learner's exam records: the family, the mentor (and for 30 days after handing over), and the
+#: academy-wide exams officer and admins. Coordinators are deliberately absent: they see counts only.
+SEES_EXAMS = FAMILY | Relation.MENTOR | Relation.HANDOVER_MENTOR | Relation.EXAMS_OFFICER | Relation.ADMIN
+#: Who works on a learner's exams with the exams officer: the current mentor, and admins.
+MENTORS_NOW = Relation.MENTOR | Relation.ADMIN
 
 
 def _signed_in(user: User | None) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
-
-
-# --- relationships (one place: swapped for ``policies.relations`` when it exists) -------------------------
-
-
-def _family(user: User, learner: Learner) -> bool:
-    return learner.user_id == user.id or _guardian_of_family(user, learner.family_id)
-
-
-def _guardian(user: User, learner: Learner) -> bool:
-    return _guardian_of_family(user, learner.family_id)
-
-
-def _mentor(user: User, learner: Learner, *, recently: bool) -> bool:
-    return _mentors(user, learner.id, recently=recently)
-
-
-def _coordinator(user: User, locality_id: int | None) -> bool:
-    return _coordinates(user, locality_id)
 
 
 # --- one learner -------------------------------------------------------------------------------------------
@@ -54,9 +44,7 @@ def _coordinator(user: User, locality_id: int | None) -> bool:
 
 def may_view(user: User | None, learner: Learner) -> bool:
     """A learner's readiness, entries, arrangements, timetable and statements."""
-    if not _signed_in(user):
-        return False
-    return is_exams_staff(user) or _family(user, learner) or _mentor(user, learner, recently=True)
+    return _signed_in(user) and is_related(user, learner, SEES_EXAMS)
 
 
 def may_manage(user: User | None) -> bool:
@@ -66,31 +54,25 @@ def may_manage(user: User | None) -> bool:
 
 def may_judge(user: User | None, learner: Learner) -> bool:
     """Record a readiness judgement: the learner's current mentor, or an admin."""
-    if not _signed_in(user):
-        return False
-    return user.has_role(Role.ADMIN) or _mentor(user, learner, recently=False)
+    return _signed_in(user) and is_related(user, learner, MENTORS_NOW)
 
 
 def may_confirm_as_learner(user: User | None, learner: Learner) -> bool:
     """Say the learner wants to sit it: the learner's own account, or a guardian on their behalf."""
-    return _signed_in(user) and _family(user, learner)
+    return _signed_in(user) and is_related(user, learner, FAMILY)
 
 
 def may_confirm_as_guardian(user: User | None, learner: Learner) -> bool:
-    return _signed_in(user) and _guardian(user, learner)
+    return _signed_in(user) and is_related(user, learner, Relation.GUARDIAN)
 
 
 def may_draft_arrangement(user: User | None, learner: Learner) -> bool:
-    if not _signed_in(user):
-        return False
-    return is_exams_staff(user) or _mentor(user, learner, recently=False)
+    return _signed_in(user) and is_related(user, learner, MENTORS_NOW | Relation.EXAMS_OFFICER)
 
 
 def may_see_locality_counts(user: User | None, locality: Locality) -> bool:
     """Counts of entries for a locality (never whose): its coordinator, the exams officer, admins."""
-    if not _signed_in(user):
-        return False
-    return is_exams_staff(user) or _coordinator(user, locality.id)
+    return _signed_in(user) and (is_exams_staff(user) or coordinates(user, locality.id))
 
 
 # --- lists -------------------------------------------------------------------------------------------------
@@ -103,27 +85,14 @@ def visible_learner_ids(user: User | None) -> Select | None:
         return select(Learner.id).where(false())
     if is_exams_staff(user):
         return None
-    reachable = [
-        select(Learner.id).where(Learner.user_id == user.id),
-        select(Learner.id).where(Learner.family_id.in_(select(Guardian.family_id).where(Guardian.user_id == user.id))),
-    ]
-    if user.has_role(Role.MENTOR):
-        from virtualacademy.services.mentoring import HANDOVER_READ_DAYS
-
-        cutoff = clock.today() - timedelta(days=HANDOVER_READ_DAYS)
-        reachable.append(
-            select(MentorAssignment.learner_id).where(
-                MentorAssignment.mentor_id == user.id,
-                or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on > cutoff),
-            )
-        )
-    return union(*reachable)
+    return related_learner_ids(user, SEES_EXAMS)
 
 
 def narrow(user: User | None, stmt: Select, learner_id_column) -> Select:
     """``stmt`` narrowed to rows whose ``learner_id_column`` is a learner ``user`` may see."""
-    ids = visible_learner_ids(user)
-    return stmt if ids is None else stmt.where(learner_id_column.in_(ids))
+    if not _signed_in(user):
+        return stmt.where(false())
+    return only_related(stmt, learner_id_column, user, SEES_EXAMS)
 
 
 def learner_visible(user: User | None, learner_id: int) -> bool:
