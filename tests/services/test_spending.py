@@ -730,7 +730,7 @@ def test_the_pdf_statement_opens_and_lists_the_transfers(ctx, history):
 
 def test_a_pdf_of_too_many_transfers_is_refused(ctx, history, monkeypatch):
     account, _ = history
-    monkeypatch.setattr(spending, "MAX_PDF_LINES", 3)
+    monkeypatch.setattr(spending.statements, "MAX_PDF_LINES", 3)  # where statement_pdf reads it
     with pytest.raises(ValidationError, match="5 transfers, too many for a PDF"):
         spending.statement_pdf(account, None, None)
 
