@@ -46,7 +46,6 @@ KNOWN_CYCLE_IMPORTS = {
 KNOWN_LONG_MODULES = {
     "virtualacademy/demo.py",
     "virtualacademy/services/learning_log.py",
-    "virtualacademy/services/learning_plans/__init__.py",
 }
 
 #: Functions over MAX_FUNCTION_LINES today (``path::qualified name``), to be broken into named steps.
@@ -56,7 +55,6 @@ KNOWN_LONG_FUNCTIONS = {
     "virtualacademy/demo.py::learning_plans",
     "virtualacademy/demo.py::mentoring",
     "virtualacademy/services/exams/catalogue.py::import_catalogue",
-    "virtualacademy/services/learning_plans/__init__.py::send_review_reminders",
     "virtualacademy/services/ledger.py::post",
     "virtualacademy/services/ledger.py::post_many",
     "virtualacademy/web.py::init_app",
