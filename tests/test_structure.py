@@ -55,9 +55,6 @@ KNOWN_LONG_FUNCTIONS = {
     "virtualacademy/demo.py::learning_plans",
     "virtualacademy/demo.py::mentoring",
     "virtualacademy/services/exams/catalogue.py::import_catalogue",
-    "virtualacademy/services/ledger.py::post",
-    "virtualacademy/services/ledger.py::post_many",
-    "virtualacademy/web.py::init_app",
 }
 
 
