@@ -32,9 +32,9 @@ from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
-    Account,
     AuditEvent,
     Learner,
+    LedgerAccount,
     LocalityRole,
     LocalityStaff,
     MentorAssignment,
@@ -754,9 +754,9 @@ def test_who_may_see_which_statement(ctx):
     assert may(coordinator, locality)
     assert not any(may(u, a) for u in (guardian, learner.user, coordinator, mentor) for a in (central, tuition))
     assert not may(guardian, locality) and not may(mentor, personal) and not may(stranger, personal)
-    visible = set(ctx.scalars(spending.visible_accounts(coordinator, select(Account.id))))
+    visible = set(ctx.scalars(spending.visible_accounts(coordinator, select(LedgerAccount.id))))
     assert visible == {personal.id, locality.id}
-    assert set(ctx.scalars(spending.visible_accounts(guardian, select(Account.id)))) == {personal.id}
+    assert set(ctx.scalars(spending.visible_accounts(guardian, select(LedgerAccount.id)))) == {personal.id}
 
 
 def test_verify_catches_a_spend_tampered_with_afterwards(ctx, documents):

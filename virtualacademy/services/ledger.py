@@ -27,11 +27,11 @@ from virtualacademy.database import insert_many, new_ids, one_of, set_many
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
-    Account,
     AccountKind,
     AuditEvent,
     FundingYear,
     Learner,
+    LedgerAccount,
     Locality,
     Role,
     SpendingCategory,
@@ -147,20 +147,20 @@ def pounds(pence: int) -> str:
 # --- accounts ---------------------------------------------------------------------------------------
 
 
-def _account(key: str, kind: AccountKind, name: str, **scope) -> Account:
-    existing = db.session.scalar(select(Account).where(Account.key == key))
+def _account(key: str, kind: AccountKind, name: str, **scope) -> LedgerAccount:
+    existing = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
     if existing is not None:
         return existing
-    account = Account(key=key, kind=kind, name=name, **scope)
+    account = LedgerAccount(key=key, kind=kind, name=name, **scope)
     try:
         with db.session.begin_nested():
             db.session.add(account)
     except IntegrityError:  # created concurrently
-        return db.session.scalar(select(Account).where(Account.key == key))
+        return db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
     return account
 
 
-def funding_source() -> Account:
+def funding_source() -> LedgerAccount:
     return _account("funding_source", AccountKind.FUNDING_SOURCE, "Funding received")
 
 
@@ -171,17 +171,17 @@ CENTRAL_NAMES = {
 }
 
 
-def central(kind: AccountKind) -> Account:
+def central(kind: AccountKind) -> LedgerAccount:
     if kind not in CENTRAL_NAMES:
         raise ValueError(f"{kind} is not a central account")
     return _account(kind.value, kind, CENTRAL_NAMES[kind])
 
 
-def locality_account(locality: Locality) -> Account:
+def locality_account(locality: Locality) -> LedgerAccount:
     return _account(f"locality:{locality.id}", AccountKind.LOCALITY, f"{locality.name} budget", locality_id=locality.id)
 
 
-def personal_account(learner: Learner) -> Account:
+def personal_account(learner: Learner) -> LedgerAccount:
     return _account(
         f"personal:{learner.id}",
         AccountKind.PERSONAL,
@@ -206,7 +206,7 @@ def personal_account_ids(learners: Sequence[Payee]) -> dict[int, int]:
     wanted = {learner.id: learner for learner in learners}
     if not wanted:
         return {}
-    table = Account.__table__
+    table = LedgerAccount.__table__
     found = dict(
         db.session.execute(
             select(table.c.learner_id, table.c.id).where(
@@ -242,7 +242,7 @@ def personal_account_ids(learners: Sequence[Payee]) -> dict[int, int]:
     return found
 
 
-def spending_account(category: SpendingCategory) -> Account:
+def spending_account(category: SpendingCategory) -> LedgerAccount:
     return _account(
         f"spending:{category.value}",
         AccountKind.SPENDING,
@@ -295,10 +295,10 @@ def _forget_open_years(session: Session, transaction) -> None:
 # --- posting -----------------------------------------------------------------------------------------
 
 
-def _lock(*accounts: Account) -> dict[int, Account]:
+def _lock(*accounts: LedgerAccount) -> dict[int, LedgerAccount]:
     """Lock the accounts in id order (no deadlocks) and reload their balances."""
     ids = sorted({a.id for a in accounts})
-    stmt = select(Account).where(Account.id.in_(ids)).order_by(Account.id)
+    stmt = select(LedgerAccount).where(LedgerAccount.id.in_(ids)).order_by(LedgerAccount.id)
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     locked = {a.id: a for a in db.session.scalars(stmt.execution_options(populate_existing=True))}
@@ -307,8 +307,8 @@ def _lock(*accounts: Account) -> dict[int, Account]:
 
 def post(
     actor: User | None,
-    from_account: Account,
-    to_account: Account,
+    from_account: LedgerAccount,
+    to_account: LedgerAccount,
     amount_pence: int,
     kind: TransferKind,
     memo: str,
@@ -396,7 +396,7 @@ def _check_funds(kind: AccountKind | str, name: str, balance_pence: int, amount_
         )
 
 
-def _add(transfer: Transfer, source: Account, target: Account, amount_pence: int) -> Transfer:
+def _add(transfer: Transfer, source: LedgerAccount, target: LedgerAccount, amount_pence: int) -> Transfer:
     """Add ``transfer`` and move the locked accounts' balances, in a savepoint. If the same key committed
     concurrently (its balance changes went with it), the earlier transfer when it is the same movement."""
     try:
@@ -498,7 +498,7 @@ def _check_keys_unused(keys: list[str]) -> None:
 
 def _lock_many(account_ids: list[int]) -> dict[int, Row]:
     """The accounts (id, key, kind, name, balance) by id, locked in id order in one statement on PostgreSQL."""
-    table = Account.__table__
+    table = LedgerAccount.__table__
     stmt = (
         select(table.c.id, table.c.key, table.c.kind, table.c.name, table.c.balance_pence)
         .where(one_of(table.c.id, account_ids))
@@ -529,11 +529,11 @@ def _insert_transfers(rows: list[dict]) -> list[int]:
 def _store_balances(accounts: dict[int, Row], balances: dict[int, int]) -> None:
     """Write the balances that changed; accounts the session holds show the new balances."""
     set_many(
-        Account.__table__.c.balance_pence,
+        LedgerAccount.__table__.c.balance_pence,
         {i: balances[i] for i in accounts if balances[i] != accounts[i].balance_pence},
     )
     for loaded in list(db.session.identity_map.values()):
-        if isinstance(loaded, Account) and loaded.id in balances:
+        if isinstance(loaded, LedgerAccount) and loaded.id in balances:
             set_committed_value(loaded, "balance_pence", balances[loaded.id])
 
 
@@ -604,7 +604,7 @@ def derived_balances() -> dict[int, int]:
             select(Transfer.from_account_id, func.sum(Transfer.amount_pence)).group_by(Transfer.from_account_id)
         ).all()
     )
-    ids = set(db.session.scalars(select(Account.id)))
+    ids = set(db.session.scalars(select(LedgerAccount.id)))
     return {i: int(incoming.get(i, 0) or 0) - int(outgoing.get(i, 0) or 0) for i in ids}
 
 
@@ -625,7 +625,7 @@ def verify() -> Verification:
     derived = derived_balances()
     if sum(derived.values()) != 0:
         problems.append(f"Money appeared or vanished: balances add up to {sum(derived.values())} pence, not 0")
-    accounts = {a.id: a for a in db.session.scalars(select(Account))}
+    accounts = {a.id: a for a in db.session.scalars(select(LedgerAccount))}
     for account_id, balance in derived.items():
         account = accounts[account_id]
         if account.kind in BUDGET_KINDS and balance < 0:
@@ -666,7 +666,7 @@ def verify() -> Verification:
     return Verification(problems, transfers, len(accounts))
 
 
-def balance(account: Account) -> int:
+def balance(account: LedgerAccount) -> int:
     return account.balance_pence
 
 

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import Select, and_, false, func, or_, select
 
 from virtualacademy.extensions import db
-from virtualacademy.models import Account, AccountKind, Learner, Role, SpendRequest, SpendStatus, Transfer, User
+from virtualacademy.models import AccountKind, Learner, LedgerAccount, Role, SpendRequest, SpendStatus, Transfer, User
 from virtualacademy.models.localities import Locality
 from virtualacademy.policies.relations import (
     FAMILY,
@@ -100,9 +100,11 @@ def visible_accounts(user: User | None, stmt: Select) -> Select:
     if _is_admin(user):
         return stmt
     learners = related_learner_ids(user, FAMILY | Relation.COORDINATOR)
-    conditions = [and_(Account.kind == AccountKind.PERSONAL, Account.learner_id.in_(learners))]
+    conditions = [and_(LedgerAccount.kind == AccountKind.PERSONAL, LedgerAccount.learner_id.in_(learners))]
     if user.has_role(Role.COORDINATOR):
-        conditions.append(and_(Account.kind == AccountKind.LOCALITY, Account.locality_id.in_(coordinated_by(user))))
+        conditions.append(
+            and_(LedgerAccount.kind == AccountKind.LOCALITY, LedgerAccount.locality_id.in_(coordinated_by(user)))
+        )
     return stmt.where(or_(*conditions))
 
 

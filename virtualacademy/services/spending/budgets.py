@@ -8,21 +8,21 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from virtualacademy.extensions import db
-from virtualacademy.models import Account, AccountKind, Family, Learner, SpendRequest, SpendStatus, Transfer, User
+from virtualacademy.models import AccountKind, Family, Learner, LedgerAccount, SpendRequest, SpendStatus, Transfer, User
 from virtualacademy.policies.relations import FAMILY, related_learner_ids
 from virtualacademy.services.spending.common import OPEN_STATUSES
 
 # --- budgets ---------------------------------------------------------------------------------------
 
 
-def _personal_account(learner: Learner) -> Account | None:
+def _personal_account(learner: Learner) -> LedgerAccount | None:
     """The learner's personal account if it exists (looking never creates one)."""
-    return db.session.scalar(select(Account).where(Account.key == f"personal:{learner.id}"))
+    return db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == f"personal:{learner.id}"))
 
 
 def _spent_from(account_ids) -> int:
     """Net money moved from the accounts to spending accounts (payments less their reversals)."""
-    spending = select(Account.id).where(Account.kind == AccountKind.SPENDING)
+    spending = select(LedgerAccount.id).where(LedgerAccount.kind == AccountKind.SPENDING)
     out = db.session.scalar(
         select(func.coalesce(func.sum(Transfer.amount_pence), 0)).where(
             Transfer.from_account_id.in_(account_ids), Transfer.to_account_id.in_(spending)
@@ -41,7 +41,7 @@ class Budget:
     """A learner's learning budget as the family sees it."""
 
     learner: Learner
-    account: Account | None
+    account: LedgerAccount | None
     balance: int
     #: Requests waiting for a first or second decision: how many, and how much.
     pending_count: int

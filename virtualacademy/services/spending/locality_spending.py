@@ -15,9 +15,9 @@ from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
-    Account,
     AccountKind,
     Learner,
+    LedgerAccount,
     SpendingCategory,
     SpendRequest,
     SpendStatus,
@@ -51,9 +51,9 @@ def new_form_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _lock_account(account: Account) -> None:
+def _lock_account(account: LedgerAccount) -> None:
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(Account.id).where(Account.id == account.id).with_for_update())
+        db.session.execute(select(LedgerAccount.id).where(LedgerAccount.id == account.id).with_for_update())
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class CategorySpend:
 @dataclass
 class LocalityBudget:
     locality: Locality
-    account: Account | None
+    account: LedgerAccount | None
     balance: int
     #: The sum of the learning budgets of the locality's learners.
     personal_balance: int
@@ -185,11 +185,13 @@ def locality_budget(locality: Locality, today: date | None = None) -> LocalityBu
     """The locality's budget, what is waiting and committed, and what has been spent this funding year (from
     the locality budget and from its learners' learning budgets) by category, net of reversals."""
     since = funding_year_start(today or clock.today())
-    account = db.session.scalar(select(Account).where(Account.key == f"locality:{locality.id}"))
+    account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == f"locality:{locality.id}"))
     learners = select(Learner.id).where(Learner.locality_id == locality.id)
-    personal_ids = select(Account.id).where(Account.kind == AccountKind.PERSONAL, Account.learner_id.in_(learners))
+    personal_ids = select(LedgerAccount.id).where(
+        LedgerAccount.kind == AccountKind.PERSONAL, LedgerAccount.learner_id.in_(learners)
+    )
     personal_balance = db.session.scalar(
-        select(func.coalesce(func.sum(Account.balance_pence), 0)).where(Account.id.in_(personal_ids))
+        select(func.coalesce(func.sum(LedgerAccount.balance_pence), 0)).where(LedgerAccount.id.in_(personal_ids))
     )
     waiting = dict(
         (status, (int(n), int(total)))
@@ -200,7 +202,7 @@ def locality_budget(locality: Locality, today: date | None = None) -> LocalityBu
         )
     )
     start = datetime.combine(since, time(0), clock.LONDON).astimezone(UTC)
-    spending = aliased(Account)
+    spending = aliased(LedgerAccount)
     totals: dict[tuple[SpendingCategory, bool], int] = {}
     for sign, ours_col, spending_col in (
         (1, Transfer.from_account_id, Transfer.to_account_id),

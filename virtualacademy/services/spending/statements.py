@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, case, false, func, literal_column, or_, sel
 from virtualacademy import clock, csv_export
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import Account, Transfer, TransferKind
+from virtualacademy.models import LedgerAccount, Transfer, TransferKind
 from virtualacademy.paging import PageNumbers
 
 #: The most transfers one PDF statement shows (a longer period is refused: choose a shorter one, or the CSV).
@@ -40,7 +40,7 @@ class StatementLine:
 
 @dataclass
 class Statement(PageNumbers):
-    account: Account
+    account: LedgerAccount
     start: date | None
     end: date | None
     opening: int
@@ -91,7 +91,7 @@ def _side(account_id: int, incoming: bool, low: int, high: int | None, *, detail
     signed = t.c.amount_pence if incoming else -t.c.amount_pence
     stmt = select(t.c.id, signed.label("signed"), other.label("other")).where(column == account_id, t.c.id >= low)
     if details:
-        names = Account.__table__.alias("other_account")
+        names = LedgerAccount.__table__.alias("other_account")
         stmt = stmt.add_columns(t.c.created_at, t.c.memo, t.c.kind, names.c.name).join(names, names.c.id == other)
     if high is not None:
         stmt = stmt.where(t.c.id < high)
@@ -146,7 +146,11 @@ def _lines(rows, balance: int) -> list[StatementLine]:
             select(t.c.id, t.c.created_at, t.c.memo, t.c.kind).where(t.c.id.in_([r[0] for r in rows]))
         )
     }
-    names = dict(db.session.execute(select(Account.id, Account.name).where(Account.id.in_({r[2] for r in rows}))).all())
+    names = dict(
+        db.session.execute(
+            select(LedgerAccount.id, LedgerAccount.name).where(LedgerAccount.id.in_({r[2] for r in rows}))
+        ).all()
+    )
     lines = []
     for row in rows:
         balance += row[1]
@@ -185,7 +189,7 @@ def check_period(start: date | None, end: date | None) -> None:
 
 
 def statement(
-    account: Account, start: date | None, end: date | None, page: int = 1, per_page: int = STATEMENT_PAGE_SIZE
+    account: LedgerAccount, start: date | None, end: date | None, page: int = 1, per_page: int = STATEMENT_PAGE_SIZE
 ) -> Statement:
     """One page of the account's statement for the period (either end may be open), oldest first."""
     check_period(start, end)
@@ -199,7 +203,9 @@ def statement(
     return Statement(account, start, end, opening, money_in, money_out, count, lines, page, per_page)
 
 
-def statement_lines(account: Account, start: date | None, end: date | None) -> tuple[int, Iterator[StatementLine]]:
+def statement_lines(
+    account: LedgerAccount, start: date | None, end: date | None
+) -> tuple[int, Iterator[StatementLine]]:
     """The opening balance of the period, and an iterator over every line of it (both sides of the account
     streamed in id order and merged) for CSV and PDF. Their totals are added up from the lines
     themselves, so what a file shows always adds up, even while money is moving."""
@@ -229,7 +235,7 @@ TRANSFER_KIND_LABELS = {
 CSV_HEADER = ["Date", "Transfer", "Description", "Type", "From or to", "Money in", "Money out", "Balance"]
 
 
-def statement_csv_rows(account: Account, start: date | None, end: date | None) -> Iterator[list]:
+def statement_csv_rows(account: LedgerAccount, start: date | None, end: date | None) -> Iterator[list]:
     """The statement as CSV rows (:func:`csv_export.row`): a header, the opening balance, every transfer with its
     running balance, and a closing row carrying the period's totals in and out. Amounts are numbers in pounds
     (``12.50``, ``-3.00``); text that a spreadsheet could read as a formula is quoted."""
@@ -274,7 +280,7 @@ def statement_csv_rows(account: Account, start: date | None, end: date | None) -
     return rows()
 
 
-def statement_pdf(account: Account, start: date | None, end: date | None) -> bytes:
+def statement_pdf(account: LedgerAccount, start: date | None, end: date | None) -> bytes:
     """The statement as a PDF document (at most :data:`MAX_PDF_LINES` transfers: choose a shorter period)."""
     from virtualacademy import pdf
 
