@@ -87,7 +87,7 @@ def clear_ledger(year) -> None:
     from sqlalchemy import delete, func, select, update
 
     from virtualacademy.extensions import db
-    from virtualacademy.models import Account, AuditEvent, CensusDate, Transfer
+    from virtualacademy.models import AuditEvent, CensusDate, LedgerAccount, Transfer
 
     others = db.session.scalar(
         select(func.count()).select_from(Transfer).where(Transfer.idempotency_key.not_like("census:%"))
@@ -96,7 +96,7 @@ def clear_ledger(year) -> None:
         raise SystemExit(f"This database's ledger holds {others:,} transfers besides censuses: use another one.")
     db.session.execute(delete(AuditEvent).where(AuditEvent.action.in_(["funding.transfer", "funding.census_recorded"])))
     db.session.execute(delete(Transfer))
-    db.session.execute(delete(Account))
+    db.session.execute(delete(LedgerAccount))
     db.session.execute(
         update(CensusDate).where(CensusDate.year_id == year.id).values(recorded_at=None, recorded_by_id=None)
     )

@@ -48,7 +48,16 @@ def seed(count: int = TRANSFERS) -> tuple[int, int]:
     from sqlalchemy import func, insert, select, text, update
 
     from virtualacademy.extensions import db
-    from virtualacademy.models import Account, Locality, Role, SpendingCategory, Transfer, TransferKind, User, UserRole
+    from virtualacademy.models import (
+        LedgerAccount,
+        Locality,
+        Role,
+        SpendingCategory,
+        Transfer,
+        TransferKind,
+        User,
+        UserRole,
+    )
     from virtualacademy.services import ledger, spending
 
     admin = db.session.scalar(select(User).where(User.email == ADMIN_EMAIL))
@@ -119,14 +128,20 @@ def seed(count: int = TRANSFERS) -> tuple[int, int]:
     # the running balances, exactly as posting them one by one would have left them
     total_in = sum(moved_out.values()) + balance
     db.session.execute(
-        update(Account).where(Account.id == account.id).values(balance_pence=Account.balance_pence + balance)
+        update(LedgerAccount)
+        .where(LedgerAccount.id == account.id)
+        .values(balance_pence=LedgerAccount.balance_pence + balance)
     )
     db.session.execute(
-        update(Account).where(Account.id == source.id).values(balance_pence=Account.balance_pence - total_in)
+        update(LedgerAccount)
+        .where(LedgerAccount.id == source.id)
+        .values(balance_pence=LedgerAccount.balance_pence - total_in)
     )
     for target_id, amount in moved_out.items():
         db.session.execute(
-            update(Account).where(Account.id == target_id).values(balance_pence=Account.balance_pence + amount)
+            update(LedgerAccount)
+            .where(LedgerAccount.id == target_id)
+            .values(balance_pence=LedgerAccount.balance_pence + amount)
         )
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
@@ -146,13 +161,13 @@ def bench_database(given: str, runs: int) -> bool:
     app = app_for(url)
     with app.app_context():
         from virtualacademy.extensions import db
-        from virtualacademy.models import Account, User
+        from virtualacademy.models import LedgerAccount, User
         from virtualacademy.services import ledger
 
         account_id, admin_id = seed()
         admin = db.session.get(User, admin_id)
         session_id = admin.get_id()
-        balance = db.session.get(Account, account_id).balance_pence
+        balance = db.session.get(LedgerAccount, account_id).balance_pence
         db.session.remove()
 
     client = app.test_client()

@@ -52,7 +52,7 @@ def _accounts():
     from sqlalchemy import insert, select
 
     from virtualacademy.extensions import db
-    from virtualacademy.models import Account, AccountKind, SpendingCategory
+    from virtualacademy.models import AccountKind, LedgerAccount, SpendingCategory
     from virtualacademy.services import ledger
 
     source = ledger.funding_source().id
@@ -60,11 +60,13 @@ def _accounts():
     spending = [ledger.spending_account(c).id for c in SpendingCategory]
     wanted = [(f"bench-locality:{n}", AccountKind.LOCALITY, f"Bench locality {n} budget") for n in range(LOCALITIES)]
     wanted += [(f"bench-personal:{n}", AccountKind.PERSONAL, f"Bench learner {n}") for n in range(LEARNERS)]
-    have = set(db.session.scalars(select(Account.key).where(Account.key.like("bench-%"))))
+    have = set(db.session.scalars(select(LedgerAccount.key).where(LedgerAccount.key.like("bench-%"))))
     missing = [{"key": k, "kind": kind, "name": name, "balance_pence": 0} for k, kind, name in wanted if k not in have]
     for start in range(0, len(missing), 5_000):
-        db.session.execute(insert(Account), missing[start : start + 5_000])
-    ids = dict(db.session.execute(select(Account.key, Account.id).where(Account.key.like("bench-%"))).all())
+        db.session.execute(insert(LedgerAccount), missing[start : start + 5_000])
+    ids = dict(
+        db.session.execute(select(LedgerAccount.key, LedgerAccount.id).where(LedgerAccount.key.like("bench-%"))).all()
+    )
     db.session.commit()
     localities = [ids[f"bench-locality:{n}"] for n in range(LOCALITIES)]
     personal = [ids[f"bench-personal:{n}"] for n in range(LEARNERS)]
@@ -121,7 +123,7 @@ def seed(count: int) -> None:
     from sqlalchemy import func, select, text, update
 
     from virtualacademy.extensions import db
-    from virtualacademy.models import Account, Transfer
+    from virtualacademy.models import LedgerAccount, Transfer
 
     have = db.session.scalar(
         select(func.count()).select_from(Transfer).where(Transfer.idempotency_key.like(f"{KEY_PREFIX}%"))
@@ -187,7 +189,7 @@ def seed(count: int) -> None:
         if batch:
             db.session.execute(insert(Transfer), batch)
     for account_id, balance in balances.items():
-        db.session.execute(update(Account).where(Account.id == account_id).values(balance_pence=balance))
+        db.session.execute(update(LedgerAccount).where(LedgerAccount.id == account_id).values(balance_pence=balance))
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -204,7 +206,7 @@ def bench_database(given: str, transfers: int, runs: int) -> bool:
         from sqlalchemy import func, select, text
 
         from virtualacademy.extensions import db
-        from virtualacademy.models import Account, Transfer
+        from virtualacademy.models import LedgerAccount, Transfer
         from virtualacademy.services import ledger
 
         seed(transfers)
@@ -224,7 +226,9 @@ def bench_database(given: str, transfers: int, runs: int) -> bool:
         )
         # corrupt the database behind the ledger's back (rolled back afterwards): verify must say so
         learner = db.session.scalar(
-            select(Account).where(Account.key == "bench-personal:7").execution_options(populate_existing=True)
+            select(LedgerAccount)
+            .where(LedgerAccount.key == "bench-personal:7")
+            .execution_options(populate_existing=True)
         )
         victim = db.session.scalar(select(func.max(Transfer.id)).where(Transfer.kind == "spend"))
         db.session.execute(

@@ -36,9 +36,9 @@ def test_downgrade_to_empty_and_back(app, committed_db):
 def test_0006_tags_untagged_transfers_with_the_funding_year_of_their_london_date(app, committed_db):
     from datetime import UTC, date, datetime
 
-    from virtualacademy.models import Account, FundingYear, Transfer
+    from virtualacademy.models import FundingYear, LedgerAccount, Transfer
 
-    accounts, years, transfers = Account.__table__, FundingYear.__table__, Transfer.__table__
+    accounts, years, transfers = LedgerAccount.__table__, FundingYear.__table__, Transfer.__table__
     with app.app_context():
         downgrade(revision="0005_learning")
         with db.engine.begin() as connection:
@@ -126,9 +126,9 @@ def test_0007_lets_spend_requests_be_drafts_and_still_checks_the_status(db_sessi
 def test_0012_gives_each_learner_account_the_name_the_learner_goes_by_and_budgets_one_name(app, committed_db):
     from datetime import UTC, date, datetime
 
-    from virtualacademy.models import Account, Family, Learner, User
+    from virtualacademy.models import Family, Learner, LedgerAccount, User
 
-    users, families, learners, accounts = User.__table__, Family.__table__, Learner.__table__, Account.__table__
+    users, families, learners, accounts = User.__table__, Family.__table__, Learner.__table__, LedgerAccount.__table__
     now = datetime.now(UTC)
     stamps = {"created_at": now, "updated_at": now}
     with app.app_context():

@@ -57,8 +57,23 @@ def _rate_limit_message() -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    """Request-wide behaviour, in this order: the proxy's headers trusted (in production), the request's context,
+    the security headers, the error pages, and the template filters and globals."""
+    _trust_proxy(app)
+    _add_request_context(app)
+    _add_security_headers(app)
+    _add_error_pages(app)
+    _add_template_helpers(app)
+
+
+def _trust_proxy(app: Flask) -> None:
+    """Behind the production proxy: the client's address, scheme and host from its ``X-Forwarded-*`` headers."""
     if app.config.get("ENV_NAME") == "production" or app.config.get("TRUST_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+
+def _add_request_context(app: Flask) -> None:
+    """Per request: the CSP nonce, the client's address for the audit log, and the browser's session checked."""
 
     @app.before_request
     def _request_context():
@@ -72,6 +87,10 @@ def init_app(app: Flask) -> None:
         token = g.pop("request_ip_token", None)
         if token is not None:
             request_ip.reset(token)
+
+
+def _add_security_headers(app: Flask) -> None:
+    """Every response's security headers (CSP with the request's nonce, framing, sniffing, referrer, HSTS)."""
 
     @app.after_request
     def _security_headers(response):
@@ -95,6 +114,10 @@ def init_app(app: Flask) -> None:
             # Pages about children are never kept in shared caches or the back/forward cache.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _add_error_pages(app: Flask) -> None:
+    """A page for a refused form (CSRF), for each HTTP error, and for anything unexpected (rolled back)."""
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
@@ -134,6 +157,9 @@ def init_app(app: Flask) -> None:
         title, message = ERROR_PAGES[500]
         return render_template("errors/error.html", code=500, title=title, message=message), 500
 
+
+def _add_template_helpers(app: Flask) -> None:
+    """Template filters (London dates and times, money) and the globals every page uses."""
     london = clock.LONDON
 
     @app.template_filter("local_datetime")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tests.browser.conftest import axe_check, preload_axe
 from virtualacademy import demo
 from virtualacademy.extensions import db
-from virtualacademy.models import Account, Application, FundingYear, Learner, Locality, SafeguardingConcern
+from virtualacademy.models import Application, FundingYear, Learner, LedgerAccount, Locality, SafeguardingConcern
 
 PHONE = {"viewport": {"width": 375, "height": 800}, "is_mobile": True, "has_touch": True}
 
@@ -27,7 +27,7 @@ def academy(app, committed_db) -> dict[str, list[str]]:
         year = db.session.scalar(select(FundingYear))
         north = db.session.scalar(select(Locality).where(Locality.name == "Doncaster North"))
         ellie = db.session.scalar(select(Learner).where(Learner.legal_name == "Ella Jones"))
-        budget = db.session.scalar(select(Account).where(Account.key == f"locality:{north.id}"))
+        budget = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == f"locality:{north.id}"))
         waiting = db.session.scalar(select(Application).where(Application.email == "new.family@demo.example.org"))
         concern = db.session.scalar(select(SafeguardingConcern))
         return {

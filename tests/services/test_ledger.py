@@ -10,7 +10,7 @@ from tests.conftest import empty_all_tables
 from tests.factories import FundingYearFactory, LearnerFactory, LocalityFactory, UserFactory
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import Account, AccountKind, AuditEvent, Role, SpendingCategory, Transfer, TransferKind
+from virtualacademy.models import AccountKind, AuditEvent, LedgerAccount, Role, SpendingCategory, Transfer, TransferKind
 from virtualacademy.models.base import utcnow
 from virtualacademy.services import ledger
 
@@ -173,15 +173,15 @@ def test_many_concurrent_spends_never_overdraw_a_budget(app, committed_db):
 
     def spender(n: int):
         with app.app_context():
-            from virtualacademy.models import Account, User
+            from virtualacademy.models import LedgerAccount, User
 
             start.wait()
             for attempt in range(5):
                 try:
                     ledger.post(
                         db.session.get(User, admin_id),
-                        db.session.get(Account, budget_id),
-                        db.session.get(Account, tuition_id),
+                        db.session.get(LedgerAccount, budget_id),
+                        db.session.get(LedgerAccount, tuition_id),
                         700,
                         TransferKind.SPEND,
                         f"Lesson {n}/{attempt}",
@@ -206,9 +206,9 @@ def test_many_concurrent_spends_never_overdraw_a_budget(app, committed_db):
         t.join(timeout=120)
     try:
         with app.app_context():
-            from virtualacademy.models import Account
+            from virtualacademy.models import LedgerAccount
 
-            budget = db.session.get(Account, budget_id)
+            budget = db.session.get(LedgerAccount, budget_id)
             spent = outcomes.count("spent")
             assert [o for o in outcomes if o.startswith("error")] == []
             assert spent == 14  # £100 / £7 = 14 lessons, and no more
@@ -321,7 +321,7 @@ def test_post_many_makes_the_transfers_post_would_one_by_one(ctx):
     already = ledger.personal_account(learners[0])
     budgets = ledger.personal_account_ids(learners)
     assert budgets[learners[0].id] == already.id  # found, and the others made as personal_account makes them
-    made = db.session.get(Account, budgets[learners[2].id])
+    made = db.session.get(LedgerAccount, budgets[learners[2].id])
     assert (made.key, made.kind, made.learner_id, made.locality_id) == (
         f"personal:{learners[2].id}",
         AccountKind.PERSONAL,

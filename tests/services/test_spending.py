@@ -32,9 +32,9 @@ from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
-    Account,
     AuditEvent,
     Learner,
+    LedgerAccount,
     LocalityRole,
     LocalityStaff,
     MentorAssignment,
@@ -730,7 +730,7 @@ def test_the_pdf_statement_opens_and_lists_the_transfers(ctx, history):
 
 def test_a_pdf_of_too_many_transfers_is_refused(ctx, history, monkeypatch):
     account, _ = history
-    monkeypatch.setattr(spending, "MAX_PDF_LINES", 3)
+    monkeypatch.setattr(spending.statements, "MAX_PDF_LINES", 3)  # where statement_pdf reads it
     with pytest.raises(ValidationError, match="5 transfers, too many for a PDF"):
         spending.statement_pdf(account, None, None)
 
@@ -754,9 +754,9 @@ def test_who_may_see_which_statement(ctx):
     assert may(coordinator, locality)
     assert not any(may(u, a) for u in (guardian, learner.user, coordinator, mentor) for a in (central, tuition))
     assert not may(guardian, locality) and not may(mentor, personal) and not may(stranger, personal)
-    visible = set(ctx.scalars(spending.visible_accounts(coordinator, select(Account.id))))
+    visible = set(ctx.scalars(spending.visible_accounts(coordinator, select(LedgerAccount.id))))
     assert visible == {personal.id, locality.id}
-    assert set(ctx.scalars(spending.visible_accounts(guardian, select(Account.id)))) == {personal.id}
+    assert set(ctx.scalars(spending.visible_accounts(guardian, select(LedgerAccount.id)))) == {personal.id}
 
 
 def test_verify_catches_a_spend_tampered_with_afterwards(ctx, documents):

@@ -43,10 +43,10 @@ from virtualacademy.models.families import (
     WithdrawalReason,
 )
 from virtualacademy.models.funding import (
-    Account,
     AccountKind,
     CensusDate,
     FundingYear,
+    LedgerAccount,
     SpendingCategory,
     SpendRequest,
     SpendStatus,
@@ -133,7 +133,7 @@ __all__ = [
     "PlanReview",
     "PlanVersion",
     "SubjectArea",
-    "Account",
+    "LedgerAccount",
     "AccountKind",
     "CensusDate",
     "FundingYear",

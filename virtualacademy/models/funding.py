@@ -129,9 +129,12 @@ BUDGET_KINDS = frozenset(
 )
 
 
-class Account(Base):
+class LedgerAccount(Base):
     """One account in the ledger. Its balance is derived from transfers; ``balance_pence`` is a running
-    balance kept in the same transaction as every transfer, and ``funding verify`` proves it matches."""
+    balance kept in the same transaction as every transfer, and ``funding verify`` proves it matches.
+
+    Named ``LedgerAccount`` so that "account" on its own means a person's sign-in account (a ``User``); the
+    table keeps its name, ``account``, so the rename needed no migration."""
 
     __tablename__ = "account"
     __table_args__ = (
@@ -196,8 +199,8 @@ class Transfer(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    from_account: Mapped[Account] = relationship(foreign_keys=[from_account_id])
-    to_account: Mapped[Account] = relationship(foreign_keys=[to_account_id])
+    from_account: Mapped[LedgerAccount] = relationship(foreign_keys=[from_account_id])
+    to_account: Mapped[LedgerAccount] = relationship(foreign_keys=[to_account_id])
     created_by: Mapped[User | None] = relationship()
 
 

@@ -12,7 +12,7 @@ spend, decide or manage a locality's spending is ``spending.may_request`` / ``is
   who may send it. ``"decide"``: the learner's current mentor, the locality's coordinator or an admin, never
   someone in the learner's own family (whether the request can be decided now, and by whom for a second
   approval, the service says with a message).
-* A statement (``Account``, ``"statement"``): admins any account; a coordinator their locality's budget and
+* A statement (``LedgerAccount``, ``"statement"``): admins any account; a coordinator their locality's budget and
   the learning budgets of its learners; a guardian their children's; a learner their own (the learner's
   mentor does not see it). Central, source and spending accounts: admins only.
 * A locality's budget and its spending (``Locality``, ``"budget"``): its coordinator, or an admin.
@@ -24,10 +24,10 @@ from __future__ import annotations
 from sqlalchemy import Select
 
 from virtualacademy.models import (
-    Account,
     AccountKind,
     FundingYear,
     Learner,
+    LedgerAccount,
     Locality,
     Role,
     SpendRequest,
@@ -71,8 +71,8 @@ def _requests_scope(user: User, stmt: Select) -> Select:
     return spending.visible_requests(user, stmt)
 
 
-@rule(Account, "statement")
-def _view_statement(user: User, account: Account) -> bool:
+@rule(LedgerAccount, "statement")
+def _view_statement(user: User, account: LedgerAccount) -> bool:
     if user.has_role(Role.ADMIN):
         return True
     if account.kind is AccountKind.LOCALITY:
@@ -82,7 +82,7 @@ def _view_statement(user: User, account: Account) -> bool:
     return False
 
 
-@scope(Account)
+@scope(LedgerAccount)
 def _accounts_scope(user: User, stmt: Select) -> Select:
     return spending.visible_accounts(user, stmt)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Row, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,11 +27,11 @@ from virtualacademy.database import insert_many, new_ids, one_of, set_many
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
-    Account,
     AccountKind,
     AuditEvent,
     FundingYear,
     Learner,
+    LedgerAccount,
     Locality,
     Role,
     SpendingCategory,
@@ -147,20 +147,20 @@ def pounds(pence: int) -> str:
 # --- accounts ---------------------------------------------------------------------------------------
 
 
-def _account(key: str, kind: AccountKind, name: str, **scope) -> Account:
-    existing = db.session.scalar(select(Account).where(Account.key == key))
+def _account(key: str, kind: AccountKind, name: str, **scope) -> LedgerAccount:
+    existing = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
     if existing is not None:
         return existing
-    account = Account(key=key, kind=kind, name=name, **scope)
+    account = LedgerAccount(key=key, kind=kind, name=name, **scope)
     try:
         with db.session.begin_nested():
             db.session.add(account)
     except IntegrityError:  # created concurrently
-        return db.session.scalar(select(Account).where(Account.key == key))
+        return db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
     return account
 
 
-def funding_source() -> Account:
+def funding_source() -> LedgerAccount:
     return _account("funding_source", AccountKind.FUNDING_SOURCE, "Funding received")
 
 
@@ -171,17 +171,17 @@ CENTRAL_NAMES = {
 }
 
 
-def central(kind: AccountKind) -> Account:
+def central(kind: AccountKind) -> LedgerAccount:
     if kind not in CENTRAL_NAMES:
         raise ValueError(f"{kind} is not a central account")
     return _account(kind.value, kind, CENTRAL_NAMES[kind])
 
 
-def locality_account(locality: Locality) -> Account:
+def locality_account(locality: Locality) -> LedgerAccount:
     return _account(f"locality:{locality.id}", AccountKind.LOCALITY, f"{locality.name} budget", locality_id=locality.id)
 
 
-def personal_account(learner: Learner) -> Account:
+def personal_account(learner: Learner) -> LedgerAccount:
     return _account(
         f"personal:{learner.id}",
         AccountKind.PERSONAL,
@@ -206,7 +206,7 @@ def personal_account_ids(learners: Sequence[Payee]) -> dict[int, int]:
     wanted = {learner.id: learner for learner in learners}
     if not wanted:
         return {}
-    table = Account.__table__
+    table = LedgerAccount.__table__
     found = dict(
         db.session.execute(
             select(table.c.learner_id, table.c.id).where(
@@ -242,7 +242,7 @@ def personal_account_ids(learners: Sequence[Payee]) -> dict[int, int]:
     return found
 
 
-def spending_account(category: SpendingCategory) -> Account:
+def spending_account(category: SpendingCategory) -> LedgerAccount:
     return _account(
         f"spending:{category.value}",
         AccountKind.SPENDING,
@@ -295,10 +295,10 @@ def _forget_open_years(session: Session, transaction) -> None:
 # --- posting -----------------------------------------------------------------------------------------
 
 
-def _lock(*accounts: Account) -> dict[int, Account]:
+def _lock(*accounts: LedgerAccount) -> dict[int, LedgerAccount]:
     """Lock the accounts in id order (no deadlocks) and reload their balances."""
     ids = sorted({a.id for a in accounts})
-    stmt = select(Account).where(Account.id.in_(ids)).order_by(Account.id)
+    stmt = select(LedgerAccount).where(LedgerAccount.id.in_(ids)).order_by(LedgerAccount.id)
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     locked = {a.id: a for a in db.session.scalars(stmt.execution_options(populate_existing=True))}
@@ -307,8 +307,8 @@ def _lock(*accounts: Account) -> dict[int, Account]:
 
 def post(
     actor: User | None,
-    from_account: Account,
-    to_account: Account,
+    from_account: LedgerAccount,
+    to_account: LedgerAccount,
     amount_pence: int,
     kind: TransferKind,
     memo: str,
@@ -322,12 +322,7 @@ def post(
 
     Every transfer carries its funding year: ``year`` if given, otherwise the year covering today's London date
     (none only if that year has not been set up). A year that is closed takes no more postings."""
-    amount_pence = check_amount(amount_pence)
-    memo = (memo or "").strip()
-    if not memo:
-        raise ValidationError("Say what the money is for", field="memo")
-    if not idempotency_key:
-        raise ValueError("every transfer needs an idempotency key")
+    amount_pence, memo = _checked(amount_pence, memo, idempotency_key)
     if from_account.id is None or to_account.id is None:
         db.session.flush()
     if from_account.id == to_account.id:
@@ -335,25 +330,17 @@ def post(
     now = clock.now()
     if year is None:
         year = year_at(now)
-    closed = year is not None and year_closed(year)
+    closed = year is not None and year_closed(year)  # the year's lock first, then the accounts'
     locked = _lock(from_account, to_account)
-    earlier = db.session.scalar(select(Transfer).where(Transfer.idempotency_key == idempotency_key))
+    earlier = _by_key(idempotency_key)
     if earlier is not None:
-        if (earlier.from_account_id, earlier.to_account_id, earlier.amount_pence) == (
-            from_account.id,
-            to_account.id,
-            amount_pence,
-        ):
+        if _same_movement(earlier, from_account.id, to_account.id, amount_pence):
             return earlier
         raise DuplicateKey(f"The key {idempotency_key!r} was already used for a different transfer")
     if closed:
         raise NotAllowed(f"{year.label} is closed: no more money can be posted to it. Nothing has been posted.")
     source, target = locked[from_account.id], locked[to_account.id]
-    if source.kind in BUDGET_KINDS and source.balance_pence < amount_pence:
-        raise InsufficientFunds(
-            f"{source.name} has {pounds(source.balance_pence)}, not enough for {pounds(amount_pence)}",
-            field="amount",
-        )
+    _check_funds(source.kind, source.name, source.balance_pence, amount_pence)
     transfer = Transfer(
         from_account_id=source.id,
         to_account_id=target.id,
@@ -366,29 +353,64 @@ def post(
         created_by_id=actor.id if actor else None,
         created_at=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(transfer)
-            source.balance_pence -= amount_pence
-            target.balance_pence += amount_pence
-    except IntegrityError:
-        # The same key committed concurrently (its balance changes went with it).
-        db.session.expire(source)
-        db.session.expire(target)
-        earlier = db.session.scalar(select(Transfer).where(Transfer.idempotency_key == idempotency_key))
-        if earlier is not None and (earlier.from_account_id, earlier.to_account_id, earlier.amount_pence) == (
-            from_account.id,
-            to_account.id,
-            amount_pence,
-        ):
-            return earlier
-        raise
+    stored = _add(transfer, source, target, amount_pence)
+    if stored is not transfer:  # the same movement, committed concurrently under the same key
+        return stored
     audit.record(
         "funding.transfer",
         actor=actor,
         obj=transfer,
         detail={"from": source.key, "to": target.key, "amount_pence": amount_pence, "kind": kind.value},
     )
+    return transfer
+
+
+def _checked(amount_pence: int, memo: str | None, idempotency_key: str) -> tuple[int, str]:
+    """The amount and the memo of a movement, checked; every movement needs an idempotency key."""
+    amount_pence = check_amount(amount_pence)
+    memo = (memo or "").strip()
+    if not memo:
+        raise ValidationError("Say what the money is for", field="memo")
+    if not idempotency_key:
+        raise ValueError("every transfer needs an idempotency key")
+    return amount_pence, memo
+
+
+def _by_key(idempotency_key: str) -> Transfer | None:
+    return db.session.scalar(select(Transfer).where(Transfer.idempotency_key == idempotency_key))
+
+
+def _same_movement(earlier: Transfer, from_account_id: int, to_account_id: int, amount_pence: int) -> bool:
+    return (earlier.from_account_id, earlier.to_account_id, earlier.amount_pence) == (
+        from_account_id,
+        to_account_id,
+        amount_pence,
+    )
+
+
+def _check_funds(kind: AccountKind | str, name: str, balance_pence: int, amount_pence: int) -> None:
+    """A budget (:data:`BUDGET_KINDS`) never goes below zero."""
+    if AccountKind(kind) in BUDGET_KINDS and balance_pence < amount_pence:
+        raise InsufficientFunds(
+            f"{name} has {pounds(balance_pence)}, not enough for {pounds(amount_pence)}", field="amount"
+        )
+
+
+def _add(transfer: Transfer, source: LedgerAccount, target: LedgerAccount, amount_pence: int) -> Transfer:
+    """Add ``transfer`` and move the locked accounts' balances, in a savepoint. If the same key committed
+    concurrently (its balance changes went with it), the earlier transfer when it is the same movement."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(transfer)
+            source.balance_pence -= amount_pence
+            target.balance_pence += amount_pence
+    except IntegrityError:
+        db.session.expire(source)
+        db.session.expire(target)
+        earlier = _by_key(transfer.idempotency_key)
+        if earlier is not None and _same_movement(earlier, source.id, target.id, amount_pence):
+            return earlier
+        raise
     return transfer
 
 
@@ -414,6 +436,35 @@ def post_many(actor: User | None, movements: Sequence[Movement], *, year: Fundin
     locked in id order, like :func:`post`'s two (``SELECT ... FOR UPDATE`` on PostgreSQL, in one statement)."""
     if not movements:
         return []
+    rows = _rows(movements)
+    _check_keys_unused([m.idempotency_key for m in movements])
+    now = clock.now()
+    if year is None:
+        year = year_at(now)
+    if year is not None and year_closed(year):
+        raise NotAllowed(f"{year.label} is closed: no more money can be posted to it. Nothing has been posted.")
+    accounts = _lock_many(sorted({m.from_account_id for m in movements} | {m.to_account_id for m in movements}))
+    balances = {i: row.balance_pence for i, row in accounts.items()}
+    for row in rows:
+        source, amount = accounts[row["from_account_id"]], row["amount_pence"]
+        _check_funds(source.kind, source.name, balances[source.id], amount)
+        balances[source.id] -= amount
+        balances[row["to_account_id"]] += amount
+        row.update(
+            year_id=year.id if year else None,
+            reverses_id=None,
+            created_by_id=actor.id if actor else None,
+            created_at=now,
+        )
+    ids = _insert_transfers(rows)
+    _store_balances(accounts, balances)
+    _audit_many(actor, now, rows, accounts)
+    return ids
+
+
+def _rows(movements: Sequence[Movement]) -> list[dict]:
+    """Each movement checked (as :func:`post` checks one), as a row of the transfer table without its year,
+    author, time and id."""
     rows = []
     for m in movements:
         memo = (m.memo or "").strip()
@@ -433,20 +484,21 @@ def post_many(actor: User | None, movements: Sequence[Movement], *, year: Fundin
                 "idempotency_key": m.idempotency_key,
             }
         )
-    keys = [m.idempotency_key for m in movements]
+    return rows
+
+
+def _check_keys_unused(keys: list[str]) -> None:
+    """Every key is given once and has not been used before."""
     if len(set(keys)) != len(keys):
         raise DuplicateKey("The same key was given for two transfers")
     used = db.session.scalar(select(Transfer.idempotency_key).where(one_of(Transfer.idempotency_key, keys)).limit(1))
     if used is not None:
         raise DuplicateKey(f"The key {used!r} was already used for an earlier transfer: nothing has been posted")
-    now = clock.now()
-    if year is None:
-        year = year_at(now)
-    if year is not None and year_closed(year):
-        raise NotAllowed(f"{year.label} is closed: no more money can be posted to it. Nothing has been posted.")
 
-    table = Account.__table__
-    account_ids = sorted({m.from_account_id for m in movements} | {m.to_account_id for m in movements})
+
+def _lock_many(account_ids: list[int]) -> dict[int, Row]:
+    """The accounts (id, key, kind, name, balance) by id, locked in id order in one statement on PostgreSQL."""
+    table = LedgerAccount.__table__
     stmt = (
         select(table.c.id, table.c.key, table.c.kind, table.c.name, table.c.balance_pence)
         .where(one_of(table.c.id, account_ids))
@@ -457,24 +509,13 @@ def post_many(actor: User | None, movements: Sequence[Movement], *, year: Fundin
     accounts = {row.id: row for row in db.session.execute(stmt)}
     if len(accounts) != len(account_ids):
         raise ValueError("a transfer names an account that does not exist")
-    balances = {i: row.balance_pence for i, row in accounts.items()}
-    for row in rows:
-        source, amount = accounts[row["from_account_id"]], row["amount_pence"]
-        if AccountKind(source.kind) in BUDGET_KINDS and balances[source.id] < amount:
-            raise InsufficientFunds(
-                f"{source.name} has {pounds(balances[source.id])}, not enough for {pounds(amount)}", field="amount"
-            )
-        balances[source.id] -= amount
-        balances[row["to_account_id"]] += amount
-        row.update(
-            year_id=year.id if year else None,
-            reverses_id=None,
-            created_by_id=actor.id if actor else None,
-            created_at=now,
-        )
+    return accounts
 
+
+def _insert_transfers(rows: list[dict]) -> list[int]:
+    """Insert the rows with new ids, ascending in the order given (as if posted one by one); returns the ids."""
     transfers = Transfer.__table__
-    ids = new_ids(transfers, len(rows))  # ascending: in the order given, as if posted one by one
+    ids = new_ids(transfers, len(rows))
     for row, transfer_id in zip(rows, ids, strict=True):
         row["id"] = transfer_id
     try:
@@ -482,10 +523,22 @@ def post_many(actor: User | None, movements: Sequence[Movement], *, year: Fundin
             insert_many(transfers, rows)
     except IntegrityError as error:  # a key taken by another transaction since the check
         raise DuplicateKey("A key was already used for an earlier transfer: nothing has been posted") from error
-    set_many(table.c.balance_pence, {i: balances[i] for i in accounts if balances[i] != accounts[i].balance_pence})
-    for loaded in list(db.session.identity_map.values()):  # accounts the session holds show the new balances
-        if isinstance(loaded, Account) and loaded.id in balances:
+    return ids
+
+
+def _store_balances(accounts: dict[int, Row], balances: dict[int, int]) -> None:
+    """Write the balances that changed; accounts the session holds show the new balances."""
+    set_many(
+        LedgerAccount.__table__.c.balance_pence,
+        {i: balances[i] for i in accounts if balances[i] != accounts[i].balance_pence},
+    )
+    for loaded in list(db.session.identity_map.values()):
+        if isinstance(loaded, LedgerAccount) and loaded.id in balances:
             set_committed_value(loaded, "balance_pence", balances[loaded.id])
+
+
+def _audit_many(actor: User | None, now: datetime, rows: list[dict], accounts: dict[int, Row]) -> None:
+    """One ``funding.transfer`` audit event per transfer, as :func:`post` records, in one statement."""
     ip = request_ip.get()
     insert_many(
         AuditEvent.__table__,
@@ -507,7 +560,6 @@ def post_many(actor: User | None, movements: Sequence[Movement], *, year: Fundin
             for row in rows
         ],
     )
-    return ids
 
 
 def reverse(actor: User, transfer: Transfer, reason: str) -> Transfer:
@@ -552,7 +604,7 @@ def derived_balances() -> dict[int, int]:
             select(Transfer.from_account_id, func.sum(Transfer.amount_pence)).group_by(Transfer.from_account_id)
         ).all()
     )
-    ids = set(db.session.scalars(select(Account.id)))
+    ids = set(db.session.scalars(select(LedgerAccount.id)))
     return {i: int(incoming.get(i, 0) or 0) - int(outgoing.get(i, 0) or 0) for i in ids}
 
 
@@ -573,7 +625,7 @@ def verify() -> Verification:
     derived = derived_balances()
     if sum(derived.values()) != 0:
         problems.append(f"Money appeared or vanished: balances add up to {sum(derived.values())} pence, not 0")
-    accounts = {a.id: a for a in db.session.scalars(select(Account))}
+    accounts = {a.id: a for a in db.session.scalars(select(LedgerAccount))}
     for account_id, balance in derived.items():
         account = accounts[account_id]
         if account.kind in BUDGET_KINDS and balance < 0:
@@ -614,7 +666,7 @@ def verify() -> Verification:
     return Verification(problems, transfers, len(accounts))
 
 
-def balance(account: Account) -> int:
+def balance(account: LedgerAccount) -> int:
     return account.balance_pence
 
 

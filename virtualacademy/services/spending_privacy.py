@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from virtualacademy.extensions import db
-from virtualacademy.models import Account, AccountKind, SpendRequest, Transfer
+from virtualacademy.models import AccountKind, LedgerAccount, SpendRequest, Transfer
 from virtualacademy.services import data_protection, spending
 from virtualacademy.services.data_protection import ERASED, Section, Subject, record
 
@@ -30,20 +30,20 @@ def _learner_ids(subject: Subject) -> list[int]:
     return [learner.id for learner in subject.learners]
 
 
-def _personal_accounts(subject: Subject) -> list[Account]:
+def _personal_accounts(subject: Subject) -> list[LedgerAccount]:
     ids = _learner_ids(subject)
     if not ids:
         return []
     return list(
         db.session.scalars(
-            select(Account)
-            .where(Account.kind == AccountKind.PERSONAL, Account.learner_id.in_(ids))
-            .order_by(Account.id)
+            select(LedgerAccount)
+            .where(LedgerAccount.kind == AccountKind.PERSONAL, LedgerAccount.learner_id.in_(ids))
+            .order_by(LedgerAccount.id)
         )
     )
 
 
-def personal_account_name(account: Account) -> str:
+def personal_account_name(account: LedgerAccount) -> str:
     """The name an erased learner's personal account is given: a reference, never the learner's name."""
     return f"Learning budget {account.id}"
 

@@ -36,7 +36,7 @@ from virtualacademy.blueprints.funding.spending_forms import (
 )
 from virtualacademy.errors import DomainError
 from virtualacademy.inputs import page_arg, paginate
-from virtualacademy.models import Account, AccountKind, Learner, Locality, Role, SpendRequest, SpendStatus
+from virtualacademy.models import AccountKind, Learner, LedgerAccount, Locality, Role, SpendRequest, SpendStatus
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.policies import can, get_or_404, requires_roles
 from virtualacademy.services import families, funding, spending
@@ -476,7 +476,7 @@ def _period():
     return form, start, None, _link_args(start, None)
 
 
-def _back(account: Account) -> tuple[str, str]:
+def _back(account: LedgerAccount) -> tuple[str, str]:
     if account.kind is AccountKind.PERSONAL and account.learner_id is not None:
         learner = account.learner
         return f"Back to {learner.known_as}'s learning budget", url_for("funding.learner_budget", learner_id=learner.id)
@@ -488,7 +488,7 @@ def _back(account: Account) -> tuple[str, str]:
 @bp.route("/accounts/<int:account_id>/statement")
 @login_required
 def statement(account_id: int):
-    account = get_or_404(Account, account_id, "statement")
+    account = get_or_404(LedgerAccount, account_id, "statement")
     form, start, end, args = _period()
     page = page_arg()
     result = spending.statement(account, start, end, page) if args is not None else None
@@ -505,7 +505,7 @@ def statement(account_id: int):
     )
 
 
-def _filename(account: Account, start, end, extension: str) -> str:
+def _filename(account: LedgerAccount, start, end, extension: str) -> str:
     period = f"{start.isoformat() if start else 'start'}-to-{end.isoformat() if end else 'today'}"
     return f"statement-{account.key.replace(':', '-')}-{period}.{extension}"
 
@@ -513,7 +513,7 @@ def _filename(account: Account, start, end, extension: str) -> str:
 @bp.route("/accounts/<int:account_id>/statement.csv")
 @login_required
 def statement_csv(account_id: int):
-    account = get_or_404(Account, account_id, "statement")
+    account = get_or_404(LedgerAccount, account_id, "statement")
     _form, start, end, args = _period()
     if args is None:
         abort(400)
@@ -524,7 +524,7 @@ def statement_csv(account_id: int):
 @bp.route("/accounts/<int:account_id>/statement.pdf")
 @login_required
 def statement_pdf(account_id: int):
-    account = get_or_404(Account, account_id, "statement")
+    account = get_or_404(LedgerAccount, account_id, "statement")
     _form, start, end, args = _period()
     if args is None:
         abort(400)

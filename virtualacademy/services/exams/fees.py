@@ -20,12 +20,12 @@ from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import (
     AccessArrangement,
-    Account,
     AccountKind,
     ExamEntry,
     ExamFee,
     FeeKind,
     Learner,
+    LedgerAccount,
     PaidFrom,
     SpendingCategory,
     TransferKind,
@@ -49,7 +49,7 @@ def academy_setting() -> PaidFrom:
     return paid_from
 
 
-def paying_account(learner: Learner, paid_from: PaidFrom) -> Account | None:
+def paying_account(learner: Learner, paid_from: PaidFrom) -> LedgerAccount | None:
     if paid_from is PaidFrom.CENTRAL:
         return ledger.central(AccountKind.CENTRAL_EXAMS)
     if paid_from is PaidFrom.PERSONAL:
@@ -75,7 +75,7 @@ def fee_key(entry: ExamEntry, line: FeeLine) -> str:
     return f"{key}:{line.arrangement.id}" if line.arrangement is not None else key
 
 
-def lock_payer(account: Account | None) -> int | None:
+def lock_payer(account: LedgerAccount | None) -> int | None:
     """Lock the paying budget's row (on PostgreSQL) and return its balance. Every exam operation that moves money
     or seats takes its locks in one order, so two never wait on each other: the funding year (shared, as the
     ledger takes it), the paying budget, the centre's seats, then exam spending (in the ledger's posting)."""
@@ -84,13 +84,13 @@ def lock_payer(account: Account | None) -> int | None:
     year = ledger.year_at(clock.now())
     if year is not None:
         ledger.year_closed(year)  # takes the year's shared lock before the account's, as the ledger does
-    stmt = select(Account.balance_pence).where(Account.id == account.id)
+    stmt = select(LedgerAccount.balance_pence).where(LedgerAccount.id == account.id)
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return db.session.scalar(stmt)
 
 
-def check_covers(account: Account | None, lines: Sequence[FeeLine], what: str) -> None:
+def check_covers(account: LedgerAccount | None, lines: Sequence[FeeLine], what: str) -> None:
     """Refuse, showing the shortfall, if the paying budget cannot cover every line."""
     if account is None:
         return
@@ -106,7 +106,7 @@ def check_covers(account: Account | None, lines: Sequence[FeeLine], what: str) -
         )
 
 
-def _spending(line: FeeLine) -> Account:
+def _spending(line: FeeLine) -> LedgerAccount:
     category = SpendingCategory.ACCESS_ARRANGEMENTS if line.kind is FeeKind.ARRANGEMENT else SpendingCategory.EXAM_FEES
     return ledger.spending_account(category)
 

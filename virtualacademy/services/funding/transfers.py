@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import Account, FundingYear, Locality, SpendRequest, Transfer, TransferKind, User
+from virtualacademy.models import FundingYear, LedgerAccount, Locality, SpendRequest, Transfer, TransferKind, User
 from virtualacademy.services import audit, ledger
 from virtualacademy.services.funding.common import CENTRAL_KINDS, _lock
 
@@ -35,7 +35,7 @@ def movable_accounts() -> list[tuple[str, str]]:
     return central + places
 
 
-def movable_account(key: str, field_name: str) -> Account:
+def movable_account(key: str, field_name: str) -> LedgerAccount:
     """The account behind a key from :func:`movable_accounts` (created when first used)."""
     key = (key or "").strip()
     for kind in CENTRAL_KINDS:
@@ -50,7 +50,7 @@ def movable_account(key: str, field_name: str) -> Account:
 
 def balance_of(key: str) -> int:
     """The balance of a movable account by key (0 before it exists), without creating it."""
-    return db.session.scalar(select(Account.balance_pence).where(Account.key == key)) or 0
+    return db.session.scalar(select(LedgerAccount.balance_pence).where(LedgerAccount.key == key)) or 0
 
 
 @dataclass
@@ -86,7 +86,7 @@ def move_money(
     source = movable_account(from_key, "from_account")
     target = movable_account(to_key, "to_account")
     # Lock the source first: a double-click's second request waits here, then finds the first one's transfer.
-    _lock(Account, source.id)
+    _lock(LedgerAccount, source.id)
     key = f"move:{token}"
     earlier = db.session.scalar(select(Transfer).where(Transfer.idempotency_key == key))
     if earlier is not None:
@@ -116,7 +116,9 @@ def move_money(
 # --- the journal ------------------------------------------------------------------------------------------
 
 
-def transfers_query(year: FundingYear | None = None, kind: TransferKind | None = None, account: Account | None = None):
+def transfers_query(
+    year: FundingYear | None = None, kind: TransferKind | None = None, account: LedgerAccount | None = None
+):
     """Every transfer, newest first, narrowed by year, kind or account (either side)."""
     stmt = select(Transfer).order_by(Transfer.id.desc())
     if year is not None:
@@ -128,8 +130,8 @@ def transfers_query(year: FundingYear | None = None, kind: TransferKind | None =
     return stmt
 
 
-def account_by_key(key: str | None) -> Account | None:
-    return db.session.scalar(select(Account).where(Account.key == key)) if key else None
+def account_by_key(key: str | None) -> LedgerAccount | None:
+    return db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key)) if key else None
 
 
 # --- reversals ---------------------------------------------------------------------------------------------

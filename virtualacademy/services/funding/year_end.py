@@ -13,14 +13,14 @@ from sqlalchemy.orm import aliased
 from virtualacademy import clock
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import Account, AccountKind, FundingYear, Transfer, TransferKind, User, YearEndPolicy
+from virtualacademy.models import AccountKind, FundingYear, LedgerAccount, Transfer, TransferKind, User, YearEndPolicy
 from virtualacademy.services import audit, ledger
 from virtualacademy.services.funding.common import LONDON, StalePreview, _bounds, _lock, _long
 
 
 @dataclass
 class YearEndLine:
-    account: Account
+    account: LedgerAccount
     #: What the account held at the end of the year, but never more than it holds now (money spent since
     #: cannot be returned or carried twice).
     balance_pence: int
@@ -86,7 +86,7 @@ def plan_year_end(year: FundingYear, on: date | None = None) -> YearEndPlan:
     return plan
 
 
-def _balances_at_end(year: FundingYear) -> list[tuple[Account, int]]:
+def _balances_at_end(year: FundingYear) -> list[tuple[LedgerAccount, int]]:
     """Each learning budget and locality account with money in it at the end of ``year``, and that balance: the sum
     of every transfer that belongs to this year or an earlier one (its funding year; a transfer without one
     by its London date, before 1 September). Money that came in or went out in the next year is left out, so
@@ -108,14 +108,14 @@ def _balances_at_end(year: FundingYear) -> list[tuple[Account, int]]:
     ).subquery()
     at_end = select(sides.c.account_id, func.sum(sides.c.signed).label("pence")).group_by(sides.c.account_id).subquery()
     rows = db.session.execute(
-        select(Account, at_end.c.pence)
-        .join(at_end, at_end.c.account_id == Account.id)
+        select(LedgerAccount, at_end.c.pence)
+        .join(at_end, at_end.c.account_id == LedgerAccount.id)
         .where(
-            Account.kind.in_([AccountKind.LOCALITY, AccountKind.PERSONAL]),
-            Account.balance_pence > 0,
+            LedgerAccount.kind.in_([AccountKind.LOCALITY, AccountKind.PERSONAL]),
+            LedgerAccount.balance_pence > 0,
             at_end.c.pence > 0,
         )
-        .order_by(Account.kind, Account.name, Account.id)
+        .order_by(LedgerAccount.kind, LedgerAccount.name, LedgerAccount.id)
         .execution_options(populate_existing=True)
     ).all()
     return [(account, int(pence)) for account, pence in rows]

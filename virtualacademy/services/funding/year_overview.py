@@ -9,10 +9,10 @@ from sqlalchemy.orm import aliased
 
 from virtualacademy.extensions import db
 from virtualacademy.models import (
-    Account,
     AccountKind,
     CensusDate,
     FundingYear,
+    LedgerAccount,
     Locality,
     LocalityRole,
     LocalityStaff,
@@ -191,7 +191,7 @@ class _Holders:
 
     def __init__(self, locality_ids: list[int] | None):
         self.locality_ids = locality_ids
-        self.accounts = {a.id: a for a in db.session.scalars(select(Account))}
+        self.accounts = {a.id: a for a in db.session.scalars(select(LedgerAccount))}
         self.places = {loc.id: loc for loc in db.session.scalars(select(Locality))}
         self.lines: dict[str, HolderLine] = {}
         if locality_ids is None:
@@ -206,7 +206,7 @@ class _Holders:
                     f"personal:{place.id}", f"{place.name}: learning budgets", place.id
                 )
 
-    def of(self, account: Account) -> HolderLine | None:
+    def of(self, account: LedgerAccount) -> HolderLine | None:
         if account.kind not in BUDGET_KINDS:
             return None
         if self.locality_ids is not None and account.locality_id not in self.locality_ids:
