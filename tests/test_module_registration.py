@@ -18,6 +18,7 @@ def test_every_blueprint_package_is_registered(app):
 def test_jobs_live_with_their_module(app):
     homes = {name: job.func.__module__ for name, job in JOBS.items()}
     assert homes["deliver-mail"] == "virtualacademy.jobs"
+    assert homes["uploads-sweep"] == "virtualacademy.jobs"
     assert homes["checkin-reminders"] == "virtualacademy.blueprints.mentoring.jobs"
     assert homes["plan-review-reminders"] == "virtualacademy.blueprints.learning.jobs"
     assert homes["learning-gaps"] == "virtualacademy.blueprints.learning.jobs"
@@ -27,9 +28,9 @@ def test_jobs_live_with_their_module(app):
     assert homes["expired-sessions"] == "virtualacademy.blueprints.auth.jobs"
     assert homes["forget-failed-sign-ins"] == "virtualacademy.blueprints.auth.jobs"
     assert homes["exam-reminders"] == "virtualacademy.blueprints.exams.jobs"
-    # Every job other than the core mail delivery sits in a blueprint package's jobs module.
+    # Every job other than the core ones (mail delivery, the uploads sweep) sits in a blueprint package's jobs module.
     for name, module in homes.items():
-        if name != "deliver-mail":
+        if name not in {"deliver-mail", "uploads-sweep"}:
             assert module.startswith("virtualacademy.blueprints.") and module.endswith(".jobs"), name
 
 

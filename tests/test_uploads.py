@@ -5,10 +5,11 @@ and headers."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 import zlib
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,8 +17,10 @@ from sqlalchemy import select
 from tests.conftest import post_form
 from tests.factories import GuardianFactory, LearnerFactory, png_bytes
 from tests.world import client_for
-from virtualacademy import uploads
+from virtualacademy import clock, uploads
 from virtualacademy.errors import ValidationError
+from virtualacademy.extensions import db
+from virtualacademy.jobs import JOBS
 from virtualacademy.models import Evidence, SpendRequest
 from virtualacademy.services import evidence, spending
 
@@ -261,3 +264,37 @@ def test_a_downloaded_file_has_a_plain_ascii_name(app, db_session, folder):
     assert item.original_name == "Théo’s fort.png"
     download = guardian.get(f"/learning/evidence/{item.id}/file")
     assert download.headers["Content-Disposition"] == 'attachment; filename="Theos fort.png"'
+
+
+def test_a_stored_file_is_written_under_a_temporary_name_and_moved_into_place_by_the_commit(app, ctx, tmp_path):
+    folder = tmp_path / "store"
+    name = uploads.write(folder, b"first")
+    # Inside the transaction: only the temporary file exists, and the store finds it there.
+    assert not (folder / name).exists()
+    assert (folder / (name + uploads.PARTIAL_SUFFIX)).read_bytes() == b"first"
+    assert uploads.stored_path(folder, name).read_bytes() == b"first"
+    db.session.commit()
+    assert (folder / name).read_bytes() == b"first"
+    assert not (folder / (name + uploads.PARTIAL_SUFFIX)).exists()
+
+    second = uploads.write(folder, b"second")
+    db.session.rollback()
+    assert sorted(p.name for p in folder.iterdir()) == [name], "a rolled-back file leaves nothing behind"
+    assert second != name
+
+
+def test_the_sweep_deletes_half_written_files_a_day_old_and_keeps_the_rest(app, ctx, tmp_path, monkeypatch):
+    folder = tmp_path / "swept"
+    folder.mkdir()
+    monkeypatch.setattr(uploads, "FOLDERS", [lambda: folder])
+    old, fresh, kept = folder / "a.part", folder / "b.part", folder / "c"
+    for path in (old, fresh, kept):
+        path.write_bytes(b"x")
+    now = clock.now()
+    stale = (now - timedelta(days=1, minutes=1)).timestamp()
+    os.utime(old, (stale, stale))
+    os.utime(kept, (stale, stale))
+    recent = (now - timedelta(hours=23)).timestamp()
+    os.utime(fresh, (recent, recent))
+    assert JOBS["uploads-sweep"].func(now) == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["b.part", "c"]

@@ -4,8 +4,8 @@ Each job asks the data what is due *now* and acts idempotently, so running it tw
 late, or after a crash does no harm. Every job takes ``now`` so tests (and
 ``scheduler run-once JOB --at ...``) can drive it with a controlled clock.
 Each module adds its jobs with ``@job(...)`` in its own blueprint package (``blueprints/<module>/jobs.py``,
-imported by the package), so the scheduler picks them up when the app is built. Only the core job, delivering
-the mail outbox, lives here.
+imported by the package), so the scheduler picks them up when the app is built. Only the core jobs, delivering
+the mail outbox and sweeping half-written uploads, live here.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from virtualacademy import mail
@@ -67,6 +68,18 @@ def job(name: str, description: str, trigger: Callable[[dict], BaseTrigger], sch
 )
 def deliver_mail(now: datetime | None = None) -> mail.DeliveryReport:
     return mail.deliver_pending(now)
+
+
+@job(
+    "uploads-sweep",
+    "Daily: delete half-written upload files (.part) left by a process that stopped mid-request",
+    trigger=lambda config: CronTrigger(hour=2, minute=15, timezone=config["SCHEDULER_TIMEZONE"]),
+    schedule=daily_at("02:15"),
+)
+def uploads_sweep(now: datetime | None = None) -> int:
+    from virtualacademy import uploads
+
+    return uploads.sweep_partial(now)
 
 
 def hourly_at(minute: int):

@@ -27,9 +27,12 @@ sent ``inline``, for the page's own preview in an ``<img>``: they were verified 
 (SVG is never accepted), and the browser is told not to sniff them and to sandbox them if opened on their own.
 A PDF is never sent inline: a browser's PDF viewer runs scripts of its own.
 
-**Storing** (:func:`write`): under a random name in a folder outside ``static/``, created with mode 0600; the file
-is removed again if the transaction that wrote it does not commit (:func:`delete_unless_committed`), and a file
-whose record is deleted is removed only once that deletion commits (:func:`delete_after_commit`).
+**Storing** (:func:`write`): under a random name in a folder outside ``static/``, created with mode 0600. The file
+is written under a temporary name (``<name>.part``) and moved into place (an atomic rename in the same folder) as
+the transaction that records it commits, so a record never points at a half-written file; it is removed again if
+that transaction does not commit (:func:`delete_unless_committed`), and a file whose record is deleted is removed
+only once that deletion commits (:func:`delete_after_commit`). A ``.part`` file left by a process that died
+mid-request is deleted by the ``uploads-sweep`` job (:func:`sweep_partial`) once it is a day old.
 """
 
 from __future__ import annotations
@@ -43,12 +46,14 @@ import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Response, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from virtualacademy import clock
 from virtualacademy.errors import ValidationError
 from virtualacademy.inputs import clean_text
 
@@ -477,20 +482,67 @@ def file_response(data: bytes, content_type: str | None, name: str | None, *, in
 # --- storing -----------------------------------------------------------------------------------------------------
 
 
+PARTIAL_SUFFIX = ".part"
+
+
 def write(folder: Path, data: bytes, *, suffix: str = "") -> str:
-    """Write ``data`` under a new random name in ``folder`` (mode 0600), removed again unless the current
-    transaction commits. Returns the name."""
+    """Write ``data`` under a new random name in ``folder`` (mode 0600): first as ``<name>.part``, moved into
+    place when the current transaction commits and removed unless it does. Returns the name."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = secrets.token_hex(16) + suffix
-    fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    partial = folder / (name + PARTIAL_SUFFIX)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(data)
-    delete_unless_committed(folder / name)
+        out.flush()
+        os.fsync(out.fileno())
+    session = _session()
+    session.connection()  # the transaction that will record the file has begun, so its end is seen
+    files = _files(session)
+    files["partial"].append((partial, folder / name))
+    files["new"].append(folder / name)
     return name
 
 
+def stored_path(folder: Path, name: str) -> Path:
+    """Where a stored file is: in place once committed, or still under its temporary name inside the transaction
+    that wrote it."""
+    path = folder / name
+    if not path.exists():
+        partial = folder / (name + PARTIAL_SUFFIX)
+        if partial.exists():
+            return partial
+    return path
+
+
+#: Functions giving the folders files are stored in (each module that stores uploads registers its own).
+FOLDERS: list = []
+
+
+def register_folder(folder_of) -> None:
+    """Register ``folder_of()`` (called in the app context) as a folder of stored uploads, for the sweep."""
+    if folder_of not in FOLDERS:
+        FOLDERS.append(folder_of)
+
+
+def sweep_partial(now: datetime | None = None, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete ``.part`` files older than ``older_than`` in every registered folder: left by a process that died
+    before its transaction ended. Returns how many went."""
+    cutoff = ((now or clock.now()) - older_than).timestamp()
+    gone = 0
+    for folder_of in FOLDERS:
+        folder = folder_of()
+        if not folder.is_dir():
+            continue
+        for path in folder.glob("*" + PARTIAL_SUFFIX):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                gone += 1
+    return gone
+
+
 def _files(session: Session) -> dict[str, list[Path]]:
-    return session.info.setdefault("upload_files", {"new": [], "gone": []})
+    return session.info.setdefault("upload_files", {"new": [], "gone": [], "partial": []})
 
 
 def _session() -> Session:
@@ -509,6 +561,15 @@ def delete_unless_committed(path: Path) -> None:
     _files(_session())["new"].append(path)
 
 
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    files = session.info.get("upload_files")
+    if files:  # move each new file into place just before the commit that records it
+        while files["partial"]:
+            partial, final = files["partial"].pop()
+            os.replace(partial, final)
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     files = session.info.pop("upload_files", None)
@@ -525,3 +586,5 @@ def _after_transaction_end(session: Session, transaction) -> None:
     if files:  # still here: the transaction did not commit, so the files it added go
         for path in files["new"]:
             path.unlink(missing_ok=True)
+        for partial, _final in files["partial"]:
+            partial.unlink(missing_ok=True)

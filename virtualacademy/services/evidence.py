@@ -102,7 +102,10 @@ def path_of(evidence: Evidence) -> Path | None:
     name = evidence.stored_name or ""
     if evidence.kind is not EvidenceKind.FILE or len(name) != 32 or not all(c in "0123456789abcdef" for c in name):
         return None
-    return folder() / name
+    return uploads.stored_path(folder(), name)
+
+
+uploads.register_folder(folder)
 
 
 def remove_after_commit(evidence: Evidence) -> None:

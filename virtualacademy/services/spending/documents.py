@@ -56,6 +56,9 @@ def documents_folder() -> Path:
     return Path(current_app.instance_path) / DOCUMENTS_FOLDER
 
 
+uploads.register_folder(documents_folder)
+
+
 def _store(data: bytes, kind: DocumentType) -> str:
     return uploads.write(documents_folder(), data, suffix=f".{kind.extension}")
 
@@ -72,7 +75,7 @@ def document_file(request: SpendRequest) -> Path | None:
     name = request.document_path
     if not name or not _STORED_NAME.match(name):
         return None
-    path = documents_folder() / name
+    path = uploads.stored_path(documents_folder(), name)
     return path if path.is_file() else None
 
 
