@@ -44,6 +44,23 @@ def london_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(UTC)
 
 
+def long_date(value: date | datetime | None) -> str:
+    """``2 March 2027``: a date, or the London date of a moment (empty for None). Pages (the ``long_date``
+    filter), messages and PDFs all write dates this way."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return f"{value:%-d %B %Y}"
+
+
+def local_datetime(value: datetime | None) -> str:
+    """``2 March 2027 at 10:00am`` in London time (empty for None)."""
+    if value is None:
+        return ""
+    return value.astimezone(LONDON).strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
+
+
 def travel_to(instant: datetime) -> timedelta:
     """Set the clock to read ``instant`` now (it keeps ticking). Returns the offset, for a subprocess to share."""
     global _offset

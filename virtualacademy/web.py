@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Flask, g, render_template, request
 from flask_login import current_user
@@ -160,21 +160,9 @@ def _add_error_pages(app: Flask) -> None:
 
 def _add_template_helpers(app: Flask) -> None:
     """Template filters (London dates and times, money) and the globals every page uses."""
-    london = clock.LONDON
-
-    @app.template_filter("local_datetime")
-    def local_datetime(value: datetime | None) -> str:
-        if value is None:
-            return ""
-        return value.astimezone(london).strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
-
-    @app.template_filter("long_date")
-    def long_date(value: date | datetime | None) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, datetime):
-            value = value.astimezone(london).date()
-        return value.strftime("%-d %B %Y")
+    app.add_template_filter(clock.local_datetime, "local_datetime")
+    app.add_template_filter(clock.long_date, "long_date")
+    long_date = clock.long_date
 
     @app.template_filter("iso_long_date")
     def iso_long_date(value: str | None) -> str:

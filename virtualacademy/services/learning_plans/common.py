@@ -3,9 +3,9 @@ fields and their limits, and how dates and free text are written."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
+from virtualacademy.clock import long_date  # noqa: F401  (re-exported: the plan services write dates with it)
 from virtualacademy.errors import ValidationError
 
 #: A review every this many weeks unless the mentor sets another interval for the learner.
@@ -27,10 +27,6 @@ MAX_TITLE = 300
 MAX_SUBJECT_NAME = 80
 #: Stands for "leave the staff notes as they are" (the family's forms do not carry them).
 UNCHANGED: Any = object()
-
-
-def long_date(day: date | None) -> str:
-    return f"{day:%-d %B %Y}" if day else ""
 
 
 def _text(value: str | None, label: str, field_name: str, limit: int = MAX_TEXT) -> str | None:
