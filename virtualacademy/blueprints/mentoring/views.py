@@ -42,6 +42,7 @@ from virtualacademy.models.mentoring import (
     SUPPORT_LEVEL_LABELS,
 )
 from virtualacademy.policies import can, get_or_404, requires_roles
+from virtualacademy.policies.relations import overseen_localities
 from virtualacademy.services import mentoring
 from virtualacademy.services.mentoring import ActionInput, ContactStatus
 from virtualacademy.unit_of_work import unit_of_work
@@ -211,7 +212,7 @@ def add_other_adult(learner_id: int):
 @bp.route("/mentoring/unassigned")
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def unassigned():
-    stmt = mentoring.unassigned_learners(clock.today(), mentoring.managed_localities(current_user)).options(
+    stmt = mentoring.unassigned_learners(clock.today(), overseen_localities(current_user)).options(
         selectinload(Learner.enrolments)
     )
     page = paginate(stmt, per_page=50)
@@ -318,7 +319,7 @@ def report():
         start = form.start.data or start
         end = form.end.data or end
     try:
-        result = mentoring.variation_report(start, end, mentoring.managed_localities(current_user))
+        result = mentoring.variation_report(start, end, overseen_localities(current_user))
     except DomainError as error:
         form.end.errors = [*form.end.errors, error.message]
         result = None
