@@ -27,6 +27,7 @@ from virtualacademy.models import FundingYear, Role, Transfer, TransferKind
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.paging import PER_PAGE, ListPage
 from virtualacademy.policies import get_or_404, requires_roles
+from virtualacademy.policies.relations import overseen_localities
 from virtualacademy.services import funding, spending
 from virtualacademy.unit_of_work import unit_of_work
 
@@ -216,7 +217,7 @@ def year_end(year_id: int):
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def overview(year_id: int):
     year = db.get_or_404(FundingYear, year_id)
-    scope = funding.coordinated_localities(current_user)
+    scope = overseen_localities(current_user)
     return render_template(
         "funding/overview.html",
         year=year,

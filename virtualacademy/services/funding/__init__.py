@@ -80,7 +80,6 @@ from virtualacademy.services.funding.year_overview import (
     CensusLine,
     HolderLine,
     Overview,
-    coordinated_localities,
     overview,
 )
 from virtualacademy.services.funding.year_settings import (
@@ -136,7 +135,6 @@ __all__ = [
     "census_transfers",
     "census_transfers_query",
     "close_year",
-    "coordinated_localities",
     "create_year",
     "default_census_dates",
     "find_census",

@@ -14,30 +14,13 @@ from virtualacademy.models import (
     CensusDate,
     FundingYear,
     Locality,
-    LocalityRole,
-    LocalityStaff,
-    Role,
     SpendingCategory,
     Transfer,
     TransferKind,
-    User,
 )
 from virtualacademy.models.funding import BUDGET_KINDS, SPENDING_CATEGORY_LABELS
 from virtualacademy.services import ledger
 from virtualacademy.services.funding.common import CENTRAL_KINDS, _bounds
-
-
-def coordinated_localities(user: User) -> list[int] | None:
-    """None for an admin (the whole academy); otherwise the localities the user coordinates."""
-    if user.has_role(Role.ADMIN):
-        return None
-    return list(
-        db.session.scalars(
-            select(LocalityStaff.locality_id).where(
-                LocalityStaff.user_id == user.id, LocalityStaff.role == LocalityRole.COORDINATOR
-            )
-        )
-    )
 
 
 @dataclass
