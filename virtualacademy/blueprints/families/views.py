@@ -53,7 +53,7 @@ from virtualacademy.models.families import (
     WITHDRAWAL_REASON_LABELS,
 )
 from virtualacademy.models.mentoring import ACTION_OWNER_LABELS
-from virtualacademy.policies import can, get_or_404, learner_records, requires_roles
+from virtualacademy.policies import Relation, can, get_or_404, is_related, learner_records, requires_roles
 from virtualacademy.services import families, guardian_invitations, localities, mentoring, sessions
 from virtualacademy.unit_of_work import unit_of_work
 
@@ -545,7 +545,7 @@ def _learner_page(learner: Learner, *, withdraw_form=None, reenrol_form=None, fo
 @login_required
 def learner_detail(learner_id: int):
     learner = get_or_404(Learner, learner_id, "read_record")
-    if current_user.has_role(Role.GUARDIAN) and families.is_guardian_of(current_user, learner):
+    if current_user.has_role(Role.GUARDIAN) and is_related(current_user, learner, Relation.GUARDIAN):
         return redirect(url_for("families.family_learner", learner_id=learner.id))
     return _learner_page(learner)
 

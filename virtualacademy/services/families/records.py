@@ -27,10 +27,6 @@ from virtualacademy.services import audit, guardian_invitations, localities
 from virtualacademy.services.families.checks import check_address, check_person
 
 
-def is_guardian_of(user: User, learner: Learner) -> bool:
-    return any(g.user_id == user.id for g in learner.family.guardians)
-
-
 def open_applications_of(user: User) -> list[Application]:
     """The user's own applications that are not yet accepted (so they can follow them)."""
     return list(
