@@ -96,6 +96,13 @@ def test_census_dates_default_to_the_thursdays_of_the_funding_year():
     }
 
 
+def test_a_census_is_due_on_its_day_and_after():
+    autumn = date(2026, 10, 1)
+    assert not funding.census_due(autumn, date(2026, 9, 30))
+    assert funding.census_due(autumn, date(2026, 10, 1))
+    assert funding.census_due(autumn, date(2026, 10, 2))
+
+
 @pytest.mark.parametrize(
     ("typed", "bp"), [("50", 5000), ("12.5", 1250), ("7.77%", 777), (" 0 ", 0), ("100", 10000), ("0.01", 1)]
 )

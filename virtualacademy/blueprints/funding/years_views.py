@@ -66,6 +66,7 @@ def new_year():
 @requires_roles(Role.ADMIN)
 def year(year_id: int):
     year = get_or_404(FundingYear, year_id, "manage")
+    today = clock.today()
     return render_template(
         "funding/year.html",
         year=year,
@@ -73,7 +74,7 @@ def year(year_id: int):
         labels=funding.CENSUS_LABELS,
         policies=funding.YEAR_END_POLICY_LABELS,
         percent=funding.percent,
-        today=clock.today(),
+        due={census.key: funding.census_due(census.on_date, today) for census in year.census_dates},
     )
 
 

@@ -10,11 +10,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from virtualacademy import clock, money
+from virtualacademy import money
 from virtualacademy.extensions import db
 from virtualacademy.models import CensusDate, Enrolment, FundingYear, Learner, Locality, TransferKind
 from virtualacademy.services import ledger
-from virtualacademy.services.funding.common import _long, _third, percent
+from virtualacademy.services.funding.common import _long, _third, census_due, percent
 from virtualacademy.services.localities import on_roll_filter
 
 
@@ -195,7 +195,7 @@ def _why_not_yet(census: CensusDate, on: date | None) -> str | None:
         return f"{year.label} is closed: no more census income can be recorded for it"
     if year.base_rate_pence <= 0:
         return f"No base rate is set for {year.label}: set the year's rates before recording census income"
-    if census.on_date > (on or clock.today()):
+    if not census_due(census.on_date, on):
         return f"The {census.key} census is on {_long(census.on_date)}: it can be recorded on or after that day"
     return None
 
