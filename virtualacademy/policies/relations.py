@@ -18,7 +18,7 @@ coordinator is.
 * :func:`coordinates` - whether ``user`` acts as the coordinator of a locality (the coordinator relation,
   for the locality itself); :func:`coordinated_localities` - the localities they act as coordinator of, as a
   subquery; :func:`overseen_localities` - the localities whose learners and figures a report shows them (every
-  one for an admin). Which localities someone is attached to as coordinator is
+  one for an admin: :func:`oversees_every_locality`). Which localities someone is attached to as coordinator is
   :func:`virtualacademy.services.localities.coordinated_by`; these add the coordinator role.
 """
 
@@ -122,12 +122,18 @@ def coordinated_localities(user: User) -> Select:
     return coordinated_by(user)
 
 
+def oversees_every_locality(user: User) -> bool:
+    """Whether ``user`` oversees the whole academy, every locality (an admin) rather than the ones they
+    coordinate: reports show them every locality, and they choose among every locality's budget."""
+    return user.has_role(Role.ADMIN)
+
+
 def overseen_localities(user: User) -> list[int] | None:
     """The localities whose learners and figures the academy's reports show ``user`` (the cohort profile, the
     funding overview, the mentoring report, learners without a mentor): ``None`` for an admin, meaning every
     locality; otherwise the ones they act as coordinator of (a coordinator runs one locality, so the list is
     short), none for anyone else."""
-    if user.has_role(Role.ADMIN):
+    if oversees_every_locality(user):
         return None
     return list(db.session.scalars(coordinated_localities(user)))
 
