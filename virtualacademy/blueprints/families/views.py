@@ -76,7 +76,7 @@ LABELS = {
 def _draft(required: bool = True) -> Application | None:
     application_id = session.get(DRAFT_KEY)
     application = db.session.get(Application, application_id) if application_id else None
-    if application is not None and application.status is not ApplicationStatus.DRAFT:
+    if application is not None and families.is_sent(application):
         application = None
     if application is None and required:
         abort(redirect(url_for("families.apply_start")))
@@ -321,7 +321,7 @@ def resume_application(token: str):
     application = link.application
     if link.expired:
         return _link_problem("expired", application)
-    if application.status is not ApplicationStatus.DRAFT:
+    if families.is_sent(application):
         return _to_sent_application(application)
     session[DRAFT_KEY] = application.id
     missing = families.missing_sections(application)
@@ -406,7 +406,7 @@ def applications():
         page=page,
         status=status,
         locality_id=locality_id,
-        statuses=[s for s in ApplicationStatus if s is not ApplicationStatus.DRAFT],
+        statuses=families.SENT_STATUSES,
         localities=localities.all_localities(),
         labels=LABELS,
         filter_args={k: v for k, v in {"status": status, "locality": locality_id}.items() if v},
@@ -417,7 +417,7 @@ def applications():
 @requires_roles(Role.ADMIN)
 def application_detail(application_id: int):
     application = get_or_404(Application, application_id, "review")
-    if application.status is ApplicationStatus.DRAFT:
+    if not families.is_sent(application):
         abort(404)
     return _render_review(application, _fresh_accept_form(application), QuestionForm(), DeclineForm())
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from virtualacademy.services.families.applications import (
     APPLICATION_ACCOUNT,
     APPLICATION_RESUME,
+    SENT_STATUSES,
     ApplicationLink,
     account_token,
     application_for_account_link,
@@ -18,6 +19,7 @@ from virtualacademy.services.families.applications import (
     claim_application,
     create_account,
     has_account,
+    is_sent,
     missing_sections,
     read_any_application_link,
     read_application_link,
@@ -82,6 +84,7 @@ from virtualacademy.services.families.records import (
 __all__ = [
     "APPLICATION_ACCOUNT",
     "APPLICATION_RESUME",
+    "SENT_STATUSES",
     "AcceptedFamily",
     "ApplicationLink",
     "ChildCard",
@@ -113,6 +116,7 @@ __all__ = [
     "duplicate_warnings",
     "families_of",
     "has_account",
+    "is_sent",
     "invite_family",
     "invite_guardian",
     "invite_guardians",
