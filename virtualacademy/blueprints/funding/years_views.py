@@ -27,7 +27,7 @@ from virtualacademy.models import FundingYear, Role, Transfer, TransferKind
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.paging import PER_PAGE, ListPage
 from virtualacademy.policies import get_or_404, requires_roles
-from virtualacademy.policies.relations import overseen_localities
+from virtualacademy.policies.relations import overseen_localities, oversees_every_locality
 from virtualacademy.services import funding, spending
 from virtualacademy.unit_of_work import unit_of_work
 
@@ -39,6 +39,7 @@ def index():
         "funding/index.html",
         years=funding.years(),
         is_admin=current_user.has_role(Role.ADMIN),
+        every_locality=oversees_every_locality(current_user),
         recorded=funding.recorded_censuses,
         waiting=spending.waiting_for(current_user),
     )
