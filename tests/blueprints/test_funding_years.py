@@ -145,6 +145,14 @@ def test_admin_sets_up_a_year_seeing_every_problem_first(client, db_session, adm
     assert "There is already a funding year 2025/26" in text(again)
 
 
+def test_the_year_page_says_which_censuses_are_not_yet_due(client, db_session, admin):
+    year = funding.create_year(admin, 2026, SMALL)  # the suite's clock reads 2 March 2027
+    db_session.commit()
+    page = text(client.get(f"/funding/years/{year.id}"))
+    assert page.count("Not recorded") == 2  # autumn and spring have passed
+    assert page.count("Not yet due") == 1  # summer, 20 May 2027
+
+
 def test_a_year_without_a_rate_can_be_set_up_but_not_recorded(client, db_session, admin):
     LearnerFactory(enrolled=date(2025, 9, 1))
     response = post_form(client, "/funding/years/new", {**GOOD_YEAR, "base_rate": ""}, "/funding/years/new")

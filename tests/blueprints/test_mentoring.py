@@ -233,6 +233,17 @@ def test_variation_report_page_with_chart_and_table(client, db_session):
     assert "The end of the period must be on or after its start" in bad
 
 
+def test_the_unassigned_page_links_to_the_settings_for_those_who_may_change_them(app, client, db_session):
+    _learner, coordinator, _mentor = setup_locality(db_session)
+    admin = UserFactory(roles=[Role.ADMIN])
+    link = "Contact cadences and caseload limits"
+    sign_in(client, coordinator.email)
+    assert link not in client.get("/mentoring/unassigned").get_data(as_text=True)
+    admin_client = app.test_client()
+    sign_in(admin_client, admin.email)
+    assert link in admin_client.get("/mentoring/unassigned").get_data(as_text=True)
+
+
 def test_a_learner_starting_later_shows_their_start_not_a_due_check_in(app, client, db_session):
     start = clock.today() + timedelta(days=13)
     later = LearnerFactory(legal_name="Sam Later", enrolled=start)

@@ -376,6 +376,17 @@ def test_a_large_request_goes_to_an_admin_for_the_second_approval(app, client, d
     assert ledger.personal_account(learner).balance_pence == 25_000
 
 
+def test_staff_read_that_the_first_approval_is_given_and_the_family_does_not(app, client, db_session, documents):
+    learner, guardian, mentor, coordinator = make_family(100_000)
+    spend = ask(guardian, learner, 75_000)
+    spending.approve(mentor, spend)
+    db_session.commit()
+    page = f"/funding/requests/{spend.id}"
+    for user in (mentor, coordinator, UserFactory(roles=[Role.ADMIN])):
+        assert "Given; an admin now gives the second approval" in page_text(signed_in(app, user).get(page))
+    assert "First approval" not in page_text(signed_in(app, guardian).get(page))
+
+
 def test_a_family_reads_why_a_new_child_has_nothing_yet_and_no_internal_thresholds(app, client, db_session):
     """A child who joined after the autumn census: the page says in plain words why the budget is £0 and when
     money comes; asking to pay says nothing of the academy's approval limits."""
@@ -491,6 +502,24 @@ def test_the_family_sees_each_childs_budget(app, client, db_session, documents):
     own = page_text(client.get(mine.headers["Location"]))
     assert "Your learning budget" in own and 'href="/funding/my-budget"' in own  # in the menu
     assert client.get(f"/funding/learners/{learner.id}/budget").status_code == 404  # their brother's
+
+
+def test_back_links_and_wording_follow_who_is_reading(app, client, db_session, documents):
+    learner, guardian, mentor, coordinator = make_family()
+    learner.user = UserFactory(roles=[Role.LEARNER])
+    admin = UserFactory(roles=[Role.ADMIN])
+    db_session.commit()
+    budget = f"/funding/learners/{learner.id}/budget"
+    back = "Back to learning budgets"
+    assert back in page_text(signed_in(app, guardian).get(budget))  # their child's
+    assert back not in page_text(signed_in(app, learner.user).get(budget))  # their own
+    assert back not in page_text(signed_in(app, mentor).get(budget))
+    mine = "for the learners you mentor or coordinate"
+    assert mine in page_text(signed_in(app, mentor).get("/funding/requests"))
+    assert mine not in page_text(signed_in(app, admin).get("/funding/requests"))
+    locality = f"/funding/localities/{learner.locality_id}"
+    assert "All locality budgets" in page_text(signed_in(app, admin).get(locality))
+    assert "All locality budgets" not in page_text(signed_in(app, coordinator).get(locality))
 
 
 def test_the_funding_page_leads_to_the_requests_and_the_locality_budgets(app, client, db_session, documents):

@@ -14,7 +14,16 @@ from tests.factories import (
     application_answers,
 )
 from virtualacademy.errors import NotAllowed, ValidationError
-from virtualacademy.models import EnrolmentStatus, Learner, LocalityRole, LocalityStaff, Role, WithdrawalReason
+from virtualacademy.extensions import db
+from virtualacademy.models import (
+    ApplicationStatus,
+    EnrolmentStatus,
+    Learner,
+    LocalityRole,
+    LocalityStaff,
+    Role,
+    WithdrawalReason,
+)
 from virtualacademy.policies import can, scoped
 from virtualacademy.services import families, localities
 
@@ -133,3 +142,12 @@ def test_who_sees_which_learner(ctx):
     assert visible(mentor) == set()  # a mentor's caseload comes with the mentoring module
     assert visible(admin) >= {mine, theirs}
     assert not can(guardian, "manage", mine) and can(admin, "manage", mine)
+
+
+def test_the_applications_queue_holds_sent_applications_and_never_drafts(ctx):
+    draft = ApplicationFactory(status=ApplicationStatus.DRAFT, submitted_at=None)
+    sent = {status: ApplicationFactory(status=status) for status in ApplicationStatus if status is not draft.status}
+    assert not families.is_sent(draft) and all(families.is_sent(a) for a in sent.values())
+    assert set(families.SENT_STATUSES) == set(sent)
+    queued = set(db.session.scalars(families.applications_queue(None, None)))
+    assert queued == set(sent.values())

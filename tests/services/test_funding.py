@@ -28,6 +28,7 @@ from virtualacademy.models import (
     TransferKind,
     YearEndPolicy,
 )
+from virtualacademy.policies.relations import overseen_localities
 from virtualacademy.services import funding, ledger
 
 #: The small academy of the hand-worked example: base £6,000, 50% to the academy, core 10%, mentor 20%,
@@ -93,6 +94,13 @@ def test_census_dates_default_to_the_thursdays_of_the_funding_year():
         "spring": date(2026, 1, 15),
         "summer": date(2026, 5, 21),
     }
+
+
+def test_a_census_is_due_on_its_day_and_after():
+    autumn = date(2026, 10, 1)
+    assert not funding.census_due(autumn, date(2026, 9, 30))
+    assert funding.census_due(autumn, date(2026, 10, 1))
+    assert funding.census_due(autumn, date(2026, 10, 2))
 
 
 @pytest.mark.parametrize(
@@ -820,7 +828,7 @@ def test_the_overview_reconciles_with_the_balances(admin):
     from virtualacademy.services import localities
 
     localities.set_staff(admin, places["North"], [coordinator.id], [])
-    mine = funding.overview(year, funding.coordinated_localities(coordinator))
+    mine = funding.overview(year, overseen_localities(coordinator))
     assert {h.key for h in mine.holders} == {f"locality:{places['North'].id}", f"personal:{places['North'].id}"}
     assert list(mine.spending) == ["North"] and mine.censuses == []
 

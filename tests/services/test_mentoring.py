@@ -23,6 +23,7 @@ from virtualacademy.models import (
     WithdrawalReason,
 )
 from virtualacademy.models.base import utcnow
+from virtualacademy.policies.relations import Relation, is_related
 from virtualacademy.services import families, mentoring
 from virtualacademy.services.mentoring import ActionInput, ContactStatus
 
@@ -69,8 +70,8 @@ def test_assignment_history_and_one_current_mentor(people, ctx):
     assert note.title == "Robbie has joined your caseload"
     with pytest.raises(ValidationError, match="already Robbie's mentor"):
         mentoring.assign(admin, learner, other, date(2026, 11, 2))
-    assert mentoring.was_recent_mentor(mentor, learner, date(2026, 11, 30))
-    assert not mentoring.was_recent_mentor(mentor, learner, date(2026, 12, 1))
+    assert is_related(mentor, learner, Relation.HANDOVER_MENTOR, today=date(2026, 11, 30))
+    assert not is_related(mentor, learner, Relation.HANDOVER_MENTOR, today=date(2026, 12, 1))
 
 
 def test_only_admin_or_the_localitys_coordinator_assigns(people):

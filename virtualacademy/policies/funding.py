@@ -9,7 +9,8 @@ spend, decide or manage a locality's spending is ``spending.may_request`` / ``is
   locality's coordinator, admins.
 * Asking to spend (``Learner``, ``"request_spend"``): a guardian of the learner, or the learner's own account.
 * A spend request (``"view"``): whoever may see the learner's budget; a draft (not sent yet) only the family
-  who may send it. ``"decide"``: the learner's current mentor, the locality's coordinator or an admin, never
+  who may send it. ``"approval_stages"``: staff, who read each stage of its approval (the family reads only
+  whether it is decided). ``"decide"``: the learner's current mentor, the locality's coordinator or an admin, never
   someone in the learner's own family (whether the request can be decided now, and by whom for a second
   approval, the service says with a message).
 * A statement (``LedgerAccount``, ``"statement"``): admins any account; a coordinator their locality's budget and
@@ -59,6 +60,13 @@ def _view_request(user: User, request: SpendRequest) -> bool:
     if request.status is SpendStatus.DRAFT:
         return spending.may_request(user, request.learner)
     return is_related(user, request.learner, SEES)
+
+
+@rule(SpendRequest, "approval_stages")
+def _approval_stages(user: User, request: SpendRequest) -> bool:
+    """Staff read each stage of a request's approval (a first approval given, a second awaited); the family reads
+    only whether it is decided (as ``spending.status_labels`` names the statuses)."""
+    return user.is_staff
 
 
 @rule(SpendRequest, "decide")

@@ -16,8 +16,10 @@ coordinator is.
   relations to, for list queries (a subquery, never a list of ids: the academy may hold 150,000 learners);
   :func:`only_related` narrows a query with it.
 * :func:`coordinates` - whether ``user`` acts as the coordinator of a locality (the coordinator relation,
-  for the locality itself). Which localities someone coordinates is
-  :func:`virtualacademy.services.localities.coordinated_by`.
+  for the locality itself); :func:`coordinated_localities` - the localities they act as coordinator of, as a
+  subquery; :func:`overseen_localities` - the localities whose learners and figures a report shows them (every
+  one for an admin: :func:`oversees_every_locality`). Which localities someone is attached to as coordinator is
+  :func:`virtualacademy.services.localities.coordinated_by`; these add the coordinator role.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from sqlalchemy import ColumnElement, CompoundSelect, Select, false, or_, select
 from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import Guardian, Learner, LocalityStaff, MentorAssignment, Role, User
-from virtualacademy.services import mentoring
 from virtualacademy.services.localities import coordinated_by
+
+#: A mentor keeps read-only access to a learner's records for this long after handing over.
+HANDOVER_READ_DAYS = 30
 
 
 class Relation(enum.Flag):
@@ -41,7 +45,7 @@ class Relation(enum.Flag):
     GUARDIAN = enum.auto()
     #: The learner's current mentor (holding the mentor role).
     MENTOR = enum.auto()
-    #: A mentor whose assignment ended within ``mentoring.HANDOVER_READ_DAYS`` days: reads, no longer writes.
+    #: A mentor whose assignment ended within ``HANDOVER_READ_DAYS`` days: reads, no longer writes.
     HANDOVER_MENTOR = enum.auto()
     #: Holding the coordinator role, and coordinating the learner's locality.
     COORDINATOR = enum.auto()
@@ -81,7 +85,7 @@ def possible(user: User) -> Relation:
 
 def _handover_cutoff(today: date | None) -> date:
     """A mentor whose assignment ended after this day still reads (the handover)."""
-    return (today or clock.today()) - timedelta(days=mentoring.HANDOVER_READ_DAYS)
+    return (today or clock.today()) - timedelta(days=HANDOVER_READ_DAYS)
 
 
 def _mentoring(wanted: Relation, today: date | None) -> ColumnElement[bool]:
@@ -108,6 +112,30 @@ def coordinates(user: User, locality_id: int | None) -> bool:
     if locality_id is None or not user.has_role(Role.COORDINATOR):
         return False
     return db.session.scalar(coordinated_by(user).where(LocalityStaff.locality_id == locality_id).limit(1)) is not None
+
+
+def coordinated_localities(user: User) -> Select:
+    """A select of the ids of the localities ``user`` acts as coordinator of: those they coordinate
+    (:func:`coordinated_by`) if they hold the coordinator role, none otherwise. For a subquery."""
+    if not user.has_role(Role.COORDINATOR):
+        return select(LocalityStaff.locality_id).where(false())
+    return coordinated_by(user)
+
+
+def oversees_every_locality(user: User) -> bool:
+    """Whether ``user`` oversees the whole academy, every locality (an admin) rather than the ones they
+    coordinate: reports show them every locality, and they choose among every locality's budget."""
+    return user.has_role(Role.ADMIN)
+
+
+def overseen_localities(user: User) -> list[int] | None:
+    """The localities whose learners and figures the academy's reports show ``user`` (the cohort profile, the
+    funding overview, the mentoring report, learners without a mentor): ``None`` for an admin, meaning every
+    locality; otherwise the ones they act as coordinator of (a coordinator runs one locality, so the list is
+    short), none for anyone else."""
+    if oversees_every_locality(user):
+        return None
+    return list(db.session.scalars(coordinated_localities(user)))
 
 
 def is_related(user: User, learner: Learner, any_of: Relation, *, today: date | None = None) -> bool:

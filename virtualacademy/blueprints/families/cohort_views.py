@@ -8,16 +8,15 @@ from flask_login import current_user
 from virtualacademy import clock, csv_export
 from virtualacademy.blueprints.families import bp
 from virtualacademy.blueprints.families.forms import CohortDateForm
-from virtualacademy.models import LocalityRole, Role
+from virtualacademy.models import Role
 from virtualacademy.policies import requires_roles
-from virtualacademy.services import cohort, localities
+from virtualacademy.policies.relations import overseen_localities
+from virtualacademy.services import cohort
 
 
 def _scope() -> list[int] | None:
     """Admins see the whole academy; a coordinator sees their own locality."""
-    if current_user.has_role(Role.ADMIN):
-        return None
-    return [loc.id for loc in localities.localities_of(current_user, LocalityRole.COORDINATOR)]
+    return overseen_localities(current_user)
 
 
 def _date(form: CohortDateForm) -> date:

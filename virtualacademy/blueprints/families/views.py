@@ -53,7 +53,7 @@ from virtualacademy.models.families import (
     WITHDRAWAL_REASON_LABELS,
 )
 from virtualacademy.models.mentoring import ACTION_OWNER_LABELS
-from virtualacademy.policies import can, get_or_404, learner_records, requires_roles
+from virtualacademy.policies import Relation, can, get_or_404, is_related, learner_records, requires_roles
 from virtualacademy.services import families, guardian_invitations, localities, mentoring, sessions
 from virtualacademy.unit_of_work import unit_of_work
 
@@ -76,7 +76,7 @@ LABELS = {
 def _draft(required: bool = True) -> Application | None:
     application_id = session.get(DRAFT_KEY)
     application = db.session.get(Application, application_id) if application_id else None
-    if application is not None and application.status is not ApplicationStatus.DRAFT:
+    if application is not None and families.is_sent(application):
         application = None
     if application is None and required:
         abort(redirect(url_for("families.apply_start")))
@@ -321,7 +321,7 @@ def resume_application(token: str):
     application = link.application
     if link.expired:
         return _link_problem("expired", application)
-    if application.status is not ApplicationStatus.DRAFT:
+    if families.is_sent(application):
         return _to_sent_application(application)
     session[DRAFT_KEY] = application.id
     missing = families.missing_sections(application)
@@ -406,7 +406,7 @@ def applications():
         page=page,
         status=status,
         locality_id=locality_id,
-        statuses=[s for s in ApplicationStatus if s is not ApplicationStatus.DRAFT],
+        statuses=families.SENT_STATUSES,
         localities=localities.all_localities(),
         labels=LABELS,
         filter_args={k: v for k, v in {"status": status, "locality": locality_id}.items() if v},
@@ -417,7 +417,7 @@ def applications():
 @requires_roles(Role.ADMIN)
 def application_detail(application_id: int):
     application = get_or_404(Application, application_id, "review")
-    if application.status is ApplicationStatus.DRAFT:
+    if not families.is_sent(application):
         abort(404)
     return _render_review(application, _fresh_accept_form(application), QuestionForm(), DeclineForm())
 
@@ -545,7 +545,7 @@ def _learner_page(learner: Learner, *, withdraw_form=None, reenrol_form=None, fo
 @login_required
 def learner_detail(learner_id: int):
     learner = get_or_404(Learner, learner_id, "read_record")
-    if current_user.has_role(Role.GUARDIAN) and families.is_guardian_of(current_user, learner):
+    if current_user.has_role(Role.GUARDIAN) and is_related(current_user, learner, Relation.GUARDIAN):
         return redirect(url_for("families.family_learner", learner_id=learner.id))
     return _learner_page(learner)
 

@@ -39,6 +39,7 @@ from virtualacademy.inputs import page_arg, paginate
 from virtualacademy.models import AccountKind, Learner, LedgerAccount, Locality, Role, SpendRequest, SpendStatus
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.policies import can, get_or_404, requires_roles
+from virtualacademy.policies.relations import SEES, Relation, is_related, oversees_every_locality, reaches_everyone
 from virtualacademy.services import families, funding, spending
 from virtualacademy.unit_of_work import unit_of_work
 
@@ -78,6 +79,9 @@ def learner_budget(learner_id: int):
         "funding/budget_learner.html",
         learner=learner,
         budget=budget,
+        own=is_related(current_user, learner, Relation.SELF),
+        # the family's page of learning budgets lists a guardian's children
+        back_to_family=current_user.has_role(Role.GUARDIAN) and is_related(current_user, learner, Relation.GUARDIAN),
         may_request=can(current_user, "request_spend", learner),
         may_see_statement=budget.account is not None and can(current_user, "statement", budget.account),
         plan=funding.learning_budget_plan(clock.today()),
@@ -269,6 +273,8 @@ def spend_requests():
     return render_template(
         "funding/spend_requests.html",
         page=page,
+        # the queue holds the requests of the learners whose budgets the user sees (spending.visible_requests)
+        every_learner=reaches_everyone(current_user, SEES),
         status=status,
         statuses=spending.STATUS_LABELS,
         filter_args={"status": status},
@@ -291,6 +297,8 @@ def _request_page(spend: SpendRequest, approve_form=None, decline_form=None, rev
         cannot_pay=budget.cannot_pay(spend),
         asked_for_besides=budget.asked_for_besides(spend),
         can_decide=spending.can_decide_now(current_user, spend),
+        first_approval_given=spend.status is SpendStatus.AWAITING_SECOND_APPROVAL
+        and can(current_user, "approval_stages", spend),
         needs_second=spending.needs_second_approval(spend),
         second_approval_over=spending.second_approval_over(),
         can_reverse=spending.can_reverse_now(current_user, spend, reversal),
@@ -379,7 +387,7 @@ def spend_document(request_id: int):
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def locality_budgets():
     localities = spending.managed_localities(current_user)
-    if len(localities) == 1 and not current_user.has_role(Role.ADMIN):
+    if len(localities) == 1 and not oversees_every_locality(current_user):
         return redirect(url_for("funding.locality_budget", locality_id=localities[0].id))
     return render_template(
         "funding/locality_budgets.html",
@@ -396,6 +404,7 @@ def locality_budget(locality_id: int):
     return render_template(
         "funding/locality_budget.html",
         locality=locality,
+        link_to_every_locality=oversees_every_locality(current_user),
         summary=summary,
         waiting=waiting,
         statuses=spending.STATUS_LABELS,

@@ -27,6 +27,7 @@ from virtualacademy.models import FundingYear, Role, Transfer, TransferKind
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.paging import PER_PAGE, ListPage
 from virtualacademy.policies import get_or_404, requires_roles
+from virtualacademy.policies.relations import overseen_localities, oversees_every_locality
 from virtualacademy.services import funding, spending
 from virtualacademy.unit_of_work import unit_of_work
 
@@ -38,6 +39,7 @@ def index():
         "funding/index.html",
         years=funding.years(),
         is_admin=current_user.has_role(Role.ADMIN),
+        every_locality=oversees_every_locality(current_user),
         recorded=funding.recorded_censuses,
         waiting=spending.waiting_for(current_user),
     )
@@ -65,6 +67,7 @@ def new_year():
 @requires_roles(Role.ADMIN)
 def year(year_id: int):
     year = get_or_404(FundingYear, year_id, "manage")
+    today = clock.today()
     return render_template(
         "funding/year.html",
         year=year,
@@ -72,7 +75,7 @@ def year(year_id: int):
         labels=funding.CENSUS_LABELS,
         policies=funding.YEAR_END_POLICY_LABELS,
         percent=funding.percent,
-        today=clock.today(),
+        due={census.key: funding.census_due(census.on_date, today) for census in year.census_dates},
     )
 
 
@@ -216,7 +219,7 @@ def year_end(year_id: int):
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def overview(year_id: int):
     year = db.get_or_404(FundingYear, year_id)
-    scope = funding.coordinated_localities(current_user)
+    scope = overseen_localities(current_user)
     return render_template(
         "funding/overview.html",
         year=year,

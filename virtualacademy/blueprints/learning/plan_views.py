@@ -22,7 +22,7 @@ from virtualacademy.blueprints.learning.plan_forms import (
 from virtualacademy.extensions import db
 from virtualacademy.models import Goal, GoalStatus, Learner, PlanReview, Role, SubjectArea
 from virtualacademy.models.learning import GOAL_STATUS_LABELS
-from virtualacademy.policies import can, get_or_404, requires_roles
+from virtualacademy.policies import Relation, can, get_or_404, is_related, requires_roles
 from virtualacademy.services import families, learning_plans
 from virtualacademy.services.learning_plans import GoalInput, GoalReviewInput
 from virtualacademy.unit_of_work import unit_of_work
@@ -68,7 +68,7 @@ def _back_to_plan(learner: Learner):
 
 def _back_link(learner: Learner) -> tuple[str, str] | None:
     """Where the plan page's back link goes: the guardian's page for their child, or the staff page."""
-    if families.is_guardian_of(current_user, learner):
+    if is_related(current_user, learner, Relation.GUARDIAN):
         return url_for("families.family_learner", learner_id=learner.id), f"Back to {learner.known_as}"
     if can(current_user, "mentor_view", learner):
         return url_for("mentoring.learner", learner_id=learner.id), f"Back to {learner.known_as}"

@@ -8,7 +8,7 @@ from virtualacademy.blueprints.localities import bp
 from virtualacademy.blueprints.localities.forms import LocalityForm, LocalityStaffForm
 from virtualacademy.extensions import db
 from virtualacademy.models import Locality, LocalityRole, Role, User, UserRole
-from virtualacademy.policies import get_or_404, requires_roles
+from virtualacademy.policies import can, get_or_404, requires_roles
 from virtualacademy.services import localities
 from virtualacademy.unit_of_work import unit_of_work
 
@@ -44,8 +44,8 @@ def new():
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def detail(locality_id: int):
     locality = get_or_404(Locality, locality_id, "view")
-    if not current_user.has_role(Role.ADMIN):
-        # The coordinator who runs it reads its page; only an admin changes it.
+    if not can(current_user, "manage", locality):
+        # The coordinator who runs it reads its page; only those who manage it (admins) change it.
         if request.method != "GET":
             abort(403)
         return render_template(

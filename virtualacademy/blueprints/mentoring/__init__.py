@@ -33,9 +33,10 @@ def _unassigned_panel(user) -> dict:
     from sqlalchemy import func, select
 
     from virtualacademy.extensions import db
+    from virtualacademy.policies.relations import overseen_localities
     from virtualacademy.services import mentoring
 
-    query = mentoring.unassigned_learners(clock.today(), mentoring.managed_localities(user)).order_by(None)
+    query = mentoring.unassigned_learners(clock.today(), overseen_localities(user)).order_by(None)
     return {"unassigned": db.session.scalar(select(func.count()).select_from(query.subquery()))}
 
 

@@ -41,10 +41,14 @@ from virtualacademy.models.mentoring import (
     OTHER_ADULT_ROLE_LABELS,
     SUPPORT_LEVEL_LABELS,
 )
-from virtualacademy.policies import can, get_or_404, requires_roles
-from virtualacademy.services import mentoring
+from virtualacademy.policies import can, get_or_404, has_any_role, requires_roles
+from virtualacademy.policies.relations import overseen_localities
+from virtualacademy.services import families, mentoring
 from virtualacademy.services.mentoring import ActionInput, ContactStatus
 from virtualacademy.unit_of_work import unit_of_work
+
+#: Who sets the contact cadences and caseload limits (the settings pages, and the link to them).
+SETTINGS_ROLES = (Role.ADMIN,)
 
 LABELS = {
     "status": mentoring.CONTACT_STATUS_LABELS,
@@ -211,11 +215,17 @@ def add_other_adult(learner_id: int):
 @bp.route("/mentoring/unassigned")
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def unassigned():
-    stmt = mentoring.unassigned_learners(clock.today(), mentoring.managed_localities(current_user)).options(
+    today = clock.today()
+    stmt = mentoring.unassigned_learners(today, overseen_localities(current_user)).options(
         selectinload(Learner.enrolments)
     )
     page = paginate(stmt, per_page=50)
-    return render_template("mentoring/unassigned.html", page=page, today=clock.today())
+    return render_template(
+        "mentoring/unassigned.html",
+        page=page,
+        starts_on={learner.id: families.starts_on(learner, today) for learner in page.items},
+        may_change_settings=has_any_role(current_user, *SETTINGS_ROLES),
+    )
 
 
 @bp.route("/mentoring/learners/<int:learner_id>/assign", methods=["GET", "POST"])
@@ -262,7 +272,7 @@ def assign(learner_id: int):
 
 
 @bp.route("/mentoring/settings", methods=["GET", "POST"])
-@requires_roles(Role.ADMIN)
+@requires_roles(*SETTINGS_ROLES)
 def settings():
     defaults = mentoring.cadence_defaults()
     form = CadenceForm(
@@ -286,7 +296,7 @@ def settings():
 
 
 @bp.route("/mentoring/mentors/<int:user_id>", methods=["GET", "POST"])
-@requires_roles(Role.ADMIN)
+@requires_roles(*SETTINGS_ROLES)
 def mentor_limit(user_id: int):
     mentor = get_or_404(User, user_id, "manage")
     if not mentor.has_role(Role.MENTOR):
@@ -318,7 +328,7 @@ def report():
         start = form.start.data or start
         end = form.end.data or end
     try:
-        result = mentoring.variation_report(start, end, mentoring.managed_localities(current_user))
+        result = mentoring.variation_report(start, end, overseen_localities(current_user))
     except DomainError as error:
         form.end.errors = [*form.end.errors, error.message]
         result = None

@@ -20,6 +20,15 @@ from virtualacademy.services.families.checks import _reference, check_address, c
 APPLICATION_RESUME = "application-resume"
 APPLICATION_ACCOUNT = "application-account"
 
+#: An application's statuses once its family has sent it: the admin's queue lists, filters and reviews only these
+#: (a draft is still the family's to finish).
+SENT_STATUSES = tuple(s for s in ApplicationStatus if s is not ApplicationStatus.DRAFT)
+
+
+def is_sent(application: Application) -> bool:
+    """Whether the family has sent ``application`` (it is no longer a draft)."""
+    return application.status in SENT_STATUSES
+
 
 def start_application(guardian: dict) -> Application:
     """A new draft from the applicant's own details; emails a link to come back to it."""
@@ -53,7 +62,7 @@ def _send_resume_link(application: Application, *, again: bool = False) -> None:
         dedupe_key=f"{key}:again:{clock.today().isoformat()}" if again else key,
         application=application,
         again=again,
-        sent=application.status is not ApplicationStatus.DRAFT,
+        sent=is_sent(application),
         link=resume_url(application),
     )
 
@@ -66,7 +75,7 @@ def send_new_resume_link(application: Application) -> None:
 
 
 def _editable(application: Application) -> None:
-    if application.status is not ApplicationStatus.DRAFT:
+    if is_sent(application):
         raise NotAllowed("This application has been sent, so it can no longer be changed here")
 
 
@@ -223,11 +232,7 @@ def account_token(application: Application) -> str:
 def claim_application(user: User, application: Application) -> bool:
     """Link a sent application to the signed-in account with its email address (an emailed link proved the
     address; signing in proved the account), so they can follow it. True if it is now theirs."""
-    if (
-        application.user_id is None
-        and application.status is not ApplicationStatus.DRAFT
-        and user.email == (application.email)
-    ):
+    if application.user_id is None and is_sent(application) and user.email == (application.email):
         application.user_id = user.id
         audit.record("application.account_linked", actor=user, obj=application)
     return application.user_id == user.id

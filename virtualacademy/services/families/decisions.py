@@ -28,12 +28,12 @@ from virtualacademy.models import (
     UserRole,
 )
 from virtualacademy.services import accounts, audit, guardian_invitations
-from virtualacademy.services.families.applications import resume_url
+from virtualacademy.services.families.applications import SENT_STATUSES, resume_url
 from virtualacademy.services.families.checks import _reference
 
 
 def applications_queue(status: ApplicationStatus | None, locality_id: int | None):
-    stmt = select(Application).where(Application.status != ApplicationStatus.DRAFT)
+    stmt = select(Application).where(Application.status.in_(SENT_STATUSES))
     if status is not None:
         stmt = stmt.where(Application.status == status)
     if locality_id is not None:

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import Enrolment, Family, Guardian, GuardianInvitation, Learner, Role, User
+from virtualacademy.policies.relations import Relation, is_related
 from virtualacademy.services import accounts, audit, guardian_invitations, localities
 from virtualacademy.services.families.checks import LEARNER_ACCOUNT_MIN_AGE, age_on
-from virtualacademy.services.families.records import is_guardian_of
 
 
 def _give_account(actor: User, guardian: Guardian) -> bool:
@@ -153,7 +153,7 @@ def invite_family(actor: User, family: Family) -> InvitationRun:
 
 def invite_learner(actor: User, learner: Learner, email: str, today: date) -> User:
     """A learner account for a child of at least LEARNER_ACCOUNT_MIN_AGE; the learner sees only themself."""
-    if not is_guardian_of(actor, learner):
+    if not is_related(actor, learner, Relation.GUARDIAN):
         raise NotAllowed("You can only invite your own children")
     if learner.user_id is not None:
         raise ValidationError(f"{learner.known_as} already has an account", field="email")

@@ -22,12 +22,9 @@ from virtualacademy.models import (
     Locality,
     User,
 )
+from virtualacademy.policies.relations import coordinated_localities
 from virtualacademy.services import audit, guardian_invitations, localities
 from virtualacademy.services.families.checks import check_address, check_person
-
-
-def is_guardian_of(user: User, learner: Learner) -> bool:
-    return any(g.user_id == user.id for g in learner.family.guardians)
 
 
 def open_applications_of(user: User) -> list[Application]:
@@ -57,13 +54,12 @@ class LocalitySummary:
 
 
 def coordinator_summary(user: User) -> list[LocalitySummary]:
-    from virtualacademy.models import LocalityRole
-
-    today = clock.today()
-    counts = localities.numbers_on_roll(today)
-    return [
-        LocalitySummary(loc, counts.get(loc.id, 0)) for loc in localities.localities_of(user, LocalityRole.COORDINATOR)
-    ]
+    """The localities ``user`` acts as coordinator of, with the number of learners on roll in each today."""
+    counts = localities.numbers_on_roll(clock.today())
+    places = db.session.scalars(
+        select(Locality).where(Locality.id.in_(coordinated_localities(user))).order_by(Locality.name)
+    )
+    return [LocalitySummary(loc, counts.get(loc.id, 0)) for loc in places]
 
 
 def families_of(user: User) -> list[Family]:

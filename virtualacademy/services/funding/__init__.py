@@ -58,6 +58,7 @@ from virtualacademy.services.funding.common import (
     MAX_PER_LEARNER_PENCE,
     YEAR_END_POLICY_LABELS,
     StalePreview,
+    census_due,
     parse_percent,
     percent,
     year_label,
@@ -80,7 +81,6 @@ from virtualacademy.services.funding.year_overview import (
     CensusLine,
     HolderLine,
     Overview,
-    coordinated_localities,
     overview,
 )
 from virtualacademy.services.funding.year_settings import (
@@ -132,11 +132,11 @@ __all__ = [
     "YearSettings",
     "account_by_key",
     "balance_of",
+    "census_due",
     "census_of",
     "census_transfers",
     "census_transfers_query",
     "close_year",
-    "coordinated_localities",
     "create_year",
     "default_census_dates",
     "find_census",

@@ -10,11 +10,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from virtualacademy import clock
+from virtualacademy import money
 from virtualacademy.extensions import db
 from virtualacademy.models import CensusDate, Enrolment, FundingYear, Learner, Locality, TransferKind
 from virtualacademy.services import ledger
-from virtualacademy.services.funding.common import _long, _third, percent
+from virtualacademy.services.funding.common import _long, _third, census_due, percent
 from virtualacademy.services.localities import on_roll_filter
 
 
@@ -195,7 +195,7 @@ def _why_not_yet(census: CensusDate, on: date | None) -> str | None:
         return f"{year.label} is closed: no more census income can be recorded for it"
     if year.base_rate_pence <= 0:
         return f"No base rate is set for {year.label}: set the year's rates before recording census income"
-    if census.on_date > (on or clock.today()):
+    if not census_due(census.on_date, on):
         return f"The {census.key} census is on {_long(census.on_date)}: it can be recorded on or after that day"
     return None
 
@@ -237,10 +237,11 @@ def _allocate(plan: CensusPlan, counts: dict[int, int], places: dict[int, Locali
     )
     plan.localities = list(lines.values())
     if fixed > plan.income_pence:
+        income, needed = money.pounds(plan.income_pence, ascii_minus=True), money.pounds(fixed, ascii_minus=True)
         plan.problem = (
-            f"The census income of {ledger.pounds(plan.income_pence)} ({n} learner{'' if n == 1 else 's'}) is not "
+            f"The census income of {income} ({n} learner{'' if n == 1 else 's'}) is not "
             f"enough for the top-slices, coordinator grants and learning budgets, which need "
-            f"{ledger.pounds(fixed)}. Lower the grant, the learning budget or the top-slices for {year.label} first"
+            f"{needed}. Lower the grant, the learning budget or the top-slices for {year.label} first"
         )
         return
     plan.remainder_pence = plan.income_pence - fixed
@@ -261,7 +262,7 @@ def _postings(plan: CensusPlan, roll: list[tuple[OnRoll, Locality]]) -> list[Pos
             "central_core",
             plan.income_pence,
             f"Income, {name}: {n} learner{'' if n == 1 else 's'} on roll on {_long(census.on_date)} × "
-            f"{ledger.pounds(year.base_rate_pence)} × {percent(year.academy_share_bp)} ÷ 3",
+            f"{money.pounds(year.base_rate_pence, ascii_minus=True)} × {percent(year.academy_share_bp)} ÷ 3",
             "Core provision (income received)",
         ),
         Posting(
@@ -281,7 +282,8 @@ def _postings(plan: CensusPlan, roll: list[tuple[OnRoll, Locality]]) -> list[Pos
                 TransferKind.ALLOCATION,
                 "locality",
                 line.grant_pence,
-                f"Coordinator grant (a third of {ledger.pounds(year.coordinator_grant_pence)} a year), {name}",
+                f"Coordinator grant (a third of {money.pounds(year.coordinator_grant_pence, ascii_minus=True)} a "
+                f"year), {name}",
                 f"{loc.name}: coordinator grant",
                 locality=loc,
             )
@@ -297,7 +299,7 @@ def _postings(plan: CensusPlan, roll: list[tuple[OnRoll, Locality]]) -> list[Pos
                 locality=loc,
             )
         )
-    memo = f"Learning budget (a third of {ledger.pounds(year.personal_budget_pence)} a year), {name}"
+    memo = f"Learning budget (a third of {money.pounds(year.personal_budget_pence, ascii_minus=True)} a year), {name}"
     postings.extend(
         Posting(
             f"{prefix}:personal:{learner.id}",

@@ -8,12 +8,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import CensusDate, Enrolment, FundingYear, User
 from virtualacademy.services import audit
-from virtualacademy.services.funding.common import CENSUS_KEYS, _long
+from virtualacademy.services.funding.common import CENSUS_KEYS, _long, census_due
 from virtualacademy.services.funding.year_settings import find_year
 from virtualacademy.services.localities import on_roll_filter
 
@@ -57,7 +56,7 @@ def preview_census_date(census: CensusDate, on_date: date | None, today: date | 
         after=on_date,
         learners=learners,
         income_pence=learners * year.base_rate_pence * year.academy_share_bp // 30_000,
-        due_now=on_date <= (today or clock.today()),
+        due_now=census_due(on_date, today),
     )
 
 

@@ -10,7 +10,7 @@ from functools import cached_property
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from virtualacademy import clock
+from virtualacademy import clock, money
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import AccountKind, CensusDate, FundingYear, Transfer, TransferKind, User
@@ -39,10 +39,9 @@ class CensusResult:
         if self.already_recorded:
             when = census.recorded_at.astimezone(LONDON).strftime("%-d %B %Y at %H:%M")
             return f"The {name.lower()} was already recorded on {when}: nothing was posted"
-        return (
-            f"{name} recorded: {ledger.pounds(self.plan.income_pence)} income for {self.plan.learners} "
-            f"learner{'' if self.plan.learners == 1 else 's'}, in {len(self.transfer_ids)} transfers"
-        )
+        income, n = money.pounds(self.plan.income_pence, ascii_minus=True), self.plan.learners
+        learners = f"{n} learner{'' if n == 1 else 's'}"
+        return f"{name} recorded: {income} income for {learners}, in {len(self.transfer_ids)} transfers"
 
 
 def _target(posting: Posting, personal: dict[int, int]) -> int:

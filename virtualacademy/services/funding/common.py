@@ -66,6 +66,11 @@ def _third(yearly_pence: int, key: str) -> int:
     return yearly_pence - 2 * base if key == "summer" else base
 
 
+def census_due(on_date: date, today: date | None = None) -> bool:
+    """Whether a census on ``on_date`` is due ``today``: it may be recorded on its day or after, never before."""
+    return on_date <= (today or clock.today())
+
+
 def _lock(model, ident):
     """Reload one row, locked for the rest of the transaction on PostgreSQL (SQLite's writers are already
     serialised by ``BEGIN IMMEDIATE``)."""

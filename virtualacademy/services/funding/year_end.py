@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import aliased
 
-from virtualacademy import clock
+from virtualacademy import clock, money
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import AccountKind, FundingYear, LedgerAccount, Transfer, TransferKind, User, YearEndPolicy
@@ -133,15 +133,13 @@ class YearEndResult:
         if self.already_closed:
             when = year.closed_at.astimezone(LONDON).strftime("%-d %B %Y at %H:%M")
             return f"{year.label} was already closed on {when}: nothing was moved"
+        unspent = money.pounds(self.plan.total_pence, ascii_minus=True)
         if self.plan.returns:
             return (
-                f"{year.label} is closed: {ledger.pounds(self.plan.total_pence)} of unspent money in learning and "
+                f"{year.label} is closed: {unspent} of unspent money in learning and "
                 f"locality budgets returned to core provision in {len(self.transfers)} transfers"
             )
-        return (
-            f"{year.label} is closed: {ledger.pounds(self.plan.total_pence)} of unspent money in learning and "
-            "locality budgets carried forward"
-        )
+        return f"{year.label} is closed: {unspent} of unspent money in learning and locality budgets carried forward"
 
 
 def close_year(

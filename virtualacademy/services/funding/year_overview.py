@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
+from virtualacademy import money
 from virtualacademy.extensions import db
 from virtualacademy.models import (
     AccountKind,
@@ -14,30 +15,13 @@ from virtualacademy.models import (
     FundingYear,
     LedgerAccount,
     Locality,
-    LocalityRole,
-    LocalityStaff,
-    Role,
     SpendingCategory,
     Transfer,
     TransferKind,
-    User,
 )
 from virtualacademy.models.funding import BUDGET_KINDS, SPENDING_CATEGORY_LABELS
 from virtualacademy.services import ledger
 from virtualacademy.services.funding.common import CENTRAL_KINDS, _bounds
-
-
-def coordinated_localities(user: User) -> list[int] | None:
-    """None for an admin (the whole academy); otherwise the localities the user coordinates."""
-    if user.has_role(Role.ADMIN):
-        return None
-    return list(
-        db.session.scalars(
-            select(LocalityStaff.locality_id).where(
-                LocalityStaff.user_id == user.id, LocalityStaff.role == LocalityRole.COORDINATOR
-            )
-        )
-    )
 
 
 @dataclass
@@ -103,10 +87,10 @@ class Overview:
 
     def balance_chart(self) -> list[tuple[str, int]]:
         """Each holder's balance in whole pounds (rounded), for the bar chart."""
-        return [(h.label, _whole_pounds(h.balance_pence)) for h in self.holders]
+        return [(h.label, money.whole_pounds(h.balance_pence)) for h in self.holders]
 
     def spending_chart(self) -> list[tuple[str, int]]:
-        return [(label, _whole_pounds(pence)) for label, pence in self.spending_by_category()]
+        return [(label, money.whole_pounds(pence)) for label, pence in self.spending_by_category()]
 
     @property
     def reconciles(self) -> bool:
@@ -116,10 +100,6 @@ class Overview:
             == self.total("balance_pence")
             and self.total("received_pence") - self.total("paid_out_pence") == self.income_pence
         )
-
-
-def _whole_pounds(pence: int) -> int:
-    return (pence + 50) // 100
 
 
 def _flows(year: FundingYear, before: bool) -> list[tuple[int, int, TransferKind, int]]:

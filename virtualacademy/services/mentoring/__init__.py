@@ -1,7 +1,7 @@
 """Mentoring: caseloads, contact cadence, check-ins and agreed actions, other adults,
 and the reminders and escalations the scheduler sends.
 
-The package's modules, each importable from here: :mod:`.relations` (a learner's mentor and coordinators),
+The package's modules, each importable from here: :mod:`.relations` (a learner's mentor, and who arranges and writes their mentoring),
 :mod:`.cadence`, :mod:`.assignments` (caseloads and assigning a mentor), :mod:`.adults` (other adults),
 :mod:`.check_ins`, :mod:`.contact` (when check-ins are due; a mentor's caseload), :mod:`.reminders` (the
 scheduler's job) and :mod:`.variation` (the variation report).
@@ -53,12 +53,11 @@ from virtualacademy.services.mentoring.contact import (
 )
 from virtualacademy.services.mentoring.relations import (
     HANDOVER_READ_DAYS,
-    coordinates_locality,
+    MANAGES,
+    READS,
+    WRITES,
     current_assignment,
     current_mentor,
-    is_current_mentor,
-    managed_localities,
-    was_recent_mentor,
 )
 from virtualacademy.services.mentoring.reminders import ReminderReport, send_reminders
 from virtualacademy.services.mentoring.variation import NO_CONTACT_DAYS, VariationReport, VariationRow, variation_report
@@ -74,14 +73,17 @@ __all__ = [
     "DUE_SOON_DAYS",
     "HANDOVER_READ_DAYS",
     "LONDON",
+    "MANAGES",
     "MentorOption",
     "MentorSummary",
     "NO_CONTACT_DAYS",
+    "READS",
     "ReminderReport",
     "STATUS_ORDER",
     "SupportLevel",
     "VariationReport",
     "VariationRow",
+    "WRITES",
     "add_other_adult",
     "assign",
     "cadence_days",
@@ -92,13 +94,10 @@ __all__ = [
     "chronology",
     "close_action",
     "contact_states",
-    "coordinates_locality",
     "current_assignment",
     "current_mentor",
     "family_contact_summary",
-    "is_current_mentor",
     "last_wellbeing",
-    "managed_localities",
     "mentor_options",
     "mentor_summaries",
     "open_actions",
@@ -111,5 +110,4 @@ __all__ = [
     "support_of",
     "unassigned_learners",
     "variation_report",
-    "was_recent_mentor",
 ]

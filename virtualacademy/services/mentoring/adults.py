@@ -6,11 +6,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from virtualacademy.errors import NotAllowed, ValidationError
+from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import Learner, OtherAdult, OtherAdultRole, Role, User
+from virtualacademy.models import Learner, OtherAdult, OtherAdultRole, User
 from virtualacademy.services import audit
-from virtualacademy.services.mentoring.relations import coordinates_locality, is_current_mentor
+from virtualacademy.services.mentoring.relations import WRITES, require
 
 
 def add_other_adult(
@@ -22,12 +22,7 @@ def add_other_adult(
     starts_on: date,
     ends_on: date | None,
 ) -> OtherAdult:
-    if not (
-        actor.has_role(Role.ADMIN)
-        or coordinates_locality(actor, learner.locality_id)
-        or is_current_mentor(actor, learner)
-    ):
-        raise NotAllowed("Only the learner's mentor, coordinator or an admin can do this")
+    require(actor, learner, WRITES, "Only the learner's mentor, coordinator or an admin can do this")
     name = (name or "").strip()
     if not name:
         raise ValidationError("Enter the person's name", field="name")

@@ -24,7 +24,7 @@ from virtualacademy.models import (
 from virtualacademy.models.mentoring import DEFAULT_CASELOAD_LIMIT
 from virtualacademy.services import audit, notifications
 from virtualacademy.services.localities import on_roll_or_starting_filter
-from virtualacademy.services.mentoring.relations import _require_can_manage, current_assignment
+from virtualacademy.services.mentoring.relations import MANAGES, current_assignment, require
 
 
 def caseload_limit(mentor: User) -> int:
@@ -100,7 +100,7 @@ def assign(
     confirm_over_limit: bool = False,
 ) -> MentorAssignment:
     """Make ``mentor`` the learner's primary mentor from ``starts_on``, ending any current assignment."""
-    _require_can_manage(actor, learner)
+    require(actor, learner, MANAGES, "Only an admin or the learner's locality coordinator can do this")
     if learner.current_enrolment is None:
         raise ValidationError(f"{learner.known_as} is not enrolled, so cannot be given a mentor", field="mentor_id")
     if not (mentor.active and mentor.has_role(Role.MENTOR)):

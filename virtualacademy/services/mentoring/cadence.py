@@ -9,7 +9,7 @@ from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import CadenceDefault, Learner, LearnerSupport, SupportLevel, User
 from virtualacademy.services import audit
-from virtualacademy.services.mentoring.relations import _require_can_manage
+from virtualacademy.services.mentoring.relations import MANAGES, require
 
 #: Used when an admin has not changed them (and if the table is ever empty).
 DEFAULT_CADENCE = {SupportLevel.STANDARD: 7, SupportLevel.ENHANCED: 3, SupportLevel.INTENSIVE: 1}
@@ -47,7 +47,7 @@ def cadence_days(support: LearnerSupport, defaults: dict[SupportLevel, int] | No
 
 
 def set_support(actor: User, learner: Learner, level: SupportLevel, override_days: int | None) -> None:
-    _require_can_manage(actor, learner)
+    require(actor, learner, MANAGES, "Only an admin or the learner's locality coordinator can do this")
     if override_days is not None and not 1 <= override_days <= 90:
         raise ValidationError("An individual cadence must be between 1 and 90 days", field="override_days")
     support = db.session.get(LearnerSupport, learner.id)

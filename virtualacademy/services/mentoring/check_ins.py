@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from virtualacademy import clock
-from virtualacademy.errors import NotAllowed, ValidationError
+from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import ActionOwner, AgreedAction, CheckIn, ContactMethod, ContactWith, Learner, Role, User
+from virtualacademy.models import ActionOwner, AgreedAction, CheckIn, ContactMethod, ContactWith, Learner, User
 from virtualacademy.services import audit, notifications
-from virtualacademy.services.mentoring.relations import coordinates_locality, current_mentor, is_current_mentor
+from virtualacademy.services.mentoring.relations import WRITES, current_mentor, require
 
 LONDON = clock.LONDON
 
@@ -41,12 +41,7 @@ def record_check_in(
 ) -> CheckIn:
     """Record a contact (or an attempt). A very low or sharply falling wellbeing score alerts the mentor."""
     now = now or clock.now()
-    if not (
-        is_current_mentor(actor, learner)
-        or actor.has_role(Role.ADMIN)
-        or coordinates_locality(actor, learner.locality_id)
-    ):
-        raise NotAllowed("Only the learner's mentor, coordinator or an admin can record a check-in")
+    require(actor, learner, WRITES, "Only the learner's mentor, coordinator or an admin can record a check-in")
     if occurred_at.tzinfo is None:
         raise ValueError("occurred_at must be timezone-aware")
     if occurred_at > now + timedelta(minutes=5):
@@ -111,12 +106,7 @@ def last_wellbeing(learner: Learner, before: datetime | None = None) -> int | No
 
 def close_action(actor: User, action: AgreedAction) -> None:
     learner = db.session.get(Learner, action.learner_id)
-    if not (
-        is_current_mentor(actor, learner)
-        or actor.has_role(Role.ADMIN)
-        or coordinates_locality(actor, learner.locality_id)
-    ):
-        raise NotAllowed("Only the learner's mentor, coordinator or an admin can close an action")
+    require(actor, learner, WRITES, "Only the learner's mentor, coordinator or an admin can close an action")
     if action.closed_at is not None:
         raise ValidationError("This action is already closed")
     action.closed_at = clock.now()
