@@ -26,6 +26,8 @@ MAX_FUNCTION_LINES = 80
 KNOWN_CYCLE_IMPORTS = {
     ("virtualacademy.blueprints.admin", "virtualacademy.blueprints.admin.views"),
     ("virtualacademy.blueprints.auth", "virtualacademy.blueprints.auth.views"),
+    ("virtualacademy.blueprints.exams", "virtualacademy.blueprints.exams.learner_views"),
+    ("virtualacademy.blueprints.exams", "virtualacademy.blueprints.exams.views"),
     ("virtualacademy.blueprints.families", "virtualacademy.blueprints.families.cohort_views"),
     ("virtualacademy.blueprints.families", "virtualacademy.blueprints.families.data_protection_views"),
     ("virtualacademy.blueprints.families", "virtualacademy.blueprints.families.import_views"),
