@@ -54,11 +54,9 @@ KNOWN_LONG_MODULES = {
 
 #: Functions over MAX_FUNCTION_LINES today (``path::qualified name``), to be broken into named steps.
 KNOWN_LONG_FUNCTIONS = {
-    "virtualacademy/demo.py::exams",
     "virtualacademy/demo.py::families",
     "virtualacademy/demo.py::learning_plans",
     "virtualacademy/demo.py::mentoring",
-    "virtualacademy/services/exams/catalogue.py::import_catalogue",
     "virtualacademy/services/learning_plans.py::send_review_reminders",
     "virtualacademy/services/ledger.py::post",
     "virtualacademy/services/ledger.py::post_many",
