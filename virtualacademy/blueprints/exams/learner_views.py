@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from virtualacademy import clock
 from virtualacademy.blueprints.exams import bp
@@ -51,6 +50,7 @@ from virtualacademy.models.exams import (
     READINESS_LABELS,
     TIER_LABELS,
 )
+from virtualacademy.money import pounds
 from virtualacademy.policies import get_or_404, requires_roles
 from virtualacademy.services.exams import arrangements, documents, entries, fees, pages, readiness, results
 from virtualacademy.services.exams import series as series_service
@@ -91,11 +91,7 @@ def learner(learner_id: int):
 @requires_roles(Role.GUARDIAN, Role.LEARNER)
 def family():
     """The family's way in: each of their children (or the learner themselves), to their exams page."""
-    from virtualacademy.policies.relations import FAMILY, only_related
-
-    children = list(
-        db.session.scalars(only_related(select(Learner), Learner.id, current_user, FAMILY).order_by(Learner.legal_name))
-    )
+    children = pages.family_learners(current_user)
     if len(children) == 1:
         return redirect(url_for("exams.learner", learner_id=children[0].id))
     return render_template("exams/family.html", children=children)
@@ -191,12 +187,7 @@ def _entry_choices(form: EntryForm, learner: Learner) -> None:
     )
     form.centre_id.choices = choices(
         [("", "Choose a centre")]
-        + [
-            (str(c.id), c.name + (" (found by a family)" if c.family_found else ""))
-            for c in db.session.scalars(
-                select(ExamCentre).where(ExamCentre.active.is_(True)).order_by(ExamCentre.name).limit(500)
-            )
-        ]
+        + [(str(c.id), c.name + (" (found by a family)" if c.family_found else "")) for c in pages.active_centres()]
     )
 
 
@@ -295,9 +286,8 @@ def withdraw(entry_id: int):
         with unit_of_work(form) as work:
             done = entries.withdraw(current_user, entry, form.reason.data)
         if work.ok:
-            money = f"{done.refunded_pence / 100:,.2f}"
             flash(
-                f"Entry withdrawn. £{money} in fees refunded."
+                f"Entry withdrawn. {pounds(done.refunded_pence)} in fees refunded."
                 if done.refunded_pence
                 else "Entry withdrawn. The fees stay spent.",
                 "success",
@@ -417,11 +407,7 @@ def apply_arrangement(arrangement_id: int):
             arrangements.apply(current_user, arrangement)
         if work.ok:
             flash("Recorded: the arrangement has been applied for.", "success")
-    return redirect(
-        request.form.get("next") == "learner"
-        and url_for("exams.learner", learner_id=arrangement.learner_id)
-        or url_for("exams.arrangements_list")
-    )
+    return redirect(url_for("exams.arrangements_list"))
 
 
 @bp.route("/arrangements/<int:arrangement_id>/decide", methods=["POST"])

@@ -346,7 +346,6 @@ def centre_seats(centre_id: int, series_id: int):
 @requires_roles(Role.COORDINATOR, *EXAMS_STAFF)
 def locality_counts():
     """How many entries each locality's learners have per series: counts only, never whose."""
-    from virtualacademy.models import Locality
 
     found = paginate(pages.visible_localities(current_user), per_page=PER_PAGE)
     upcoming = series_service.upcoming_series(clock.today())[:6]

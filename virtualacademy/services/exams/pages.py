@@ -424,3 +424,19 @@ def candidate_entries(series: ExamSeries) -> Select:
         .options(joinedload(ExamEntry.learner), joinedload(ExamEntry.qualification))
         .order_by(ExamEntry.age_at_entry, Learner.legal_name, ExamEntry.id)
     )
+
+
+def family_learners(user: User) -> list[Learner]:
+    """The learners whose exams a guardian or learner follows: their children, or themselves."""
+    from virtualacademy.policies.relations import FAMILY, only_related
+
+    return list(
+        db.session.scalars(only_related(select(Learner), Learner.id, user, FAMILY).order_by(Learner.legal_name))
+    )
+
+
+def active_centres(limit: int = 500) -> list[ExamCentre]:
+    """Centres an entry can be made at, by name (a few dozen: the academy's and those families found)."""
+    return list(
+        db.session.scalars(select(ExamCentre).where(ExamCentre.active.is_(True)).order_by(ExamCentre.name).limit(limit))
+    )
