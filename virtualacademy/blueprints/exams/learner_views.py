@@ -344,8 +344,7 @@ def arrangements_list():
         page=found,
         status=status,
         labels=LABELS,
-        deadline=arrangements.deadline,
-        cannot_provide=arrangements.cannot_provide,
+        facts=pages.arrangement_facts(found.items),
         action_form=ActionForm(),
     )
 

@@ -30,7 +30,7 @@ from virtualacademy.models import (
     User,
 )
 from virtualacademy.models.exams import ENTRY_STATE_LABELS
-from virtualacademy.services.exams import access, arrangements, documents
+from virtualacademy.services.exams import access, documents
 from virtualacademy.services.exams import series as series_service
 from virtualacademy.services.exams.common import long_date, who
 
@@ -157,12 +157,13 @@ def learner_exams(user: User, learner: Learner) -> LearnerExams:
     ]
     timetable.sort(key=lambda line: (line.paper.sits_on, line.paper.session, line.paper.paper_code))
     open_ones = [a for a in found if a.status in (ArrangementStatus.DRAFT, ArrangementStatus.APPLIED)]
+    facts = arrangement_facts(open_ones)
     result = LearnerExams(
         learner=learner,
         rows=list(rows.values()),
         entries=entries,
         arrangements=found,
-        cannot_provide={a.id: arrangements.cannot_provide(a) for a in open_ones},
+        cannot_provide=facts.cannot_provide,
         timetable=timetable,
         statement_series=list({e.series_id: e.series for e in confirmed}.values()),
         may_judge=access.may_judge(user, learner),
@@ -440,3 +441,52 @@ def active_centres(limit: int = 500) -> list[ExamCentre]:
     return list(
         db.session.scalars(select(ExamCentre).where(ExamCentre.active.is_(True)).order_by(ExamCentre.name).limit(limit))
     )
+
+
+@dataclass
+class ArrangementFacts:
+    """For a page of arrangements: each one's application deadline, and the centres that cannot provide it."""
+
+    deadlines: dict[int, date]
+    cannot_provide: dict[int, list[ExamCentre]]
+
+
+def arrangement_facts(items: list[AccessArrangement]) -> ArrangementFacts:
+    """The deadline (``arrangements.deadline``) and the centres that cannot provide it
+    (``arrangements.cannot_provide``) of each arrangement on a page, in two statements whatever the page holds."""
+    from virtualacademy.models import CentreArrangement
+    from virtualacademy.services.exams.reminders import arrangement_deadline_sql
+
+    ids = [a.id for a in items]  # one page's worth
+    if not ids:
+        return ArrangementFacts({}, {})
+    deadlines = dict(
+        db.session.execute(
+            select(AccessArrangement.id, arrangement_deadline_sql())
+            .join(ExamSeries, ExamSeries.id == AccessArrangement.series_id)
+            .where(AccessArrangement.id.in_(ids))
+        ).all()
+    )
+    provided = exists().where(
+        CentreArrangement.centre_id == ExamCentre.id,
+        CentreArrangement.arrangement_type == AccessArrangement.arrangement_type,
+    )
+    cannot: dict[int, list[ExamCentre]] = {}
+    for arrangement_id, centre in db.session.execute(
+        select(AccessArrangement.id, ExamCentre)
+        .join(
+            ExamEntry,
+            and_(
+                ExamEntry.learner_id == AccessArrangement.learner_id,
+                ExamEntry.series_id == AccessArrangement.series_id,
+                ExamEntry.state != EntryState.WITHDRAWN,
+                or_(AccessArrangement.entry_id.is_(None), ExamEntry.id == AccessArrangement.entry_id),
+            ),
+        )
+        .join(ExamCentre, ExamCentre.id == ExamEntry.centre_id)
+        .where(AccessArrangement.id.in_(ids), ~provided)
+        .order_by(AccessArrangement.id, ExamCentre.name)
+        .distinct()
+    ):
+        cannot.setdefault(arrangement_id, []).append(centre)
+    return ArrangementFacts({k: v for k, v in deadlines.items()}, cannot)
