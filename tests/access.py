@@ -512,6 +512,91 @@ ROUTES: list[Route] = [
         302,
         method="POST",
     ),
+    # exams: the shared learner (another family's, no mentor) has a ready, confirmed judgement, an entry the centre
+    # confirmed and a draft arrangement (tests/exams_objects.py). The exams officer and admins run series, centres,
+    # the catalogue and entries; empty POSTs come back with errors (200); refused actions (marking sat before the
+    # exams, applying after the deadline, declining what was not applied for) go back with a message (302).
+    *[
+        roles(endpoint, path, EXAMS, status, method=method, data=data)
+        for EXAMS in [{Role.EXAMS_OFFICER, Role.ADMIN}]
+        for endpoint, path, status, method, data in [
+            ("exams.index", "/exams/", 200, "GET", None),
+            ("exams.ready", "/exams/ready", 200, "GET", None),
+            ("exams.arrangements_list", "/exams/arrangements", 200, "GET", None),
+            ("exams.qualifications", "/exams/qualifications", 200, "GET", None),
+            ("exams.new_qualification", "/exams/qualifications/new", 200, "GET", None),
+            ("exams.new_qualification", "/exams/qualifications/new", 200, "POST", None),
+            ("exams.edit_qualification", "/exams/qualifications/{qualification}", 200, "GET", None),
+            ("exams.edit_qualification", "/exams/qualifications/{qualification}", 200, "POST", None),
+            ("exams.import_catalogue", "/exams/qualifications/import", 200, "GET", None),
+            ("exams.import_catalogue", "/exams/qualifications/import", 200, "POST", None),
+            ("exams.new_series", "/exams/series/new", 200, "GET", None),
+            ("exams.new_series", "/exams/series/new", 200, "POST", None),
+            ("exams.series", "/exams/series/{series}", 200, "GET", None),
+            ("exams.edit_series", "/exams/series/{series}/edit", 200, "GET", None),
+            ("exams.edit_series", "/exams/series/{series}/edit", 200, "POST", None),
+            ("exams.series_reports", "/exams/series/{series}/reports", 200, "GET", None),
+            ("exams.results_summary", "/exams/series/{series}/results", 200, "GET", None),
+            ("exams.entry_list_csv", "/exams/series/{series}/centres/{centre}/entries.csv", 200, "GET", None),
+            ("exams.centres", "/exams/centres", 200, "GET", None),
+            ("exams.new_centre", "/exams/centres/new", 200, "GET", None),
+            ("exams.new_centre", "/exams/centres/new", 200, "POST", None),
+            ("exams.edit_centre", "/exams/centres/{centre}", 200, "GET", None),
+            ("exams.edit_centre", "/exams/centres/{centre}", 200, "POST", None),
+            ("exams.centre_seats", "/exams/centres/{centre}/series/{series}", 200, "GET", None),
+            ("exams.centre_seats", "/exams/centres/{centre}/series/{series}", 200, "POST", None),
+            ("exams.new_entry", "/exams/learners/{learner}/entries/new", 200, "GET", None),
+            ("exams.new_entry", "/exams/learners/{learner}/entries/new", 200, "POST", None),
+            ("exams.entry", "/exams/entries/{exam_entry}", 200, "GET", None),
+            ("exams.confirm_entered", "/exams/entries/{exam_entry}/candidate", 200, "POST", None),
+            ("exams.record_result", "/exams/entries/{exam_entry}/result", 200, "POST", None),
+            ("exams.mark_sat", "/exams/entries/{exam_entry}/sat", 302, "POST", None),
+            ("exams.withdraw", "/exams/entries/{exam_entry}/withdraw", 200, "GET", None),
+            ("exams.withdraw", "/exams/entries/{exam_entry}/withdraw", 200, "POST", None),
+            ("exams.apply_arrangement", "/exams/arrangements/{arrangement}/apply", 302, "POST", None),
+            (
+                "exams.decide_arrangement",
+                "/exams/arrangements/{arrangement}/decide",
+                302,
+                "POST",
+                {"decision": "declined"},
+            ),
+        ]
+    ],
+    roles("exams.locality_counts", "/exams/localities", {Role.COORDINATOR, Role.EXAMS_OFFICER, Role.ADMIN}),
+    roles("exams.family", "/exams/family", {Role.GUARDIAN, Role.LEARNER}),
+    # a learner's exams: the family, their mentor, the exams officer and admins (no coordinator: counts only)
+    *[
+        scoped_roles(endpoint, path, allowed, {Role.EXAMS_OFFICER, Role.ADMIN}, status, method)
+        for READERS in [{Role.GUARDIAN, Role.LEARNER, Role.MENTOR, Role.EXAMS_OFFICER, Role.ADMIN}]
+        for endpoint, path, allowed, status, method in [
+            ("exams.learner", "/exams/learners/{learner}", READERS, 200, "GET"),
+            ("exams.statement_pdf", "/exams/learners/{learner}/series/{series}/statement.pdf", READERS, 200, "GET"),
+            (
+                "exams.new_arrangement",
+                "/exams/learners/{learner}/arrangements/new",
+                {Role.MENTOR, Role.EXAMS_OFFICER, Role.ADMIN},
+                200,
+                "GET",
+            ),
+            (
+                "exams.new_arrangement",
+                "/exams/learners/{learner}/arrangements/new",
+                {Role.MENTOR, Role.EXAMS_OFFICER, Role.ADMIN},
+                200,
+                "POST",
+            ),
+        ]
+    ],
+    # judging readiness: the current mentor or an admin (never the exams officer)
+    scoped_roles("exams.judge", "/exams/learners/{learner}/readiness/new", {Role.MENTOR, Role.ADMIN}, ADMIN),
+    scoped_roles(
+        "exams.judge", "/exams/learners/{learner}/readiness/new", {Role.MENTOR, Role.ADMIN}, ADMIN, method="POST"
+    ),
+    # confirming is the learner's and their family's alone
+    scoped_roles(
+        "exams.confirm", "/exams/judgements/{judgement}/confirm", {Role.GUARDIAN, Role.LEARNER}, set(), method="POST"
+    ),
     # last: ends the session
     signed_in("auth.sign_out", "/sign-out", 302, method="POST"),
 ]

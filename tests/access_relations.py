@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from tests.exams_objects import exam_objects, exam_setting
 from tests.factories import (
     AgreedActionFactory,
     EvidenceFactory,
@@ -229,6 +230,13 @@ LOCALITY_BUDGET = rule("locality budget", COORDINATOR, ADMIN)
 LOCALITY_READ = rule("locality", COORDINATOR, ADMIN)
 LOCALITY_CHANGE = rule("locality: change", ADMIN)
 RECORD = rule("the child's record", *FAMILY, MENTOR, RECENT_MENTOR, COORDINATOR, EXAMS_OFFICER, ADMIN)
+#: docs/exams.md: readiness, entries, arrangements and statements are the family's, the mentor's (and for 30 days
+#: after a handover), the exams officer's and admins'; a coordinator sees counts only.
+EXAMS_READ = rule("exams", *FAMILY, MENTOR, RECENT_MENTOR, EXAMS_OFFICER, ADMIN)
+EXAMS_JUDGE = rule("exams: judge readiness", MENTOR, ADMIN)
+EXAMS_CONFIRM = rule("exams: confirm", *FAMILY)
+EXAMS_ARRANGE = rule("exams: draft an arrangement", MENTOR, EXAMS_OFFICER, ADMIN)
+EXAMS_MANAGE = rule("exams: entries", EXAMS_OFFICER, ADMIN)
 
 # --- the routes ---------------------------------------------------------------------------------------------------
 
@@ -241,6 +249,8 @@ PLAN_WRITERS = LEARNING_ROLES - {Role.COORDINATOR}
 MENTORS_AND_ADMINS = frozenset({Role.MENTOR, Role.ADMIN})
 COORDINATORS_AND_ADMINS = frozenset({Role.COORDINATOR, Role.ADMIN})
 GUARDIANS = frozenset({Role.GUARDIAN})
+EXAMS_STAFF = frozenset({Role.EXAMS_OFFICER, Role.ADMIN})
+EXAM_READERS = FAMILY_ROLES | {Role.MENTOR} | EXAMS_STAFF
 STAFF = frozenset(STAFF_ROLES)
 
 
@@ -314,6 +324,27 @@ LEARNER_ROUTES: list[LearnerRoute] = [
     r("funding.statement", "GET", "/funding/accounts/{account}/statement", STATEMENT, SIGNED_IN),
     r("funding.statement_csv", "GET", "/funding/accounts/{account}/statement.csv", STATEMENT, SIGNED_IN),
     r("funding.statement_pdf", "GET", "/funding/accounts/{account}/statement.pdf", STATEMENT, SIGNED_IN),
+    # exams (after the budget's routes: confirming, applying and deciding come back with a message, changing nothing)
+    r("exams.learner", "GET", "/exams/learners/{learner}", EXAMS_READ, EXAM_READERS),
+    r("exams.statement_pdf", "GET", "/exams/learners/{learner}/series/{series}/statement.pdf", EXAMS_READ, EXAM_READERS),
+    r("exams.judge", "GET", "/exams/learners/{learner}/readiness/new", EXAMS_JUDGE, MENTORS_AND_ADMINS),
+    r("exams.judge", "POST", "/exams/learners/{learner}/readiness/new", EXAMS_JUDGE, MENTORS_AND_ADMINS),
+    r("exams.confirm", "POST", "/exams/judgements/{judgement}/confirm", EXAMS_CONFIRM, FAMILY_ROLES, 302),
+    r("exams.new_arrangement", "GET", "/exams/learners/{learner}/arrangements/new", EXAMS_ARRANGE,
+      MENTORS_AND_ADMINS | EXAMS_STAFF),
+    r("exams.new_arrangement", "POST", "/exams/learners/{learner}/arrangements/new", EXAMS_ARRANGE,
+      MENTORS_AND_ADMINS | EXAMS_STAFF),
+    r("exams.new_entry", "GET", "/exams/learners/{learner}/entries/new", EXAMS_MANAGE, EXAMS_STAFF),
+    r("exams.new_entry", "POST", "/exams/learners/{learner}/entries/new", EXAMS_MANAGE, EXAMS_STAFF),
+    r("exams.entry", "GET", "/exams/entries/{exam_entry}", EXAMS_MANAGE, EXAMS_STAFF),
+    r("exams.confirm_entered", "POST", "/exams/entries/{exam_entry}/candidate", EXAMS_MANAGE, EXAMS_STAFF),
+    r("exams.record_result", "POST", "/exams/entries/{exam_entry}/result", EXAMS_MANAGE, EXAMS_STAFF),
+    r("exams.mark_sat", "POST", "/exams/entries/{exam_entry}/sat", EXAMS_MANAGE, EXAMS_STAFF, 302),
+    r("exams.withdraw", "GET", "/exams/entries/{exam_entry}/withdraw", EXAMS_MANAGE, EXAMS_STAFF),
+    r("exams.withdraw", "POST", "/exams/entries/{exam_entry}/withdraw", EXAMS_MANAGE, EXAMS_STAFF),
+    r("exams.apply_arrangement", "POST", "/exams/arrangements/{arrangement}/apply", EXAMS_MANAGE, EXAMS_STAFF, 302),
+    r("exams.decide_arrangement", "POST", "/exams/arrangements/{arrangement}/decide", EXAMS_MANAGE, EXAMS_STAFF, 302,
+      data={"decision": "declined"}),
     # learning: the plan
     r("learning.plan", "GET", f"{L}/plan", READ, LEARNING_ROLES),
     r("learning.plan_history", "GET", f"{L}/plan/history", READ, LEARNING_ROLES),
@@ -414,6 +445,7 @@ LIST_PAGES = [
     ListPage(
         "main.dashboard", "/dashboard", rule("record or concern", *RECORD.may, *CONCERN.may), SIGNED_IN, some=True
     ),
+    ListPage("exams.family", "/exams/family", rule("exams: own", SELF, GUARDIAN), FAMILY_ROLES),
     ListPage("funding.locality_budgets", "/funding/localities", LOCALITY_BUDGET, COORDINATORS_AND_ADMINS, True),
 ]
 
@@ -464,6 +496,7 @@ PAGES_ABOUT_A_CHILD = [
     f"{L}/achievement",
     "/funding/learners/{learner}/budget",
     "/safeguarding/concerns/{concern}",
+    "/exams/learners/{learner}",
 ]
 PAGES_ABOUT_CHILDREN = [
     "/dashboard",
@@ -494,6 +527,9 @@ CHILD_OBJECTS = {
     "evidence",
     "exhibition",
     "locality",
+    "judgement",
+    "exam_entry",
+    "arrangement",
 }
 
 
@@ -567,6 +603,7 @@ def build_academy() -> Academy:
         key: {"locality": locality.id, "locality_account": ledger.locality_account(locality).id}
         for key, locality in localities.items()
     }
+    exams = exam_setting()
     for key, learner in learners.items():
         family_asks = users[CHILDREN[key].account or FAMILIES[CHILDREN[key].family].guardians[0]]
         fund(learner, 10_000)
@@ -609,6 +646,7 @@ def build_academy() -> Academy:
             "log_entry": LogEntryFactory(learner=learner).id,
             "evidence": EvidenceFactory(learner=learner).id,
             "exhibition": ExhibitionFactory(learner=learner).id,
+            **exam_objects(learner, users["exams_officer"], exams, f"{len(objects):04d}"),
         }
     db.session.commit()
     return Academy(users, objects)

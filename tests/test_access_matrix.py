@@ -26,6 +26,7 @@ from tests.access_relations import (
     who_may,
 )
 from tests.conftest import csrf_token, sign_in
+from tests.exams_objects import exam_objects
 from tests.factories import (
     AgreedActionFactory,
     ApplicationFactory,
@@ -123,6 +124,7 @@ def test_access_matrix(who, client, db_session):
         "log_entry": LogEntryFactory(learner=learner).id,
         "evidence": EvidenceFactory(learner=learner).id,
         "exhibition": ExhibitionFactory(learner=learner).id,
+        **exam_objects(learner),
     }
     if who != ANONYMOUS:
         me = UserFactory(roles=[who])

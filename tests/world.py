@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tests.conftest import sign_in
+from tests.exams_objects import exam_objects
 from tests.factories import (
     AgreedActionFactory,
     ApplicationFactory,
@@ -93,6 +94,7 @@ def build_world() -> World:
         "log_entry": LogEntryFactory(learner=learner).id,
         "evidence": EvidenceFactory(learner=learner).id,
         "exhibition": ExhibitionFactory(learner=learner).id,
+        **exam_objects(learner),
     }
     users = {
         Role.ADMIN.value: admin,

@@ -957,36 +957,32 @@ def exams(demo: Demo) -> None:
     ready for GCSE Ancient History; Zara ready for IGCSE English with extra time; Kuba, 14, who sat IGCSE Computer
     Science in November at a centre his family found, and is not yet ready for GCSE maths); and their entries.
     Each part is added only if missing; an entry the series' dates no longer allow is skipped and said so."""
-    from datetime import date
-
-    from virtualacademy.models import (
-        AccountKind,
-        ArrangementEvidence,
-        ArrangementType,
-        AwardingBody,
-        ExamCentre,
-        ExamEntry,
-        ExamPaper,
-        ExamSeries,
-        ExamSession,
-        Qualification,
-        QualificationType,
-        Readiness,
-        Tier,
-        Transfer,
-        TransferKind,
-    )
-    from virtualacademy.services import ledger
-    from virtualacademy.services.exams import arrangements, catalogue, entries, readiness, results
-    from virtualacademy.services.exams import series as series_service
-
     officer = demo.users.get("exams") or demo.users["admin"]
     if officer is None:
         demo.skipped("The exams demo: neither the exams officer's nor the admin's account is there.")
         return
-    day = date.fromisoformat
+    qualifications = _exam_catalogue(demo, officer)
+    series = _exam_series(demo, officer)
+    centres = _exam_centres(demo, officer, series)
+    _exam_timetable(demo, officer, qualifications, series)
+    _exams_budget(demo)
+    people = _ExamCandidates(demo, officer, qualifications, series, centres, clock.today())
+    _ellie_sits_ancient_history(people)
+    _zara_sits_english_with_arrangements(people)
+    _kuba_sat_computer_science(people)
 
-    # The catalogue.
+
+def _day(text: str):
+    from datetime import date
+
+    return date.fromisoformat(text)
+
+
+def _exam_catalogue(demo: Demo, officer: User) -> dict:
+    """The demo's qualifications by (awarding body, specification code), added if missing."""
+    from virtualacademy.models import AwardingBody, Qualification, QualificationType
+    from virtualacademy.services.exams import catalogue
+
     qualifications, new = {}, 0
     for body, kind, subject, code, tiered, supervised, fee in DEMO_QUALIFICATIONS:
         found = db.session.scalar(
@@ -1006,8 +1002,14 @@ def exams(demo: Demo) -> None:
         qualifications[(body, code)] = found
     if new:
         demo.added(f"An exam catalogue of {new} qualifications (AQA, Pearson Edexcel, OCR, WJEC Eduqas, Cambridge).")
+    return qualifications
 
-    # The series.
+
+def _exam_series(demo: Demo, officer: User) -> dict:
+    """The demo's series by key, added if missing (November's age rule as data)."""
+    from virtualacademy.models import ExamSeries, QualificationType
+    from virtualacademy.services.exams import series as series_service
+
     series = {}
     for key, name, entry, late, cutoff, changes, aa, first, last, results_day, a_level, rule in DEMO_SERIES:
         found = demo.find(f"exam-series:{key}", ExamSeries) or db.session.scalar(
@@ -1020,19 +1022,19 @@ def exams(demo: Demo) -> None:
                 None,
                 series_service.SeriesInput(
                     name=name,
-                    entry_deadline=day(entry),
-                    late_entry_deadline=day(late),
+                    entry_deadline=_day(entry),
+                    late_entry_deadline=_day(late),
                     late_fee_pence=5_000,
-                    very_late_cutoff=day(cutoff),
+                    very_late_cutoff=_day(cutoff),
                     very_late_fee_pence=10_000,
-                    changes_free_until=day(changes),
-                    access_deadline=day(aa),
-                    first_exam_on=day(first),
-                    last_exam_on=day(last),
-                    results_day=day(results_day),
-                    a_level_results_day=day(a_level) if a_level else None,
+                    changes_free_until=_day(changes),
+                    access_deadline=_day(aa),
+                    first_exam_on=_day(first),
+                    last_exam_on=_day(last),
+                    results_day=_day(results_day),
+                    a_level_results_day=_day(a_level) if a_level else None,
                     age_rule_min_age=age,
-                    age_rule_on=day(on) if on else None,
+                    age_rule_on=_day(on) if on else None,
                     age_rule_applies_to=QualificationType(applies) if applies else None,
                     age_rule_reason=reason,
                 ),
@@ -1040,8 +1042,14 @@ def exams(demo: Demo) -> None:
             demo.added(f"The {name} exam series (entries close {entry}).")
         demo.remember(f"exam-series:{key}", found)
         series[key] = found
+    return series
 
-    # The centres, their seats and the timetable.
+
+def _exam_centres(demo: Demo, officer: User, series: dict) -> dict:
+    """The demo's centres by key, with their seats per series, added if missing."""
+    from virtualacademy.models import ArrangementType, ExamCentre
+    from virtualacademy.services.exams import series as series_service
+
     centres = {}
     for key, name, number, address, postcode, locality, fee, nea, family, provides, seats in DEMO_CENTRES:
         found = demo.find(f"exam-centre:{key}", ExamCentre) or db.session.scalar(
@@ -1070,8 +1078,16 @@ def exams(demo: Demo) -> None:
         for series_key, (count, own_deadline) in seats.items():
             if series_service.capacity(found, series[series_key]) is None:
                 series_service.set_capacity(
-                    officer, found, series[series_key], count, day(own_deadline) if own_deadline else None
+                    officer, found, series[series_key], count, _day(own_deadline) if own_deadline else None
                 )
+    return centres
+
+
+def _exam_timetable(demo: Demo, officer: User, qualifications: dict, series: dict) -> None:
+    """The demo's papers, added if missing."""
+    from virtualacademy.models import ExamPaper, ExamSession, Tier
+    from virtualacademy.services.exams import series as series_service
+
     papers = 0
     for series_key, body, code, paper_code, title, tier, on, session, minutes, room in DEMO_PAPERS:
         qualification = qualifications[(body, code)]
@@ -1088,14 +1104,19 @@ def exams(demo: Demo) -> None:
                 qualification,
                 series[series_key],
                 series_service.PaperInput(
-                    paper_code, title, day(on), ExamSession(session), minutes, Tier(tier) if tier else None, room
+                    paper_code, title, _day(on), ExamSession(session), minutes, Tier(tier) if tier else None, room
                 ),
             )
             papers += 1
     if papers:
         demo.added(f"The timetable: {papers} exam papers.")
 
-    # An exams budget: a grant for exam fees, posted once.
+
+def _exams_budget(demo: Demo) -> None:
+    """An exams budget: a grant for exam fees, posted once."""
+    from virtualacademy.models import AccountKind, Transfer, TransferKind
+    from virtualacademy.services import ledger
+
     budget_key = "demo:exams-grant:2026"
     if db.session.scalar(select(Transfer.id).where(Transfer.idempotency_key == budget_key)) is None:
         ledger.post(
@@ -1109,47 +1130,62 @@ def exams(demo: Demo) -> None:
         )
         demo.added("An exams budget of £2,000 (a grant for exam fees).")
 
-    today = clock.today()
 
-    def judged(guardian_key, legal_name, mentor_key, qualification, ready, evidence, still, tier, on, mocks):
+@dataclass
+class _ExamCandidates:
+    """What the demo's candidates need: the officer, the catalogue, series and centres, and today."""
+
+    demo: Demo
+    officer: User
+    qualifications: dict
+    series: dict
+    centres: dict
+    today: object
+
+    def judged(self, guardian_key, legal_name, mentor_key, qualification, ready, evidence, still, on, mocks):
         """The learner's current judgement for the qualification, recorded (and confirmed by the family) if there
-        is none; None if the learner is not there or the judgement could not be made."""
-        learner = demo.learner(guardian_key, legal_name)
+        is none; (learner, None) if the judgement could not be made, (None, None) if the learner is not there."""
+        from virtualacademy.models import Readiness
+        from virtualacademy.services.exams import readiness
+
+        learner = self.demo.learner(guardian_key, legal_name)
         if learner is None:
             return None, None
         current = readiness.current_judgement(learner.id, qualification.id)
         if current is not None:
             return learner, current
-        mentor = demo.users.get(mentor_key)
         try:
             with db.session.begin_nested():
                 current = readiness.record_judgement(
-                    mentor,
+                    self.demo.users.get(mentor_key),
                     learner,
                     qualification,
                     judgement=Readiness.READY if ready else Readiness.NOT_YET,
                     evidence=evidence,
                     still_needed=still,
-                    recommended_tier=tier,
-                    mocks=[readiness.MockInput(min(day(d), today), p, r) for d, p, r in mocks],
-                    judged_on=min(day(on), today),
+                    mocks=[readiness.MockInput(min(_day(d), self.today), p, r) for d, p, r in mocks],
+                    judged_on=min(_day(on), self.today),
                 )
-                parent = demo.users.get(guardian_key)
+                parent = self.demo.users.get(guardian_key)
                 if ready and parent is not None:
                     readiness.confirm_as_learner(parent, current)
                     readiness.confirm_as_guardian(parent, current)
         except DomainError as error:
-            demo.skipped(
+            self.demo.skipped(
                 f"{learner.known_as}'s readiness for {qualification.subject}: not recorded, because {error.message}."
             )
             return learner, None
         word = "ready" if ready else "not yet ready"
-        demo.added(f"{learner.known_as} judged {word} for {qualification.title}.")
+        self.demo.added(f"{learner.known_as} judged {word} for {qualification.title}.")
         return learner, current
 
-    def entered(learner, qualification, series_key, centre_key, *, on=None):
-        """The learner's entry (any state) for the qualification in the series, made if there is none."""
-        target = series[series_key]
+    def entered(self, learner, qualification, series_key, centre_key, *, on=None):
+        """(the learner's entry in any state for the qualification in the series, whether it was made now), made
+        if there is none; (None, False) if the series' dates or rules no longer allow it."""
+        from virtualacademy.models import ExamEntry
+        from virtualacademy.services.exams import entries
+
+        target, centre = self.series[series_key], self.centres[centre_key]
         existing = db.session.scalar(
             select(ExamEntry)
             .where(
@@ -1163,107 +1199,115 @@ def exams(demo: Demo) -> None:
             return existing, False
         try:
             with db.session.begin_nested():
-                entry = entries.create_entry(officer, learner, qualification, target, centres[centre_key], today=on)
+                entry = entries.create_entry(self.officer, learner, qualification, target, centre, today=on)
         except DomainError as error:
-            demo.skipped(
+            self.demo.skipped(
                 f"{learner.known_as}'s entry for {qualification.subject} in {target.name}: not made, because "
                 f"{error.message}."
             )
             return None, False
-        demo.added(
-            f"{learner.known_as} entered for {qualification.title} in {target.name} at {centres[centre_key].name}."
-        )
+        self.demo.added(f"{learner.known_as} entered for {qualification.title} in {target.name} at {centre.name}.")
         return entry, True
 
-    # Ellie, 13: ready for GCSE Ancient History (the Romans); not yet for maths.
-    ellie, judgement = judged(
+
+def _ellie_sits_ancient_history(people: _ExamCandidates) -> None:
+    """Ellie, 13: ready for GCSE Ancient History (the Romans) and entered in June; not yet for maths."""
+    history = people.qualifications[("ocr", "J198")]
+    ellie, judgement = people.judged(
         "guardian.jones",
         "Ella Jones",
         "mentor.amara",
-        qualifications[("ocr", "J198")],
+        history,
         True,
         "Ellie's Romans project covers the Roman history paper in depth; two past papers under timed conditions, "
         "marked by her tutor.",
-        None,
         None,
         "2027-01-12",
         [("2026-12-08", "June 2024 J198/02 Roman history", "61/90"), ("2027-01-05", "June 2023 J198/01", "58/90")],
     )
     if ellie is not None and judgement is not None:
-        entered(ellie, qualifications[("ocr", "J198")], "june-2027", "hub")
-    judged(
+        people.entered(ellie, history, "june-2027", "hub")
+    people.judged(
         "guardian.jones",
         "Ella Jones",
         "mentor.amara",
-        qualifications[("aqa", "8300")],
+        people.qualifications[("aqa", "8300")],
         False,
         "Working through the foundation topics with her tutor.",
         "Fractions, ratio and algebra: revisit in the spring.",
-        None,
         "2027-01-12",
         [],
     )
 
-    # Zara: ready for IGCSE First Language English, with 25% extra time and a separate room (EHCP).
-    zara, judgement = judged(
+
+def _zara_sits_english_with_arrangements(people: _ExamCandidates) -> None:
+    """Zara: ready for IGCSE First Language English, with 25% extra time and a separate room (EHCP), entered and
+    confirmed by the centre."""
+    from virtualacademy.models import ArrangementEvidence, ArrangementType
+    from virtualacademy.services.exams import arrangements, entries
+
+    english = people.qualifications[("cambridge", "0500")]
+    zara, judgement = people.judged(
         "guardian.ali",
         "Zara Ali",
         "mentor.chloe",
-        qualifications[("cambridge", "0500")],
+        english,
         True,
         "A vivid writer: two directed-writing mocks marked by an examiner, and her story portfolio.",
-        None,
         None,
         "2027-01-20",
         [("2026-12-15", "Specimen 0500/12 Reading", "52/80"), ("2027-01-14", "Specimen 0500/22 Writing", "60/80")],
     )
-    if zara is not None and judgement is not None:
-        june = series["june-2027"]
-        if not arrangements.arrangements_of(zara, june):
-            for kind, note in (
-                (ArrangementType.EXTRA_TIME_25, "EHCP section F: 25% extra time in all timed assessments."),
-                (ArrangementType.SEPARATE_ROOM, "EHCP: anxiety in large groups; works best in a small room."),
-            ):
-                arrangements.add_arrangement(officer, zara, june, kind, ArrangementEvidence.EHCP, evidence_note=note)
-            demo.added("Zara's access arrangements for June 2027 (25% extra time, a separate room).")
-        entry, made = entered(zara, qualifications[("cambridge", "0500")], "june-2027", "college")
-        if entry is not None and made:
-            entries.confirm_entered(officer, entry, "0107", "99001A2701070")
+    if zara is None or judgement is None:
+        return
+    june = people.series["june-2027"]
+    if not arrangements.arrangements_of(zara, june):
+        for kind, note in (
+            (ArrangementType.EXTRA_TIME_25, "EHCP section F: 25% extra time in all timed assessments."),
+            (ArrangementType.SEPARATE_ROOM, "EHCP: anxiety in large groups; works best in a small room."),
+        ):
+            arrangements.add_arrangement(people.officer, zara, june, kind, ArrangementEvidence.EHCP, evidence_note=note)
+        people.demo.added("Zara's access arrangements for June 2027 (25% extra time, a separate room).")
+    entry, made = people.entered(zara, english, "june-2027", "college")
+    if entry is not None and made:
+        entries.confirm_entered(people.officer, entry, "0107", "99001A2701070")
 
-    # Kuba, 14: sat IGCSE Computer Science in November 2026 at a centre his family found (the academy paid).
-    kuba, judgement = judged(
+
+def _kuba_sat_computer_science(people: _ExamCandidates) -> None:
+    """Kuba, 14: sat IGCSE Computer Science in November 2026 at a centre his family found (the academy paid), with
+    his grade once results day has passed; not yet ready for GCSE maths."""
+    from virtualacademy.services.exams import entries, results
+
+    computing = people.qualifications[("cambridge", "0478")]
+    kuba, judgement = people.judged(
         "guardian.novak",
         "Jakub Novak",
         "mentor.ben",
-        qualifications[("cambridge", "0478")],
+        computing,
         True,
         "Kuba's platform game and two past papers; his coding is well beyond the specification.",
-        None,
         None,
         "2026-09-10",
         [("2026-09-03", "June 2025 0478/12", "68/75")],
     )
-    november = series["november-2026"]
+    november = people.series["november-2026"]
     if kuba is not None and judgement is not None:
-        entry, made = entered(
-            kuba, qualifications[("cambridge", "0478")], "november-2026", "sheffield", on=day("2026-09-20")
-        )
+        entry, made = people.entered(kuba, computing, "november-2026", "sheffield", on=_day("2026-09-20"))
         if entry is not None and made:
-            entries.confirm_entered(officer, entry, "0311", "99003A2603111")
-            if today >= november.first_exam_on:
-                entries.mark_sat(officer, entry, today=day("2026-11-10"))
-            if today >= november.results_day:
-                results.record_result(officer, entry, "7", result_on=november.results_day)
-                demo.added("Kuba's IGCSE Computer Science result (grade 7), on his record of achievement.")
-    judged(
+            entries.confirm_entered(people.officer, entry, "0311", "99003A2603111")
+            if people.today >= november.first_exam_on:
+                entries.mark_sat(people.officer, entry, today=_day("2026-11-10"))
+            if people.today >= november.results_day:
+                results.record_result(people.officer, entry, "7", result_on=november.results_day)
+                people.demo.added("Kuba's IGCSE Computer Science result (grade 7), on his record of achievement.")
+    people.judged(
         "guardian.novak",
         "Jakub Novak",
         "mentor.ben",
-        qualifications[("aqa", "8300")],
+        people.qualifications[("aqa", "8300")],
         False,
         "Fractions with Helen on Tuesdays; good progress on number.",
         "Fractions and algebra; a full past paper under timed conditions.",
-        None,
         "2027-01-15",
         [],
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask import current_app
@@ -33,6 +33,7 @@ from virtualacademy.models import (
 )
 from virtualacademy.models.learning import GOAL_STATUS_LABELS
 from virtualacademy.services import audit, evidence, exhibitions, learning_log, mentoring
+from virtualacademy.services.exams import results as exam_results
 from virtualacademy.services.learning_log import Breakdown, may_correct
 
 LONDON = clock.LONDON
@@ -159,6 +160,8 @@ class Record:
     #: Who wrote the narrative (it is signed with their name).
     narrative_author: str | None
     mentor_name: str | None
+    #: Exam results recorded by the end of the period (every one so far: a record of achievement is complete).
+    exam_results: list = field(default_factory=list)
 
     @property
     def average_days_per_week(self) -> float:
@@ -248,6 +251,7 @@ def record(learner: Learner, start: date, end: date, today: date | None = None) 
         narrative=narrative,
         narrative_author=author.name if author else None,
         mentor_name=mentor.name if mentor else None,
+        exam_results=[r for r in exam_results.results_of(learner) if r.result_on <= end],
     )
 
 

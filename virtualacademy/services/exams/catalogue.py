@@ -208,13 +208,8 @@ def _row_input(cells: dict[str, str]) -> QualificationInput:
     )
 
 
-def import_catalogue(actor: User, data: bytes) -> CatalogueImport:
-    """Read a catalogue file (columns ``awarding_body, type, subject, spec_code, tiered, needs_supervision,
-    entry_fee`` in pounds) and add or update each qualification, found by its awarding body and specification
-    code. Every problem is reported with its row; if there is any, nothing is written."""
-    require_exams_staff(actor, "import a qualification catalogue")
-    report = CatalogueImport()
-    reader = csv.reader(io.StringIO(_decode(data)))
+def _header(reader) -> list[str]:
+    """The column names of the file's first row, as words joined by underscores; refused if any is missing."""
     header = next(reader, None)
     if header is None:
         raise ValidationError("The file is empty", field="file")
@@ -225,6 +220,11 @@ def import_catalogue(actor: User, data: bytes) -> CatalogueImport:
             f"The first row must name the columns; missing: {', '.join(missing)} (columns: {', '.join(COLUMNS)})",
             field="file",
         )
+    return names
+
+
+def _read_rows(reader, names: list[str], report: CatalogueImport) -> dict[tuple[AwardingBody, str], QualificationInput]:
+    """Each row checked, by (awarding body, specification code); each problem goes on the report with its row."""
     wanted: dict[tuple[AwardingBody, str], tuple[int, QualificationInput]] = {}
     for number, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
@@ -248,16 +248,17 @@ def import_catalogue(actor: User, data: bytes) -> CatalogueImport:
             )
             continue
         wanted[key] = (number, row)
-    if report.errors or not wanted:
-        if not wanted and not report.errors:
-            raise ValidationError("The file has no qualifications in it", field="file")
-        return report
+    return {key: row for key, (_number, row) in wanted.items()}
+
+
+def _write_rows(wanted: dict[tuple[AwardingBody, str], QualificationInput], report: CatalogueImport) -> None:
+    """Add each qualification not in the catalogue and change those that differ, counting each on the report."""
     bodies = sorted({body for body, _code in wanted})  # at most one per awarding body: a handful of values
     existing = {
         (q.awarding_body, q.spec_code): q
         for q in db.session.scalars(select(Qualification).where(Qualification.awarding_body.in_(bodies)))
     }
-    for key, (_number, row) in wanted.items():
+    for key, row in wanted.items():
         found = existing.get(key)
         if found is None:
             db.session.add(
@@ -287,6 +288,21 @@ def import_catalogue(actor: User, data: bytes) -> CatalogueImport:
             setattr(found, k, v)
         report.changed += 1
     db.session.flush()
+
+
+def import_catalogue(actor: User, data: bytes) -> CatalogueImport:
+    """Read a catalogue file (columns ``awarding_body, type, subject, spec_code, tiered, needs_supervision,
+    entry_fee`` in pounds) and add or update each qualification, found by its awarding body and specification
+    code. Every problem is reported with its row; if there is any, nothing is written."""
+    require_exams_staff(actor, "import a qualification catalogue")
+    report = CatalogueImport()
+    reader = csv.reader(io.StringIO(_decode(data)))
+    wanted = _read_rows(reader, _header(reader), report)
+    if report.errors:
+        return report
+    if not wanted:
+        raise ValidationError("The file has no qualifications in it", field="file")
+    _write_rows(wanted, report)
     audit.record(
         "exams.catalogue_imported",
         actor=actor,

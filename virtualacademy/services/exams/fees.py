@@ -106,6 +106,24 @@ def check_covers(account: LedgerAccount | None, lines: Sequence[FeeLine], what: 
         )
 
 
+@dataclass(frozen=True)
+class Cover:
+    """For a "check the fees" page: the paying budget, what it holds, and how much it is short (0 if none)."""
+
+    account_name: str
+    balance_pence: int
+    shortfall_pence: int
+
+
+def cover(account: LedgerAccount | None, lines: Sequence[FeeLine]) -> Cover | None:
+    """Whether the paying budget covers the lines, read without a lock (the entry checks again under one)."""
+    if account is None:
+        return None
+    total = sum(line.amount_pence for line in lines)
+    balance = db.session.scalar(select(LedgerAccount.balance_pence).where(LedgerAccount.id == account.id)) or 0
+    return Cover(account.name, balance, max(0, total - balance))
+
+
 def _spending(line: FeeLine) -> LedgerAccount:
     category = SpendingCategory.ACCESS_ARRANGEMENTS if line.kind is FeeKind.ARRANGEMENT else SpendingCategory.EXAM_FEES
     return ledger.spending_account(category)

@@ -179,7 +179,7 @@ def ready_without_entry(today: date) -> Select:
     )
 
 
-def _arrangement_deadline():
+def arrangement_deadline_sql():
     """The application deadline of each arrangement, in SQL: the earliest of its centres' own deadlines for the
     series (its entry's centre, or those of the learner's live entries in the series), else the series'."""
     centres = (
@@ -207,7 +207,7 @@ def _arrangement_deadline():
 def arrangements_due(today: date) -> Select:
     """(arrangement id, learner id, legal, preferred, type, series name, deadline) for draft arrangements whose
     deadline is within 14 days."""
-    deadline = _arrangement_deadline().label("deadline")
+    deadline = arrangement_deadline_sql().label("deadline")
     due = (
         select(
             AccessArrangement.id.label("id"),
