@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from virtualacademy import csv_export, money
-from virtualacademy.services import ledger
 
 
 def test_pounds_on_pages_and_in_pdfs():
@@ -31,7 +30,7 @@ def test_the_template_filter_is_the_one_format(app):
 
 def test_plain_text_keeps_a_hyphen_for_a_minus():
     assert money.pounds(-250, ascii_minus=True) == "-£2.50"
-    assert [ledger.pounds(p) for p in (123456, -250)] == ["£1,234.56", "-£2.50"]
+    assert [money.pounds_text(p) for p in (123456, -250)] == ["£1,234.56", "-£2.50"]
 
 
 def test_whole_pounds_for_charts():

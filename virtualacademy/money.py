@@ -3,7 +3,7 @@ that turns them into pounds: on pages and in PDFs (the ``money`` Jinja filter), 
 in CSV cells, and back into a form's box.
 
 - :func:`pounds`: ``123456`` -> ``£1,234.56``. Pages and PDFs show a negative amount with a minus sign
-  (``−£2.50``); plain text (messages, memos, commands: ``ledger.pounds``) with a hyphen (``-£2.50``).
+  (``−£2.50``); plain text (messages, memos, commands: :func:`pounds_text`) with a hyphen (``-£2.50``).
 - :func:`pounds_number`: a CSV cell, a number a spreadsheet adds up (``Decimal("-12.50")``).
 - :func:`pounds_typed`: what someone would type in a form's pounds box (``6000``, ``1000.01``).
 - :func:`whole_pounds`: to the nearest pound, for charts.
@@ -48,3 +48,8 @@ def pounds_typed(pence: int | None, *, always_pence: bool = False) -> str:
 def whole_pounds(pence: int) -> int:
     """Pence to the nearest pound (half a pound up), for charts: ``12350`` -> ``124``."""
     return (pence + 50) // 100
+
+
+def pounds_text(pence: int) -> str:
+    """Pounds in plain text (messages, memos, commands): :func:`pounds` with a hyphen for a minus sign."""
+    return pounds(pence, ascii_minus=True)

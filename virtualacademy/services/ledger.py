@@ -139,11 +139,6 @@ def check_amount(pence: int, field: str = "amount") -> int:
     return pence
 
 
-def pounds(pence: int) -> str:
-    """Pence as pounds in plain text (messages, memos, commands): ``money.pounds`` with a hyphen for a minus."""
-    return money.pounds(pence, ascii_minus=True)
-
-
 # --- accounts ---------------------------------------------------------------------------------------
 
 
@@ -392,7 +387,8 @@ def _check_funds(kind: AccountKind | str, name: str, balance_pence: int, amount_
     """A budget (:data:`BUDGET_KINDS`) never goes below zero."""
     if AccountKind(kind) in BUDGET_KINDS and balance_pence < amount_pence:
         raise InsufficientFunds(
-            f"{name} has {pounds(balance_pence)}, not enough for {pounds(amount_pence)}", field="amount"
+            f"{name} has {money.pounds_text(balance_pence)}, not enough for {money.pounds_text(amount_pence)}",
+            field="amount",
         )
 
 
@@ -629,11 +625,11 @@ def verify() -> Verification:
     for account_id, balance in derived.items():
         account = accounts[account_id]
         if account.kind in BUDGET_KINDS and balance < 0:
-            problems.append(f"{account.name} (account {account_id}) is overdrawn: {pounds(balance)}")
+            problems.append(f"{account.name} (account {account_id}) is overdrawn: {money.pounds_text(balance)}")
         if account.balance_pence != balance:
             problems.append(
-                f"{account.name} (account {account_id}) shows {pounds(account.balance_pence)} but its transfers "
-                f"add up to {pounds(balance)}"
+                f"{account.name} (account {account_id}) shows {money.pounds_text(account.balance_pence)} but its transfers "
+                f"add up to {money.pounds_text(balance)}"
             )
     for key, count in db.session.execute(
         select(Transfer.idempotency_key, func.count()).group_by(Transfer.idempotency_key).having(func.count() > 1)

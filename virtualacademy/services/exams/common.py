@@ -6,7 +6,7 @@ from datetime import date
 
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.models import Learner, Role, User
-from virtualacademy.services.ledger import pounds
+from virtualacademy.money import pounds_text as pounds
 
 __all__ = ["age_on", "clean_text", "is_exams_staff", "long_date", "pounds", "require_exams_staff", "whole_pence", "who"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from virtualacademy import clock
+from virtualacademy import clock, money
 from virtualacademy.errors import NotAllowed
 from virtualacademy.extensions import db
 from virtualacademy.models import SpendRequest, SpendStatus, Transfer, TransferKind, User
@@ -58,7 +58,7 @@ def _memo(request: SpendRequest) -> str:
 
 
 def _description(request: SpendRequest) -> str:
-    return f"{ledger.pounds(request.amount_pence)} to {request.supplier} for {request.learner.known_as}"
+    return f"{money.pounds_text(request.amount_pence)} to {request.supplier} for {request.learner.known_as}"
 
 
 def approve(actor: User, request: SpendRequest) -> SpendRequest:
@@ -98,7 +98,7 @@ def approve(actor: User, request: SpendRequest) -> SpendRequest:
                 admin,
                 f"spend-request:{request.id}:second-approval:{admin.id}",
                 NOTIFICATION_KIND,
-                f"A request for {ledger.pounds(request.amount_pence)} needs a second approval",
+                f"A request for {money.pounds_text(request.amount_pence)} needs a second approval",
                 link=_path("funding.spend_request", request_id=request.id),
                 email_template="notification",
             )
@@ -142,8 +142,8 @@ def approve(actor: User, request: SpendRequest) -> SpendRequest:
 
 def _not_enough(request: SpendRequest, balance: int) -> ledger.InsufficientFunds:
     return ledger.InsufficientFunds(
-        f"There is not enough in {request.learner.known_as}'s learning budget: it has {ledger.pounds(balance)} and this "
-        f"request is for {ledger.pounds(request.amount_pence)}. Nothing has been paid.",
+        f"There is not enough in {request.learner.known_as}'s learning budget: it has {money.pounds_text(balance)} and this "
+        f"request is for {money.pounds_text(request.amount_pence)}. Nothing has been paid.",
         field="amount",
     )
 
@@ -200,7 +200,7 @@ def reverse_payment(actor: User, request: SpendRequest, reason: str) -> Transfer
     _tell_family(
         request,
         "reversed",
-        f"Payment reversed: {ledger.pounds(request.amount_pence)} is back in {request.learner.known_as}'s learning budget",
+        f"Payment reversed: {money.pounds_text(request.amount_pence)} is back in {request.learner.known_as}'s learning budget",
         f"Reason: {reason}",
     )
     return reversal

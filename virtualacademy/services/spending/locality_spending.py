@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
-from virtualacademy import clock
+from virtualacademy import clock, money
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -27,8 +27,8 @@ from virtualacademy.models import (
 )
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.models.localities import Locality
+from virtualacademy.policies.relations import coordinated_localities, oversees_every_locality
 from virtualacademy.services import audit, ledger
-from virtualacademy.services.localities import coordinated_by
 from virtualacademy.services.spending.access import may_manage_locality
 from virtualacademy.services.spending.common import (
     LOCALITY_CATEGORIES,
@@ -36,7 +36,6 @@ from virtualacademy.services.spending.common import (
     MAX_WHAT_FOR,
     OPEN_STATUSES,
     _category,
-    _is_admin,
     _text,
     funding_year_start,
 )
@@ -107,8 +106,8 @@ def record_locality_spend(
         ) from None
     except ledger.InsufficientFunds:
         raise ledger.InsufficientFunds(
-            f"There is not enough in the {locality.name} budget: it has {ledger.pounds(source.balance_pence)}, "
-            f"not enough for {ledger.pounds(amount_pence)}. Nothing has been recorded.",
+            f"There is not enough in the {locality.name} budget: it has {money.pounds_text(source.balance_pence)}, "
+            f"not enough for {money.pounds_text(amount_pence)}. Nothing has been recorded.",
             field="amount",
         ) from None
     if earlier is None:
@@ -242,7 +241,9 @@ def locality_budget(locality: Locality, today: date | None = None) -> LocalityBu
 
 
 def managed_localities(user: User) -> list[Locality]:
+    """The localities whose budgets ``user`` manages: every locality for an admin, else those they coordinate
+    (``policies.relations``: the coordinator role and the locality link)."""
     stmt = select(Locality).order_by(Locality.name)
-    if not _is_admin(user):
-        stmt = stmt.where(Locality.id.in_(coordinated_by(user)))
+    if not oversees_every_locality(user):
+        stmt = stmt.where(Locality.id.in_(coordinated_localities(user)))
     return list(db.session.scalars(stmt))

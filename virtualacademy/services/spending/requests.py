@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from virtualacademy import clock
+from virtualacademy import clock, money
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -92,10 +92,10 @@ def save_draft(
 def _check_available(learner: Learner, amount_pence: int) -> None:
     current = budget(learner, with_requests=False)
     if amount_pence > current.available:
-        held = f", and {ledger.pounds(current.pending)} is already asked for" if current.pending else ""
+        held = f", and {money.pounds_text(current.pending)} is already asked for" if current.pending else ""
         raise ValidationError(
-            f"The amount must be {ledger.pounds(current.available)} or less: {learner.known_as}'s learning budget has "
-            f"{ledger.pounds(current.balance)}{held}",
+            f"The amount must be {money.pounds_text(current.available)} or less: {learner.known_as}'s learning budget has "
+            f"{money.pounds_text(current.balance)}{held}",
             field="amount",
         )
 
@@ -203,7 +203,7 @@ def _tell_deciders(request: SpendRequest) -> None:
             user,
             f"spend-request:{request.id}:new:{user.id}",
             NOTIFICATION_KIND,
-            f"A request to spend {ledger.pounds(request.amount_pence)} from {learner.known_as}'s learning budget",
+            f"A request to spend {money.pounds_text(request.amount_pence)} from {learner.known_as}'s learning budget",
             body="Sign in to approve or decline it.",
             link=_path("funding.spend_request", request_id=request.id),
             email_template="notification",
