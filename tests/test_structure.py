@@ -46,16 +46,10 @@ KNOWN_CYCLE_IMPORTS = {
 }
 
 #: Modules over MAX_MODULE_LINES today, to be split as the services already were.
-KNOWN_LONG_MODULES = {
-    "virtualacademy/demo.py",
-}
+KNOWN_LONG_MODULES: set[str] = set()
 
 #: Functions over MAX_FUNCTION_LINES today (``path::qualified name``), to be broken into named steps.
-KNOWN_LONG_FUNCTIONS = {
-    "virtualacademy/demo.py::families",
-    "virtualacademy/demo.py::learning_plans",
-    "virtualacademy/demo.py::mentoring",
-}
+KNOWN_LONG_FUNCTIONS: set[str] = set()
 
 
 def _sources() -> dict[str, Path]:
