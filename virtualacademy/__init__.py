@@ -108,8 +108,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint package under ``virtualacademy/blueprints``.
 
-    A module is one folder: its package defines ``bp`` and, on import, registers its navigation entries,
-    dashboard panels, scheduled jobs and data-protection sections. Adding a module therefore touches that folder
+    A module is one folder: its package defines ``bp`` and registers its navigation entries and dashboard
+    panels; its modules (views, ``jobs.py`` ...) are all imported here, adding their routes and scheduled jobs. Adding a module therefore touches that folder
     (and its templates), never this factory.
     """
     for blueprint in discover_blueprints():
@@ -117,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def discover_blueprints() -> list:
+    """Every blueprint package's ``bp``, with all the package's modules imported (its views add their routes,
+    its ``jobs`` its scheduled jobs), so no package has to import its own views (an import cycle)."""
     import importlib
     import pkgutil
 
@@ -132,6 +134,8 @@ def discover_blueprints() -> list:
         blueprint = getattr(package, "bp", None)
         if not isinstance(blueprint, Blueprint):
             raise RuntimeError(f"Blueprint package {package.__name__} defines no `bp` Blueprint")
+        for part in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            importlib.import_module(f"{package.__name__}.{part.name}")
         found.append(blueprint)
     return found
 

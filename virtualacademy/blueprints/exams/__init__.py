@@ -29,5 +29,4 @@ dashboards.register(
     dashboards.Panel(Role.EXAMS_OFFICER, "Exams to do", "dashboard/exams_officer_panel.html", _officer_panel, order=5)
 )
 
-from virtualacademy.blueprints.exams import jobs, learner_views, views  # noqa: E402,F401  (routes and jobs)
 from virtualacademy.services.exams import privacy  # noqa: E402,F401  (registers its data-protection section)

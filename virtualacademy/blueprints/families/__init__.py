@@ -62,11 +62,3 @@ dashboards.register(
 )
 
 # The routes live in these modules; importing them registers them on `bp`.
-from virtualacademy.blueprints.families import (  # noqa: E402,F401
-    cohort_views,
-    data_protection_views,
-    import_views,
-    invitation_views,
-    jobs,  # its scheduled jobs
-    views,
-)

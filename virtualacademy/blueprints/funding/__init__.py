@@ -28,9 +28,4 @@ navigation.register(
     )
 )
 
-from virtualacademy.blueprints.funding import (  # noqa: E402,F401
-    jobs,  # its scheduled jobs
-    spending_views,
-    years_views,
-)
 from virtualacademy.services import spending_privacy  # noqa: E402,F401  (registers its data-protection section)

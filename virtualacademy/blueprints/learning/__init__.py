@@ -21,9 +21,3 @@ dashboards.register(
         Role.EXAMS_OFFICER, "Learners working towards exams", "dashboard/learning_exams.html", _exams_panel, order=10
     )
 )
-
-from virtualacademy.blueprints.learning import (  # noqa: E402,F401
-    jobs,  # its scheduled jobs
-    log_views,
-    plan_views,
-)

@@ -8,5 +8,3 @@ bp = Blueprint("localities", __name__, url_prefix="/localities")
 navigation.register(
     navigation.NavItem("Localities", "localities.index", roles=(Role.ADMIN,), order=80, sections=(r"/localities",))
 )
-
-from virtualacademy.blueprints.localities import views  # noqa: E402,F401

@@ -50,5 +50,4 @@ dashboards.register(
     dashboards.Panel(Role.COORDINATOR, "Mentoring", "dashboard/mentoring_unassigned.html", _unassigned_panel, order=20)
 )
 
-from virtualacademy.blueprints.mentoring import jobs, views  # noqa: E402,F401  (views, and jobs: its scheduled jobs)
 from virtualacademy.services import mentoring_privacy  # noqa: E402,F401  (registers its data-protection section)

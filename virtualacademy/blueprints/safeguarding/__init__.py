@@ -38,4 +38,3 @@ dashboards.register(
 )
 
 # Importing the views registers the routes.
-from virtualacademy.blueprints.safeguarding import views  # noqa: E402,F401
