@@ -478,3 +478,37 @@ def test_coordinator_sees_counts_for_their_locality_only(client, officer, travel
     assert "Northfield" in page and "Southmoor" not in page and theirs.id
     assert judgement.learner.legal_name not in page
     assert client.get(f"/exams/learners/{judgement.learner_id}").status_code == 403
+
+
+def test_the_fee_check_shows_the_series_age_rule_with_its_reason_and_never_refuses(client, officer):
+    judgement, series, centre = _setting()
+    series.age_rule_min_age, series.age_rule_on = 16, date(2026, 8, 31)
+    series.age_rule_reason = "November is a resit series for candidates aged 16 or over."
+    judgement.learner.date_of_birth = date(2014, 5, 1)
+    db.session.commit()
+    sign_in(client, officer.email)
+    path = f"/exams/learners/{judgement.learner_id}/entries/new"
+    page = post_form(client, path, {**_entry_form(judgement, series, centre), "check": "y"}, path).get_data(
+        as_text=True
+    )
+    assert "aged 16 or over on 31 August 2026" in page and "November is a resit series" in page
+    assert "does not refuse an entry because of age" in page
+    response = post_form(client, path, {**_entry_form(judgement, series, centre), "confirm": "y"}, path)
+    assert response.status_code == 302
+
+
+def test_coordinator_dashboard_counts_their_locality_entries(client, officer, travel):
+    from tests.factories import LocalityFactory
+    from virtualacademy.models import LocalityRole, LocalityStaff
+
+    travel(BEFORE_DEADLINE)
+    judgement, series, centre = _setting()
+    mine = LocalityFactory(name="Northfield")
+    judgement.learner.locality_id = mine.id
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    db.session.add(LocalityStaff(user_id=coordinator.id, locality_id=mine.id, role=LocalityRole.COORDINATOR))
+    entries.create_entry(officer, judgement.learner, judgement.qualification, series, centre)
+    db.session.commit()
+    sign_in(client, coordinator.email)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Northfield, June 2027: 1 entry" in page and judgement.learner.legal_name not in page
