@@ -536,6 +536,8 @@ ROUTES: list[Route] = [
             ("exams.edit_series", "/exams/series/{series}/edit", 200, "GET", None),
             ("exams.edit_series", "/exams/series/{series}/edit", 200, "POST", None),
             ("exams.series_reports", "/exams/series/{series}/reports", 200, "GET", None),
+            ("exams.papers", "/exams/series/{series}/papers", 200, "GET", None),
+            ("exams.papers", "/exams/series/{series}/papers", 200, "POST", None),
             ("exams.results_summary", "/exams/series/{series}/results", 200, "GET", None),
             ("exams.entry_list_csv", "/exams/series/{series}/centres/{centre}/entries.csv", 200, "GET", None),
             ("exams.centres", "/exams/centres", 200, "GET", None),

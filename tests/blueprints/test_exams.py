@@ -512,3 +512,32 @@ def test_coordinator_dashboard_counts_their_locality_entries(client, officer, tr
     sign_in(client, coordinator.email)
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Northfield, June 2027: 1 entry" in page and judgement.learner.legal_name not in page
+
+
+def test_officer_adds_a_paper_to_the_timetable_and_the_family_sees_it(client, officer, travel):
+    travel(BEFORE_DEADLINE)
+    judgement, series, centre = _setting()
+    entry = entries.create_entry(officer, judgement.learner, judgement.qualification, series, centre)
+    entries.confirm_entered(officer, entry, "0042", "52311A1234567")
+    db.session.commit()
+    sign_in(client, officer.email)
+    path = f"/exams/series/{series.id}/papers"
+    data = {
+        "qualification_id": judgement.qualification_id,
+        "paper_code": "T1/01",
+        "title": "Paper 1",
+        "sits_on": ["1", "4", "2027"],
+        "session": "am",
+        "duration_minutes": "90",
+    }
+    response = post_form(client, path, data, path)
+    page = response.get_data(as_text=True)
+    assert "The paper must be sat between 10 May 2027 and 25 June 2027" in page and 'value="T1/01"' in page
+    response = post_form(client, path, {**data, "sits_on": ["14", "5", "2027"], "room": "Hall"}, path)
+    assert response.status_code == 302
+    assert "T1/01: Paper 1" in client.get(path).get_data(as_text=True)
+    guardian = GuardianFactory(family=judgement.learner.family)
+    post_form(client, "/sign-out", token_from=ANY_FORM)
+    sign_in(client, guardian.user.email)
+    page = client.get(f"/exams/learners/{judgement.learner_id}").get_data(as_text=True)
+    assert "14 May 2027, morning" in page and "T1/01: Paper 1" in page and "Hall" in page

@@ -36,6 +36,7 @@ def exam_pages(app, committed_db) -> dict[str, list[str]]:
                 f"/exams/centres/{centre.id}",
                 f"/exams/series/{june.id}",
                 f"/exams/series/{june.id}/reports",
+                f"/exams/series/{june.id}/papers",
                 f"/exams/series/{june.id}/results",
                 f"/exams/entries/{entry.id}",
                 f"/exams/learners/{zara.id}",

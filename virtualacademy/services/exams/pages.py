@@ -519,3 +519,13 @@ def coordinator_counts(user: User, series_shown: int = 3) -> list[LocalityCount]
         select(ExamSeries.id).where(ExamSeries.id.in_([s.id for s in coming])),
     )
     return [LocalityCount(p.name, s.name, counts.get((p.id, s.id), 0)) for p in places for s in coming]
+
+
+def series_papers(series: ExamSeries) -> Select:
+    """A series' timetable in order, with each paper's qualification."""
+    return (
+        select(ExamPaper)
+        .where(ExamPaper.series_id == series.id)
+        .options(joinedload(ExamPaper.qualification))
+        .order_by(ExamPaper.sits_on, ExamPaper.session, ExamPaper.paper_code, ExamPaper.id)
+    )
