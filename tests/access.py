@@ -553,6 +553,7 @@ ROUTES: list[Route] = [
             ("exams.confirm_entered", "/exams/entries/{exam_entry}/candidate", 200, "POST", None),
             ("exams.record_result", "/exams/entries/{exam_entry}/result", 200, "POST", None),
             ("exams.mark_sat", "/exams/entries/{exam_entry}/sat", 302, "POST", None),
+            ("exams.change_tier", "/exams/entries/{exam_entry}/tier", 200, "POST", None),
             ("exams.withdraw", "/exams/entries/{exam_entry}/withdraw", 200, "GET", None),
             ("exams.withdraw", "/exams/entries/{exam_entry}/withdraw", 200, "POST", None),
             ("exams.apply_arrangement", "/exams/arrangements/{arrangement}/apply", 302, "POST", None),

@@ -37,6 +37,7 @@ from virtualacademy.models import (
     Readiness,
     ReadinessJudgement,
     Role,
+    Tier,
 )
 from virtualacademy.services.exams import arrangements, entries
 
@@ -541,3 +542,25 @@ def test_officer_adds_a_paper_to_the_timetable_and_the_family_sees_it(client, of
     sign_in(client, guardian.user.email)
     page = client.get(f"/exams/learners/{judgement.learner_id}").get_data(as_text=True)
     assert "14 May 2027, morning" in page and "T1/01: Paper 1" in page and "Hall" in page
+
+
+def test_the_tier_changes_while_changes_are_free(client, officer, travel):
+    travel(BEFORE_DEADLINE)
+    qualification = QualificationFactory(tiered=True)
+    judgement, series, centre = _setting(qualification=qualification, recommended_tier=Tier.HIGHER)
+    entry = entries.create_entry(officer, judgement.learner, qualification, series, centre)
+    db.session.commit()
+    sign_in(client, officer.email)
+    path = f"/exams/entries/{entry.id}"
+    assert "Changes are free until 21 April 2027" in client.get(path).get_data(as_text=True)
+    response = post_form(client, f"{path}/tier", {}, path)
+    assert response.status_code == 200 and "Choose the tier" in response.get_data(as_text=True)
+    response = post_form(client, f"{path}/tier", {"tier": "foundation"}, path)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ExamEntry, entry.id).tier is Tier.FOUNDATION
+    travel(AFTER_CUTOFF)
+    sign_in(client, officer.email)
+    assert "Changes are free until" not in client.get(path).get_data(as_text=True)
+    response = post_form(client, f"{path}/tier", {"tier": "higher"}, ANY_FORM)
+    assert "Fee-free changes for June 2027 ended on 21 April 2027" in response.get_data(as_text=True)

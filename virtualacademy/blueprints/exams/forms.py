@@ -306,3 +306,10 @@ class PaperForm(Form):
     )
     room = text_field("Room (if known)", limit=100)
     submit = SubmitField("Add the paper", widget=GovSubmitInput())
+
+
+class TierForm(Form):
+    tier = RadioField(
+        "Tier", choices=TIER_CHOICES, widget=GovRadioInput(), validators=[InputRequired("Choose the tier")]
+    )
+    submit = SubmitField("Change the tier", widget=GovSubmitInput(), render_kw={"class": "govuk-button--secondary"})
