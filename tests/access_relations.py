@@ -339,6 +339,7 @@ LEARNER_ROUTES: list[LearnerRoute] = [
     r("exams.entry", "GET", "/exams/entries/{exam_entry}", EXAMS_MANAGE, EXAMS_STAFF),
     r("exams.confirm_entered", "POST", "/exams/entries/{exam_entry}/candidate", EXAMS_MANAGE, EXAMS_STAFF),
     r("exams.record_result", "POST", "/exams/entries/{exam_entry}/result", EXAMS_MANAGE, EXAMS_STAFF),
+    r("exams.change_tier", "POST", "/exams/entries/{exam_entry}/tier", EXAMS_MANAGE, EXAMS_STAFF),
     r("exams.mark_sat", "POST", "/exams/entries/{exam_entry}/sat", EXAMS_MANAGE, EXAMS_STAFF, 302),
     r("exams.withdraw", "GET", "/exams/entries/{exam_entry}/withdraw", EXAMS_MANAGE, EXAMS_STAFF),
     r("exams.withdraw", "POST", "/exams/entries/{exam_entry}/withdraw", EXAMS_MANAGE, EXAMS_STAFF),

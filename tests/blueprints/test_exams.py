@@ -37,6 +37,7 @@ from virtualacademy.models import (
     Readiness,
     ReadinessJudgement,
     Role,
+    Tier,
 )
 from virtualacademy.services.exams import arrangements, entries
 
@@ -478,3 +479,88 @@ def test_coordinator_sees_counts_for_their_locality_only(client, officer, travel
     assert "Northfield" in page and "Southmoor" not in page and theirs.id
     assert judgement.learner.legal_name not in page
     assert client.get(f"/exams/learners/{judgement.learner_id}").status_code == 403
+
+
+def test_the_fee_check_shows_the_series_age_rule_with_its_reason_and_never_refuses(client, officer):
+    judgement, series, centre = _setting()
+    series.age_rule_min_age, series.age_rule_on = 16, date(2026, 8, 31)
+    series.age_rule_reason = "November is a resit series for candidates aged 16 or over."
+    judgement.learner.date_of_birth = date(2014, 5, 1)
+    db.session.commit()
+    sign_in(client, officer.email)
+    path = f"/exams/learners/{judgement.learner_id}/entries/new"
+    page = post_form(client, path, {**_entry_form(judgement, series, centre), "check": "y"}, path).get_data(
+        as_text=True
+    )
+    assert "aged 16 or over on 31 August 2026" in page and "November is a resit series" in page
+    assert "does not refuse an entry because of age" in page
+    response = post_form(client, path, {**_entry_form(judgement, series, centre), "confirm": "y"}, path)
+    assert response.status_code == 302
+
+
+def test_coordinator_dashboard_counts_their_locality_entries(client, officer, travel):
+    from tests.factories import LocalityFactory
+    from virtualacademy.models import LocalityRole, LocalityStaff
+
+    travel(BEFORE_DEADLINE)
+    judgement, series, centre = _setting()
+    mine = LocalityFactory(name="Northfield")
+    judgement.learner.locality_id = mine.id
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    db.session.add(LocalityStaff(user_id=coordinator.id, locality_id=mine.id, role=LocalityRole.COORDINATOR))
+    entries.create_entry(officer, judgement.learner, judgement.qualification, series, centre)
+    db.session.commit()
+    sign_in(client, coordinator.email)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Northfield, June 2027: 1 entry" in page and judgement.learner.legal_name not in page
+
+
+def test_officer_adds_a_paper_to_the_timetable_and_the_family_sees_it(client, officer, travel):
+    travel(BEFORE_DEADLINE)
+    judgement, series, centre = _setting()
+    entry = entries.create_entry(officer, judgement.learner, judgement.qualification, series, centre)
+    entries.confirm_entered(officer, entry, "0042", "52311A1234567")
+    db.session.commit()
+    sign_in(client, officer.email)
+    path = f"/exams/series/{series.id}/papers"
+    data = {
+        "qualification_id": judgement.qualification_id,
+        "paper_code": "T1/01",
+        "title": "Paper 1",
+        "sits_on": ["1", "4", "2027"],
+        "session": "am",
+        "duration_minutes": "90",
+    }
+    response = post_form(client, path, data, path)
+    page = response.get_data(as_text=True)
+    assert "The paper must be sat between 10 May 2027 and 25 June 2027" in page and 'value="T1/01"' in page
+    response = post_form(client, path, {**data, "sits_on": ["14", "5", "2027"], "room": "Hall"}, path)
+    assert response.status_code == 302
+    assert "T1/01: Paper 1" in client.get(path).get_data(as_text=True)
+    guardian = GuardianFactory(family=judgement.learner.family)
+    post_form(client, "/sign-out", token_from=ANY_FORM)
+    sign_in(client, guardian.user.email)
+    page = client.get(f"/exams/learners/{judgement.learner_id}").get_data(as_text=True)
+    assert "14 May 2027, morning" in page and "T1/01: Paper 1" in page and "Hall" in page
+
+
+def test_the_tier_changes_while_changes_are_free(client, officer, travel):
+    travel(BEFORE_DEADLINE)
+    qualification = QualificationFactory(tiered=True)
+    judgement, series, centre = _setting(qualification=qualification, recommended_tier=Tier.HIGHER)
+    entry = entries.create_entry(officer, judgement.learner, qualification, series, centre)
+    db.session.commit()
+    sign_in(client, officer.email)
+    path = f"/exams/entries/{entry.id}"
+    assert "Changes are free until 21 April 2027" in client.get(path).get_data(as_text=True)
+    response = post_form(client, f"{path}/tier", {}, path)
+    assert response.status_code == 200 and "Choose the tier" in response.get_data(as_text=True)
+    response = post_form(client, f"{path}/tier", {"tier": "foundation"}, path)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ExamEntry, entry.id).tier is Tier.FOUNDATION
+    travel(AFTER_CUTOFF)
+    sign_in(client, officer.email)
+    assert "Changes are free until" not in client.get(path).get_data(as_text=True)
+    response = post_form(client, f"{path}/tier", {"tier": "higher"}, ANY_FORM)
+    assert "Fee-free changes for June 2027 ended on 21 April 2027" in response.get_data(as_text=True)

@@ -15,6 +15,12 @@ def _officer_panel(_user) -> dict:
     return {"board": pages.officer_dashboard()}
 
 
+def _coordinator_panel(user) -> dict:
+    from virtualacademy.services.exams import pages
+
+    return {"counts": pages.coordinator_counts(user)}
+
+
 navigation.register(
     navigation.NavItem(
         "Exams", "exams.index", roles=(Role.EXAMS_OFFICER, Role.ADMIN), order=60, sections=(r"/exams/(?!family)",)
@@ -24,6 +30,9 @@ navigation.register(
     navigation.NavItem(
         "Exams", "exams.family", roles=(Role.GUARDIAN, Role.LEARNER), order=60, sections=(r"/exams/(family|learners/)",)
     )
+)
+dashboards.register(
+    dashboards.Panel(Role.COORDINATOR, "Exam entries", "dashboard/exams_coordinator.html", _coordinator_panel, order=40)
 )
 dashboards.register(
     dashboards.Panel(Role.EXAMS_OFFICER, "Exams to do", "dashboard/exams_officer_panel.html", _officer_panel, order=5)

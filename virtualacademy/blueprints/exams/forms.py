@@ -278,3 +278,38 @@ class ArrangementForm(Form):
     evidence_note = text_field("About the evidence", limit=5000, area=True)
     cost = _money("Cost, if any", "cost", description="For example a scribe's hours, in pounds. Leave blank if none")
     submit = SubmitField("Save the arrangement", widget=GovSubmitInput())
+
+
+class PaperForm(Form):
+    qualification_id = SelectField(
+        "Qualification", coerce=str, widget=GovSelect(), validators=[InputRequired("Choose the qualification")]
+    )
+    paper_code = text_field("Paper code", missing="Enter the paper code, like 8300/1H", limit=20)
+    title = text_field("Title", missing="Enter the paper's title", limit=200)
+    sits_on = _date("Date")
+    session = RadioField(
+        "Session",
+        choices=[SelectChoice("am", "Morning"), SelectChoice("pm", "Afternoon")],
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose morning or afternoon")],
+    )
+    duration_minutes = IntegerField(
+        "Length in minutes",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the length in minutes, like 90"),
+            NumberRange(min=1, max=600, message="Enter the length in minutes, like 90"),
+        ],
+    )
+    tier = SelectField(
+        "Tier", choices=[SelectChoice("", "Every tier"), *TIER_CHOICES], widget=GovSelect(), validators=[Optional()]
+    )
+    room = text_field("Room (if known)", limit=100)
+    submit = SubmitField("Add the paper", widget=GovSubmitInput())
+
+
+class TierForm(Form):
+    tier = RadioField(
+        "Tier", choices=TIER_CHOICES, widget=GovRadioInput(), validators=[InputRequired("Choose the tier")]
+    )
+    submit = SubmitField("Change the tier", widget=GovSubmitInput(), render_kw={"class": "govuk-button--secondary"})

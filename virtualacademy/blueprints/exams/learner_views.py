@@ -17,6 +17,7 @@ from virtualacademy.blueprints.exams.forms import (
     EntryForm,
     JudgementForm,
     ResultForm,
+    TierForm,
     WithdrawForm,
     choices,
 )
@@ -116,7 +117,7 @@ def judge(learner_id: int):
     form = JudgementForm(data={"judged_on": clock.today()} if request.method == "GET" else None)
     form.qualification_id.choices = choices(
         [("", "Choose a qualification")]
-        + [(str(q.id), q.title) for q in db.session.scalars(pages.qualifications(active_only=True))]
+        + [(str(q.id), q.title) for q in db.session.scalars(pages.qualifications(active_only=True).limit(2_000))]
     )
     if request.method == "GET" and _id(request.args.get("qualification")):
         form.qualification_id.data = request.args.get("qualification")
@@ -251,9 +252,13 @@ def _entry_page(entry: ExamEntry, **forms):
         can_record_result=entry.state in (EntryState.SAT, EntryState.RESULT_RECORDED),
         candidate_form=forms.get("candidate_form") or CandidateForm(obj=entry),
         result_form=forms.get("result_form") or ResultForm(obj=entry),
+        tier_form=forms.get("tier_form") or TierForm(data={"tier": entry.tier.value if entry.tier else None}),
+        can_change_tier=entry.qualification.tiered
+        and entry.state in entries.OPEN_STATES
+        and today <= entry.series.changes_free_until,
         action_form=ActionForm(),
         labels=LABELS,
-        form=forms.get("candidate_form") or forms.get("result_form"),
+        form=forms.get("candidate_form") or forms.get("result_form") or forms.get("tier_form"),
     )
 
 
@@ -275,6 +280,20 @@ def confirm_entered(entry_id: int):
             flash("The centre's candidate number and UCI are recorded: the entry is confirmed.", "success")
             return redirect(url_for("exams.entry", entry_id=entry.id))
     return _entry_page(entry, candidate_form=form)
+
+
+@bp.route("/entries/<int:entry_id>/tier", methods=["POST"])
+@requires_roles(*EXAMS_STAFF)
+def change_tier(entry_id: int):
+    entry = get_or_404(ExamEntry, entry_id, "manage")
+    form = TierForm()
+    if form.validate_on_submit():
+        with unit_of_work(form) as work:
+            entries.change_tier(current_user, entry, Tier(form.tier.data))
+        if work.ok:
+            flash(f"The tier is now {TIER_LABELS[entry.tier].lower()}.", "success")
+            return redirect(url_for("exams.entry", entry_id=entry.id))
+    return _entry_page(entry, tier_form=form)
 
 
 @bp.route("/entries/<int:entry_id>/withdraw", methods=["GET", "POST"])

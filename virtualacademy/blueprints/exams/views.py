@@ -13,6 +13,7 @@ from virtualacademy.blueprints.exams import bp
 from virtualacademy.blueprints.exams.forms import (
     CatalogueImportForm,
     CentreForm,
+    PaperForm,
     QualificationForm,
     SeatsForm,
     SeriesForm,
@@ -26,10 +27,12 @@ from virtualacademy.models import (
     EntryState,
     ExamCentre,
     ExamSeries,
+    ExamSession,
     Locality,
     Qualification,
     QualificationType,
     Role,
+    Tier,
 )
 from virtualacademy.models.exams import (
     ENTRY_STATE_LABELS,
@@ -214,6 +217,36 @@ def series(series_id: int):
         filters=filters,
         page_args={"series_id": series.id, **filters},
     )
+
+
+@bp.route("/series/<int:series_id>/papers", methods=["GET", "POST"])
+@requires_roles(*EXAMS_STAFF)
+def papers(series_id: int):
+    """The series' timetable: its papers, and a form to add one."""
+    series = get_or_404(ExamSeries, series_id, "manage")
+    form = PaperForm()
+    form.qualification_id.choices = choices(
+        [("", "Choose a qualification")]
+        + [(str(q.id), q.title) for q in db.session.scalars(pages.qualifications(active_only=True).limit(2_000))]
+    )
+    qualification = db.session.get(Qualification, to_int(form.qualification_id.data or "") or 0)
+    if form.validate_on_submit() and qualification is not None:
+        data = series_service.PaperInput(
+            paper_code=form.paper_code.data,
+            title=form.title.data,
+            sits_on=form.sits_on.data,
+            session=ExamSession(form.session.data),
+            duration_minutes=form.duration_minutes.data,
+            tier=Tier(form.tier.data) if form.tier.data else None,
+            room=form.room.data,
+        )
+        with unit_of_work(form) as work:
+            paper = series_service.save_paper(current_user, qualification, series, data)
+        if work.ok:
+            flash(f"Paper {paper.paper_code} added to the {series.name} timetable.", "success")
+            return redirect(url_for("exams.papers", series_id=series.id))
+    found = paginate(pages.series_papers(series), per_page=PER_PAGE)
+    return render_template("exams/papers.html", form=form, series=series, page=found)
 
 
 @bp.route("/series/<int:series_id>/centres/<int:centre_id>/entries.csv")

@@ -335,6 +335,7 @@ class OfficerDashboard:
     deadlines: list[Deadline]
     arrangements: list[AccessArrangement]
     arrangements_count: int
+    statements: list[ExamEntry]
     statements_count: int
     results: list[ExamEntry]
     results_count: int
@@ -352,6 +353,7 @@ def officer_dashboard(today: date | None = None, show: int = 5) -> OfficerDashbo
         deadlines=deadlines_this_month(today),
         arrangements=list(db.session.scalars(awaiting.limit(show)).unique()),
         arrangements_count=count(awaiting),
+        statements=list(db.session.scalars(statements_to_send(today).limit(show)).unique()),
         statements_count=count(statements_to_send(today)),
         results=list(db.session.scalars(results.limit(show)).unique()),
         results_count=count(results),
@@ -490,3 +492,40 @@ def arrangement_facts(items: list[AccessArrangement]) -> ArrangementFacts:
     ):
         cannot.setdefault(arrangement_id, []).append(centre)
     return ArrangementFacts({k: v for k, v in deadlines.items()}, cannot)
+
+
+@dataclass(frozen=True)
+class LocalityCount:
+    locality: str
+    series: str
+    count: int
+
+
+def coordinator_counts(user: User, series_shown: int = 3) -> list[LocalityCount]:
+    """For a coordinator's dashboard: live entries in each locality they coordinate, for the next few series."""
+    from virtualacademy.models import Locality
+    from virtualacademy.services import localities
+
+    coming = series_service.upcoming_series(clock.today())[:series_shown]
+    places = list(
+        db.session.scalars(
+            select(Locality).where(Locality.id.in_(localities.coordinated_by(user))).order_by(Locality.name).limit(20)
+        )
+    )
+    if not coming or not places:
+        return []
+    counts = locality_counts(
+        select(Locality.id).where(Locality.id.in_(localities.coordinated_by(user))),
+        select(ExamSeries.id).where(ExamSeries.id.in_([s.id for s in coming])),
+    )
+    return [LocalityCount(p.name, s.name, counts.get((p.id, s.id), 0)) for p in places for s in coming]
+
+
+def series_papers(series: ExamSeries) -> Select:
+    """A series' timetable in order, with each paper's qualification."""
+    return (
+        select(ExamPaper)
+        .where(ExamPaper.series_id == series.id)
+        .options(joinedload(ExamPaper.qualification))
+        .order_by(ExamPaper.sits_on, ExamPaper.session, ExamPaper.paper_code, ExamPaper.id)
+    )

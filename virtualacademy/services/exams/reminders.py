@@ -416,7 +416,7 @@ def remind_statements(today: date) -> int:
                 f"{'Your' if own else _name(r[2], r[3]) + chr(8217) + 's'} statement of entry for {r[5]} is ready",
                 f"{r[4]} is entered. The statement shows the centre, the candidate number, each paper's date "
                 "and time, any access arrangements and what to bring.",
-                f"/exams/entries/{r[0]}",
+                f"/exams/learners/{r[1]}",
             ),
         )
     )
@@ -466,7 +466,7 @@ def remind_papers_tomorrow(today: date) -> int:
                 (f"Room: {r[10]}. " if r[10] else "")
                 + "Bring the statement of entry, black pens, a pencil, a ruler and a clear water bottle. "
                 "Arrive 30 minutes early.",
-                f"/exams/entries/{r[0]}",
+                f"/exams/learners/{r[2]}",
             ),
         )
     )
