@@ -60,8 +60,22 @@ def _statement_csv(app, db_session) -> list[list[str]]:
     return _rows(client.get(f"/funding/accounts/{source.id}/statement.csv"))
 
 
+def _entry_list_csv(app, db_session) -> list[list[str]]:
+    from tests.exams_objects import exam_objects
+
+    learner = LearnerFactory(legal_name="=HYPERLINK(1)", preferred_name="@Robin", enrolled=date(2026, 9, 1))
+    ids = exam_objects(learner)
+    db_session.commit()
+    client = client_for(app, UserFactory(roles=[Role.EXAMS_OFFICER]))
+    return _rows(client.get(f"/exams/series/{ids['series']}/centres/{ids['centre']}/entries.csv"))
+
+
 #: Every CSV download of the product, with a way to fill it with hostile text.
-EXPORTS = {"families.cohort_csv": _cohort_csv, "funding.statement_csv": _statement_csv}
+EXPORTS = {
+    "families.cohort_csv": _cohort_csv,
+    "funding.statement_csv": _statement_csv,
+    "exams.entry_list_csv": _entry_list_csv,
+}
 
 
 def test_every_csv_download_is_checked_here(app):
