@@ -9,7 +9,7 @@ Every time is stored in UTC; the form gives London times and the view converts t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from dateutil.rrule import rrulestr
@@ -242,10 +242,11 @@ def create_recurring(actor: User, data: EventInput, rule: str) -> list[Event]:
         raise ValidationError(f"A repeating event can have at most {MAX_OCCURRENCES} occurrences", field="rule")
     made: list[Event] = []
     for local in starts:
-        shift = local.replace(tzinfo=clock.LONDON).astimezone(data.starts_at.tzinfo) - data.starts_at
+        # In UTC throughout: aware times in the same zone would add and subtract as wall-clock times.
+        shift = local.replace(tzinfo=clock.LONDON).astimezone(UTC) - data.starts_at.astimezone(UTC)
 
         def moved(moment: datetime | None, by: timedelta = shift) -> datetime | None:
-            return moment + by if moment is not None else None
+            return moment.astimezone(UTC) + by if moment is not None else None
 
         occurrence = EventInput(**{**data.__dict__})
         occurrence.starts_at, occurrence.ends_at = moved(data.starts_at), moved(data.ends_at)
