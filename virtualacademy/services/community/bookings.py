@@ -43,6 +43,8 @@ from virtualacademy.services.community import access
 from virtualacademy.services.community.common import family_users, offer_hours, pounds, when
 
 HOLDING = (BookingState.BOOKED, BookingState.OFFERED)
+#: Why bookings end when their event is cancelled (the family feed shows those events as cancelled).
+EVENT_CANCELLED = "event cancelled"
 
 
 def event_link(event: Event) -> str:

@@ -217,7 +217,7 @@ def cancel_event(actor: User, event: Event, reason: str) -> Event:
         )
     )
     for booking in live:
-        bookings.end_booking(actor, booking, "event cancelled", give_back=True)
+        bookings.end_booking(actor, booking, bookings.EVENT_CANCELLED, give_back=True)
     event.status, event.cancelled_at, event.cancel_reason = EventStatus.CANCELLED, clock.now(), reason
     db.session.flush()
     bookings.tell_families_cancelled(event, live, reason)
