@@ -94,8 +94,9 @@ def event_input(world: Community, **changes) -> events.EventInput:
 
 
 def published_event(world: Community, **changes):
-    event = events.create_event(changes.pop("actor", world.coordinator), event_input(world, **changes))
-    events.publish(world.coordinator if event.locality_id else world.admin, event)
+    actor = changes.pop("actor", world.coordinator)
+    event = events.create_event(actor, event_input(world, **changes))
+    events.publish(actor, event)
     db.session.flush()
     return event
 
