@@ -158,3 +158,19 @@ def test_cancelling_an_event_cancels_every_booking_refunds_and_tells_the_familie
     with pytest.raises(DomainError):
         events.update_event(world.coordinator, event, cw.event_input(world))
     assert ctx.scalar(_count(Booking)) == 2
+
+
+def test_families_browse_published_events_by_type_and_date(ctx, world):
+    club = cw.published_event(world, title="Chess club", event_type=EventType.ENRICHMENT_CLUB)
+    later = cw.published_event(world, title="Later trip", event_type=EventType.TRIP, starts_at=cw.starts(days=30))
+    events.create_event(world.coordinator, cw.event_input(world, title="Draft"))
+    cw.published_event(world, actor=world.other_coordinator, locality_id=world.other_locality.id, title="Elsewhere")
+    parent = world.family(0).guardian
+
+    def titles(**kw):
+        return [e.title for e in ctx.scalars(events.browse(parent, **kw))]
+
+    assert titles() == ["Chess club", "Later trip"]
+    assert titles(event_type=EventType.TRIP) == ["Later trip"]
+    assert titles(start=club.starts_at, end=club.starts_at + timedelta(days=7)) == ["Chess club"]
+    assert later.places_left == 10

@@ -257,3 +257,27 @@ def create_recurring(actor: User, data: EventInput, rule: str) -> list[Event]:
         made.append(event)
     db.session.flush()
     return made
+
+
+def browse(
+    user: User,
+    *,
+    event_type: EventType | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    locality_id: int | None = None,
+):
+    """Events ``user`` may see, soonest first (a select for a list or a month's calendar to paginate): those
+    starting in ``[start, end)`` (default: not yet ended), of one type, in one locality (with the academy-wide
+    ones), if asked."""
+    stmt = access.narrow_events(user, select(Event))
+    stmt = stmt.where(Event.ends_at > (start or clock.now()))
+    if end is not None:
+        stmt = stmt.where(Event.starts_at < end)
+    if start is not None:
+        stmt = stmt.where(Event.starts_at >= start)
+    if event_type is not None:
+        stmt = stmt.where(Event.event_type == event_type)
+    if locality_id is not None:
+        stmt = stmt.where((Event.locality_id == locality_id) | Event.locality_id.is_(None))
+    return stmt.order_by(Event.starts_at, Event.id)
