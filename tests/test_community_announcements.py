@@ -91,6 +91,16 @@ def test_the_weekly_digest_lists_new_events_and_upcoming_bookings_once_a_week(ct
     assert _emails(world.family(2).guardian) == []
 
 
-def test_the_community_jobs_are_registered_with_their_module():
+def test_the_community_jobs_are_registered_with_their_module_and_run(ctx, world, app):
+    event = cw.published_event(world, capacity=1)
+    first = bookings.book(world.family(0).guardian, event, learner=world.family(0).children[0])
+    bookings.book(world.family(1).guardian, event, learner=world.family(1).children[0])
     for name in ("community-offers", "community-reminders", "community-digest"):
         assert JOBS[name].func.__module__ == "virtualacademy.blueprints.community.jobs"
+        assert JOBS[name].schedule_for(app.config)
+    assert JOBS["community-reminders"].func(event.starts_at - timedelta(hours=2)) == 1
+    assert JOBS["community-digest"].func() == 3  # every family in the locality hears of the new event
+    bookings.cancel(world.family(0).guardian, first)
+    later = event.starts_at - timedelta(minutes=30)  # the offer lapses at the start
+    assert JOBS["community-offers"].func(later) == (0, 0)
+    assert JOBS["community-offers"].func(event.starts_at) == (1, 0)  # too late to offer it again

@@ -190,3 +190,25 @@ def test_a_promoted_family_pays_when_they_confirm(ctx, world):
     assert second.transfer_id is None
     bookings.confirm_offer(world.family(2).guardian, second)
     assert second.transfer_id is not None and ledger.locality_account(world.locality).balance_pence == 9_000
+
+
+def test_a_booking_refused_after_its_place_was_taken_leaves_nothing_written(ctx, world, monkeypatch):
+    """The ledger refuses after the place was taken and the booking flushed (say the year was closed meanwhile):
+    the unit of work rolls it all back, so the place is free again and there is no booking."""
+    from virtualacademy.errors import NotAllowed as Refused
+    from virtualacademy.unit_of_work import unit_of_work
+
+    cw.fund_locality(world.locality, 10_000)
+    event = cw.published_event(world, cost_pence=500)
+    ctx.commit()
+
+    def closed(*args, **kwargs):
+        raise Refused("2026/27 is closed: no more money can be posted to it.")
+
+    monkeypatch.setattr(ledger, "post", closed)
+    with unit_of_work(quiet=True) as work:
+        _book(world, 1, event)
+    assert isinstance(work.error, Refused)
+    ctx.refresh(event)
+    assert event.seats_taken == 0
+    assert ctx.scalar(select(func.count()).select_from(Booking)) == 0
