@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import community_world as cw
+from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.jobs import JOBS
@@ -100,7 +101,8 @@ def test_the_community_jobs_are_registered_with_their_module_and_run(ctx, world,
         assert JOBS[name].schedule_for(app.config)
     assert JOBS["community-reminders"].func(event.starts_at - timedelta(hours=2)) == 1
     assert JOBS["community-digest"].func() == 3  # every family in the locality hears of the new event
-    bookings.cancel(world.family(0).guardian, first)
-    later = event.starts_at - timedelta(minutes=30)  # the offer lapses at the start
-    assert JOBS["community-offers"].func(later) == (0, 0)
-    assert JOBS["community-offers"].func(event.starts_at) == (1, 0)  # too late to offer it again
+    bookings.cancel(world.family(0).guardian, first)  # the waiting family is offered the place for 48 hours
+    offered = clock.now()
+    assert JOBS["community-offers"].func(offered + timedelta(hours=47)) == (0, 0)
+    assert JOBS["community-offers"].func(offered + timedelta(hours=49)) == (1, 0)  # lapsed; nobody else waits
+    assert JOBS["community-offers"].func(offered + timedelta(hours=50)) == (0, 0)
