@@ -212,3 +212,19 @@ def test_a_booking_refused_after_its_place_was_taken_leaves_nothing_written(ctx,
     ctx.refresh(event)
     assert event.seats_taken == 0
     assert ctx.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+def test_a_guardian_books_several_places_at_once_all_or_nothing(ctx, world):
+    from virtualacademy.unit_of_work import unit_of_work
+
+    family = world.family(0)
+    event = cw.published_event(world, capacity=2, guardians_attend=True)
+    ctx.commit()
+    with unit_of_work(quiet=True) as work:
+        bookings.book_places(family.guardian, event, family.children, guardians=[world.family(1).guardian_row])
+    assert isinstance(work.error, NotAllowed)
+    assert ctx.scalar(select(func.count()).select_from(Booking)) == 0
+    made = bookings.book_places(family.guardian, event, family.children, guardians=[family.guardian_row])
+    assert [b.state for b in made] == [BookingState.BOOKED, BookingState.BOOKED, BookingState.WAITING]
+    with pytest.raises(DomainError, match="Choose who"):
+        bookings.book_places(family.guardian, event, [])

@@ -202,6 +202,17 @@ def book(actor: User, event: Event, *, learner: Learner | None = None, guardian:
     return booking
 
 
+def book_places(
+    actor: User, event: Event, learners: list[Learner], *, guardians: list[Guardian] | None = None
+) -> list[Booking]:
+    """Places for several of the actor's children (and the actor, when guardians attend) at once, in the order
+    given: all are made or, on any refusal, none (the caller's unit of work rolls back)."""
+    if not learners and not guardians:
+        raise DomainError("Choose who the places are for", field="attendees")
+    made = [book(actor, event, learner=learner) for learner in learners]
+    return made + [book(actor, event, guardian=guardian) for guardian in guardians or []]
+
+
 def waiting_position(booking: Booking) -> int | None:
     """1 for the first on the waiting list."""
     if booking.state is not BookingState.WAITING:
