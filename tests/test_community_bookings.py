@@ -65,6 +65,9 @@ def test_booking_after_close_or_before_opening_or_a_draft_is_refused(ctx, world,
     draft = events.create_event(world.coordinator, cw.event_input(world))
     with pytest.raises(NotAllowed):
         _book(world, 1, draft)
+    events.cancel_event(world.coordinator, opening, "Not enough interest")
+    with pytest.raises(DomainError, match="is cancelled"):
+        _book(world, 1, opening)
 
 
 def test_families_outside_the_locality_cannot_book_unless_it_is_academy_wide(ctx, world):

@@ -132,9 +132,8 @@ def refund(actor: User | None, booking: Booking, reason: str) -> int:
 
 def _check_open(event: Event, now: datetime) -> None:
     if event.status is not EventStatus.PUBLISHED:
-        raise DomainError(
-            "This event is not open for booking" + (" (cancelled)" if event.status == "cancelled" else "")
-        )
+        word = "cancelled" if event.status is EventStatus.CANCELLED else "not open for booking"
+        raise DomainError(f"{event.title} is {word}")
     if event.booking_opens_at is not None and now < event.booking_opens_at:
         raise DomainError(f"Booking for {event.title} opens on {when(event.booking_opens_at)}")
     if now >= event.booking_closes_at:
