@@ -10,6 +10,7 @@ skipped (for example a family erased under data protection, which is not brought
 
 from __future__ import annotations
 
+from virtualacademy.demo.community import *  # noqa: F403
 from virtualacademy.demo.core import *  # noqa: F403
 from virtualacademy.demo.core import DEMO_DOMAIN, DEMO_PASSWORD, Demo, seed, step  # noqa: F401
 from virtualacademy.demo.exams import *  # noqa: F403

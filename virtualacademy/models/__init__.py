@@ -3,6 +3,29 @@
 from virtualacademy.models.accounts import Role, SignInThrottle, ThrottleKind, User, UserRole, UserSession
 from virtualacademy.models.audit import AuditEvent
 from virtualacademy.models.base import Base
+from virtualacademy.models.community import (
+    Announcement,
+    Attendance,
+    AttendanceMark,
+    Booking,
+    BookingState,
+    CommunityPreference,
+    Conversation,
+    ConversationRead,
+    Event,
+    EventStatus,
+    EventType,
+    FamilyFeed,
+    FollowedLocality,
+    Message,
+    MessageAttachment,
+    Opportunity,
+    OpportunityInterest,
+    OpportunityKind,
+    Placement,
+    PlacementState,
+    PlacePaidFrom,
+)
 from virtualacademy.models.demo import DemoRecord
 from virtualacademy.models.exams import (
     AccessArrangement,
@@ -95,6 +118,27 @@ from virtualacademy.models.notifications import Notification, OutboxMessage, Out
 from virtualacademy.models.scheduler import SchedulerLock
 
 __all__ = [
+    "Announcement",
+    "Attendance",
+    "AttendanceMark",
+    "Booking",
+    "BookingState",
+    "CommunityPreference",
+    "Conversation",
+    "ConversationRead",
+    "Event",
+    "EventStatus",
+    "EventType",
+    "FamilyFeed",
+    "FollowedLocality",
+    "Message",
+    "MessageAttachment",
+    "Opportunity",
+    "OpportunityInterest",
+    "OpportunityKind",
+    "PlacePaidFrom",
+    "Placement",
+    "PlacementState",
     "AccessArrangement",
     "ArrangementEvidence",
     "ArrangementStatus",

@@ -47,6 +47,7 @@ DOMAINS = (
     "learning_log",
     "safeguarding",
     "exams",
+    "community",
 )
 
 

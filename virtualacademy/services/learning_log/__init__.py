@@ -64,6 +64,7 @@ from virtualacademy.services.learning_log.common import (
 from virtualacademy.services.learning_log.entries import (
     LogInput,
     active_subjects,
+    add_attended,
     add_entry,
     current_goals,
     delete_entry,
@@ -72,6 +73,7 @@ from virtualacademy.services.learning_log.entries import (
     may_edit,
     may_log_on,
     minutes_logged_on,
+    remove_attended,
     update_entry,
 )
 from virtualacademy.services.learning_log.last_logged import (
@@ -110,9 +112,11 @@ __all__ = [
     "STAFF",
     "WRITES",
     "active_subjects",
+    "add_attended",
     "add_entry",
     "current_goals",
     "delete_entry",
+    "remove_attended",
     "duration",
     "editable_until",
     "entries_between",

@@ -211,3 +211,29 @@ def delete_entry(actor: User, entry: LogEntry, today: date | None = None) -> Non
         audit.record("learning.log_deleted", actor=actor, obj=entry, detail={"before": _snapshot(entry)})
     db.session.delete(entry)
     db.session.flush()
+
+
+def add_attended(actor: User, learner: Learner, data: LogInput, today: date | None = None) -> LogEntry:
+    """Attendance at something the academy ran (an event's register), logged by whoever took the register (a
+    coordinator or admin; the caller checks they may, as ``services/community/registers.py`` does). The same
+    checks as :func:`add_entry` except who writes."""
+    today = today or clock.today()
+    subjects, _goal, description, minutes = _check(actor, learner, data, today)
+    entry = LogEntry(
+        learner_id=learner.id,
+        on_date=data.on_date,
+        minutes=minutes,
+        activity=data.activity,
+        description=description,
+        created_by_id=actor.id,
+        subjects=subjects,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def remove_attended(entry: LogEntry) -> None:
+    """Take back an entry :func:`add_attended` made (the register was corrected: the learner was not there)."""
+    db.session.delete(entry)
+    db.session.flush()
