@@ -15,7 +15,7 @@ from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.inputs import clean_text as _strip_controls
 from virtualacademy.models import Guardian, Learner, User
-from virtualacademy.services.ledger import pounds
+from virtualacademy.money import pounds_text as pounds
 
 __all__ = [
     "clean_markdown",
