@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from virtualacademy.clock import long_date
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.models import Learner, Role, User
 from virtualacademy.money import pounds_text as pounds
+from virtualacademy.services.families.checks import age_on
 
 __all__ = ["age_on", "clean_text", "is_exams_staff", "long_date", "pounds", "require_exams_staff", "whole_pence", "who"]
 
@@ -39,15 +39,6 @@ def whole_pence(value: int, field: str, what: str) -> int:
     if value > 100_000_000:
         raise ValidationError(f"{what} is too large", field=field)
     return value
-
-
-def age_on(born: date, day: date) -> int:
-    """Whole years between ``born`` and ``day`` (a birthday on 29 February counts from 1 March)."""
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def long_date(day: date | None) -> str:
-    return f"{day:%-d %B %Y}" if day else ""
 
 
 def who(learner: Learner) -> str:
