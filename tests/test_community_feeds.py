@@ -90,3 +90,40 @@ def test_a_wrong_or_reset_token_finds_nothing_and_only_a_hash_is_kept(ctx, world
         assert feeds.family_for_token(wrong) is None
     with pytest.raises(NotAllowed):
         feeds.reset_token(world.family(1).guardian, family.guardian_row.family)
+
+
+def test_the_private_feed_has_the_papers_the_familys_children_are_entered_for(ctx, world):
+    from datetime import date
+
+    from tests.exams_objects import exam_objects, exam_setting
+    from virtualacademy.extensions import db
+    from virtualacademy.models import ExamPaper, ExamSession, Qualification
+
+    family, other = world.family(0), world.family(1)
+    setting = exam_setting()
+    series, centre = setting
+    ours = exam_objects(family.children[0], setting=setting, candidate_number="0001")
+    theirs = exam_objects(other.children[0], setting=setting, candidate_number="0002")
+    for ids, code in ((ours, "1H"), (theirs, "2H")):
+        db.session.add(
+            ExamPaper(
+                qualification_id=ids["qualification"],
+                series_id=series.id,
+                paper_code=code,
+                title="Paper 1",
+                sits_on=date(2027, 5, 20),
+                session=ExamSession.PM,
+                duration_minutes=90,
+                room="Hall",
+            )
+        )
+    db.session.flush()
+    subject = db.session.get(Qualification, ours["qualification"]).subject
+    token = feeds.reset_token(family.guardian, family.guardian_row.family)
+    found = _events(feeds.family_feed(feeds.family_for_token(token)))
+    [(summary, paper)] = [(s, e) for s, e in found.items() if "Paper 1" in s]
+    assert summary == f"{family.children[0].known_as}: {subject} Paper 1 (1H)"
+    assert paper.decoded("dtstart") == datetime(2027, 5, 20, 13, 30, tzinfo=clock.LONDON)
+    assert paper.decoded("dtend") - paper.decoded("dtstart") == timedelta(minutes=90)
+    assert paper.decoded("dtstart").utcoffset() == timedelta(hours=1)  # British Summer Time in May
+    assert f"Hall, {centre.name}" == str(paper["location"])

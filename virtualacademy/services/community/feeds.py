@@ -105,6 +105,32 @@ def _vevent(event: Event, *, private: bool, places: int = 0) -> VEvent:
     return item
 
 
+def _exam_vevent(paper, entry) -> VEvent:
+    """A paper a child sits, for the family's private feed."""
+    from datetime import datetime
+
+    from virtualacademy.services.exams.series import SESSION_STARTS
+
+    starts = datetime.combine(paper.sits_on, SESSION_STARTS[paper.session], clock.LONDON)
+    item = VEvent()
+    item.add("uid", f"exam-paper-{paper.id}-entry-{entry.id}@{_host()}")
+    item.add("dtstamp", clock.now())
+    item.add("dtstart", starts)
+    item.add("dtend", starts + timedelta(minutes=paper.duration_minutes))
+    item.add("summary", f"{entry.learner.known_as}: {paper.qualification.subject} {paper.title} ({paper.paper_code})")
+    item.add("categories", ["Exam"])
+    where = ", ".join(p for p in (paper.room, entry.centre.name) if p)
+    if where:
+        item.add("location", where)
+    item.add(
+        "description",
+        f"{paper.session.value.upper()} session; arrive 30 minutes early with the statement of entry. "
+        "Start times are the usual ones: the statement of entry gives the centre's.",
+    )
+    item.add("status", "CONFIRMED")
+    return item
+
+
 def _finish(calendar: Calendar) -> bytes:
     today = clock.today()
     calendar.add_missing_timezones(
@@ -134,7 +160,7 @@ def locality_feed(locality: Locality) -> bytes:
 
 
 def family_feed(family: Family) -> bytes:
-    """The private feed of a family's booked events."""
+    """The private feed of a family's booked events, and the exam papers their children are entered for."""
     since = clock.now() - timedelta(days=PAST_DAYS)
     holding = or_(
         Booking.state.in_([BookingState.BOOKED, BookingState.OFFERED]),
@@ -151,4 +177,8 @@ def family_feed(family: Family) -> bytes:
     calendar = _calendar("Our academy events")
     for event, places in rows:
         calendar.add_component(_vevent(event, private=True, places=places))
+    from virtualacademy.services.exams.series import family_papers
+
+    for paper, entry in family_papers(family.id, since.date()):
+        calendar.add_component(_exam_vevent(paper, entry))
     return _finish(calendar)
