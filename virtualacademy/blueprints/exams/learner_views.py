@@ -463,18 +463,7 @@ def statement_pdf(learner_id: int, series_id: int):
     return response
 
 
-# --- for other modules' pages (the mentor's learner page) --------------------------------------------------
-
-
-@bp.app_template_global("exam_overview")
-def exam_overview(learner: Learner):
-    """A learner's readiness and entries with the next action, for a page of another module that shows one
-    learner (the mentor's learner page): None if the person looking may not see the learner's exams."""
-    from virtualacademy.services.exams import access
-
-    if not access.may_view(current_user, learner):
-        return None
-    return pages.learner_exams(current_user, learner)
+# --- for other modules' pages (the mentor's learner page: its view passes pages.overview_for) -------------
 
 
 @bp.app_template_global("exam_labels")

@@ -44,6 +44,7 @@ from virtualacademy.models.mentoring import (
 from virtualacademy.policies import can, get_or_404, has_any_role, requires_roles
 from virtualacademy.policies.relations import overseen_localities
 from virtualacademy.services import families, mentoring
+from virtualacademy.services.exams import pages as exam_pages
 from virtualacademy.services.mentoring import ActionInput, ContactStatus
 from virtualacademy.unit_of_work import unit_of_work
 
@@ -99,6 +100,7 @@ def _learner_page(learner: Learner, *, checkin_form=None, support_form=None, adu
         form=errors_form,
         can_write=can(current_user, "mentor_write", learner),
         can_assign=can(current_user, "assign_mentor", learner),
+        exams=exam_pages.overview_for(current_user, learner),
         labels=LABELS,
     ), status
 

@@ -529,3 +529,13 @@ def series_papers(series: ExamSeries) -> Select:
         .options(joinedload(ExamPaper.qualification))
         .order_by(ExamPaper.sits_on, ExamPaper.session, ExamPaper.paper_code, ExamPaper.id)
     )
+
+
+def overview_for(viewer, learner):
+    """A learner's readiness and entries with the next action, for a page of another module that shows one
+    learner (the mentor's learner page): None if ``viewer`` may not see the learner's exams."""
+    from virtualacademy.services.exams import access
+
+    if not access.may_view(viewer, learner):
+        return None
+    return learner_exams(viewer, learner)
