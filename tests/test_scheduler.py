@@ -80,6 +80,10 @@ def test_list_names_the_jobs_with_the_schedules_the_config_gives(app, runner, mo
     result = runner.invoke(args=["scheduler", "list"])
     assert "every 10 seconds (MAIL_OUTBOX_INTERVAL_SECONDS)" in result.output
     assert "daily at 07:30 (Europe/London; CHECKIN_REMINDER_TIME)" in result.output
+    # One column each for names and schedules, however long the longest is.
+    rows = [line for line in result.output.splitlines() if line.strip()]
+    starts = {line.index(schedule) for line, schedule in zip(rows, [r.split()[1] for r in rows], strict=True)}
+    assert len(rows) >= 10 and len(starts) == 1
 
 
 def test_run_once_delivers_the_outbox_and_a_rerun_sends_nothing_twice(app, committed_db, smtp_server):

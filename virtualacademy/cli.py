@@ -217,8 +217,11 @@ def scheduler_list():
     """Name the jobs and when they run."""
     from virtualacademy.jobs import JOBS
 
+    schedules = {job.name: job.schedule_for(current_app.config) for job in JOBS.values()}
+    name_width = max(map(len, schedules), default=0)
+    when_width = max(map(len, schedules.values()), default=0)
     for job in JOBS.values():
-        click.echo(f"{job.name:<20} {job.schedule_for(current_app.config):<48} {job.description}")
+        click.echo(f"{job.name:<{name_width}}  {schedules[job.name]:<{when_width}}  {job.description}")
 
 
 @scheduler_group.command("run-once")
