@@ -251,6 +251,25 @@ def sign_in(page, person: Person, password: str | None = None) -> None:
         page.get_by_role("button", name="Sign in").click()
 
 
+def choose(locator, attempts: int = 3) -> None:
+    """Check a radio or checkbox, trying again if a late layout shift on a busy machine swallowed the click.
+
+    Playwright reports "Clicking the checkbox did not change its state" when the page moved under the
+    pointer; the outcome asserted is still that the control ends up checked.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import expect
+
+    for attempt in range(attempts):
+        try:
+            locator.check()
+            break
+        except PlaywrightError:
+            if attempt == attempts - 1:
+                raise
+    expect(locator).to_be_checked()
+
+
 # --- locators every journey uses ----------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Person, axe_check, error_summary, heading, preload_axe, sign_in
+from tests.browser.conftest import Person, axe_check, choose, error_summary, heading, preload_axe, sign_in
 from tests.factories import (
     CentreSeriesCapacityFactory,
     ExamCentreFactory,
@@ -110,7 +110,7 @@ def test_ready_judgement_to_entry_statement_and_result_on_the_record(app, new_pa
     expect(error_summary(page)).to_contain_text("Choose the qualification")
     axe_check(page)
     page.get_by_label("Qualification").select_option(label="OCR GCSE Ancient History (J198)")
-    page.get_by_role("radio", name="Ready").check()
+    choose(page.get_by_role("radio", name="Ready", exact=True))
     page.get_by_label("Evidence").fill("Two past papers at grade 7; the tutor says the course is covered.")
     page.get_by_role("button", name="Record the judgement").click()
     expect(banner(page)).to_contain_text("Readiness judgement recorded for Ellie")
