@@ -603,3 +603,8 @@ ROUTES: list[Route] = [
     # last: ends the session
     signed_in("auth.sign_out", "/sign-out", 302, method="POST"),
 ]
+
+# the community pages (tests/access_community/): before sign-out, which ends the session
+from tests import access_community  # noqa: E402
+
+ROUTES[-1:-1] = access_community.routes()

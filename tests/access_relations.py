@@ -605,6 +605,10 @@ def build_academy() -> Academy:
         for key, locality in localities.items()
     }
     exams = exam_setting()
+    community_objects = access_community.academy_objects(users, learners, localities)
+    for key, ids in community_objects.items():
+        if key in objects:
+            objects[key].update(ids)
     for key, learner in learners.items():
         family_asks = users[CHILDREN[key].account or FAMILIES[CHILDREN[key].family].guardians[0]]
         fund(learner, 10_000)
@@ -648,6 +652,13 @@ def build_academy() -> Academy:
             "evidence": EvidenceFactory(learner=learner).id,
             "exhibition": ExhibitionFactory(learner=learner).id,
             **exam_objects(learner, users["exams_officer"], exams, f"{len(objects):04d}"),
+            **community_objects.get(key, {}),
         }
     db.session.commit()
     return Academy(users, objects)
+
+# the community pages (tests/access_community/)
+from tests import access_community  # noqa: E402
+
+LEARNER_ROUTES.extend(access_community.learner_routes())
+CHILD_OBJECTS |= access_community.child_objects()

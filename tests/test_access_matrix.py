@@ -8,6 +8,7 @@ from html import unescape
 import pytest
 from werkzeug.exceptions import HTTPException
 
+from tests import access_community
 from tests.access import ANONYMOUS, EVERYONE, ROUTES, Route
 from tests.access_relations import (
     CHILD_OBJECTS,
@@ -125,6 +126,7 @@ def test_access_matrix(who, client, db_session):
         "evidence": EvidenceFactory(learner=learner).id,
         "exhibition": ExhibitionFactory(learner=learner).id,
         **exam_objects(learner),
+        **access_community.objects(learner, other_user),
     }
     if who != ANONYMOUS:
         me = UserFactory(roles=[who])
