@@ -657,6 +657,7 @@ def build_academy() -> Academy:
     db.session.commit()
     return Academy(users, objects)
 
+
 # the community pages (tests/access_community/)
 from tests import access_community  # noqa: E402
 
