@@ -1,0 +1,151 @@
+"""The academy overview's figures (services/overview), each checked against a small academy built by hand: who is
+on roll when, who joined and left and why, the cohort's profile, and attendance in learning. The clock is frozen
+at Tuesday 2 March 2027."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.factories import LearnerFactory, LocalityFactory, LogEntryFactory, SubjectAreaFactory
+from virtualacademy.errors import ValidationError
+from virtualacademy.extensions import db
+from virtualacademy.models import Enrolment
+from virtualacademy.models.families import EheReason, EnrolmentStatus, SendStatus, WithdrawalReason
+from virtualacademy.services.learning_log import refresh_last_logged
+from virtualacademy.services.overview.attendance import attendance
+from virtualacademy.services.overview.cohort import cohort, secondary_born_by
+from virtualacademy.services.overview.common import Period, Spread
+from virtualacademy.services.overview.roll import roll
+
+TODAY = date(2027, 3, 2)
+PERIOD = Period(date(2027, 1, 1), TODAY)
+
+
+def leave(learner, on: date, reason: WithdrawalReason | None) -> None:
+    enrolment = learner.enrolments[-1]
+    enrolment.end_date = on
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    enrolment.withdrawal_reason = reason
+    db.session.commit()
+
+
+@pytest.fixture
+def academy(db_session):
+    """North: Ann (on roll since September, secondary, FSM, EHCP), Ben (joined 10 Feb, primary), Cat (left 15 Jan,
+    back to school). South: Dan (joined 20 Jan, left 3 Feb, moved away), Eve (on roll, health reasons,
+    SEN support). An application not yet accepted (Fay, South) counts nowhere."""
+    north, south = LocalityFactory(name="North"), LocalityFactory(name="South")
+    ann = LearnerFactory(
+        locality=north,
+        legal_name="Ann",
+        date_of_birth=date(2013, 5, 1),
+        fsm_eligible=True,
+        send_status=SendStatus.EHCP,
+    )
+    ben = LearnerFactory(locality=north, legal_name="Ben", date_of_birth=date(2017, 2, 1), enrolled=date(2027, 2, 10))
+    cat = LearnerFactory(locality=north, legal_name="Cat", date_of_birth=date(2012, 1, 1))
+    leave(cat, date(2027, 1, 15), WithdrawalReason.RETURNED_TO_SCHOOL)
+    dan = LearnerFactory(locality=south, legal_name="Dan", enrolled=date(2027, 1, 20))
+    leave(dan, date(2027, 2, 3), WithdrawalReason.MOVED_OUT_OF_AREA)
+    eve = LearnerFactory(
+        locality=south,
+        legal_name="Eve",
+        date_of_birth=date(2015, 9, 1),
+        reason=EheReason.HEALTH,
+        send_status=SendStatus.SEN_SUPPORT,
+    )
+    fay = LearnerFactory(locality=south, legal_name="Fay", enrolled=False)
+    db.session.add(Enrolment(learner_id=fay.id, locality_id=south.id, status=EnrolmentStatus.APPLIED, start_date=TODAY))
+    db.session.commit()
+    return {"north": north, "south": south, "ann": ann, "ben": ben, "cat": cat, "dan": dan, "eve": eve}
+
+
+def test_a_period_is_cut_into_months_ending_on_its_last_day():
+    assert PERIOD.month_ends() == [date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 2)]
+    assert PERIOD.months()[1] == (date(2027, 2, 1), date(2027, 2, 28))
+    assert Period(date(2026, 12, 15), date(2027, 1, 3)).month_ends() == [date(2026, 12, 31), date(2027, 1, 3)]
+
+
+def test_a_period_that_ends_before_it_starts_or_is_too_long_is_refused():
+    with pytest.raises(ValidationError, match="on or after its start"):
+        Period(date(2027, 3, 1), date(2027, 2, 1))
+    with pytest.raises(ValidationError, match="three years or less"):
+        Period(date(2020, 1, 1), date(2027, 1, 1))
+
+
+def test_roll_each_month_end_with_joiners_leavers_and_reasons(academy):
+    figures = roll(PERIOD)
+    north, south = academy["north"].id, academy["south"].id
+    # North: Ann all along, Cat until 15 Jan (on roll up to the day before she left), Ben from 10 Feb
+    assert figures.on_roll[north] == [1, 2, 2]
+    # South: Eve all along, Dan from 20 Jan to 3 Feb
+    assert figures.on_roll[south] == [2, 1, 1]
+    assert figures.total(figures.on_roll) == [3, 3, 3]
+    assert figures.joiners[north] == [0, 1, 0]
+    assert figures.joiners[south] == [1, 0, 0]
+    assert figures.leavers[north] == [1, 0, 0]
+    assert figures.leavers[south] == [0, 1, 0]
+    assert figures.total(figures.leavers, [south]) == [0, 1, 0]
+    reasons = dict(figures.reasons_total())
+    assert reasons["Returned to school"] == 1
+    assert reasons["Moved out of area"] == 1
+    assert sum(reasons.values()) == 2
+    assert dict(figures.reasons_total([north]))["Moved out of area"] == 0
+
+
+def test_cohort_profile_per_locality_on_a_day(academy):
+    figures = cohort(TODAY)
+    north = figures.by_locality[academy["north"].id]
+    south = figures.by_locality[academy["south"].id]
+    assert north.on_roll == 2  # Ann and Ben (Cat has left)
+    assert north.send[SendStatus.EHCP] == 1
+    assert north.send[SendStatus.NONE] == 1
+    # Ann (born May 2013) was 13 on 31 August 2026: secondary; Ben (2017) primary
+    assert north.fsm == {"primary": [0, 1], "secondary": [1, 1]}
+    assert south.on_roll == 1  # Eve; Fay has only applied
+    assert south.reasons[EheReason.HEALTH] == 1
+    assert south.send[SendStatus.SEN_SUPPORT] == 1
+    assert south.fsm == {"primary": [0, 1], "secondary": [0, 0]}
+    total = figures.total()
+    assert total.on_roll == 3
+    assert total.reasons[EheReason.PHILOSOPHICAL] == 2
+    assert total.fsm_eligible == 1
+    assert figures.total([academy["south"].id]).on_roll == 1
+
+
+def test_the_phase_boundary_is_eleven_on_the_31_august_before_the_year():
+    assert secondary_born_by(TODAY) == date(2015, 8, 31)
+    assert secondary_born_by(date(2027, 9, 1)) == date(2016, 8, 31)
+
+
+def test_attendance_per_learner_per_week_and_learners_without_learning(academy):
+    humanities = SubjectAreaFactory(name="Humanities")
+    ann, ben, eve = academy["ann"], academy["ben"], academy["eve"]
+    # Ann: two days in the period (one with two entries), and one before it
+    LogEntryFactory(learner=ann, on_date=date(2027, 2, 1), minutes=60, subjects=[humanities])
+    LogEntryFactory(learner=ann, on_date=date(2027, 2, 1), minutes=30, subjects=[humanities])
+    LogEntryFactory(learner=ann, on_date=date(2027, 2, 20), minutes=90, subjects=[humanities])
+    LogEntryFactory(learner=ann, on_date=date(2026, 12, 20), minutes=600, subjects=[humanities])
+    # Ben joined 10 Feb and logged yesterday; Eve last logged 16 Feb (exactly 14 days ago: a gap)
+    LogEntryFactory(learner=ben, on_date=date(2027, 3, 1), minutes=120, subjects=[humanities])
+    LogEntryFactory(learner=eve, on_date=date(2027, 2, 16), minutes=60, subjects=[humanities])
+    refresh_last_logged()
+    db.session.commit()
+    figures = attendance(PERIOD, TODAY)
+    north = figures.by_locality[academy["north"].id]
+    south = figures.by_locality[academy["south"].id]
+    assert (north.on_roll, north.learning_days, north.minutes, north.without_learning) == (2, 3, 300, 0)
+    assert (south.on_roll, south.learning_days, south.minutes, south.without_learning) == (1, 1, 60, 1)
+    weeks = PERIOD.weeks  # 61 days
+    assert north.per_learner_week(weeks) == (round(3 / 2 / weeks, 1), round(5 / 2 / weeks, 1))
+    total = figures.total()
+    assert (total.on_roll, total.learning_days, total.minutes, total.without_learning) == (3, 4, 360, 1)
+
+
+def test_the_spread_across_localities():
+    spread = Spread.of([10, 30, None, 20, 100], academy=40)
+    assert (spread.academy, spread.average, spread.lowest, spread.middle, spread.highest) == (40, 40, 10, 25, 100)
+    assert spread.localities == 4
+    assert Spread.of([None], academy=None).average is None
