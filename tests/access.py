@@ -568,6 +568,9 @@ ROUTES: list[Route] = [
     ],
     roles("exams.locality_counts", "/exams/localities", {Role.COORDINATOR, Role.EXAMS_OFFICER, Role.ADMIN}),
     roles("exams.family", "/exams/family", {Role.GUARDIAN, Role.LEARNER}),
+    # the overview: admins (the academy) and coordinators (their localities beside the academy's figures)
+    roles("overview.index", "/overview/", {Role.ADMIN, Role.COORDINATOR}),
+    roles("overview.table_csv", "/overview/roll.csv", {Role.ADMIN, Role.COORDINATOR}),
     # a learner's exams: the family, their mentor, the exams officer and admins (no coordinator: counts only)
     *[
         scoped_roles(endpoint, path, allowed, {Role.EXAMS_OFFICER, Role.ADMIN}, status, method)

@@ -55,6 +55,7 @@ from virtualacademy.models.families import (
 from virtualacademy.models.mentoring import ACTION_OWNER_LABELS
 from virtualacademy.policies import Relation, can, get_or_404, is_related, learner_records, requires_roles
 from virtualacademy.services import families, guardian_invitations, localities, mentoring, sessions
+from virtualacademy.services.overview.lists import LearnerFilter
 from virtualacademy.unit_of_work import unit_of_work
 
 DRAFT_KEY = "application_id"
@@ -518,9 +519,14 @@ def decline_application(application_id: int):
 @bp.route("/learners")
 @requires_roles(Role.ADMIN, Role.COORDINATOR, Role.EXAMS_OFFICER)
 def learners():
-    stmt = learner_records(current_user, select(Learner)).order_by(Learner.legal_name)
-    page = paginate(stmt, per_page=50)
-    return render_template("families/learners.html", page=page)
+    """Every learner the person may see; narrowed, when an overview figure links here, to the learners it counts."""
+    filters = LearnerFilter.from_args(request.args)
+    stmt = filters.apply(learner_records(current_user, select(Learner)), clock.today())
+    page = paginate(stmt.order_by(Learner.legal_name, Learner.id), per_page=50)
+    locality = db.session.get(Locality, filters.locality) if filters.locality else None
+    return render_template(
+        "families/learners.html", page=page, filters=filters, described=filters.describe(locality and locality.name)
+    )
 
 
 def _learner_page(learner: Learner, *, withdraw_form=None, reenrol_form=None, form=None):

@@ -1,0 +1,157 @@
+"""The overview page (admins: the academy; coordinators: their locality beside the academy), its CSV tables, and
+the learner list each figure links to. Figures are those of tests/overview_world.py, worked out by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html import unescape
+
+import pytest
+
+from tests.conftest import sign_in
+from tests.factories import UserFactory
+from tests.overview_world import small_academy
+from virtualacademy.extensions import db
+from virtualacademy.models import LocalityStaff, Role
+from virtualacademy.models.localities import LocalityRole
+
+
+@pytest.fixture
+def academy(db_session):
+    world = small_academy()
+    world["admin"] = UserFactory(roles=[Role.ADMIN])
+    world["coordinator"] = UserFactory(roles=[Role.COORDINATOR])
+    db.session.add(
+        LocalityStaff(user_id=world["coordinator"].id, locality_id=world["north"].id, role=LocalityRole.COORDINATOR)
+    )
+    db.session.commit()
+    return world
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+
+
+def row_of(response, name: str) -> str:
+    """The cells of the table row headed ``name``, as read (without the words only screen readers hear)."""
+    html = response.get_data(as_text=True)
+    match = re.search(rf">{re.escape(name)}</th>(.*?)</tr>", html, re.DOTALL)
+    assert match, f"no row {name}"
+    cells = re.sub(r'<span class="govuk-visually-hidden">.*?</span>', "", match.group(1))
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", cells))).strip()
+
+
+def test_the_admin_sees_the_academy_with_each_locality(client, academy):
+    sign_in(client, academy["admin"].email)
+    response = client.get("/overview/")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Academy overview" in page
+    assert "From 1 January 2027 to 2 March 2027." in page
+    html = response.get_data(as_text=True)
+    # the localities' table: North has Ann and Ben on roll, one joiner (Ben), one leaver (Cat), Ann's EHCP and FSM
+    north = academy["north"].id
+    assert f'href="/learners?locality={north}&amp;on_roll=yes">2<' in html
+    assert f'href="/learners?locality={north}&amp;send=ehcp">1<' in html
+    # every chart is an image described in words, with its table
+    assert 'alt="Learners on roll at the end of each month. Jan 2027: 3; Feb 2027: 3; Mar 2027: 3."' in html
+    assert 'alt="Why leavers left. Returned to school: 1; Moved out of area: 1;' in html
+    # nobody has logged learning: the hours chart says so rather than drawing nothing
+    assert html.count('src="data:image/svg+xml;base64,') == 7
+    assert "Nothing to show for this period yet." in html
+
+
+def test_the_coordinator_sees_their_locality_beside_the_academy_without_other_names(client, academy):
+    sign_in(client, academy["coordinator"].email)
+    response = client.get("/overview/")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Overview: North" in page
+    assert "South" not in page
+    # Yours, academy, average locality, lowest, middle, highest
+    assert row_of(response, "Learners on roll") == "2 3 1.5 1 1.5 2"
+    assert row_of(response, "Leavers in the period") == "1 2 1.0 1 1.0 1"
+    # Ann of two in North has an EHCP (50%); one of three in the academy (33.3%); South has none
+    assert row_of(response, "With an EHCP (per cent)") == "50.0% 33.3% 25.0% 0.0% 25.0% 50.0%"
+
+
+def test_the_figures_link_to_the_learners_they_count(client, academy):
+    sign_in(client, academy["admin"].email)
+    north, south = academy["north"].id, academy["south"].id
+    page = text(client.get(f"/learners?locality={north}&send=ehcp"))
+    assert "Showing the learners on roll today, in North, with SEND status" in page
+    assert "Ann" in page and "Ben" not in page
+    page = text(client.get(f"/learners?locality={north}&on_roll=yes"))
+    assert "Ann" in page and "Ben" in page and "Cat" not in page
+    page = text(client.get(f"/learners?locality={south}&fsm=yes"))
+    assert "No learners match." in page
+    page = text(client.get("/learners?phase=secondary"))
+    assert "Ann" in page and "Ben" not in page and "Eve" not in page
+
+
+def test_a_coordinator_following_a_link_to_another_locality_sees_none_of_its_learners(client, academy):
+    sign_in(client, academy["coordinator"].email)
+    page = text(client.get(f"/learners?locality={academy['south'].id}&on_roll=yes"))
+    assert "Eve" not in page and "No learners match." in page
+
+
+def test_unknown_filter_values_are_ignored(client, academy):
+    sign_in(client, academy["admin"].email)
+    response = client.get("/learners?locality=99999999999999999999999&send=nonsense&phase=%00")
+    assert response.status_code == 200
+    assert "Showing the learners" not in text(response)
+
+
+def test_a_term_or_dates_choose_the_period(client, academy):
+    sign_in(client, academy["admin"].email)
+    page = text(client.get("/overview/?term=2026-autumn"))
+    assert "From 1 September 2026 to 31 December 2026." in page
+    response = client.get("/overview/?start=1&start=2&start=2027&end=28&end=2&end=2027")
+    assert "From 1 February 2027 to 28 February 2027." in text(response)
+    assert row_of(response, "Joiners in the period") == "1 0.5 0 0.5 1"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("start=1&start=3&start=2027&end=1&end=2&end=2027", "on or after its start"),
+        ("start=1&start=1&start=99999&end=1&end=2&end=2027", "Error"),
+        ("start=1&start=1&start=2019&end=1&end=2&end=2027", "three years or less"),
+    ],
+)
+def test_a_bad_period_is_shown_on_the_form(client, academy, query, message):
+    sign_in(client, academy["admin"].email)
+    response = client.get(f"/overview/?{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "govuk-error-summary" in html
+    assert message in html
+    assert "The academy at a glance" not in html
+
+
+def test_the_tables_as_csv(client, academy):
+    sign_in(client, academy["coordinator"].email)
+    response = client.get("/overview/comparison.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:3] == ["measure", "yours", "academy"]
+    assert rows[1][:3] == ["Learners on roll", "2", "3"]
+    rows = list(csv.reader(io.StringIO(client.get("/overview/roll.csv").get_data(as_text=True))))
+    assert rows[1:] == [
+        ["North", "Jan 2027", "1", "0", "1"],
+        ["North", "Feb 2027", "2", "1", "0"],
+        ["North", "Mar 2027", "2", "0", "0"],
+        ["Academy", "Jan 2027", "3", "1", "1"],
+        ["Academy", "Feb 2027", "3", "1", "1"],
+        ["Academy", "Mar 2027", "3", "0", "0"],
+    ]
+    rows = list(csv.reader(io.StringIO(client.get("/overview/cohort.csv").get_data(as_text=True))))
+    assert [row[:2] for row in rows[1:]] == [["North", "2"], ["Academy", "3"]]
+
+
+def test_only_admins_and_coordinators(client, academy):
+    sign_in(client, UserFactory(roles=[Role.MENTOR]).email)
+    assert client.get("/overview/").status_code == 403
+    assert client.get("/overview/roll.csv").status_code == 403

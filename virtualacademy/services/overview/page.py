@@ -1,0 +1,178 @@
+"""The overview page's figures for one viewer and period: each section for the localities they oversee, the
+academy's total beside them, and each measure's spread across every locality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from virtualacademy.models import Locality
+from virtualacademy.models.families import SendStatus
+from virtualacademy.services.overview.attendance import Attendance, attendance
+from virtualacademy.services.overview.cohort import Cohort, cohort
+from virtualacademy.services.overview.common import Period, Spread, localities, share
+from virtualacademy.services.overview.roll import Roll, roll
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One row of a comparison: the figure for what the viewer oversees, and its spread across localities."""
+
+    name: str
+    value: float | int | None
+    spread: Spread
+    #: How the value reads: "number", "percent" or "rate" (a number with one decimal place).
+    format: str = "number"
+    #: Query arguments of the learner list behind the figure, if there is one.
+    learners: dict | None = None
+
+
+@dataclass(frozen=True)
+class LocalityRow:
+    """One locality's figures, for the table that compares the localities the viewer oversees."""
+
+    id: int
+    name: str
+    on_roll: int
+    joiners: int
+    leavers: int
+    ehcp: int
+    fsm: int
+    hours_per_week: float | None
+    without_learning: int
+
+
+@dataclass
+class Overview:
+    period: Period
+    today: date
+    #: None: the whole academy (an admin); otherwise the localities the viewer coordinates.
+    locality_ids: list[int] | None
+    shown: list[Locality]
+    roll: Roll
+    cohort: Cohort
+    attendance: Attendance
+
+    @property
+    def is_academy(self) -> bool:
+        return self.locality_ids is None
+
+    def title(self) -> str:
+        if self.is_academy:
+            return "Academy overview"
+        return "Overview: " + ", ".join(locality.name for locality in self.shown)
+
+    @property
+    def _all_ids(self) -> set[int]:
+        return set(self.roll.on_roll) | set(self.cohort.by_locality) | set(self.attendance.by_locality)
+
+    def _scope_args(self) -> dict:
+        return {"locality": self.locality_ids[0]} if self.locality_ids and len(self.locality_ids) == 1 else {}
+
+    # --- each measure, for some localities (every one when None) ------------------------------------------------
+
+    def _on_roll(self, ids):
+        return self.roll.total(self.roll.on_roll, ids)[-1]
+
+    def _joiners(self, ids):
+        return sum(self.roll.total(self.roll.joiners, ids))
+
+    def _leavers(self, ids):
+        return sum(self.roll.total(self.roll.leavers, ids))
+
+    def _cohort_share(self, part):
+        def measure(ids):
+            row = self.cohort.total(ids)
+            return share(part(row), row.on_roll)
+
+        return measure
+
+    def _per_week(self, index: int):
+        def measure(ids):
+            return self.attendance.total(ids).per_learner_week(self.period.weeks)[index]
+
+        return measure
+
+    def _without_learning(self, ids):
+        row = self.attendance.total(ids)
+        return share(row.without_learning, row.on_roll)
+
+    def _measures(self) -> list[tuple[str, object, str, dict | None]]:
+        """(name, measure, format, the learner list's filter)."""
+        scope = self._scope_args()
+        return [
+            ("Learners on roll", self._on_roll, "number", {**scope, "on_roll": "yes"}),
+            ("Joiners in the period", self._joiners, "number", None),
+            ("Leavers in the period", self._leavers, "number", None),
+            (
+                "With an EHCP (per cent)",
+                self._cohort_share(lambda r: r.send[SendStatus.EHCP]),
+                "percent",
+                {**scope, "send": "ehcp"},
+            ),
+            (
+                "Eligible for free school meals (per cent)",
+                self._cohort_share(lambda r: r.fsm_eligible),
+                "percent",
+                {**scope, "fsm": "yes"},
+            ),
+            (
+                "Secondary age (per cent)",
+                self._cohort_share(lambda r: r.secondary),
+                "percent",
+                {**scope, "phase": "secondary"},
+            ),
+            ("Days of learning per learner per week", self._per_week(0), "rate", None),
+            ("Hours of learning per learner per week", self._per_week(1), "rate", None),
+            (
+                "No learning logged for 14 days (per cent)",
+                self._without_learning,
+                "percent",
+                {**scope, "without_learning": "yes"},
+            ),
+        ]
+
+    def locality_rows(self) -> list[LocalityRow]:
+        """Each locality shown, by name, with its figures."""
+        rows = []
+        for locality in self.shown:
+            one = {locality.id}
+            cohort = self.cohort.total(one)
+            attendance = self.attendance.total(one)
+            rows.append(
+                LocalityRow(
+                    locality.id,
+                    locality.name,
+                    self._on_roll(one),
+                    self._joiners(one),
+                    self._leavers(one),
+                    cohort.send[SendStatus.EHCP],
+                    cohort.fsm_eligible,
+                    attendance.per_learner_week(self.period.weeks)[1],
+                    attendance.without_learning,
+                )
+            )
+        return rows
+
+    def comparisons(self) -> list[Measure]:
+        """The viewer's figures beside the academy's and the spread across every locality."""
+        mine = None if self.locality_ids is None else set(self.locality_ids)
+        each = [{i} for i in sorted(self._all_ids)]
+        return [
+            Measure(name, measure(mine), Spread.of([measure(one) for one in each], measure(None)), fmt, learners)
+            for name, measure, fmt, learners in self._measures()
+        ]
+
+
+def overview(locality_ids: list[int] | None, period: Period, today: date) -> Overview:
+    """The figures for the localities ``locality_ids`` (every locality when None) over ``period``; the spread is
+    always across every locality. A handful of grouped statements, whatever the size of the academy."""
+    return Overview(
+        period,
+        today,
+        locality_ids,
+        localities(locality_ids),
+        roll(period),
+        cohort(min(period.end, today)),
+        attendance(period, today),
+    )

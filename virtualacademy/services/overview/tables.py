@@ -1,0 +1,95 @@
+"""The overview's tables as rows for CSV: the comparison, and each section per locality (the viewer's localities,
+then the academy's total)."""
+
+from __future__ import annotations
+
+from virtualacademy.models.families import EHE_REASON_LABELS, SEND_STATUS_LABELS, EheReason, SendStatus
+from virtualacademy.services.overview.common import month_label, share
+from virtualacademy.services.overview.page import Overview
+
+Rows = list[list[str | int | float | None]]
+
+
+def comparison(page: Overview) -> Rows:
+    rows: Rows = [["measure", "yours", "academy", "locality average", "lowest", "middle", "highest", "localities"]]
+    for m in page.comparisons():
+        s = m.spread
+        rows.append([m.name, m.value, s.academy, s.average, s.lowest, s.middle, s.highest, s.localities])
+    return rows
+
+
+def _shown(page: Overview) -> list[tuple[int | None, str]]:
+    return [(locality.id, locality.name) for locality in page.shown] + [(None, "Academy")]
+
+
+def roll(page: Overview) -> Rows:
+    rows: Rows = [["locality", "month", "on roll at month end", "joiners", "leavers"]]
+    for locality_id, name in _shown(page):
+        ids = None if locality_id is None else [locality_id]
+        on_roll = page.roll.total(page.roll.on_roll, ids)
+        joiners = page.roll.total(page.roll.joiners, ids)
+        leavers = page.roll.total(page.roll.leavers, ids)
+        for n, end in enumerate(page.roll.month_ends):
+            rows.append([name, month_label(end), on_roll[n], joiners[n], leavers[n]])
+    return rows
+
+
+def cohort(page: Overview) -> Rows:
+    rows: Rows = [
+        [
+            "locality",
+            "on roll",
+            *(EHE_REASON_LABELS[r] for r in EheReason),
+            *(f"SEND: {SEND_STATUS_LABELS[s]}" for s in SendStatus),
+            "primary",
+            "primary eligible for free school meals",
+            "secondary",
+            "secondary eligible for free school meals",
+        ]
+    ]
+    for locality_id, name in _shown(page):
+        row = page.cohort.total(None if locality_id is None else [locality_id])
+        rows.append(
+            [
+                name,
+                row.on_roll,
+                *(row.reasons[r] for r in EheReason),
+                *(row.send[s] for s in SendStatus),
+                row.fsm["primary"][1],
+                row.fsm["primary"][0],
+                row.fsm["secondary"][1],
+                row.fsm["secondary"][0],
+            ]
+        )
+    return rows
+
+
+def attendance(page: Overview) -> Rows:
+    rows: Rows = [
+        [
+            "locality",
+            "on roll at the end of the period",
+            "days with learning",
+            "hours of learning",
+            "days per learner per week",
+            "hours per learner per week",
+            "no learning for 14 days",
+            "no learning for 14 days (per cent)",
+        ]
+    ]
+    for locality_id, name in _shown(page):
+        row = page.attendance.total(None if locality_id is None else [locality_id])
+        days, hours = row.per_learner_week(page.period.weeks)
+        rows.append(
+            [
+                name,
+                row.on_roll,
+                row.learning_days,
+                round(row.minutes / 60, 1),
+                days,
+                hours,
+                row.without_learning,
+                share(row.without_learning, row.on_roll),
+            ]
+        )
+    return rows
