@@ -422,3 +422,47 @@ def test_the_dashboard_panel_lists_the_next_bookings_and_the_way_to_browse(clien
     db.session.commit()
     page = _text(_page(parent, "/dashboard"))
     assert "Coming up" in page and "Clay workshop" in page
+
+
+def test_a_parent_books_their_own_place_when_parents_attend_and_a_learner_books_themselves(client, world):
+    from tests.factories import UserFactory
+    from virtualacademy.models import Role
+
+    made = _event(world, title="Family walk", guardians_attend=True)
+    family = world.family(1)
+    parent = _as(client, family.guardian)
+    page = _text(_page(parent, f"/community/events/{made.id}/book"))
+    assert "(you)" in page
+    response = post_form(
+        parent,
+        f"/community/events/{made.id}/book",
+        {"attendees": [f"guardian-{family.guardian_row.id}", f"learner-{family.children[0].id}"]},
+    )
+    assert response.status_code == 302
+    rows = db.session.scalars(select(Booking).where(Booking.event_id == made.id)).all()
+    assert {(b.guardian_id, b.learner_id) for b in rows} == {
+        (family.guardian_row.id, None),
+        (None, family.children[0].id),
+    }
+    # a learner with their own account is offered only themselves
+    learner = world.family(0).children[0]
+    own = UserFactory(roles=[Role.LEARNER])
+    learner.user_id = own.id
+    db.session.commit()
+    client.post(
+        "/sign-out",
+        data={"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', _page(client, "/dashboard"))[1]},
+    )
+    me = _as(client, own)
+    page = _page(me, f"/community/events/{made.id}/book")
+    assert f'value="learner-{learner.id}"' in page and f'value="learner-{world.family(0).children[1].id}"' not in page
+
+
+def test_a_coordinator_lists_their_localitys_drafts_but_no_other_localitys(client, world):
+    events.create_event(world.coordinator, cw.event_input(world, title="Our draft"))
+    events.create_event(
+        world.other_coordinator, cw.event_input(world, title="Their draft", locality_id=world.other_locality.id)
+    )
+    db.session.commit()
+    page = _text(_page(_as(client, world.coordinator), "/community/events"))
+    assert "Our draft" in page and "Their draft" not in page
