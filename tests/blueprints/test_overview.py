@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
@@ -14,7 +15,7 @@ from tests.conftest import sign_in
 from tests.factories import UserFactory
 from tests.overview_world import small_academy
 from virtualacademy.extensions import db
-from virtualacademy.models import LocalityStaff, Role
+from virtualacademy.models import CheckIn, ContactMethod, ContactWith, LocalityStaff, Role
 from virtualacademy.models.localities import LocalityRole
 
 
@@ -162,3 +163,28 @@ def test_only_admins_and_coordinators(client, academy):
     sign_in(client, UserFactory(roles=[Role.MENTOR]).email)
     assert client.get("/overview/").status_code == 403
     assert client.get("/overview/roll.csv").status_code == 403
+
+
+def test_wellbeing_on_the_page_and_as_csv(client, academy):
+    for at, score in [(datetime(2027, 1, 5, 10, tzinfo=UTC), 4), (datetime(2027, 2, 5, 10, tzinfo=UTC), 1)]:
+        db.session.add(
+            CheckIn(
+                learner_id=academy["ann"].id,
+                occurred_at=at,
+                method=ContactMethod.PHONE,
+                with_whom=ContactWith.LEARNER,
+                wellbeing=score,
+            )
+        )
+    db.session.commit()
+    sign_in(client, academy["coordinator"].email)
+    response = client.get("/overview/")
+    assert "1 learner gave a lower score at their latest check-in" in text(response)
+    assert 'alt="Wellbeing scores recorded at check-ins (1 very low, 5 very good). 1: 1; 2: 0; 3: 0; 4: 1; 5: 0."' in (
+        response.get_data(as_text=True)
+    )
+    assert row_of(response, "Wellbeing scores of 1 or 2 (per cent of scores recorded)") == (
+        "50.0% 50.0% 50.0% 50.0% 50.0% 50.0%"
+    )
+    rows = list(csv.reader(io.StringIO(client.get("/overview/wellbeing.csv").get_data(as_text=True))))
+    assert rows[1] == ["North", "1", "0", "0", "1", "0", "1"]

@@ -4,7 +4,7 @@ at Tuesday 2 March 2027."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -12,12 +12,14 @@ from tests.factories import LogEntryFactory, SubjectAreaFactory
 from tests.overview_world import TODAY, small_academy
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
+from virtualacademy.models import CheckIn, ContactMethod, ContactWith
 from virtualacademy.models.families import EheReason, SendStatus
 from virtualacademy.services.learning_log import refresh_last_logged
 from virtualacademy.services.overview.attendance import attendance
 from virtualacademy.services.overview.cohort import cohort, secondary_born_by
 from virtualacademy.services.overview.common import Period, Spread
 from virtualacademy.services.overview.roll import roll
+from virtualacademy.services.overview.wellbeing import wellbeing
 
 PERIOD = Period(date(2027, 1, 1), TODAY)
 
@@ -114,3 +116,43 @@ def test_the_spread_across_localities():
     assert (spread.academy, spread.average, spread.lowest, spread.middle, spread.highest) == (40, 40, 10, 25, 100)
     assert spread.localities == 4
     assert Spread.of([None], academy=None).average is None
+
+
+def check_in(learner, at: datetime, wellbeing: int | None) -> None:
+    db.session.add(
+        CheckIn(
+            learner_id=learner.id,
+            occurred_at=at,
+            method=ContactMethod.PHONE,
+            with_whom=ContactWith.BOTH,
+            contact_made=True,
+            wellbeing=wellbeing,
+        )
+    )
+
+
+def test_wellbeing_scores_in_the_period_and_learners_whose_wellbeing_fell(academy):
+    ann, ben, eve = academy["ann"], academy["ben"], academy["eve"]
+    # Ann: 4 in December, then 2 in February: fell
+    check_in(ann, datetime(2026, 12, 10, 10, tzinfo=UTC), 4)
+    check_in(ann, datetime(2027, 2, 10, 10, tzinfo=UTC), 2)
+    # Ben: 3 then 5: rose; a check-in without a score does not count
+    check_in(ben, datetime(2027, 2, 12, 10, tzinfo=UTC), 3)
+    check_in(ben, datetime(2027, 2, 20, 10, tzinfo=UTC), 5)
+    check_in(ben, datetime(2027, 2, 25, 10, tzinfo=UTC), None)
+    # Eve: 5 on 31 December at 23:30 London time (in the period? no: London's 31 December), then 4 on 1 January
+    # at 00:30 London time: fell, and only the second is in the period
+    check_in(eve, datetime(2026, 12, 31, 23, 30, tzinfo=UTC), 5)
+    check_in(eve, datetime(2027, 1, 1, 0, 30, tzinfo=UTC), 4)
+    db.session.commit()
+    figures = wellbeing(PERIOD)
+    north = figures.by_locality[academy["north"].id]
+    south = figures.by_locality[academy["south"].id]
+    assert north.scores == {1: 0, 2: 1, 3: 1, 4: 0, 5: 1}
+    assert (north.recorded, north.low, north.fell) == (3, 1, 1)
+    assert south.scores == {1: 0, 2: 0, 3: 0, 4: 1, 5: 0}
+    assert south.fell == 1
+    assert figures.total().fell == 2
+    assert figures.total().recorded == 4
+    # in January alone Ann's latest score (December's 4) is not in the period: she is not counted as falling
+    assert wellbeing(Period(date(2027, 1, 1), date(2027, 1, 31))).total().fell == 1

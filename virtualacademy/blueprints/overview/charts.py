@@ -69,6 +69,13 @@ def charts_for(page: Overview) -> dict[str, charts.Chart]:
             unit="per cent eligible",
             label_heading="Phase",
         ),
+        "wellbeing": charts.bar(
+            "Wellbeing scores recorded at check-ins (1 very low, 5 very good)",
+            [(str(score), n) for score, n in page.wellbeing.total(ids).scores.items()],
+            unit="check-ins",
+            label_heading="Score",
+            empty="No wellbeing scores were recorded in this period.",
+        ),
         "hours": _spread_chart(
             "Hours of learning per learner per week", comparisons["Hours of learning per learner per week"], "number"
         ),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 
 from sqlalchemy import select
 
+from virtualacademy import clock
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import Locality
@@ -34,6 +35,11 @@ class Period:
     @property
     def weeks(self) -> float:
         return self.days / 7
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as stored (UTC) times: from London midnight on its first day to London midnight after its
+        last."""
+        return clock.london_midnight(self.start), clock.london_midnight(self.end + timedelta(days=1))
 
     def month_ends(self) -> list[date]:
         """The last day of each month in the period (the period's own end for its last, part month)."""

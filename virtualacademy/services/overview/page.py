@@ -12,6 +12,7 @@ from virtualacademy.services.overview.attendance import Attendance, attendance
 from virtualacademy.services.overview.cohort import Cohort, cohort
 from virtualacademy.services.overview.common import Period, Spread, localities, share
 from virtualacademy.services.overview.roll import Roll, roll
+from virtualacademy.services.overview.wellbeing import Wellbeing, wellbeing
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Overview:
     roll: Roll
     cohort: Cohort
     attendance: Attendance
+    wellbeing: Wellbeing
 
     @property
     def is_academy(self) -> bool:
@@ -97,6 +99,13 @@ class Overview:
         row = self.attendance.total(ids)
         return share(row.without_learning, row.on_roll)
 
+    def _low_wellbeing(self, ids):
+        row = self.wellbeing.total(ids)
+        return share(row.low, row.recorded)
+
+    def _wellbeing_fell(self, ids):
+        return self.wellbeing.total(ids).fell
+
     def _measures(self) -> list[tuple[str, object, str, dict | None]]:
         """(name, measure, format, the learner list's filter)."""
         scope = self._scope_args()
@@ -122,6 +131,8 @@ class Overview:
                 "percent",
                 {**scope, "phase": "secondary"},
             ),
+            ("Wellbeing scores of 1 or 2 (per cent of scores recorded)", self._low_wellbeing, "percent", None),
+            ("Learners whose wellbeing fell", self._wellbeing_fell, "number", None),
             ("Days of learning per learner per week", self._per_week(0), "rate", None),
             ("Hours of learning per learner per week", self._per_week(1), "rate", None),
             (
@@ -175,4 +186,5 @@ def overview(locality_ids: list[int] | None, period: Period, today: date) -> Ove
         roll(period),
         cohort(min(period.end, today)),
         attendance(period, today),
+        wellbeing(period),
     )

@@ -93,3 +93,11 @@ def attendance(page: Overview) -> Rows:
             ]
         )
     return rows
+
+
+def wellbeing(page: Overview) -> Rows:
+    rows: Rows = [["locality", "score 1", "score 2", "score 3", "score 4", "score 5", "learners whose wellbeing fell"]]
+    for locality_id, name in _shown(page):
+        row = page.wellbeing.total(None if locality_id is None else [locality_id])
+        rows.append([name, *row.scores.values(), row.fell])
+    return rows

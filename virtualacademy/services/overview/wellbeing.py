@@ -1,0 +1,103 @@
+"""Wellbeing as learners describe it at check-ins (1 very low to 5 very good), per locality: how the scores
+recorded in a period are spread, and the learners whose latest score in the period is lower than the one before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, select
+
+from virtualacademy.extensions import db
+from virtualacademy.models import CheckIn, Learner
+from virtualacademy.services.overview.common import Period
+
+SCORES = (1, 2, 3, 4, 5)
+
+
+@dataclass
+class LocalityWellbeing:
+    #: score -> check-ins in the period that recorded it
+    scores: dict[int, int] = field(default_factory=lambda: dict.fromkeys(SCORES, 0))
+    #: learners whose latest score in the period is lower than their score before it
+    fell: int = 0
+
+    @property
+    def recorded(self) -> int:
+        return sum(self.scores.values())
+
+    @property
+    def low(self) -> int:
+        """Scores of 1 or 2."""
+        return self.scores[1] + self.scores[2]
+
+
+@dataclass
+class Wellbeing:
+    period: Period
+    by_locality: dict[int, LocalityWellbeing] = field(default_factory=dict)
+
+    def total(self, locality_ids=None) -> LocalityWellbeing:
+        result = LocalityWellbeing()
+        for locality_id, row in self.by_locality.items():
+            if locality_ids is None or locality_id in locality_ids:
+                for score, n in row.scores.items():
+                    result.scores[score] += n
+                result.fell += row.fell
+        return result
+
+
+def ranked_scores(period: Period):
+    """Each learner's check-ins with a wellbeing score up to the end of the period, newest first (``n`` = 1 is the
+    latest), as a subquery."""
+    _, finish = period.bounds()
+    return (
+        select(
+            CheckIn.learner_id,
+            CheckIn.occurred_at,
+            CheckIn.wellbeing,
+            func.row_number()
+            .over(partition_by=CheckIn.learner_id, order_by=(CheckIn.occurred_at.desc(), CheckIn.id.desc()))
+            .label("n"),
+        )
+        .where(CheckIn.wellbeing.is_not(None), CheckIn.occurred_at < finish)
+        .subquery()
+    )
+
+
+def fell_learner_ids(period: Period):
+    """A select of the learners whose latest score in the period is lower than the score before it."""
+    begin, _ = period.bounds()
+    latest, before = ranked_scores(period).alias("latest"), ranked_scores(period).alias("before")
+    return (
+        select(latest.c.learner_id)
+        .join(before, and_(before.c.learner_id == latest.c.learner_id, before.c.n == 2))
+        .where(latest.c.n == 1, latest.c.occurred_at >= begin, latest.c.wellbeing < before.c.wellbeing)
+    )
+
+
+def wellbeing(period: Period) -> Wellbeing:
+    """Per locality (the learner's): the scores recorded in the period, and the learners whose wellbeing fell.
+    Two grouped statements."""
+    begin, finish = period.bounds()
+    result = Wellbeing(period)
+
+    def row(locality_id: int) -> LocalityWellbeing:
+        return result.by_locality.setdefault(locality_id, LocalityWellbeing())
+
+    for locality_id, score, count in db.session.execute(
+        select(Learner.locality_id, CheckIn.wellbeing, func.count())
+        .join(Learner, Learner.id == CheckIn.learner_id)
+        .where(CheckIn.wellbeing.is_not(None), CheckIn.occurred_at >= begin, CheckIn.occurred_at < finish)
+        .group_by(Learner.locality_id, CheckIn.wellbeing)
+    ):
+        if locality_id is not None and score in SCORES:
+            row(locality_id).scores[score] = count
+    fell = fell_learner_ids(period).subquery()
+    for locality_id, count in db.session.execute(
+        select(Learner.locality_id, func.count())
+        .join(fell, fell.c.learner_id == Learner.id)
+        .group_by(Learner.locality_id)
+    ):
+        if locality_id is not None:
+            row(locality_id).fell = count
+    return result
