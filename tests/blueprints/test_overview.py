@@ -12,6 +12,7 @@ from html import unescape
 import pytest
 
 from tests.conftest import sign_in
+from tests.exams_objects import exam_objects
 from tests.factories import UserFactory
 from tests.overview_world import small_academy
 from virtualacademy.extensions import db
@@ -188,3 +189,19 @@ def test_wellbeing_on_the_page_and_as_csv(client, academy):
     )
     rows = list(csv.reader(io.StringIO(client.get("/overview/wellbeing.csv").get_data(as_text=True))))
     assert rows[1] == ["North", "1", "0", "0", "1", "0", "1"]
+
+
+def test_exams_on_the_page_and_as_csv(client, academy):
+    exam_objects(academy["ann"])
+    sign_in(client, academy["admin"].email)
+    response = client.get("/overview/")
+    assert "In the period 1 entry was made for 1 learner, entered when ready whatever their age, and 0 results" in (
+        text(response)
+    )
+    assert 'alt="Exam entries made in the period by age at entry. 13: 1."' in response.get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(client.get("/overview/exams.csv").get_data(as_text=True))))
+    assert rows[1:] == [
+        ["North", "1", "1", "0", "13: 1"],
+        ["South", "0", "0", "0", ""],
+        ["Academy", "1", "1", "0", "13: 1"],
+    ]

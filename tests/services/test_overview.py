@@ -8,16 +8,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.exams_objects import exam_objects, exam_setting
 from tests.factories import LogEntryFactory, SubjectAreaFactory
 from tests.overview_world import TODAY, small_academy
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import CheckIn, ContactMethod, ContactWith
+from virtualacademy.models import CheckIn, ContactMethod, ContactWith, EntryState, ExamEntry
 from virtualacademy.models.families import EheReason, SendStatus
 from virtualacademy.services.learning_log import refresh_last_logged
 from virtualacademy.services.overview.attendance import attendance
 from virtualacademy.services.overview.cohort import cohort, secondary_born_by
 from virtualacademy.services.overview.common import Period, Spread
+from virtualacademy.services.overview.exams import exams
 from virtualacademy.services.overview.roll import roll
 from virtualacademy.services.overview.wellbeing import wellbeing
 
@@ -156,3 +158,23 @@ def test_wellbeing_scores_in_the_period_and_learners_whose_wellbeing_fell(academ
     assert figures.total().recorded == 4
     # in January alone Ann's latest score (December's 4) is not in the period: she is not counted as falling
     assert wellbeing(Period(date(2027, 1, 1), date(2027, 1, 31))).total().fell == 1
+
+
+def test_exam_entries_learners_ages_and_results_per_locality(academy):
+    setting = exam_setting()
+    ann_ids = exam_objects(academy["ann"], setting=setting, candidate_number="0001")
+    exam_objects(academy["ann"], setting=setting, candidate_number="0002")
+    eve_ids = exam_objects(academy["eve"], setting=setting, candidate_number="0003")
+    # Eve's entry is withdrawn: it counts nowhere; Ann's first has its result
+    eve_entry = db.session.get(ExamEntry, eve_ids["exam_entry"])
+    eve_entry.state = EntryState.WITHDRAWN
+    ann_entry = db.session.get(ExamEntry, ann_ids["exam_entry"])
+    ann_entry.state, ann_entry.grade, ann_entry.result_on = EntryState.RESULT_RECORDED, "7", TODAY
+    db.session.commit()
+    figures = exams(PERIOD)
+    north = figures.by_locality[academy["north"].id]
+    assert (north.entries, north.learners, north.results) == (2, 1, 1)
+    assert academy["south"].id not in figures.by_locality
+    # Ann, born 1 May 2013, was 13 on the day of entry
+    assert figures.ages() == [("13", 2)]
+    assert exams(Period(date(2027, 1, 1), date(2027, 2, 28))).total().entries == 0

@@ -76,6 +76,13 @@ def charts_for(page: Overview) -> dict[str, charts.Chart]:
             label_heading="Score",
             empty="No wellbeing scores were recorded in this period.",
         ),
+        "ages": charts.bar(
+            "Exam entries made in the period by age at entry",
+            page.exams.ages(ids),
+            unit="entries",
+            label_heading="Age at entry",
+            empty="No exam entries were made in this period.",
+        ),
         "hours": _spread_chart(
             "Hours of learning per learner per week", comparisons["Hours of learning per learner per week"], "number"
         ),

@@ -11,6 +11,7 @@ from virtualacademy.models.families import SendStatus
 from virtualacademy.services.overview.attendance import Attendance, attendance
 from virtualacademy.services.overview.cohort import Cohort, cohort
 from virtualacademy.services.overview.common import Period, Spread, localities, share
+from virtualacademy.services.overview.exams import Exams, exams
 from virtualacademy.services.overview.roll import Roll, roll
 from virtualacademy.services.overview.wellbeing import Wellbeing, wellbeing
 
@@ -54,6 +55,7 @@ class Overview:
     cohort: Cohort
     attendance: Attendance
     wellbeing: Wellbeing
+    exams: Exams
 
     @property
     def is_academy(self) -> bool:
@@ -106,6 +108,12 @@ class Overview:
     def _wellbeing_fell(self, ids):
         return self.wellbeing.total(ids).fell
 
+    def _exam_entries(self, ids):
+        return self.exams.total(ids).entries
+
+    def _exam_results(self, ids):
+        return self.exams.total(ids).results
+
     def _measures(self) -> list[tuple[str, object, str, dict | None]]:
         """(name, measure, format, the learner list's filter)."""
         scope = self._scope_args()
@@ -141,6 +149,8 @@ class Overview:
                 "percent",
                 {**scope, "without_learning": "yes"},
             ),
+            ("Exam entries made in the period", self._exam_entries, "number", None),
+            ("Exam results recorded in the period", self._exam_results, "number", None),
         ]
 
     def locality_rows(self) -> list[LocalityRow]:
@@ -187,4 +197,5 @@ def overview(locality_ids: list[int] | None, period: Period, today: date) -> Ove
         cohort(min(period.end, today)),
         attendance(period, today),
         wellbeing(period),
+        exams(period),
     )

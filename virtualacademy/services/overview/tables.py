@@ -101,3 +101,13 @@ def wellbeing(page: Overview) -> Rows:
         row = page.wellbeing.total(None if locality_id is None else [locality_id])
         rows.append([name, *row.scores.values(), row.fell])
     return rows
+
+
+def exams(page: Overview) -> Rows:
+    rows: Rows = [["locality", "entries made", "learners entered", "results recorded", "entries by age at entry"]]
+    for locality_id, name in _shown(page):
+        ids = None if locality_id is None else [locality_id]
+        row = page.exams.total(ids)
+        ages = "; ".join(f"{age}: {n}" for age, n in page.exams.ages(ids))
+        rows.append([name, row.entries, row.learners, row.results, ages])
+    return rows
