@@ -6,14 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html import unescape
 
 import pytest
 
 from tests.conftest import sign_in
 from tests.exams_objects import exam_objects
-from tests.factories import UserFactory
+from tests.factories import LearningPlanFactory, PlanReviewFactory, UserFactory
 from tests.overview_world import small_academy
 from virtualacademy.extensions import db
 from virtualacademy.models import CheckIn, ContactMethod, ContactWith, LocalityStaff, Role
@@ -205,3 +205,18 @@ def test_exams_on_the_page_and_as_csv(client, academy):
         ["South", "0", "0", "0", ""],
         ["Academy", "1", "1", "0", "13: 1"],
     ]
+
+
+def test_plan_reviews_on_the_page_and_the_learners_overdue(client, academy):
+    plan = LearningPlanFactory(learner=academy["ben"], next_review_on=date(2027, 2, 20))
+    PlanReviewFactory(plan_id=plan.id, held_on=date(2027, 1, 10), next_review_on=date(2027, 2, 1))
+    PlanReviewFactory(plan_id=plan.id, held_on=date(2027, 2, 1), next_review_on=date(2027, 2, 20))
+    LearningPlanFactory(learner=academy["ann"], next_review_on=date(2027, 5, 1))
+    sign_in(client, academy["coordinator"].email)
+    page = text(client.get("/overview/"))
+    assert "2 plan reviews held in the period. Of the 1 that followed an earlier review" in page
+    assert "1 was held by that day. 1 learner on roll has a review overdue today" in page
+    response = client.get(f"/learners?locality={academy['north'].id}&review_overdue=yes")
+    assert listed(response) == {"Ben"}
+    rows = list(csv.reader(io.StringIO(client.get("/overview/reviews.csv").get_data(as_text=True))))
+    assert rows[1] == ["North", "2", "1", "1", "100.0", "1"]

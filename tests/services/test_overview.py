@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.exams_objects import exam_objects, exam_setting
-from tests.factories import LogEntryFactory, SubjectAreaFactory
+from tests.factories import LearningPlanFactory, LogEntryFactory, PlanReviewFactory, SubjectAreaFactory
 from tests.overview_world import TODAY, small_academy
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
@@ -20,6 +20,7 @@ from virtualacademy.services.overview.attendance import attendance
 from virtualacademy.services.overview.cohort import cohort, secondary_born_by
 from virtualacademy.services.overview.common import Period, Spread
 from virtualacademy.services.overview.exams import exams
+from virtualacademy.services.overview.reviews import reviews
 from virtualacademy.services.overview.roll import roll
 from virtualacademy.services.overview.wellbeing import wellbeing
 
@@ -178,3 +179,23 @@ def test_exam_entries_learners_ages_and_results_per_locality(academy):
     # Ann, born 1 May 2013, was 13 on the day of entry
     assert figures.ages() == [("13", 2)]
     assert exams(Period(date(2027, 1, 1), date(2027, 2, 28))).total().entries == 0
+
+
+def test_plan_reviews_on_time_and_overdue(academy):
+    ann_plan = LearningPlanFactory(learner=academy["ann"], next_review_on=date(2027, 4, 1))
+    ben_plan = LearningPlanFactory(learner=academy["ben"], next_review_on=date(2027, 2, 20))
+    eve_plan = LearningPlanFactory(learner=academy["eve"], next_review_on=date(2027, 3, 2))
+    # Ann: reviewed in November (next due 11 January), then on 11 January (on time), then 20 February (due 1 Feb:
+    # late); Ben's first review (no due day kept) in February; Eve's in December only (before the period)
+    PlanReviewFactory(plan_id=ann_plan.id, held_on=date(2026, 11, 30), next_review_on=date(2027, 1, 11))
+    PlanReviewFactory(plan_id=ann_plan.id, held_on=date(2027, 1, 11), next_review_on=date(2027, 2, 1))
+    PlanReviewFactory(plan_id=ann_plan.id, held_on=date(2027, 2, 20), next_review_on=date(2027, 4, 1))
+    PlanReviewFactory(plan_id=ben_plan.id, held_on=date(2027, 2, 1), next_review_on=date(2027, 2, 20))
+    PlanReviewFactory(plan_id=eve_plan.id, held_on=date(2026, 12, 1), next_review_on=date(2027, 3, 2))
+    db.session.commit()
+    figures = reviews(PERIOD, TODAY)
+    north = figures.by_locality[academy["north"].id]
+    assert (north.held, north.with_due_date, north.on_time) == (3, 2, 1)
+    # Ben's next review (20 February) has passed; Ann's (1 April) has not; Eve's is today: not yet overdue
+    assert north.overdue == 1
+    assert academy["south"].id not in figures.by_locality

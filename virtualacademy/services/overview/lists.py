@@ -13,11 +13,12 @@ from datetime import date
 from sqlalchemy import Select, select
 
 from virtualacademy.inputs import to_int
-from virtualacademy.models import Enrolment, Learner
+from virtualacademy.models import Enrolment, Learner, LearningPlan
 from virtualacademy.models.families import EHE_REASON_LABELS, SEND_STATUS_LABELS, EheReason, SendStatus
 from virtualacademy.services.localities import on_roll_filter
 from virtualacademy.services.overview.attendance import without_learning_filter
 from virtualacademy.services.overview.cohort import secondary_born_by
+from virtualacademy.services.overview.reviews import overdue_filter
 
 PHASE_LABELS = {"primary": "primary age (under 11)", "secondary": "secondary age (11 and over)"}
 
@@ -35,6 +36,7 @@ class LearnerFilter:
     fsm: str | None = None
     phase: str | None = None
     without_learning: str | None = None
+    review_overdue: str | None = None
 
     @classmethod
     def from_args(cls, args) -> LearnerFilter:
@@ -46,6 +48,7 @@ class LearnerFilter:
             fsm=_choice(args.get("fsm"), {"yes"}),
             phase=_choice(args.get("phase"), PHASE_LABELS),
             without_learning=_choice(args.get("without_learning"), {"yes"}),
+            review_overdue=_choice(args.get("review_overdue"), {"yes"}),
         )
 
     @property
@@ -71,6 +74,8 @@ class LearnerFilter:
             parts.append(f"of {PHASE_LABELS[self.phase]}")
         if self.without_learning:
             parts.append("with no learning logged for 14 days")
+        if self.review_overdue:
+            parts.append("whose plan review is overdue")
         return ", ".join(parts)
 
     def apply(self, stmt: Select, today: date) -> Select:
@@ -90,6 +95,8 @@ class LearnerFilter:
             stmt = stmt.where(Learner.send_status == SendStatus(self.send))
         if self.fsm:
             stmt = stmt.where(Learner.fsm_eligible.is_(True))
+        if self.review_overdue:
+            stmt = stmt.where(Learner.id.in_(select(LearningPlan.learner_id).where(overdue_filter(today))))
         if self.phase:
             born_by = secondary_born_by(today)
             stmt = stmt.where(

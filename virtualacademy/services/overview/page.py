@@ -12,6 +12,7 @@ from virtualacademy.services.overview.attendance import Attendance, attendance
 from virtualacademy.services.overview.cohort import Cohort, cohort
 from virtualacademy.services.overview.common import Period, Spread, localities, share
 from virtualacademy.services.overview.exams import Exams, exams
+from virtualacademy.services.overview.reviews import Reviews, reviews
 from virtualacademy.services.overview.roll import Roll, roll
 from virtualacademy.services.overview.wellbeing import Wellbeing, wellbeing
 
@@ -56,6 +57,7 @@ class Overview:
     attendance: Attendance
     wellbeing: Wellbeing
     exams: Exams
+    reviews: Reviews
 
     @property
     def is_academy(self) -> bool:
@@ -114,6 +116,13 @@ class Overview:
     def _exam_results(self, ids):
         return self.exams.total(ids).results
 
+    def _reviews_on_time(self, ids):
+        row = self.reviews.total(ids)
+        return share(row.on_time, row.with_due_date)
+
+    def _reviews_overdue(self, ids):
+        return self.reviews.total(ids).overdue
+
     def _measures(self) -> list[tuple[str, object, str, dict | None]]:
         """(name, measure, format, the learner list's filter)."""
         scope = self._scope_args()
@@ -149,6 +158,8 @@ class Overview:
                 "percent",
                 {**scope, "without_learning": "yes"},
             ),
+            ("Plan reviews held on time (per cent)", self._reviews_on_time, "percent", None),
+            ("Plan reviews overdue today", self._reviews_overdue, "number", {**scope, "review_overdue": "yes"}),
             ("Exam entries made in the period", self._exam_entries, "number", None),
             ("Exam results recorded in the period", self._exam_results, "number", None),
         ]
@@ -198,4 +209,5 @@ def overview(locality_ids: list[int] | None, period: Period, today: date) -> Ove
         attendance(period, today),
         wellbeing(period),
         exams(period),
+        reviews(period, today),
     )

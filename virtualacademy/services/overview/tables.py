@@ -111,3 +111,13 @@ def exams(page: Overview) -> Rows:
         ages = "; ".join(f"{age}: {n}" for age, n in page.exams.ages(ids))
         rows.append([name, row.entries, row.learners, row.results, ages])
     return rows
+
+
+def reviews(page: Overview) -> Rows:
+    rows: Rows = [["locality", "reviews held", "with a due day", "held on time", "on time (per cent)", "overdue today"]]
+    for locality_id, name in _shown(page):
+        row = page.reviews.total(None if locality_id is None else [locality_id])
+        rows.append(
+            [name, row.held, row.with_due_date, row.on_time, share(row.on_time, row.with_due_date), row.overdue]
+        )
+    return rows
