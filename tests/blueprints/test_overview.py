@@ -13,11 +13,13 @@ import pytest
 
 from tests.conftest import sign_in
 from tests.exams_objects import exam_objects
-from tests.factories import LearningPlanFactory, PlanReviewFactory, UserFactory
+from tests.factories import LearningPlanFactory, PlanReviewFactory, UserFactory, income_transfer
 from tests.overview_world import small_academy
 from virtualacademy.extensions import db
 from virtualacademy.models import CheckIn, ContactMethod, ContactWith, LocalityStaff, Role
+from virtualacademy.models.funding import SpendingCategory, TransferKind
 from virtualacademy.models.localities import LocalityRole
+from virtualacademy.services import ledger
 
 
 @pytest.fixture
@@ -220,3 +222,23 @@ def test_plan_reviews_on_the_page_and_the_learners_overdue(client, academy):
     assert listed(response) == {"Ben"}
     rows = list(csv.reader(io.StringIO(client.get("/overview/reviews.csv").get_data(as_text=True))))
     assert rows[1] == ["North", "2", "1", "1", "100.0", "1"]
+
+
+def test_money_on_the_page_and_as_csv(client, academy):
+    source = ledger.funding_source()
+    income_transfer(90_000)
+    ledger.post(None, source, ledger.personal_account(academy["ann"]), 10_000, TransferKind.ALLOCATION, "B", "m:a")
+    tuition = ledger.spending_account(SpendingCategory.TUITION)
+    ledger.post(None, ledger.personal_account(academy["ann"]), tuition, 4_000, TransferKind.SPEND, "Tutor", "m:s")
+    db.session.commit()
+    sign_in(client, academy["admin"].email)
+    response = client.get("/overview/")
+    page = text(response)
+    assert "the academy received £900.00 in income, and £100.00 was allocated" in page
+    assert "£40.00 was spent from them. Their balances today: £0.00 in locality budgets and £60.00 in" in page
+    assert "Spent from budgets in the period, by category. Tuition: £40;" in response.get_data(as_text=True)
+    # £40 over three learners on roll: £13.33 each; North £20 (two), South £0 (one)
+    assert row_of(response, "Spent from budgets per learner on roll") == "£13.33 £10.00 £0.00 £10.00 £20.00"
+    rows = list(csv.reader(io.StringIO(client.get("/overview/money.csv").get_data(as_text=True))))
+    assert rows[1][:3] == ["North", "10000", "4000"]
+    assert rows[-1][0] == "Academy"

@@ -9,17 +9,27 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.exams_objects import exam_objects, exam_setting
-from tests.factories import LearningPlanFactory, LogEntryFactory, PlanReviewFactory, SubjectAreaFactory
+from tests.factories import (
+    LearningPlanFactory,
+    LogEntryFactory,
+    PlanReviewFactory,
+    SubjectAreaFactory,
+    UserFactory,
+    income_transfer,
+)
 from tests.overview_world import TODAY, small_academy
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import CheckIn, ContactMethod, ContactWith, EntryState, ExamEntry
+from virtualacademy.models import CheckIn, ContactMethod, ContactWith, EntryState, ExamEntry, Role, TransferKind
 from virtualacademy.models.families import EheReason, SendStatus
+from virtualacademy.models.funding import SpendingCategory
+from virtualacademy.services import ledger
 from virtualacademy.services.learning_log import refresh_last_logged
 from virtualacademy.services.overview.attendance import attendance
 from virtualacademy.services.overview.cohort import cohort, secondary_born_by
 from virtualacademy.services.overview.common import Period, Spread
 from virtualacademy.services.overview.exams import exams
+from virtualacademy.services.overview.money import money
 from virtualacademy.services.overview.reviews import reviews
 from virtualacademy.services.overview.roll import roll
 from virtualacademy.services.overview.wellbeing import wellbeing
@@ -199,3 +209,37 @@ def test_plan_reviews_on_time_and_overdue(academy):
     # Ben's next review (20 February) has passed; Ann's (1 April) has not; Eve's is today: not yet overdue
     assert north.overdue == 1
     assert academy["south"].id not in figures.by_locality
+
+
+def test_money_allocated_spent_by_category_and_balances_per_locality(academy):
+    admin = UserFactory(roles=[Role.ADMIN])
+    north = academy["north"]
+    source = ledger.funding_source()
+    income_transfer(500_000)
+    earlier = income_transfer(100_000)
+    earlier.created_at = datetime(2026, 12, 1, 12, tzinfo=UTC)  # before the period
+    ledger.post(None, source, ledger.locality_account(north), 20_000, TransferKind.ALLOCATION, "Budget", "o:loc")
+    ledger.post(None, source, ledger.personal_account(academy["ann"]), 10_000, TransferKind.ALLOCATION, "B", "o:a")
+    wrong = ledger.post(
+        None, source, ledger.personal_account(academy["ben"]), 3_000, TransferKind.ALLOCATION, "B", "o:b"
+    )
+    ledger.reverse(admin, wrong, "Posted to the wrong learner")
+    tuition = ledger.spending_account(SpendingCategory.TUITION)
+    events_spend = ledger.spending_account(SpendingCategory.EVENTS)
+    ledger.post(None, ledger.personal_account(academy["ann"]), tuition, 4_000, TransferKind.SPEND, "Tutor", "o:s1")
+    trip = ledger.post(None, ledger.locality_account(north), events_spend, 1_500, TransferKind.SPEND, "Trip", "o:s2")
+    ledger.reverse(admin, trip, "Trip cancelled")
+    ledger.post(None, ledger.locality_account(north), events_spend, 2_500, TransferKind.SPEND, "Museum", "o:s3")
+    ledger.post(None, source, ledger.personal_account(academy["eve"]), 7_000, TransferKind.ALLOCATION, "B", "o:e")
+    db.session.commit()
+    figures = money(PERIOD)
+    assert figures.income == 500_000
+    mine = figures.by_locality[north.id]
+    assert mine.allocated == 30_000
+    assert mine.spent[SpendingCategory.TUITION] == 4_000
+    assert mine.spent[SpendingCategory.EVENTS] == 2_500
+    assert mine.spent_total == 6_500
+    assert (mine.locality_balance, mine.personal_balances) == (17_500, 6_000)
+    south = figures.by_locality[academy["south"].id]
+    assert (south.allocated, south.spent_total, south.personal_balances) == (7_000, 0, 7_000)
+    assert figures.total().allocated == 37_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from virtualacademy import charts
 from virtualacademy.models.families import EHE_REASON_LABELS, SEND_STATUS_LABELS, EheReason, SendStatus
+from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
 from virtualacademy.services.overview.common import month_label, share
 from virtualacademy.services.overview.page import Overview
 
@@ -82,6 +83,14 @@ def charts_for(page: Overview) -> dict[str, charts.Chart]:
             unit="entries",
             label_heading="Age at entry",
             empty="No exam entries were made in this period.",
+        ),
+        "spend": charts.bar(
+            "Spent from budgets in the period, by category",
+            [(SPENDING_CATEGORY_LABELS[c], pence) for c, pence in page.money.total(ids).spent.items()],
+            format="pounds",
+            unit="spent",
+            label_heading="Category",
+            empty="Nothing was spent in this period.",
         ),
         "hours": _spread_chart(
             "Hours of learning per learner per week", comparisons["Hours of learning per learner per week"], "number"

@@ -55,7 +55,7 @@ def index():
     return render_template("overview/index.html", form=form, page=page, charts=charts_for(page) if page else {})
 
 
-@bp.route("/<any(comparison, roll, cohort, wellbeing, attendance, reviews, exams):table>.csv")
+@bp.route("/<any(comparison, roll, cohort, wellbeing, attendance, reviews, exams, money):table>.csv")
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def table_csv(table: str):
     form = PeriodForm(request.args)

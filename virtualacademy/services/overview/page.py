@@ -12,6 +12,7 @@ from virtualacademy.services.overview.attendance import Attendance, attendance
 from virtualacademy.services.overview.cohort import Cohort, cohort
 from virtualacademy.services.overview.common import Period, Spread, localities, share
 from virtualacademy.services.overview.exams import Exams, exams
+from virtualacademy.services.overview.money import Money, money
 from virtualacademy.services.overview.reviews import Reviews, reviews
 from virtualacademy.services.overview.roll import Roll, roll
 from virtualacademy.services.overview.wellbeing import Wellbeing, wellbeing
@@ -58,6 +59,7 @@ class Overview:
     wellbeing: Wellbeing
     exams: Exams
     reviews: Reviews
+    money: Money
 
     @property
     def is_academy(self) -> bool:
@@ -123,6 +125,10 @@ class Overview:
     def _reviews_overdue(self, ids):
         return self.reviews.total(ids).overdue
 
+    def _spent_per_learner(self, ids):
+        on_roll = self._on_roll(ids)
+        return round(self.money.total(ids).spent_total / on_roll) if on_roll else None
+
     def _measures(self) -> list[tuple[str, object, str, dict | None]]:
         """(name, measure, format, the learner list's filter)."""
         scope = self._scope_args()
@@ -162,6 +168,7 @@ class Overview:
             ("Plan reviews overdue today", self._reviews_overdue, "number", {**scope, "review_overdue": "yes"}),
             ("Exam entries made in the period", self._exam_entries, "number", None),
             ("Exam results recorded in the period", self._exam_results, "number", None),
+            ("Spent from budgets per learner on roll", self._spent_per_learner, "pounds", None),
         ]
 
     def locality_rows(self) -> list[LocalityRow]:
@@ -210,4 +217,5 @@ def overview(locality_ids: list[int] | None, period: Period, today: date) -> Ove
         wellbeing(period),
         exams(period),
         reviews(period, today),
+        money(period),
     )

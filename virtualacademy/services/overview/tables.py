@@ -4,6 +4,7 @@ then the academy's total)."""
 from __future__ import annotations
 
 from virtualacademy.models.families import EHE_REASON_LABELS, SEND_STATUS_LABELS, EheReason, SendStatus
+from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS, SpendingCategory
 from virtualacademy.services.overview.common import month_label, share
 from virtualacademy.services.overview.page import Overview
 
@@ -119,5 +120,32 @@ def reviews(page: Overview) -> Rows:
         row = page.reviews.total(None if locality_id is None else [locality_id])
         rows.append(
             [name, row.held, row.with_due_date, row.on_time, share(row.on_time, row.with_due_date), row.overdue]
+        )
+    return rows
+
+
+def money(page: Overview) -> Rows:
+    """Amounts in pence (whole numbers, as the ledger keeps them)."""
+    rows: Rows = [
+        [
+            "locality",
+            "allocated (pence)",
+            *(f"spent: {SPENDING_CATEGORY_LABELS[c]} (pence)" for c in SpendingCategory),
+            "spent in all (pence)",
+            "locality budget balance (pence)",
+            "learning budgets balance (pence)",
+        ]
+    ]
+    for locality_id, name in _shown(page):
+        row = page.money.total(None if locality_id is None else [locality_id])
+        rows.append(
+            [
+                name,
+                row.allocated,
+                *(row.spent[c] for c in SpendingCategory),
+                row.spent_total,
+                row.locality_balance,
+                row.personal_balances,
+            ]
         )
     return rows
