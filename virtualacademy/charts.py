@@ -130,6 +130,7 @@ class Chart:
             width=self.width,
             explicit_size=False,
             margin=16,
+            margin_right=16 if self.kind == "bar" else 48,
             show_y_guides=self.kind != "bar",
             show_x_guides=False,
             include_x_axis=True,
