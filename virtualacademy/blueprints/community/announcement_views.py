@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from virtualacademy import navigation
 from virtualacademy.blueprints.community import bp
-from virtualacademy.blueprints.community.settings_forms import EVERY_FAMILY, AnnouncementForm, SettingsForm
+from virtualacademy.blueprints.community.settings_forms import EVERY_FAMILY, AnnouncementForm, SettingsForm, choices
 from virtualacademy.blueprints.forms_common import flash_linked
 from virtualacademy.extensions import db
 from virtualacademy.inputs import paginate, to_int
@@ -66,13 +66,13 @@ def new_announcement():
     """Post to a locality the person coordinates (an admin: any, or every family)."""
     form = AnnouncementForm()
     everyone = access.manages_locality(current_user, None)
-    form.locality.choices = (
+    form.locality.choices = choices(
         [("", "Choose who it is for")]
         + ([(EVERY_FAMILY, "Every family in the academy")] if everyone else [])
-        + [(str(place.id), f"{place.name} families") for place in announcements.postable_localities(current_user)]
+        + [(place.id, f"{place.name} families") for place in announcements.postable_localities(current_user)]
     )
     if request.method == "GET" and len(form.locality.choices) == 2:
-        form.locality.data = form.locality.choices[1][0]
+        form.locality.data = form.locality.choices[1].value
     if form.validate_on_submit():
         place = None
         if form.locality.data != EVERY_FAMILY:
@@ -100,20 +100,23 @@ def new_announcement():
 @requires_roles(Role.GUARDIAN, Role.LEARNER)
 def settings():
     """The person's community email choices, and (for a parent or carer) the localities their family follows."""
-    choices = announcements.choices_for(current_user)
+    mine = announcements.choices_for(current_user)
     form = SettingsForm(
         data={
-            "announcement_emails": "yes" if choices.preference.announcement_emails else "no",
-            "weekly_digest": "yes" if choices.preference.weekly_digest else "no",
-            "following": [str(i) for i in sorted(choices.followed_ids)],
+            "announcement_emails": "yes" if mine.preference.announcement_emails else "no",
+            "weekly_digest": "yes" if mine.preference.weekly_digest else "no",
+            "following": [str(i) for i in sorted(mine.followed_ids)],
         }
         if request.method == "GET"
         else None
     )
-    form.following.choices = [(str(place.id), place.name) for place in choices.localities]
+    if mine.families:
+        form.following.choices = choices((place.id, place.name) for place in mine.localities)
+    else:
+        del form.following  # a learner (or someone with no family yet) has no localities to follow
     if form.validate_on_submit():
         following = None
-        if choices.families:
+        if mine.families:
             following = {to_int(value) for value in form.following.data or ()} - {None}
         with unit_of_work(form) as work:
             announcements.save_choices(
@@ -125,4 +128,4 @@ def settings():
         if work.ok:
             flash("Your community choices have been saved.", "success")
             return redirect(url_for("community.settings"))
-    return render_template("community/settings.html", form=form, choices=choices)
+    return render_template("community/settings.html", form=form, choices=mine)

@@ -4,15 +4,20 @@ localities may be followed) are the services'; these forms only read what was se
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput
-from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, SubmitField
-from wtforms.validators import InputRequired, Optional
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, SubmitField
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from virtualacademy.blueprints.fields import text_field
 from virtualacademy.blueprints.forms_common import Form
 
 #: The value of the "every family" choice of an admin's announcement.
 EVERY_FAMILY = "all"
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
 
 
 class _Choice(SelectField):
@@ -23,8 +28,8 @@ class _Choice(SelectField):
         self.invalid = invalid
 
     def pre_validate(self, form):
-        if self.data not in {str(choice[0]) for choice in self.choices or ()}:
-            raise ValueError(self.invalid)
+        if self.data not in {str(choice.value) for choice in self.choices or ()}:
+            raise ValidationError(self.invalid)
 
 
 class _Choices(SelectMultipleField):
@@ -35,9 +40,9 @@ class _Choices(SelectMultipleField):
         self.invalid = invalid
 
     def pre_validate(self, form):
-        offered = {str(choice[0]) for choice in self.choices or ()}
+        offered = {str(choice.value) for choice in self.choices or ()}
         if any(value not in offered for value in self.data or ()):
-            raise ValueError(self.invalid)
+            raise ValidationError(self.invalid)
 
 
 class ResetFeedForm(Form):
