@@ -160,6 +160,8 @@ def test_a_guardian_chooses_emails_and_localities_to_follow(app, world):
     page = _text(guardian.get("/community/settings"))
     assert world.other_locality.name in page and "Thorne" in page
     assert world.locality.name not in page  # their own locality is not offered
+    for question in ("Do you want announcements by email as well?", "Neighbouring localities your family follows"):
+        assert re.search(rf"<legend[^>]*>\s*{re.escape(question)}", page), question
     response = post_form(
         guardian,
         "/community/settings",
