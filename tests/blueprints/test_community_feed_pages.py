@@ -174,3 +174,9 @@ def test_making_a_link_says_the_old_one_stops_working(app, world):
         guardian, "/community/calendar/reset", {"family": family.guardian_row.family_id}, follow_redirects=True
     )
     assert any("no longer works" in b for b in banners(response.get_data(as_text=True)))
+
+
+def test_the_feeds_are_rate_limited_per_address(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "COMMUNITY_FEED_LIMIT", "3 per minute")
+    path = f"/community/localities/{world.locality.id}/events.ics"
+    assert [client.get(path).status_code for _ in range(4)] == [200, 200, 200, 429]
