@@ -19,10 +19,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import joinedload
 
 from virtualacademy import clock
-from virtualacademy.errors import NotAllowed
+from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
     Announcement,
@@ -47,8 +48,26 @@ DIGEST_DAYS_AHEAD = 14
 REMINDER_HOURS = 24
 
 
+@dataclass
+class Posted:
+    """An announcement just posted, and how many it reached."""
+
+    announcement: Announcement
+    #: Families with a parent or carer told in the app.
+    families: int
+    #: Parents and carers told in the app.
+    people: int
+    #: Of those, how many asked for announcements by email and were emailed.
+    emailed: int
+
+
 def post(actor: User, locality: Locality | None, title: str, body: str) -> Announcement:
     """Post an announcement to ``locality``'s families (None: every family, admins only)."""
+    return post_counted(actor, locality, title, body).announcement
+
+
+def post_counted(actor: User, locality: Locality | None, title: str, body: str) -> Posted:
+    """:func:`post`, saying how many families and people were told, and how many were emailed."""
     locality_id = locality.id if locality is not None else None
     if not access.manages_locality(actor, locality_id):
         raise NotAllowed("Only the locality's coordinator (or an admin, for everyone) can post announcements")
@@ -78,7 +97,37 @@ def post(actor: User, locality: Locality | None, title: str, body: str) -> Annou
         for user, emails in _audience(locality_id)
     )
     audit.record("community.announcement_posted", actor=actor, obj=announcement, detail={"told": len(sent)})
-    return announcement
+    return Posted(
+        announcement,
+        families=_families_told(locality_id),
+        people=len(sent),
+        emailed=sum(1 for notice in sent if notice.email_template),
+    )
+
+
+def _families_told(locality_id: int | None) -> int:
+    """How many families have an active parent or carer in the audience of an announcement to ``locality_id``."""
+    families = select(Learner.family_id)
+    if locality_id is not None:
+        families = families.where(Learner.locality_id == locality_id)
+    return db.session.scalar(
+        select(func.count(func.distinct(Guardian.family_id)))
+        .join(User, User.id == Guardian.user_id)
+        .where(Guardian.family_id.in_(families), User.active.is_(True))
+    )
+
+
+def postable_localities(user: User) -> list[Locality]:
+    """The localities ``user`` may post announcements to: those they coordinate (every one, for an admin)."""
+    from virtualacademy.models import Role
+    from virtualacademy.services.localities import coordinated_by
+
+    stmt = select(Locality).where(Locality.active.is_(True)).order_by(Locality.name).limit(1_000)
+    if not user.has_role(Role.ADMIN):
+        if not user.has_role(Role.COORDINATOR):
+            return []
+        stmt = stmt.where(Locality.id.in_(coordinated_by(user)))
+    return list(db.session.scalars(stmt))
 
 
 def _audience(locality_id: int | None) -> list[tuple[User, bool]]:
@@ -99,7 +148,11 @@ def _audience(locality_id: int | None) -> list[tuple[User, bool]]:
 
 def announcements_for(user: User) -> Select:
     """Announcements ``user`` sees, newest first (a select for the page to paginate)."""
-    stmt = select(Announcement).order_by(Announcement.created_at.desc(), Announcement.id.desc())
+    stmt = (
+        select(Announcement)
+        .options(joinedload(Announcement.locality))
+        .order_by(Announcement.created_at.desc(), Announcement.id.desc())
+    )
     return access.narrow_by_locality(user, stmt, Announcement.locality_id)
 
 
@@ -129,6 +182,83 @@ def follow(actor: User, family: Family, locality: Locality, following: bool = Tr
     elif not following and row is not None:
         db.session.delete(row)
     db.session.flush()
+
+
+@dataclass
+class Choices:
+    """What the community settings page shows one person: their email choices and, for a parent or carer, the
+    localities their family may follow (every active one but their children's own) and those it follows."""
+
+    preference: CommunityPreference
+    #: The families the person is a parent or carer in (empty for a learner).
+    families: list[Family]
+    #: Localities that may be followed, by name (empty when there is no family to follow them for).
+    localities: list[Locality]
+    followed_ids: set[int]
+
+
+#: More localities than the academy will ever have: the list of those to follow is never cut short in practice.
+MAX_LOCALITIES = 1_000
+
+
+def _guardian_families(user: User) -> list[Family]:
+    return list(
+        db.session.scalars(
+            select(Family)
+            .join(Guardian, Guardian.family_id == Family.id)
+            .where(Guardian.user_id == user.id)
+            .order_by(Family.id)
+            .limit(20)
+        ).unique()
+    )
+
+
+def _followable(families: list[Family]) -> tuple[list[Locality], set[int]]:
+    """Localities the families may follow (active, not their children's own), and those they follow now."""
+    if not families:
+        return [], set()
+    family_ids = [family.id for family in families]  # at most 20
+    own = select(Learner.locality_id).where(Learner.family_id.in_(family_ids), Learner.locality_id.is_not(None))
+    localities = list(
+        db.session.scalars(
+            select(Locality)
+            .where(Locality.active.is_(True), Locality.id.not_in(own))
+            .order_by(Locality.name)
+            .limit(MAX_LOCALITIES)
+        )
+    )
+    followed = set(
+        db.session.scalars(
+            select(FollowedLocality.locality_id).where(FollowedLocality.family_id.in_(family_ids)).distinct()
+        )
+    )
+    return localities, followed
+
+
+def choices_for(user: User) -> Choices:
+    """The person's community choices, for the settings page."""
+    families = _guardian_families(user)
+    localities, followed = _followable(families)
+    return Choices(preferences(user), families, localities, followed)
+
+
+def save_choices(
+    actor: User, *, announcement_emails: bool, weekly_digest: bool, following: set[int] | None = None
+) -> Choices:
+    """Save the person's email choices and (``following`` given, for a parent or carer) the localities their
+    families follow: those named are followed, any other is no longer."""
+    set_preferences(actor, announcement_emails=announcement_emails, weekly_digest=weekly_digest)
+    families = _guardian_families(actor)
+    if following is not None and families:
+        localities, followed = _followable(families)
+        allowed = {locality.id: locality for locality in localities}
+        if not set(following) <= allowed.keys() | followed:
+            raise ValidationError("Choose localities from the list", field="following")
+        for family in families:
+            for locality_id in set(following) ^ followed:
+                locality = allowed.get(locality_id) or db.session.get(Locality, locality_id)
+                follow(actor, family, locality, following=locality_id in following)
+    return choices_for(actor)
 
 
 # --- the jobs -----------------------------------------------------------------------------------------------

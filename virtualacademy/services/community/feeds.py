@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -64,6 +65,44 @@ def family_for_token(token: str | None) -> Family | None:
         return None
     family_id = db.session.scalar(select(FamilyFeed.family_id).where(FamilyFeed.token_hash == _hash(token)))
     return db.session.get(Family, family_id) if family_id is not None else None
+
+
+@dataclass
+class FamilyCalendar:
+    """For the calendar page: one of the person's families, and whether its private link has been made."""
+
+    family: Family
+    #: When the current private link was made (None: never).
+    link_made_at: datetime | None
+
+
+@dataclass
+class CalendarPage:
+    """What the calendar page shows ``user``: the localities whose public feeds they may add (their children's
+    and those their family follows), and their families' private feeds."""
+
+    localities: list[Locality]
+    families: list[FamilyCalendar]
+
+
+def calendar_page(user: User) -> CalendarPage:
+    """The calendar page's facts for a parent, carer or learner, in three statements."""
+    from virtualacademy.services.community.common import family_ids_of
+
+    localities = list(
+        db.session.scalars(
+            select(Locality).where(Locality.id.in_(access.visible_locality_ids(user))).order_by(Locality.name).limit(50)
+        )
+    )
+    families = list(
+        db.session.scalars(select(Family).where(Family.id.in_(family_ids_of(user))).order_by(Family.id).limit(20))
+    )
+    made = dict(
+        db.session.execute(
+            select(FamilyFeed.family_id, FamilyFeed.created_at).where(FamilyFeed.family_id.in_(family_ids_of(user)))
+        ).all()
+    )
+    return CalendarPage(localities, [FamilyCalendar(family, made.get(family.id)) for family in families])
 
 
 def _calendar(name: str) -> Calendar:
