@@ -98,9 +98,6 @@ def build_world() -> World:
         **exam_objects(learner),
         **access_community.objects(learner, other_user),
     }
-    from tests import access_community  # imported here: it reads tests.access, which is still loading
-
-    objects.update(access_community.objects(learner, other_user))
     users = {
         Role.ADMIN.value: admin,
         Role.GUARDIAN.value: guardian.user,
