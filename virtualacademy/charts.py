@@ -92,7 +92,7 @@ class Chart:
     #: What the labels are, for the table's first heading ("Locality", "Month").
     label_heading: str = "Group"
     empty: str = "Nothing to show for this period yet."
-    width: int = 640
+    width: int = 520
 
     def __post_init__(self) -> None:
         if self.kind not in ("bar", "column", "line"):
