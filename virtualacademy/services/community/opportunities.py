@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, insert, or_, select
+from sqlalchemy import Select, false, func, insert, or_, select, true
+from sqlalchemy.orm import selectinload
 
 from virtualacademy import clock
 from virtualacademy.errors import DomainError, NotAllowed, ValidationError
@@ -30,10 +31,12 @@ from virtualacademy.models import (
     OtherAdultRole,
     Placement,
     PlacementState,
+    Role,
     User,
 )
 from virtualacademy.models.community import placement_log_entry
-from virtualacademy.services import audit, learning_log, mentoring, notifications
+from virtualacademy.policies.relations import FAMILY, coordinated_localities, only_related
+from virtualacademy.services import accounts, audit, learning_log, mentoring, notifications
 from virtualacademy.services.community import access
 from virtualacademy.services.community.common import (
     clean_markdown,
@@ -68,6 +71,8 @@ class OpportunityInput:
     location: str | None = None
     time_commitment: str | None = None
     places: int = 1
+    #: Families can find it and say they are interested (None: as it was; a new one is open).
+    open: bool | None = None
 
 
 def clean_interest(text: str) -> str:
@@ -82,6 +87,16 @@ def _interests(value: list[str] | str) -> list[str]:
     if len(cleaned) > MAX_INTERESTS:
         raise ValidationError(f"Enter at most {MAX_INTERESTS} interests", field="interests")
     return cleaned
+
+
+def _contact_email(value: str | None) -> str | None:
+    text = optional_text(value, "contact_email", 254)
+    if text is None:
+        return None
+    try:
+        return accounts.check_email(text)
+    except ValidationError as error:
+        raise ValidationError(error.message, field="contact_email") from error
 
 
 def save_opportunity(actor: User, opportunity: Opportunity | None, data: OpportunityInput) -> Opportunity:
@@ -110,9 +125,11 @@ def save_opportunity(actor: User, opportunity: Opportunity | None, data: Opportu
     opportunity.locality_id, opportunity.title, opportunity.kind = data.locality_id, title, data.kind
     opportunity.description, opportunity.description_html = source, render_markdown(source)
     opportunity.host_organisation, opportunity.contact_name, opportunity.places = host, contact, places
-    opportunity.contact_email = optional_text(data.contact_email, "contact_email", 254)
+    opportunity.contact_email = _contact_email(data.contact_email)
     opportunity.contact_phone = optional_text(data.contact_phone, "contact_phone", 32)
     opportunity.host_checked_on = data.host_checked_on
+    if data.open is not None:
+        opportunity.open = bool(data.open)
     opportunity.location = optional_text(data.location, "location", 200)
     opportunity.time_commitment = optional_text(data.time_commitment, "time_commitment", 200)
     opportunity.interests = [OpportunityInterest(interest=i) for i in interests]
@@ -121,12 +138,16 @@ def save_opportunity(actor: User, opportunity: Opportunity | None, data: Opportu
     return opportunity
 
 
-def search(user: User, interest: str | None = None, locality_id: int | None = None) -> Select:
+def search(
+    user: User, interest: str | None = None, locality_id: int | None = None, *, with_closed: bool = False
+) -> Select:
     """Open opportunities ``user`` may see, matching an interest (a tag starting with it, or in the title) and a
-    locality if given; a select for the page to paginate (title order)."""
-    stmt = access.narrow_by_locality(
-        user, select(Opportunity).where(Opportunity.open.is_(True)), Opportunity.locality_id
-    )
+    locality if given; a select for the page to paginate (title order). ``with_closed``: also the closed ones
+    the user manages (every one for an admin, their localities' for a coordinator)."""
+    shown = Opportunity.open.is_(True)
+    if with_closed:
+        shown = or_(shown, _managed(user))
+    stmt = access.narrow_by_locality(user, select(Opportunity).where(shown), Opportunity.locality_id)
     term = clean_interest(interest or "")
     if term:
         pattern = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -139,6 +160,120 @@ def search(user: User, interest: str | None = None, locality_id: int | None = No
     if locality_id is not None:
         stmt = stmt.where(or_(Opportunity.locality_id == locality_id, Opportunity.locality_id.is_(None)))
     return stmt.order_by(Opportunity.title, Opportunity.id)
+
+
+def _managed(user: User):
+    """SQL: the opportunities ``user`` manages (as :func:`access.may_manage_opportunity`)."""
+    if not user.is_active:
+        return false()
+    if user.has_role(Role.ADMIN):
+        return true()
+    return Opportunity.locality_id.in_(coordinated_localities(user))
+
+
+def manages_any(user: User) -> bool:
+    """Whether ``user`` curates opportunities anywhere (shows "Add an opportunity")."""
+    return bool(user.is_active and (user.has_role(Role.ADMIN) or _coordinated(user)))
+
+
+def _coordinated(user: User) -> list[Locality]:
+    return list(
+        db.session.scalars(
+            select(Locality).where(Locality.id.in_(coordinated_localities(user))).order_by(Locality.name).limit(500)
+        )
+    )
+
+
+def curated_localities(user: User) -> list[Locality]:
+    """The localities ``user`` may put an opportunity in (every active one for an admin, who may also choose
+    "anywhere"; a coordinator's own), for the form's picker."""
+    if user.has_role(Role.ADMIN):
+        return list(
+            db.session.scalars(select(Locality).where(Locality.active.is_(True)).order_by(Locality.name).limit(500))
+        )
+    return _coordinated(user)
+
+
+def search_localities(user: User) -> list[Locality]:
+    """The localities to narrow a search to: every active one for staff; a family's own and those it follows."""
+    stmt = select(Locality).where(Locality.active.is_(True))
+    if not access.is_staff(user):
+        stmt = stmt.where(Locality.id.in_(access.visible_locality_ids(user)))
+    return list(db.session.scalars(stmt.order_by(Locality.name).limit(500)))
+
+
+def with_details(stmt: Select) -> Select:
+    """An opportunity list with what each row shows (its locality and interests) loaded with it."""
+    return stmt.options(selectinload(Opportunity.locality), selectinload(Opportunity.interests))
+
+
+def places_taken(opportunity_ids: list[int]) -> dict[int, int]:
+    """Approved placements per opportunity, for one page of opportunities (one grouped query)."""
+    if not opportunity_ids:
+        return {}
+    rows = db.session.execute(
+        select(Placement.opportunity_id, func.count())
+        .where(Placement.opportunity_id.in_(opportunity_ids), Placement.state == PlacementState.APPROVED)
+        .group_by(Placement.opportunity_id)
+    ).all()
+    return {opportunity_id: count for opportunity_id, count in rows}
+
+
+def places_left(opportunity: Opportunity) -> int:
+    return max(opportunity.places - places_taken([opportunity.id]).get(opportunity.id, 0), 0)
+
+
+def children_for(user: User) -> list[Learner]:
+    """The learners ``user`` may say are interested: their children, or themselves (a family's few)."""
+    return list(
+        db.session.scalars(
+            only_related(select(Learner), Learner.id, user, FAMILY).order_by(Learner.legal_name).limit(50)
+        )
+    )
+
+
+def _placement_list(stmt: Select) -> Select:
+    return stmt.options(
+        selectinload(Placement.learner), selectinload(Placement.opportunity).selectinload(Opportunity.locality)
+    )
+
+
+def placements_of(opportunity: Opportunity) -> Select:
+    """The opportunity's placements for those who manage it: interest waiting first, then by when expressed."""
+    waiting_first = (Placement.state != PlacementState.INTERESTED).asc()
+    return _placement_list(
+        select(Placement)
+        .where(Placement.opportunity_id == opportunity.id)
+        .order_by(waiting_first, Placement.created_at, Placement.id)
+    )
+
+
+def waiting_for(user: User) -> Select:
+    """Expressions of interest waiting for ``user``'s decision (the localities they manage), oldest first."""
+    return _placement_list(
+        select(Placement)
+        .join(Opportunity, Opportunity.id == Placement.opportunity_id)
+        .where(Placement.state == PlacementState.INTERESTED, _managed(user))
+        .order_by(Placement.created_at, Placement.id)
+    )
+
+
+def family_placements(user: User, opportunity: Opportunity | None = None) -> Select:
+    """The placements of ``user``'s children (or their own), newest first; of one opportunity if given."""
+    stmt = only_related(select(Placement), Placement.learner_id, user, FAMILY)
+    if opportunity is not None:
+        stmt = stmt.where(Placement.opportunity_id == opportunity.id)
+    return _placement_list(stmt.order_by(Placement.created_at.desc(), Placement.id.desc()))
+
+
+def approved_for_family(user: User, limit: int = 5) -> list[Placement]:
+    """The family's approved placements, most recently started first (the dashboard's "log a session")."""
+    stmt = only_related(
+        select(Placement).where(Placement.state == PlacementState.APPROVED), Placement.learner_id, user, FAMILY
+    )
+    return list(
+        db.session.scalars(_placement_list(stmt.order_by(Placement.starts_on.desc(), Placement.id.desc()).limit(limit)))
+    )
 
 
 def express_interest(actor: User, opportunity: Opportunity, learner: Learner, note: str | None = None) -> Placement:
