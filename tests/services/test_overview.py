@@ -4,10 +4,11 @@ at Tuesday 2 March 2027."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests import community_world as cw
 from tests.exams_objects import exam_objects, exam_setting
 from tests.factories import (
     LearningPlanFactory,
@@ -18,16 +19,29 @@ from tests.factories import (
     income_transfer,
 )
 from tests.overview_world import TODAY, small_academy
+from virtualacademy import clock
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import CheckIn, ContactMethod, ContactWith, EntryState, ExamEntry, Role, TransferKind
+from virtualacademy.models import (
+    AttendanceMark,
+    CheckIn,
+    ContactMethod,
+    ContactWith,
+    EntryState,
+    ExamEntry,
+    OpportunityKind,
+    Role,
+    TransferKind,
+)
 from virtualacademy.models.families import EheReason, SendStatus
 from virtualacademy.models.funding import SpendingCategory
 from virtualacademy.services import ledger
+from virtualacademy.services.community import bookings, opportunities, registers
 from virtualacademy.services.learning_log import refresh_last_logged
 from virtualacademy.services.overview.attendance import attendance
 from virtualacademy.services.overview.cohort import cohort, secondary_born_by
 from virtualacademy.services.overview.common import Period, Spread
+from virtualacademy.services.overview.community import community
 from virtualacademy.services.overview.exams import exams
 from virtualacademy.services.overview.money import money
 from virtualacademy.services.overview.reviews import reviews
@@ -243,3 +257,40 @@ def test_money_allocated_spent_by_category_and_balances_per_locality(academy):
     south = figures.by_locality[academy["south"].id]
     assert (south.allocated, south.spent_total, south.personal_balances) == (7_000, 0, 7_000)
     assert figures.total().allocated == 37_000
+
+
+def test_community_reach_attendances_and_placements_per_learners_locality(db_session, travel):
+    world = cw.build(families=3)
+    event = cw.published_event(world, capacity=4)
+    first, second, third = (bookings.book(f.guardian, event, learner=f.children[0]) for f in world.families)
+    travel(event.starts_at + timedelta(hours=1))
+    marks = {first.id: AttendanceMark.PRESENT, second.id: AttendanceMark.LATE, third.id: AttendanceMark.ABSENT}
+    registers.take_register(world.coordinator, event, marks)
+    opportunity = opportunities.save_opportunity(
+        world.coordinator,
+        None,
+        opportunities.OpportunityInput(
+            title="Animal care",
+            kind=OpportunityKind.INTERNSHIP,
+            host_organisation="Bentley City Farm",
+            contact_name="Jo Fields",
+            interests="animals",
+            locality_id=world.locality.id,
+            host_checked_on=clock.today() - timedelta(days=30),
+            places=2,
+            time_commitment="Tuesday mornings",
+        ),
+    )
+    family = world.family(2)
+    placement = opportunities.express_interest(family.guardian, opportunity, family.children[0], "Loves goats")
+    opportunities.approve(world.coordinator, placement)
+    waiting = world.family(1)
+    opportunities.express_interest(waiting.guardian, opportunity, waiting.children[0], "Me too")
+    db.session.commit()
+    day = clock.today()
+    figures = community(Period(day - timedelta(days=30), day))
+    north = figures.by_locality[world.locality.id]
+    # two learners came (present, late); the absent one is not reached; one placement approved, one only asked for
+    assert (north.learners_attended, north.attendances, north.placements) == (2, 2, 1)
+    # an event after the period is not counted
+    assert community(Period(day - timedelta(days=60), day - timedelta(days=31))).total().attendances == 0

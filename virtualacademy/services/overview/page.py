@@ -11,6 +11,7 @@ from virtualacademy.models.families import SendStatus
 from virtualacademy.services.overview.attendance import Attendance, attendance
 from virtualacademy.services.overview.cohort import Cohort, cohort
 from virtualacademy.services.overview.common import Period, Spread, localities, share
+from virtualacademy.services.overview.community import Community, community
 from virtualacademy.services.overview.exams import Exams, exams
 from virtualacademy.services.overview.money import Money, money
 from virtualacademy.services.overview.reviews import Reviews, reviews
@@ -60,6 +61,7 @@ class Overview:
     exams: Exams
     reviews: Reviews
     money: Money
+    community: Community
 
     @property
     def is_academy(self) -> bool:
@@ -129,6 +131,13 @@ class Overview:
         on_roll = self._on_roll(ids)
         return round(self.money.total(ids).spent_total / on_roll) if on_roll else None
 
+    def _community_reach(self, ids):
+        on_roll = self._on_roll(ids)
+        return share(self.community.total(ids).learners_attended, on_roll) if on_roll else None
+
+    def _placements(self, ids):
+        return self.community.total(ids).placements
+
     def _measures(self) -> list[tuple[str, object, str, dict | None]]:
         """(name, measure, format, the learner list's filter)."""
         scope = self._scope_args()
@@ -166,6 +175,8 @@ class Overview:
             ),
             ("Plan reviews held on time (per cent)", self._reviews_on_time, "percent", None),
             ("Plan reviews overdue today", self._reviews_overdue, "number", {**scope, "review_overdue": "yes"}),
+            ("Learners at a community event (per cent of those on roll)", self._community_reach, "percent", None),
+            ("Placements with local hosts approved", self._placements, "number", None),
             ("Exam entries made in the period", self._exam_entries, "number", None),
             ("Exam results recorded in the period", self._exam_results, "number", None),
             ("Spent from budgets per learner on roll", self._spent_per_learner, "pounds", None),
@@ -218,4 +229,5 @@ def overview(locality_ids: list[int] | None, period: Period, today: date) -> Ove
         exams(period),
         reviews(period, today),
         money(period),
+        community(period),
     )
