@@ -59,6 +59,7 @@ def test_the_admin_sees_the_academy_with_each_locality(client, academy):
     page = text(response)
     assert "Academy overview" in page
     assert "From 1 January 2027 to 2 March 2027." in page
+    assert "0 learners came to community events that took place in the period (0 attendances" in page
     html = response.get_data(as_text=True)
     # the localities' table: North has Ann and Ben on roll, one joiner (Ben), one leaver (Cat), Ann's EHCP and FSM
     north = academy["north"].id
