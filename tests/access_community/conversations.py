@@ -47,8 +47,29 @@ def routes() -> list:
     ]
 
 
+_folder: list[str] = []
+
+
+def _use_test_folder() -> None:
+    """Attachments go to a temporary folder for the test run (never the instance folder), unless a test has
+    pointed them somewhere already."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from flask import current_app
+
+    if not current_app.config.get("COMMUNITY_ATTACHMENT_FOLDER"):
+        if not _folder:
+            _folder.append(tempfile.mkdtemp(prefix="va-messages-"))
+            atexit.register(shutil.rmtree, _folder[0], ignore_errors=True)
+        current_app.config["COMMUNITY_ATTACHMENT_FOLDER"] = _folder[0]
+
+
 def _thread(learner, author) -> dict[str, int]:
     from virtualacademy.services.community import conversations
+
+    _use_test_folder()
 
     thread = conversations.start(
         author, learner, "The summer term", "Can we talk?", [conversations.Upload("plan.pdf", PDF)]
@@ -58,7 +79,7 @@ def _thread(learner, author) -> dict[str, int]:
 
 def objects(learner, other_user) -> dict[str, int]:
     """A thread about ``learner`` started by their parent, with a PDF."""
-    return _thread(learner, learner.family.guardians[0].user)
+    return _thread(learner, next(g.user for g in learner.family.guardians if g.user is not None))
 
 
 def learner_routes() -> list:
