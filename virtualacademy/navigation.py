@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import request, url_for
+from markupsafe import Markup, escape
 
 from virtualacademy.models.accounts import Role
 
@@ -20,6 +22,8 @@ class NavItem:
     #: Regular expressions for the paths of the section this entry leads to: on any of them the entry is shown
     #: as the current one (``aria-current``), as well as on its own page.
     sections: tuple[str, ...] = ()
+    #: How many things wait for the user there (unread messages): shown after the label when not zero.
+    count: Callable[[object], int] | None = None
 
     def is_current(self, path: str, href: str) -> bool:
         return path == href or any(re.match(pattern, path) for pattern in self.sections)
@@ -42,7 +46,14 @@ def items_for(user) -> list[dict]:
         if item.roles and not user.has_role(*item.roles):
             continue
         href = url_for(item.endpoint)
-        items.append({"text": item.label, "href": href, "active": item.is_current(request.path, href)})
+        entry = {"text": item.label, "href": href, "active": item.is_current(request.path, href)}
+        waiting = item.count(user) if item.count else 0
+        if waiting:
+            entry["html"] = Markup(  # noqa: S704  (the label escaped, the count an int)
+                f'{escape(item.label)} <span class="va-count">{int(waiting)}</span>'
+                '<span class="govuk-visually-hidden"> unread</span>'
+            )
+        items.append(entry)
     return items
 
 

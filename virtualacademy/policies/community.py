@@ -13,7 +13,8 @@ relationship function; this module registers them, so ``can()``, ``get_or_404()`
   an admin. A family's calendar feed (``Family``, ``"community_feed"``): the family.
 * Conversations about a learner (``Learner``, ``"community_talk"``; ``Conversation``, ``"post"``): the family,
   the current mentor and the locality's coordinator; ``Conversation`` ``"view"`` adds the safeguarding lead
-  (each such view audited by the service); an attachment (``"download"``) as its conversation.
+  (each such view audited by the service), as does ``Learner`` ``"community_read"`` (the list of a learner's
+  threads); an attachment (``"download"``) as its conversation.
 """
 
 from __future__ import annotations
@@ -108,6 +109,12 @@ def _feed(user: User, family: Family) -> bool:
 @rule(Learner, "community_talk")
 def _talk(user: User, learner: Learner) -> bool:
     return access.may_talk(user, learner)
+
+
+@rule(Learner, "community_read")
+def _read_learner_threads(user: User, learner: Learner) -> bool:
+    """The list of a learner's threads: those who talk about them, and the safeguarding lead (who reads)."""
+    return access.may_talk(user, learner) or access.may_read_any_thread(user)
 
 
 @rule(Conversation, "view")

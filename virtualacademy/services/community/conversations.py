@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from virtualacademy import clock, uploads
 from virtualacademy.errors import DomainError, NotAllowed, ValidationError
@@ -28,6 +29,7 @@ from virtualacademy.extensions import db
 from virtualacademy.models import (
     Conversation,
     ConversationRead,
+    Guardian,
     Learner,
     LocalityStaff,
     MentorAssignment,
@@ -200,7 +202,12 @@ def open_thread(user: User, conversation: Conversation) -> list[Message]:
     else:
         raise NotAllowed("This conversation is not yours to read")
     return list(
-        db.session.scalars(select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id))
+        db.session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id)
+            .options(joinedload(Message.author), selectinload(Message.attachments))
+            .order_by(Message.id)
+        )
     )
 
 
@@ -251,3 +258,131 @@ def attachment_for(user: User, attachment: MessageAttachment) -> tuple[bytes, Me
     if not access.may_talk(user, conversation.learner):
         audit.record("community.attachment_viewed_by_safeguarding_lead", actor=user, obj=attachment)
     return path.read_bytes(), attachment
+
+
+# --- for the pages ---------------------------------------------------------------------------------------------
+
+
+def _unread_per_thread(user: User, threads) -> Select:
+    """A select of (conversation id, messages from others after what ``user`` has read) for the threads in the
+    select ``threads``, one row per thread with any unread."""
+    read = (
+        select(ConversationRead.conversation_id, ConversationRead.last_read_message_id)
+        .where(ConversationRead.user_id == user.id)
+        .subquery()
+    )
+    return (
+        select(Message.conversation_id.label("conversation_id"), func.count(Message.id).label("unread"))
+        .outerjoin(read, read.c.conversation_id == Message.conversation_id)
+        .where(
+            Message.conversation_id.in_(threads),
+            or_(Message.author_id.is_(None), Message.author_id != user.id),
+            Message.id > func.coalesce(read.c.last_read_message_id, 0),
+        )
+        .group_by(Message.conversation_id)
+    )
+
+
+def inbox(user: User) -> Select:
+    """The threads ``user`` takes part in, newest activity first, with each thread's learner (for paging; the
+    unread counts of a page come from :func:`unread_in`)."""
+    return (
+        select(Conversation)
+        .where(Conversation.id.in_(only_talking(user)))
+        .options(joinedload(Conversation.learner))
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+    )
+
+
+def learner_threads(learner: Learner) -> Select:
+    """The learner's threads, newest activity first (for paging)."""
+    return (
+        select(Conversation)
+        .where(Conversation.learner_id == learner.id)
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+    )
+
+
+def unread_in(user: User, conversation_ids: list[int]) -> dict[int, int]:
+    """How many messages ``user`` has not read in each of ``conversation_ids`` (a page of threads), in one
+    grouped statement. Threads they have read through are left out."""
+    if not conversation_ids:
+        return {}
+    return {
+        row.conversation_id: int(row.unread)
+        for row in db.session.execute(
+            _unread_per_thread(user, select(Conversation.id).where(Conversation.id.in_(conversation_ids)))
+        )
+    }
+
+
+def unread_threads(user: User, limit: int = 5) -> list[tuple[Conversation, int]]:
+    """The newest threads with messages ``user`` has not read, each with how many (one statement)."""
+    counts = _unread_per_thread(user, only_talking(user)).subquery()
+    rows = db.session.execute(
+        select(Conversation, counts.c.unread)
+        .join(counts, counts.c.conversation_id == Conversation.id)
+        .options(joinedload(Conversation.learner))
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        .limit(limit)
+    )
+    return [(conversation, int(unread)) for conversation, unread in rows]
+
+
+PARENT_OR_CARER = "Parent or carer"
+COORDINATOR_LABEL = "Locality coordinator"
+STAFF_LABEL = "Academy staff"
+
+
+def author_roles(learner: Learner, messages: list[Message]) -> dict[int, str]:
+    """What each author of ``messages`` is to ``learner``, in words ("Ellie's mentor", "Parent or carer",
+    "Locality coordinator"), in three statements however many messages."""
+    authors = {m.author_id for m in messages if m.author_id is not None}
+    if not authors:
+        return {}
+    found: dict[int, str] = {}
+    guardians = set(
+        db.session.scalars(
+            select(Guardian.user_id).where(Guardian.family_id == learner.family_id, Guardian.user_id.in_(authors))
+        )
+    )
+    mentors: dict[int, bool] = {}  # author: mentors the learner now
+    for mentor_id, ends_on in db.session.execute(
+        select(MentorAssignment.mentor_id, MentorAssignment.ends_on).where(
+            MentorAssignment.learner_id == learner.id, MentorAssignment.mentor_id.in_(authors)
+        )
+    ):
+        mentors[mentor_id] = mentors.get(mentor_id, False) or ends_on is None
+    coordinators = set(
+        db.session.scalars(
+            select(LocalityStaff.user_id).where(
+                LocalityStaff.locality_id == learner.locality_id,
+                LocalityStaff.role == LocalityRole.COORDINATOR,
+                LocalityStaff.user_id.in_(authors),
+            )
+        )
+    )
+    name = learner.known_as
+    for author in authors:
+        if learner.user_id == author:
+            found[author] = f"{name} (the learner)"
+        elif author in guardians:
+            found[author] = PARENT_OR_CARER
+        elif mentors.get(author):
+            found[author] = f"{name}\u2019s mentor"
+        elif author in mentors:
+            found[author] = f"{name}\u2019s mentor until a handover"
+        elif author in coordinators:
+            found[author] = COORDINATOR_LABEL
+        else:
+            found[author] = STAFF_LABEL
+    return found
+
+
+def family_learners(user: User, limit: int = 50) -> list[Learner]:
+    """The children a parent or carer (or a learner: themselves) can start a conversation about."""
+    return list(
+        db.session.scalars(
+            only_related(select(Learner), Learner.id, user, access.FAMILY).order_by(Learner.legal_name).limit(limit)
+        )
+    )
