@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from tests import access_community
 from tests.conftest import sign_in
 from tests.exams_objects import exam_objects
 from tests.factories import (
@@ -95,6 +96,7 @@ def build_world() -> World:
         "evidence": EvidenceFactory(learner=learner).id,
         "exhibition": ExhibitionFactory(learner=learner).id,
         **exam_objects(learner),
+        **access_community.objects(learner, other_user),
     }
     users = {
         Role.ADMIN.value: admin,
