@@ -341,3 +341,17 @@ def test_the_register_pdf_lists_each_attendee_with_a_box(client, world):
         select(Booking).where(Booking.event_id == event.id, Booking.state == BookingState.WAITING)
     ).all()
     assert all(b.learner.legal_name not in text for b in waiting)
+
+
+def test_the_actions_partial_links_the_manager_to_the_event_change_and_register(app, world):
+    from flask import render_template
+
+    event = published_event(world)
+    with app.test_request_context():
+        links = render_template("community/manage/_event_actions.html", event=event)
+    base = f"/community/manage/events/{event.id}"
+    assert f'href="{base}"' in links and f'href="{base}/edit"' in links and f'href="{base}/register"' in links
+    events.cancel_event(world.coordinator, event, "Rain")
+    with app.test_request_context():
+        links = render_template("community/manage/_event_actions.html", event=event)
+    assert f'href="{base}"' in links and "/edit" not in links and "/register" not in links

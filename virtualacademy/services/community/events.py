@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from dateutil.rrule import rrulestr
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
 from virtualacademy import clock
 from virtualacademy.errors import DomainError, NotAllowed, ValidationError
@@ -298,8 +299,6 @@ def managed(
     """The events ``user`` manages (drafts too), to paginate: a coordinator's localities', or for an admin every
     event. Those not yet ended soonest first (or, with ``ended``, those ended, latest first); of one state, one
     locality or (``academy_wide``) the academy-wide ones, if asked."""
-    from sqlalchemy.orm import joinedload
-
     from virtualacademy.services.localities import coordinated_by
 
     stmt = select(Event).options(joinedload(Event.locality))
@@ -335,9 +334,6 @@ def booking_counts(event_ids: list[int]) -> dict[int, dict[BookingState, int]]:
 def event_bookings(event: Event):
     """The event's live bookings for its manager, to paginate: booked places, then places offered (soonest to
     lapse first), then the waiting list in its order; each with its attendee loaded."""
-    from sqlalchemy import case
-    from sqlalchemy.orm import joinedload
-
     order = case(
         (Booking.state == BookingState.BOOKED, 0),
         (Booking.state == BookingState.OFFERED, 1),
