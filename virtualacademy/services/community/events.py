@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from dateutil.rrule import rrulestr
-from sqlalchemy import select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
 from virtualacademy import clock
 from virtualacademy.errors import DomainError, NotAllowed, ValidationError
@@ -26,6 +27,7 @@ from virtualacademy.models import (
     EventType,
     Locality,
     PlacePaidFrom,
+    Role,
     SubjectArea,
     User,
 )
@@ -281,3 +283,82 @@ def browse(
     if locality_id is not None:
         stmt = stmt.where((Event.locality_id == locality_id) | Event.locality_id.is_(None))
     return stmt.order_by(Event.starts_at, Event.id)
+
+
+# --- for the coordinator's pages ------------------------------------------------------------------------------
+
+
+def managed(
+    user: User,
+    *,
+    status: EventStatus | None = None,
+    locality_id: int | None = None,
+    academy_wide: bool = False,
+    ended: bool = False,
+):
+    """The events ``user`` manages (drafts too), to paginate: a coordinator's localities', or for an admin every
+    event. Those not yet ended soonest first (or, with ``ended``, those ended, latest first); of one state, one
+    locality or (``academy_wide``) the academy-wide ones, if asked."""
+    from virtualacademy.services.localities import coordinated_by
+
+    stmt = select(Event).options(joinedload(Event.locality))
+    if not user.has_role(Role.ADMIN):
+        stmt = stmt.where(Event.locality_id.in_(coordinated_by(user)))
+    if status is not None:
+        stmt = stmt.where(Event.status == status)
+    if academy_wide:
+        stmt = stmt.where(Event.locality_id.is_(None))
+    elif locality_id is not None:
+        stmt = stmt.where(Event.locality_id == locality_id)
+    now = clock.now()
+    if ended:
+        return stmt.where(Event.ends_at <= now).order_by(Event.starts_at.desc(), Event.id.desc())
+    return stmt.where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
+
+
+def booking_counts(event_ids: list[int]) -> dict[int, dict[BookingState, int]]:
+    """For each of a page of events, how many bookings are in each state (one grouped query)."""
+    counts: dict[int, dict[BookingState, int]] = {event_id: {} for event_id in event_ids}
+    if not event_ids:
+        return counts
+    rows = db.session.execute(
+        select(Booking.event_id, Booking.state, func.count())
+        .where(Booking.event_id.in_(event_ids), Booking.state != BookingState.CANCELLED)
+        .group_by(Booking.event_id, Booking.state)
+    )
+    for event_id, state, count in rows:
+        counts[event_id][state] = count
+    return counts
+
+
+def event_bookings(event: Event):
+    """The event's live bookings for its manager, to paginate: booked places, then places offered (soonest to
+    lapse first), then the waiting list in its order; each with its attendee loaded."""
+    order = case(
+        (Booking.state == BookingState.BOOKED, 0),
+        (Booking.state == BookingState.OFFERED, 1),
+        else_=2,
+    )
+    return (
+        select(Booking)
+        .options(joinedload(Booking.learner), joinedload(Booking.guardian))
+        .where(Booking.event_id == event.id, Booking.state != BookingState.CANCELLED)
+        .order_by(order, Booking.offer_expires_at, Booking.created_at, Booking.id)
+    )
+
+
+@dataclass
+class Cancelled:
+    families: int
+    refunded: int
+
+
+def cancel_and_count(actor: User, event: Event, reason: str) -> Cancelled:
+    """:func:`cancel_event`, saying how many families were told and how many places were refunded."""
+    from virtualacademy.services.community import bookings
+
+    cancel_event(actor, event, reason)
+    ended = (Booking.event_id == event.id) & (Booking.cancel_reason == bookings.EVENT_CANCELLED)
+    families = db.session.scalar(select(func.count(func.distinct(Booking.family_id))).where(ended)) or 0
+    refunded = db.session.scalar(select(func.count()).where(ended, Booking.refund_transfer_id.is_not(None))) or 0
+    return Cancelled(families, refunded)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Select, delete, insert, select
+from sqlalchemy.orm import contains_eager
 
 from virtualacademy import clock
 from virtualacademy.errors import DomainError, NotAllowed, ValidationError
@@ -24,6 +25,8 @@ from virtualacademy.models import (
     BookingState,
     Event,
     EventStatus,
+    Guardian,
+    Learner,
     LogEntry,
     User,
 )
@@ -45,14 +48,39 @@ class RegisterRow:
 
 
 def register(event: Event) -> list[RegisterRow]:
-    """The booked places with their marks so far, learners first, by name."""
+    """The booked places with their marks so far, learners first, by name (attendees loaded with them)."""
     rows = db.session.execute(
-        select(Booking, Attendance)
+        _booked(event)
+        .add_columns(Attendance)
         .outerjoin(Attendance, Attendance.booking_id == Booking.id)
-        .where(Booking.event_id == event.id, Booking.state == BookingState.BOOKED)
-        .order_by(Booking.learner_id.is_(None), Booking.id)
+        .options(contains_eager(Booking.learner), contains_eager(Booking.guardian))
     ).all()
     return [RegisterRow(booking, attendance) for booking, attendance in rows]
+
+
+def _booked(event: Event) -> Select:
+    return (
+        select(Booking)
+        .outerjoin(Learner, Learner.id == Booking.learner_id)
+        .outerjoin(Guardian, Guardian.id == Booking.guardian_id)
+        .where(Booking.event_id == event.id, Booking.state == BookingState.BOOKED)
+        .order_by(Booking.learner_id.is_(None), Learner.legal_name, Guardian.name, Booking.id)
+    )
+
+
+def register_places(event: Event) -> Select:
+    """The booked places (learners first, by name, attendees loaded), to paginate a long register."""
+    return _booked(event).options(contains_eager(Booking.learner), contains_eager(Booking.guardian))
+
+
+def marks_for(booking_ids: list[int]) -> dict[int, AttendanceMark]:
+    """The marks recorded so far for a page of booked places (one query)."""
+    if not booking_ids:
+        return {}
+    rows = db.session.execute(
+        select(Attendance.booking_id, Attendance.mark).where(Attendance.booking_id.in_(booking_ids))
+    )
+    return {booking_id: mark for booking_id, mark in rows}
 
 
 def day_minutes(event: Event, today: date) -> list[tuple[date, int]]:
