@@ -128,4 +128,8 @@ def report_csv():
     if found is None:
         return _report_page(form, place, found, 400)
     name = f"community-report-{found.start.isoformat()}-to-{found.end.isoformat()}.csv"
-    return csv_export.response(reports.csv_rows(found), name)
+    download = csv_export.response(reports.csv_rows(found), name)
+    # A row per locality (a few hundred at most): written out whole here, so no stream is left holding this
+    # request's context when a client reads only the headers.
+    download.make_sequence()
+    return download
