@@ -70,11 +70,20 @@ def _entry_list_csv(app, db_session) -> list[list[str]]:
     return _rows(client.get(f"/exams/series/{ids['series']}/centres/{ids['centre']}/entries.csv"))
 
 
+def _community_report_csv(app, db_session) -> list[list[str]]:
+    LocalityFactory(name="@Doncaster")
+    LocalityFactory(name="=HYPERLINK(1)")
+    db_session.commit()
+    client = client_for(app, UserFactory(roles=[Role.ADMIN]))
+    return _rows(client.get("/community/reports.csv"))
+
+
 #: Every CSV download of the product, with a way to fill it with hostile text.
 EXPORTS = {
     "families.cohort_csv": _cohort_csv,
     "funding.statement_csv": _statement_csv,
     "exams.entry_list_csv": _entry_list_csv,
+    "community.reports_csv": _community_report_csv,
 }
 
 

@@ -10,13 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, func, select
 
 from virtualacademy import clock
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.models import Attendance, AttendanceMark, Booking, BookingState, Event, EventStatus
+from virtualacademy.models import (
+    Attendance,
+    AttendanceMark,
+    Booking,
+    BookingState,
+    Event,
+    EventStatus,
+    Locality,
+)
+from virtualacademy.money import pounds_number
 from virtualacademy.services.localities import numbers_on_roll
 
 
@@ -104,3 +114,166 @@ def locality_report(locality_id: int | None, start: date, end: date) -> Locality
     on_roll = numbers_on_roll(min(end, clock.today()))
     empty.learners_on_roll = on_roll.get(locality_id, 0) if locality_id is not None else sum(on_roll.values())
     return empty
+
+
+# --- the report page: named rows, the academy average and academy-wide events ------------------------------------
+
+#: The name of the row for events open to the whole academy.
+ACADEMY_WIDE = "Academy-wide events"
+#: The name of the row that averages every active locality.
+ACADEMY_AVERAGE = "Academy average (per locality)"
+
+
+def percent(share: float | None) -> Decimal | None:
+    """A share (0 to 1) as a percentage to one decimal place (``4 / 6`` -> ``66.7``; ``0.5`` -> ``50``)."""
+    return None if share is None else _tidy(Decimal(share) * 100)
+
+
+def _tidy(value: Decimal) -> Decimal:
+    """To one decimal place, and whole numbers without one (``66.67`` -> ``66.7``, ``50.0`` -> ``50``)."""
+    value = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+
+
+def _average(value: int, localities: int) -> Decimal:
+    """A count per locality (``5 / 2`` -> ``2.5``; ``4 / 2`` -> ``2``)."""
+    return _tidy(Decimal(value) / localities) if localities else Decimal(0)
+
+
+@dataclass
+class ReportLine:
+    """One row of the report as shown, in the page, its table and its CSV: a locality, the academy-wide events,
+    or the academy average (counts per locality, to one decimal place; rates from the academy's totals)."""
+
+    name: str
+    locality_id: int | None
+    events_held: int | Decimal
+    places_offered: int | Decimal
+    places_booked: int | Decimal
+    attended: int | Decimal
+    attendance_percent: Decimal | None
+    learners_reached: int | Decimal
+    learners_on_roll: int | Decimal
+    reached_percent: Decimal | None
+    cost_pence: int
+    cost_per_attendance_pence: int | None
+    kind: str = "locality"  # "locality", "academy-wide" or "average"
+
+
+def _line(name: str, row: LocalityReport, kind: str = "locality") -> ReportLine:
+    return ReportLine(
+        name,
+        row.locality_id,
+        row.events_held,
+        row.places_offered,
+        row.places_booked,
+        row.attended,
+        percent(row.attendance_rate),
+        row.learners_reached,
+        row.learners_on_roll,
+        percent(row.share_reached),
+        row.cost_pence,
+        row.cost_per_attendance_pence,
+        kind,
+    )
+
+
+@dataclass
+class CommunityReport:
+    start: date
+    end: date
+    #: The localities asked about, by name (every one, with zeros where nothing was held).
+    lines: list[ReportLine]
+    #: Every active locality averaged, for comparison.
+    average: ReportLine
+    #: The academy-wide events (None unless every locality was asked about).
+    academy_wide: ReportLine | None
+
+    @property
+    def every_line(self) -> list[ReportLine]:
+        return [*self.lines, *([self.academy_wide] if self.academy_wide else []), self.average]
+
+
+def community_report(start: date, end: date, locality_ids: list[int] | None = None) -> CommunityReport:
+    """The report page's rows for the period: one per locality in ``locality_ids`` (``None``: every locality, and
+    the academy-wide events too), by name, then the academy average over every active locality. The same few
+    grouped statements however many localities, events and learners (``report`` counts every locality at once)."""
+    counted = {row.locality_id: row for row in report(start, end)}
+    on_roll = numbers_on_roll(min(end, clock.today()))
+    named = select(Locality.id, Locality.name, Locality.active).order_by(Locality.name, Locality.id)
+    if locality_ids is not None:
+        named = named.where(Locality.id.in_(locality_ids))
+    localities = db.session.execute(named).all()
+    lines = []
+    for locality_id, name, _active in localities:
+        row = counted.get(locality_id) or LocalityReport(locality_id, learners_on_roll=on_roll.get(locality_id, 0))
+        lines.append(_line(name, row))
+    academy_wide = None
+    if locality_ids is None and None in counted:
+        academy_wide = _line(ACADEMY_WIDE, counted[None], "academy-wide")
+    return CommunityReport(start, end, lines, _academy_average(counted, on_roll), academy_wide)
+
+
+def _academy_average(counted: dict[int | None, LocalityReport], on_roll: dict[int, int]) -> ReportLine:
+    active = set(db.session.scalars(select(Locality.id).where(Locality.active.is_(True))))
+    total = LocalityReport(None)
+    for key, row in counted.items():
+        if key in active:
+            for name in ("events_held", "places_offered", "places_booked", "attended", "learners_reached"):
+                setattr(total, name, getattr(total, name) + getattr(row, name))
+            total.cost_pence += row.cost_pence
+    total.learners_on_roll = sum(count for key, count in on_roll.items() if key in active)
+    n = len(active)
+    return ReportLine(
+        ACADEMY_AVERAGE,
+        None,
+        _average(total.events_held, n),
+        _average(total.places_offered, n),
+        _average(total.places_booked, n),
+        _average(total.attended, n),
+        percent(total.attendance_rate),
+        _average(total.learners_reached, n),
+        _average(total.learners_on_roll, n),
+        percent(total.share_reached),
+        round(total.cost_pence / n) if n else 0,
+        total.cost_per_attendance_pence,
+        "average",
+    )
+
+
+CSV_HEADER = [
+    "Locality",
+    "From",
+    "To",
+    "Events held",
+    "Places offered",
+    "Places booked",
+    "Attendances",
+    "Attendance rate (%)",
+    "Learners reached",
+    "Learners on roll",
+    "Learners reached (% of those on roll)",
+    "Cost (GBP)",
+    "Cost per attendance (GBP)",
+]
+
+
+def csv_rows(found: CommunityReport):
+    """The report's rows for ``csv_export.response``: the same figures as the page, money in pounds."""
+    yield CSV_HEADER
+    for line in found.every_line:
+        yield [
+            line.name,
+            found.start,
+            found.end,
+            line.events_held,
+            line.places_offered,
+            line.places_booked,
+            line.attended,
+            line.attendance_percent,
+            line.learners_reached,
+            line.learners_on_roll,
+            line.reached_percent,
+            pounds_number(line.cost_pence),
+            pounds_number(line.cost_per_attendance_pence) if line.cost_per_attendance_pence is not None else None,
+        ]

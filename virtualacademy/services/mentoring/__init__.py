@@ -60,7 +60,14 @@ from virtualacademy.services.mentoring.relations import (
     current_mentor,
 )
 from virtualacademy.services.mentoring.reminders import ReminderReport, send_reminders
-from virtualacademy.services.mentoring.variation import NO_CONTACT_DAYS, VariationReport, VariationRow, variation_report
+from virtualacademy.services.mentoring.variation import (
+    NO_CONTACT_DAYS,
+    VariationReport,
+    VariationRow,
+    no_contact_cutoff,
+    variation_report,
+    without_contact,
+)
 
 __all__ = [
     "ActionInput",
@@ -100,6 +107,7 @@ __all__ = [
     "last_wellbeing",
     "mentor_options",
     "mentor_summaries",
+    "no_contact_cutoff",
     "open_actions",
     "other_adults",
     "record_check_in",
@@ -110,4 +118,5 @@ __all__ = [
     "support_of",
     "unassigned_learners",
     "variation_report",
+    "without_contact",
 ]

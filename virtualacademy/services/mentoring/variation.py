@@ -14,8 +14,21 @@ from virtualacademy.models import CheckIn, Learner, Locality, MentorAssignment, 
 from virtualacademy.models.mentoring import DEFAULT_CASELOAD_LIMIT
 from virtualacademy.services.mentoring.contact import ContactState, _london_date, contact_states
 
-#: "Without contact" in the report: no contact made for more than this many days.
+#: "Without contact": no contact made for more than this many days.
 NO_CONTACT_DAYS = 14
+
+
+def without_contact(since: date | None, today: date) -> bool:
+    """The one rule for a learner "without contact" on ``today``: no contact made for more than
+    :data:`NO_CONTACT_DAYS` days, counted from ``since`` (the last contact made, or, if there has been none, the
+    day the current mentor started); with neither, none ever."""
+    return since is None or since <= no_contact_cutoff(today)
+
+
+def no_contact_cutoff(today: date) -> date:
+    """The latest ``since`` day that leaves a learner without contact on ``today`` (for queries that count them
+    in the database: ``since <= no_contact_cutoff(today)``)."""
+    return today - timedelta(days=NO_CONTACT_DAYS + 1)
 
 
 @dataclass
@@ -127,8 +140,7 @@ def _count_at_end(rows: list[VariationRow], s: ContactState, assigned_on: date |
         row.overdue_at_end += 1 if s.days_overdue > 0 else 0
         # No contact for more than 14 days: counted from the last contact, or from when this mentor
         # started if there has been none (a learner assigned three days ago is not "without contact").
-        since = s.last_contact or assigned_on
-        if since is None or (end - since).days > NO_CONTACT_DAYS:
+        if without_contact(s.last_contact or assigned_on, end):
             row.without_contact += 1
 
 
