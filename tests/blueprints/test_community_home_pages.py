@@ -313,7 +313,11 @@ def test_the_hub_for_each_kind_of_person(app, client, world):
         "/community/conversations",
     ]:
         assert f'href="{path}"' in family
-    assert "/community/localities/" not in family and 'href="/community/" aria-current' not in family
+    # families reach the community from the same entry, with their own bookings, calendar and email choices
+    assert "/community/localities/" not in family and 'href="/community/" aria-current' in family
+    for path in ["/community/bookings", "/community/calendar", "/community/settings"]:
+        assert f'href="{path}"' in family
+    assert "/community/manage/events" not in family
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from virtualacademy import navigation
 from virtualacademy.blueprints.community import bp
 from virtualacademy.blueprints.community.settings_forms import EVERY_FAMILY, AnnouncementForm, SettingsForm, choices
 from virtualacademy.blueprints.forms_common import flash_linked
@@ -20,17 +19,6 @@ from virtualacademy.unit_of_work import unit_of_work
 
 PER_PAGE = 20
 POSTERS = (Role.COORDINATOR, Role.ADMIN)
-
-navigation.register(
-    navigation.NavItem(
-        "Announcements",
-        "community.announcements",
-        roles=(Role.GUARDIAN, Role.LEARNER, Role.COORDINATOR, Role.ADMIN),
-        order=57,
-        sections=(r"/community/announcements",),
-    )
-)
-
 
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count:,} {one if count == 1 else many}"

@@ -11,7 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from virtualacademy import clock, dashboards, navigation
+from virtualacademy import clock, dashboards
 from virtualacademy.blueprints.community import bp
 from virtualacademy.blueprints.community.event_forms import (
     BookForm,
@@ -40,11 +40,6 @@ def _family_panel(user) -> dict:
     return {"offers": browse.offers(user, limit=5), "upcoming": browse.next_bookings(user), "when": when}
 
 
-navigation.register(
-    navigation.NavItem(
-        "Events", "community.events", roles=BROWSERS, order=55, sections=(r"/community/events", r"/community/bookings")
-    )
-)
 for _role in FAMILY_ROLES:
     dashboards.register(dashboards.Panel(_role, "Events", "dashboard/community_family.html", _family_panel, order=45))
 

@@ -29,9 +29,10 @@ navigation.register(
     navigation.NavItem(
         "Community",
         "community.index",
-        roles=COORDINATORS_AND_ADMINS,
+        roles=(Role.GUARDIAN, Role.LEARNER, Role.MENTOR, Role.COORDINATOR, Role.ADMIN),
         order=54,
-        sections=(r"/community/($|localities/\d+$|reports)",),
+        # every community page but the messages, which have their own entry
+        sections=(r"/community/(?!conversations|learners/\d+/conversations|attachments)",),
     )
 )
 

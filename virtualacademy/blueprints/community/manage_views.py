@@ -9,7 +9,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import current_user
 from sqlalchemy import select
 
-from virtualacademy import clock, navigation
+from virtualacademy import clock
 from virtualacademy.blueprints.community import bp
 from virtualacademy.blueprints.community.manage_forms import (
     REPEAT_ONCE,
@@ -69,13 +69,6 @@ LABELS = {
     "paid_from": PLACE_PAID_FROM_LABELS,
     "mark": ATTENDANCE_MARK_LABELS,
 }
-
-navigation.register(
-    navigation.NavItem(
-        "Manage events", "community.manage_events", roles=MANAGERS, order=56, sections=(r"/community/manage",)
-    )
-)
-
 
 def _localities() -> list[Locality]:
     """The localities the current user may post events for (an admin: every one)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
-from virtualacademy import clock, dashboards, navigation
+from virtualacademy import clock, dashboards
 from virtualacademy.blueprints.community import bp
 from virtualacademy.blueprints.community.opportunity_forms import (
     ANYWHERE,
@@ -42,15 +42,6 @@ def _panel(user) -> dict:
     return {"placements": opportunities.approved_for_family(user)}
 
 
-navigation.register(
-    navigation.NavItem(
-        "Opportunities",
-        "community.opportunities",
-        roles=(Role.GUARDIAN, Role.LEARNER, Role.COORDINATOR, Role.ADMIN),
-        order=58,
-        sections=(r"/community/opportunities", r"/community/placements"),
-    )
-)
 for _role in FAMILY_ROLES:
     dashboards.register(dashboards.Panel(_role, "Placements", "dashboard/community_placements.html", _panel, order=47))
 
