@@ -20,6 +20,7 @@ from virtualacademy.unit_of_work import unit_of_work
 PER_PAGE = 20
 POSTERS = (Role.COORDINATOR, Role.ADMIN)
 
+
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count:,} {one if count == 1 else many}"
 

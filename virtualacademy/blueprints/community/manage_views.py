@@ -70,6 +70,7 @@ LABELS = {
     "mark": ATTENDANCE_MARK_LABELS,
 }
 
+
 def _localities() -> list[Locality]:
     """The localities the current user may post events for (an admin: every one)."""
     stmt = select(Locality).order_by(Locality.name)
