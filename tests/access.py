@@ -621,7 +621,7 @@ ROUTES: list[Route] = [
         method="POST",
     ),
     scoped_roles(
-        "progress_reports.download",
+        "progress_reports.report_pdf",
         "/reports/learners/{learner}/terms/2027-spring.pdf",
         {Role.GUARDIAN, Role.LEARNER, Role.MENTOR, Role.COORDINATOR, Role.ADMIN},
         ADMIN,

@@ -415,9 +415,9 @@ LEARNER_ROUTES: list[LearnerRoute] = [
       MENTORS_AND_ADMINS),
     r("progress_reports.comment", "POST", "/reports/learners/{learner}/terms/2027-spring/comment", REVIEW,
       MENTORS_AND_ADMINS),
-    r("progress_reports.download", "GET", "/reports/learners/{learner}/terms/2026-autumn.pdf", READ,
+    r("progress_reports.report_pdf", "GET", "/reports/learners/{learner}/terms/2026-autumn.pdf", READ,
       LEARNING_ROLES),
-    r("progress_reports.download", "GET", "/reports/learners/{learner}/terms/2027-spring.pdf", REVIEW,
+    r("progress_reports.report_pdf", "GET", "/reports/learners/{learner}/terms/2027-spring.pdf", REVIEW,
       LEARNING_ROLES),
 ]
 # fmt: on

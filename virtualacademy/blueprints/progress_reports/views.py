@@ -78,7 +78,7 @@ def comment(learner_id: int, term_key: str):
 
 @bp.route("/learners/<int:learner_id>/terms/<term_key>.pdf")
 @requires_roles(*READERS)
-def download(learner_id: int, term_key: str):
+def report_pdf(learner_id: int, term_key: str):
     """The report as a PDF: published, for whoever sees the learner; a draft, for the mentor or an admin."""
     learner = get_or_404(Learner, learner_id, "progress_reports_view")
     term = _term(term_key)

@@ -143,10 +143,8 @@ def _exam_line(title: str, series: str, state: EntryState, grade: str | None, re
     return ExamLine(title, series, ENTRY_STATE_LABELS[shown], None, None)
 
 
-def gather(learner: Learner, term: Term, today: date | None = None) -> ReportData:
-    today = today or clock.today()
-    began, ended = _moments(term)
-    check_ins = [
+def _check_ins(learner: Learner, began: datetime, ended: datetime) -> list[CheckInHeld]:
+    return [
         CheckInHeld(clock.london(at).date(), CONTACT_METHOD_LABELS[method])
         for at, method in db.session.execute(
             select(CheckIn.occurred_at, CheckIn.method)
@@ -159,7 +157,10 @@ def gather(learner: Learner, term: Term, today: date | None = None) -> ReportDat
             .order_by(CheckIn.occurred_at)
         )
     ]
-    exhibitions = [
+
+
+def _exhibitions(learner: Learner, term: Term) -> list[Attended]:
+    return [
         Attended(
             _as_date(e.held_on),
             "Exhibition of their learning",
@@ -173,7 +174,10 @@ def gather(learner: Learner, term: Term, today: date | None = None) -> ReportDat
             .order_by(Exhibition.held_on, Exhibition.id)
         )
     ]
-    events = [
+
+
+def _events(learner: Learner, began: datetime, ended: datetime) -> list[Attended]:
+    return [
         Attended(clock.london(starts).date(), title, ATTENDANCE_MARK_LABELS[mark])
         for title, starts, mark in db.session.execute(
             select(Event.title, Event.starts_at, Attendance.mark)
@@ -187,7 +191,10 @@ def gather(learner: Learner, term: Term, today: date | None = None) -> ReportDat
             .order_by(Event.starts_at, Event.id)
         )
     ]
-    exams = [
+
+
+def _exams(learner: Learner, term: Term, began: datetime) -> list[ExamLine]:
+    return [
         _exam_line(qualification.title, series, state, grade, _as_date(result_on), term)
         for qualification, series, state, grade, result_on in db.session.execute(
             select(Qualification, ExamSeries.name, ExamEntry.state, ExamEntry.grade, ExamEntry.result_on)
@@ -202,6 +209,9 @@ def gather(learner: Learner, term: Term, today: date | None = None) -> ReportDat
             .order_by(ExamSeries.first_exam_on, Qualification.subject, ExamEntry.id)
         )
     ]
+
+
+def _report_and_mentor(learner: Learner, term: Term) -> tuple[ProgressReport | None, MentorAssignment | None]:
     report = db.session.scalar(
         select(ProgressReport)
         .options(joinedload(ProgressReport.comment_by))
@@ -214,16 +224,23 @@ def gather(learner: Learner, term: Term, today: date | None = None) -> ReportDat
         .order_by(MentorAssignment.ends_on.is_(None).desc(), MentorAssignment.starts_on.desc())
         .limit(1)
     )
+    return report, mentor
+
+
+def gather(learner: Learner, term: Term, today: date | None = None) -> ReportData:
+    today = today or clock.today()
+    began, ended = _moments(term)
+    report, mentor = _report_and_mentor(learner, term)
     return ReportData(
         learner=learner,
         term=term,
         issued_on=today,
         goals=_goals(learner, term, began),
         attendance=term_attendance(learner, term, today),
-        check_ins=check_ins,
-        exhibitions=exhibitions,
-        events=events,
-        exams=exams,
+        check_ins=_check_ins(learner, began, ended),
+        exhibitions=_exhibitions(learner, term),
+        events=_events(learner, began, ended),
+        exams=_exams(learner, term, began),
         report=report,
         mentor_name=mentor.mentor.name if mentor is not None else None,
         comment_author=report.comment_by.name if report is not None and report.comment_by is not None else None,
