@@ -603,6 +603,32 @@ ROUTES: list[Route] = [
     scoped_roles(
         "exams.confirm", "/exams/judgements/{judgement}/confirm", {Role.GUARDIAN, Role.LEARNER}, set(), method="POST"
     ),
+    # progress reports: the family's list, a mentor's (or admin's) term list, publishing (admin). The shared learner
+    # has no mentor and no report, so only an admin reaches the comment page and the draft report.
+    roles("progress_reports.family", "/reports/", {Role.GUARDIAN, Role.LEARNER}),
+    roles("progress_reports.caseload", "/reports/caseload", {Role.MENTOR, Role.ADMIN}),
+    roles("progress_reports.caseload", "/reports/caseload?term=2027-spring", {Role.MENTOR, Role.ADMIN}),
+    roles("progress_reports.publish", "/reports/terms/2027-spring/publish", ADMIN),
+    roles("progress_reports.publish", "/reports/terms/2027-spring/publish", ADMIN, 302, method="POST"),
+    scoped_roles(
+        "progress_reports.comment",
+        "/reports/learners/{learner}/terms/2027-spring/comment",
+        {Role.MENTOR, Role.ADMIN},
+        ADMIN,
+    ),
+    scoped_roles(
+        "progress_reports.comment",
+        "/reports/learners/{learner}/terms/2027-spring/comment",
+        {Role.MENTOR, Role.ADMIN},
+        ADMIN,
+        method="POST",
+    ),
+    scoped_roles(
+        "progress_reports.report_pdf",
+        "/reports/learners/{learner}/terms/2027-spring.pdf",
+        {Role.GUARDIAN, Role.LEARNER, Role.MENTOR, Role.COORDINATOR, Role.ADMIN},
+        ADMIN,
+    ),
     # last: ends the session
     signed_in("auth.sign_out", "/sign-out", 302, method="POST"),
 ]

@@ -58,6 +58,7 @@ from virtualacademy.models import (
     LocalityRole,
     LocalityStaff,
     MentorAssignment,
+    ProgressReport,
     Role,
     SpendingCategory,
     User,
@@ -409,6 +410,15 @@ LEARNER_ROUTES: list[LearnerRoute] = [
         SIGNED_IN),
     r("funding.statement_pdf", "GET", "/funding/accounts/{locality_account}/statement.pdf", LOCALITY_BUDGET,
         SIGNED_IN),
+    # progress reports: the comment (mentor, admin), a published report (whoever sees the child) and a draft
+    r("progress_reports.comment", "GET", "/reports/learners/{learner}/terms/2027-spring/comment", REVIEW,
+      MENTORS_AND_ADMINS),
+    r("progress_reports.comment", "POST", "/reports/learners/{learner}/terms/2027-spring/comment", REVIEW,
+      MENTORS_AND_ADMINS),
+    r("progress_reports.report_pdf", "GET", "/reports/learners/{learner}/terms/2026-autumn.pdf", READ,
+      LEARNING_ROLES),
+    r("progress_reports.report_pdf", "GET", "/reports/learners/{learner}/terms/2027-spring.pdf", REVIEW,
+      LEARNING_ROLES),
 ]
 # fmt: on
 
@@ -654,6 +664,8 @@ def build_academy() -> Academy:
             **exam_objects(learner, users["exams_officer"], exams, f"{len(objects):04d}"),
             **community_objects.get(key, {}),
         }
+        # the autumn's progress report, published (the spring's is still a draft)
+        db.session.add(ProgressReport(learner_id=learner.id, term_key="2026-autumn", published_at=clock.now()))
     db.session.commit()
     return Academy(users, objects)
 

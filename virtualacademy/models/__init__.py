@@ -115,6 +115,7 @@ from virtualacademy.models.mentoring import (
     SupportLevel,
 )
 from virtualacademy.models.notifications import Notification, OutboxMessage, OutboxStatus
+from virtualacademy.models.progress_reports import ProgressReport
 from virtualacademy.models.scheduler import SchedulerLock
 
 __all__ = [
@@ -225,6 +226,7 @@ __all__ = [
     "WithdrawalReason",
     "OutboxMessage",
     "OutboxStatus",
+    "ProgressReport",
     "Role",
     "SchedulerLock",
     "SignInThrottle",

@@ -48,6 +48,7 @@ DOMAINS = (
     "safeguarding",
     "exams",
     "community",
+    "progress_reports",
 )
 
 
