@@ -6,7 +6,7 @@ from flask import Blueprint
 from virtualacademy import dashboards, navigation
 from virtualacademy.models import Role
 
-bp = Blueprint("progress_reports", __name__, url_prefix="/reports")
+bp = Blueprint("progress_reports", __name__, url_prefix="/reports", cli_group="reports")
 
 
 def _mentor_panel(user) -> dict:
