@@ -78,12 +78,22 @@ def _community_report_csv(app, db_session) -> list[list[str]]:
     return _rows(client.get("/community/reports.csv"))
 
 
+def _overview_csv(app, db_session) -> list[list[str]]:
+    LearnerFactory(locality=LocalityFactory(name="=HYPERLINK(1)"), enrolled=date(2026, 9, 1))
+    LearnerFactory(locality=LocalityFactory(name="+cmd"), enrolled=date(2026, 9, 1))
+    db_session.commit()
+    client = client_for(app, UserFactory(roles=[Role.ADMIN]))
+    tables = ["comparison", "roll", "cohort", "wellbeing", "attendance", "reviews", "exams", "money"]
+    return [row for table in tables for row in _rows(client.get(f"/overview/{table}.csv"))]
+
+
 #: Every CSV download of the product, with a way to fill it with hostile text.
 EXPORTS = {
     "families.cohort_csv": _cohort_csv,
     "funding.statement_csv": _statement_csv,
     "exams.entry_list_csv": _entry_list_csv,
     "community.reports_csv": _community_report_csv,
+    "overview.table_csv": _overview_csv,
 }
 
 

@@ -36,8 +36,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-#: Playwright's default is 30 s; a local server answers in milliseconds, so fail fast.
-TIMEOUT_MS = 5_000
+#: Playwright's default is 30 s; a local server answers in milliseconds, so fail sooner, yet with room for a
+#: machine whose two cores are busy with a second test run and its browser (actions and ``expect`` alike).
+TIMEOUT_MS = 15_000
 
 _unavailable_key = pytest.StashKey[str]()
 
@@ -166,6 +167,9 @@ def new_page(browser, live_server, committed_db) -> Iterator[Callable[..., objec
     def _new_page(**options):
         context = browser.new_context(base_url=live_server, bypass_csp=True, locale="en-GB", **options)
         context.set_default_timeout(TIMEOUT_MS)
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
 

@@ -61,8 +61,10 @@ def test_a_coordinator_posts_and_a_parent_reads_chooses_emails_and_makes_a_calen
     sign_in(page, guardian)
     page.get_by_role("button", name="Menu").click()  # the service navigation, folded on a phone
     page.get_by_role("link", name="Community").click()
+    expect(heading(page)).to_have_text("Community")
     _check(page)
     page.get_by_role("main").get_by_role("link", name="Announcements").click()
+    expect(heading(page)).to_have_text("Announcements")
     _check(page)
     page.get_by_role("link", name="Allotment open day").click()
     expect(page.locator(".govuk-caption-l")).to_have_text(f"For {locality_name} families")

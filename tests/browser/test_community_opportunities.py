@@ -10,13 +10,14 @@ import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.browser.conftest import Person, axe_check, choose, error_summary, heading, preload_axe, sign_in
 from tests.browser.test_phone_width import PHONE, page_width
-from tests.factories import GuardianFactory, LearnerFactory, LocalityFactory, UserFactory
+from tests.factories import GuardianFactory, LearnerFactory, LocalityFactory, SubjectAreaFactory, UserFactory
 from virtualacademy import clock
 from virtualacademy.extensions import db
-from virtualacademy.models import LocalityRole, LocalityStaff, OpportunityKind, Role
+from virtualacademy.models import LocalityRole, LocalityStaff, OpportunityKind, Role, SubjectArea
 from virtualacademy.services.community import opportunities
 
 
@@ -34,6 +35,9 @@ def _academy(app) -> dict:
         guardian = GuardianFactory(family=ellie.family, name="Jo Jones").user
         own = UserFactory(roles=[Role.LEARNER], name="Ellie Jones")
         ellie.user_id = own.id
+        # the subject the session is logged under (the migrations' own list may have been emptied by an earlier test)
+        if db.session.scalar(select(SubjectArea).where(SubjectArea.name == "Sciences")) is None:
+            SubjectAreaFactory(name="Sciences")
         db.session.flush()
         for title, interests in [
             ("Animal care at Bentley Farm", "animals, farming, outdoors"),

@@ -45,8 +45,9 @@ def test_a_coordinator_posts_an_event_and_takes_its_register_on_a_phone(app, new
     page = new_page(**PHONE)
     preload_axe(page)
     sign_in(page, coordinator)
-    expect(page.locator("a", has_text="Manage events").first).to_be_attached()  # in the menu
-    page.goto("/community/manage/events")
+    expect(page.locator("a", has_text="Community").first).to_be_attached()  # in the menu
+    page.goto("/community/")
+    page.get_by_role("main").get_by_role("link", name="Your events").click()
     expect(heading(page)).to_have_text("Manage events")
     _fits(page)
     page.get_by_role("button", name="Post an event").click()
