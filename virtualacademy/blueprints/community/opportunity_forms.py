@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
-    GovCheckboxesInput,
     GovCheckboxInput,
     GovRadioInput,
     GovSelect,
@@ -19,7 +18,6 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     SubmitField,
     TextAreaField,
 )
@@ -27,6 +25,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from virtualacademy.blueprints.fields import GovDateField, text_field
 from virtualacademy.blueprints.forms_common import Form
+from virtualacademy.blueprints.learning.log_forms import hours_field, minutes_field, subjects_field
 from virtualacademy.models.community import OPPORTUNITY_KIND_LABELS
 from virtualacademy.services.learning_log import DESCRIPTION_MAX
 
@@ -126,23 +125,9 @@ class SessionForm(Form):
         validators=[InputRequired(message="Enter the date of the session")],
         description="For example, 27 3 2027",
     )
-    hours = IntegerField(
-        "Hours",
-        widget=GovTextInput(),
-        validators=[Optional(), NumberRange(min=0, max=24, message="Hours must be a whole number from 0 to 24")],
-    )
-    minutes = IntegerField(
-        "Minutes",
-        widget=GovTextInput(),
-        validators=[Optional(), NumberRange(min=0, max=59, message="Minutes must be a whole number from 0 to 59")],
-    )
-    subjects = SelectMultipleField(
-        "Subject areas",
-        coerce=int,
-        widget=GovCheckboxesInput(),
-        validators=[InputRequired(message="Select at least one subject area")],
-        description="Select all that apply.",
-    )
+    hours = hours_field()
+    minutes = minutes_field()
+    subjects = subjects_field()
     description = TextAreaField(
         "What did they learn?",
         widget=GovCharacterCount(),

@@ -33,35 +33,50 @@ from virtualacademy.services.exhibitions import SCORE_LABELS
 from virtualacademy.services.learning_log import DESCRIPTION_MAX
 
 
-class LogEntryForm(Form):
-    on_date = GovDateField(
-        "Date",
-        validators=[InputRequired(message="Enter the date of the learning")],
-        description="For example, 27 3 2026",
-    )
-    hours = IntegerField(
+def hours_field() -> IntegerField:
+    """How long something took, in the hours and minutes boxes every learning form shares (the service checks the
+    total); called in a form's body, so each form keeps its own field order."""
+    return IntegerField(
         "Hours",
         widget=GovTextInput(),
         validators=[Optional(), NumberRange(min=0, max=24, message="Hours must be a whole number from 0 to 24")],
     )
-    minutes = IntegerField(
+
+
+def minutes_field() -> IntegerField:
+    return IntegerField(
         "Minutes",
         widget=GovTextInput(),
         validators=[Optional(), NumberRange(min=0, max=59, message="Minutes must be a whole number from 0 to 59")],
     )
-    activity = RadioField(
-        "What kind of activity was it?",
-        choices=[SelectChoice(k.value, v) for k, v in ACTIVITY_TYPE_LABELS.items()],
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Select the type of activity")],
-    )
-    subjects = SelectMultipleField(
+
+
+def subjects_field() -> SelectMultipleField:
+    """The subject areas a piece of learning counts under (checkboxes; choices are set by the view)."""
+    return SelectMultipleField(
         "Subject areas",
         coerce=int,
         widget=GovCheckboxesInput(),
         validators=[InputRequired(message="Select at least one subject area")],
         description="Select all that apply.",
     )
+
+
+class LogEntryForm(Form):
+    on_date = GovDateField(
+        "Date",
+        validators=[InputRequired(message="Enter the date of the learning")],
+        description="For example, 27 3 2026",
+    )
+    hours = hours_field()
+    minutes = minutes_field()
+    activity = RadioField(
+        "What kind of activity was it?",
+        choices=[SelectChoice(k.value, v) for k, v in ACTIVITY_TYPE_LABELS.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the type of activity")],
+    )
+    subjects = subjects_field()
     description = TextAreaField(
         "What was the learning?",
         widget=GovCharacterCount(),
