@@ -179,6 +179,7 @@ def seed(scale: Scale, today: date = BENCH_DAY, *, progress: bool = True) -> See
         User,
         UserRole,
     )
+    from virtualacademy.services.mentoring.punctuality import refresh_on
 
     if seeded_learners():
         raise SystemExit("This database already holds bench data; use a spare (empty) database.")
@@ -333,6 +334,8 @@ def seed(scale: Scale, today: date = BENCH_DAY, *, progress: bool = True) -> See
                     ("check_in", CheckIn),
                 ):
                     _insert(conn, table.__table__, rows[name])
+                # Each learner's last contact, next due day and contacts' days late, as the ORM would keep them.
+                refresh_on(conn, [row["id"] for row in rows["learner"]])
                 report.families += len(batch_sizes)
                 report.assignments += sum(1 for a in rows["assignment"] if a["ends_on"] is None)
                 report.check_ins += len(rows["check_in"])

@@ -255,7 +255,7 @@ ROUTES: list[Route] = [
     ),
     roles("mentoring.settings", "/mentoring/settings", ADMIN),
     roles("mentoring.settings", "/mentoring/settings", ADMIN, method="POST"),
-    roles("mentoring.report", "/mentoring/report", {Role.ADMIN, Role.COORDINATOR}),
+    roles("mentoring.report", "/mentoring/report", {Role.ADMIN, Role.COORDINATOR}, 302),
     roles("mentoring.mentor_limit", "/mentoring/mentors/{other_user}", ADMIN),
     roles("mentoring.mentor_limit", "/mentoring/mentors/{other_user}", ADMIN, method="POST"),
     # safeguarding: any member of staff raises a concern (about the shared learner; a POST with nothing filled in
@@ -571,6 +571,8 @@ ROUTES: list[Route] = [
     # the overview: admins (the academy) and coordinators (their localities beside the academy's figures)
     roles("overview.index", "/overview/", {Role.ADMIN, Role.COORDINATOR}),
     roles("overview.table_csv", "/overview/roll.csv", {Role.ADMIN, Role.COORDINATOR}),
+    roles("overview.mentors", "/overview/mentors", {Role.ADMIN, Role.COORDINATOR}),
+    roles("overview.mentors_csv", "/overview/mentors.csv", {Role.ADMIN, Role.COORDINATOR}),
     # a learner's exams: the family, their mentor, the exams officer and admins (no coordinator: counts only)
     *[
         scoped_roles(endpoint, path, allowed, {Role.EXAMS_OFFICER, Role.ADMIN}, status, method)

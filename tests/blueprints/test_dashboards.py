@@ -12,8 +12,8 @@ from virtualacademy.models import GoalStatus, LocalityRole, LocalityStaff, Role
 
 #: For each role, links its home page must offer.
 LINKS = {
-    Role.ADMIN: ["/applications?status=submitted", "/mentoring/unassigned", "/mentoring/report", "/admin/users"],
-    Role.COORDINATOR: ["/learners", "/mentoring/unassigned", "/mentoring/report", "/cohort", "/funding/"],
+    Role.ADMIN: ["/applications?status=submitted", "/mentoring/unassigned", "/overview/#contact", "/admin/users"],
+    Role.COORDINATOR: ["/learners", "/mentoring/unassigned", "/overview/#contact", "/cohort", "/funding/"],
     Role.MENTOR: ["/caseload?status=overdue", "/caseload?status=due_today", "/caseload"],
     Role.EXAMS_OFFICER: ["/learners"],
     Role.SAFEGUARDING_LEAD: ["/safeguarding/"],

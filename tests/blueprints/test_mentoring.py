@@ -220,17 +220,29 @@ def test_admin_changes_cadences_and_a_limit(client, db_session):
     assert mentoring.caseload_limit(mentor) == 12
 
 
-def test_variation_report_page_with_chart_and_table(client, db_session):
+def test_contact_by_mentor_page_and_the_old_report_address(client, db_session):
     learner, coordinator, mentor = setup_locality(db_session)
     admin = UserFactory(roles=[Role.ADMIN])
+    elsewhere = LearnerFactory(enrolled=clock.today())
+    other_mentor = UserFactory(roles=[Role.MENTOR], name="Olly Other")
     mentoring.assign(admin, learner, mentor, clock.today())
+    mentoring.assign(admin, elsewhere, other_mentor, clock.today())
     db_session.commit()
     sign_in(client, coordinator.email)
-    page = client.get("/mentoring/report").get_data(as_text=True)
-    assert 'class="va-chart"' in page and "No check-ins in this period yet." in page
-    assert "By mentor" in page and "Mo Mentor" in page
-    bad = client.get("/mentoring/report?start=10&start=11&start=2026&end=1&end=11&end=2026").get_data(as_text=True)
+    page = client.get("/overview/mentors").get_data(as_text=True)
+    assert "Mentors 1 to 1 of 1, by name" in page and "Mo Mentor" in page
+    assert "Olly Other" not in page  # another locality's mentor
+    assert "1 of 15" in page  # one learner today, of a limit of 15
+    moved = client.get("/mentoring/report?start=1&start=11&start=2026")
+    assert moved.status_code == 302
+    assert moved.headers["Location"].endswith("/overview/?start=1&start=11&start=2026#contact")
+    overview_page = client.get("/overview/").get_data(as_text=True)
+    assert 'id="contact"' in overview_page and "Check-ins made on time, per cent" in overview_page
+    assert 'href="/overview/mentors' in overview_page
+    bad = client.get("/overview/mentors?start=10&start=11&start=2026&end=1&end=11&end=2026").get_data(as_text=True)
     assert "The end of the period must be on or after its start" in bad
+    csv = client.get("/overview/mentors.csv").get_data(as_text=True)
+    assert csv.splitlines()[1].startswith("Mo Mentor,0,,,1,15,")
 
 
 def test_the_unassigned_page_links_to_the_settings_for_those_who_may_change_them(app, client, db_session):
@@ -277,5 +289,5 @@ def test_a_caseload_and_the_report_of_more_learners_than_one_statement_may_bind(
     assert page.count("Due today") >= 1_200 and f"/caseload/learners/{ids[-1]}" in page
     coordinator_client = app.test_client()
     sign_in(coordinator_client, coordinator.email)
-    report = coordinator_client.get("/mentoring/report").get_data(as_text=True)
-    assert "Mo Mentor" in report and "1200" in report.replace(",", "")
+    report = coordinator_client.get("/overview/mentors").get_data(as_text=True)
+    assert "Mo Mentor" in report and "1200 of" in report.replace(",", "")

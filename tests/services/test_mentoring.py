@@ -10,6 +10,7 @@ from virtualacademy import mail
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.models import (
     ActionOwner,
+    CheckIn,
     ContactMethod,
     ContactWith,
     Learner,
@@ -312,10 +313,18 @@ def test_reminders_with_the_mail_server_down_wait_in_the_outbox(app, people, ctx
     assert any(m["To"] == people["mentor"].email for m in smtp_server.messages)
 
 
-# --- the variation report ------------------------------------------------------------------------
+# --- contact figures (the overview's contact section and its mentor table) ---------------------------------
 
 
-def test_variation_report_figures_agree_with_each_other(people, ctx):
+def figures_of(people, start=date(2026, 11, 1), end=MONDAY, **kw):
+    from virtualacademy.services.overview.common import Period
+
+    return mentoring.contact_figures(MentorAssignment.mentor_id, Period(start, end).bounds(), MONDAY, **kw).get(
+        people["mentor"].id, mentoring.ContactFigures()
+    )
+
+
+def test_contact_figures_agree_with_each_other(people, ctx):
     """For every group, the share on time and the lateness are about the same check-ins: all on time means
     nothing to average; any late means an average of at least a day."""
     admin, mentor, learner = people["admin"], people["mentor"], people["learner"]
@@ -324,18 +333,15 @@ def test_variation_report_figures_agree_with_each_other(people, ctx):
         mentoring.assign(admin, someone, mentor, date(2026, 11, 2))
         for day in (2, 9 + n, 16 + 2 * n):  # weekly; the later learners later each time
             check_in(mentor, someone, date(2026, 11, day))
-    report = mentoring.variation_report(date(2026, 11, 1), MONDAY)
-    for row in [*report.mentors, *report.localities]:
-        assert row.check_ins == row.on_time + len(row.late_days)
-        if row.on_time_percent == 100:
-            assert row.average_days_late is None
-        else:
-            assert row.average_days_late >= 1
-    (row,) = report.mentors
-    assert (row.check_ins, row.on_time, sorted(row.late_days)) == (12, 6, [1, 1, 2, 2, 3, 3])
+    row = figures_of(people)
+    assert row.check_ins == row.on_time + row.late
+    assert (row.check_ins, row.on_time, row.late, row.days_late) == (12, 6, 6, 1 + 1 + 2 + 2 + 3 + 3)
+    assert row.average_days_late == 2.0
+    early = figures_of(people, end=date(2026, 11, 5))
+    assert (early.on_time_percent, early.average_days_late) == (100.0, None)  # no lateness to average, not 0.0
 
 
-def test_variation_report_against_hand_counts(people, ctx):
+def test_contact_figures_against_hand_counts(people, ctx):
     admin, mentor, learner = people["admin"], people["mentor"], people["learner"]
     second = LearnerFactory(locality=learner.locality, legal_name="Sam Second")
     mentoring.assign(admin, learner, mentor, date(2026, 11, 2))
@@ -344,32 +350,35 @@ def test_variation_report_against_hand_counts(people, ctx):
     check_in(mentor, learner, date(2026, 11, 2), wellbeing=4)
     check_in(mentor, learner, date(2026, 11, 12), wellbeing=2)
     # second: never contacted -> overdue since 2 Nov
-    report = mentoring.variation_report(date(2026, 11, 1), MONDAY)
-    (row,) = report.mentors
-    assert (row.check_ins, row.on_time, row.on_time_percent) == (2, 1, 50)
+    row = figures_of(people)
+    assert (row.check_ins, row.on_time, row.on_time_percent) == (2, 1, 50.0)
     # the late check-in (due 9 Nov, made 12 Nov) was 3 days late: the same check-ins as the share on time
-    assert (row.late_days, row.average_days_late) == ([3], 3.0)
+    assert (row.late, row.average_days_late) == (1, 3.0)
     # on 23 Nov: learner due 19th and second due 2nd are both overdue
-    assert row.overdue_at_end == 2
+    assert (row.mentored, row.overdue) == (2, 2)
     assert row.without_contact == 1  # second has no contact at all; learner's last was 11 days ago
-    assert (row.caseload, row.limit) == (2, 15)
-    assert row.wellbeing == [0, 1, 0, 1, 0]
-    (place,) = report.localities
-    assert place.name == learner.locality.name and place.check_ins == 2
-    later = mentoring.variation_report(date(2026, 11, 10), MONDAY)
-    assert later.mentors[0].check_ins == 1 and later.mentors[0].on_time == 0
-    assert later.mentors[0].average_days_late == 3.0
-    early = mentoring.variation_report(date(2026, 11, 1), date(2026, 11, 5))
-    # only the on-time check-in: 100 per cent on time, and no lateness to average (not "0.0 days overdue")
-    assert (early.mentors[0].on_time_percent, early.mentors[0].average_days_late) == (100, None)
-    with pytest.raises(ValidationError, match="on or after its start"):
-        mentoring.variation_report(MONDAY, date(2026, 11, 1))
+    place = mentoring.contact_figures(Learner.locality_id, (at(date(2026, 11, 1), 0), at(MONDAY, 23)), MONDAY)[
+        learner.locality_id
+    ]
+    assert place == row
+    later = figures_of(people, start=date(2026, 11, 10))
+    assert (later.check_ins, later.on_time, later.average_days_late) == (1, 0, 3.0)
+    # a new mentor from 16 November: the next contact is due the day they start, and counts for them
+    other = UserFactory(roles=[Role.MENTOR], name="Nat Next")
+    mentoring.assign(admin, learner, other, date(2026, 11, 16))
+    check_in(other, learner, date(2026, 11, 17))
+    ctx.refresh(learner)
+    assert (learner.last_contact_on, learner.contact_due_on) == (date(2026, 11, 17), date(2026, 11, 24))
+    days_late = ctx.scalars(
+        select(CheckIn.days_late).where(CheckIn.learner_id == learner.id).order_by(CheckIn.occurred_at)
+    ).all()
+    assert days_late == [0, 3, 1]
 
 
 # --- at national size: more learners and mentors than one statement may bind ------------------------------------
 
 
-def test_a_caseload_and_the_variation_report_cope_with_more_learners_than_one_statement_may_bind(people, ctx):
+def test_a_caseload_and_the_contact_figures_cope_with_more_learners_than_one_statement_may_bind(people, ctx):
     """At national size over 100,000 learners have a mentor: the variation report once bound all their ids into one
     IN list, and a caseload its learners'. 1,200 are more than the suite's parameter guard allows."""
     mentor, learner = people["mentor"], people["learner"]
@@ -384,12 +393,11 @@ def test_a_caseload_and_the_variation_report_cope_with_more_learners_than_one_st
     rows = mentoring.caseload(mentor, MONDAY)
     assert sorted(r.learner.id for r in rows) == sorted(ids)
     assert rows[-1].learner.id == ids[0] and rows[-1].wellbeing == [4]  # the one on track, last
-    report = mentoring.variation_report(date(2026, 11, 1), MONDAY)
-    (row,) = report.mentors
-    assert (row.name, row.caseload, row.check_ins, row.without_contact) == ("Mo Mentor", 1_200, 1, 1_199)
-    assert report.localities[0].caseload == 1_200
-    coordinated = mentoring.variation_report(date(2026, 11, 1), MONDAY, [learner.locality_id])
-    assert coordinated.mentors[0].check_ins == 1
+    mentoring.refresh_contact(ids)  # the assignments were inserted in bulk, bypassing the ORM
+    row = figures_of(people)
+    assert (row.mentored, row.check_ins, row.without_contact, row.overdue) == (1_200, 1, 1_199, 1_199)
+    coordinated = figures_of(people, locality_ids=[learner.locality_id])
+    assert (coordinated.check_ins, coordinated.mentored) == (1, 1_200)
 
 
 def test_mentor_choices_and_summaries_cope_with_more_mentors_than_one_statement_may_bind(people, ctx):

@@ -11,6 +11,7 @@ import pytest
 from tests import community_world as cw
 from tests.exams_objects import exam_objects, exam_setting
 from tests.factories import (
+    LearnerFactory,
     LearningPlanFactory,
     LogEntryFactory,
     PlanReviewFactory,
@@ -31,19 +32,24 @@ from virtualacademy.models import (
     ExamEntry,
     OpportunityKind,
     Role,
+    SupportLevel,
     TransferKind,
 )
 from virtualacademy.models.families import EheReason, SendStatus
 from virtualacademy.models.funding import SpendingCategory
-from virtualacademy.services import ledger
+from virtualacademy.services import ledger, mentoring
 from virtualacademy.services.community import bookings, opportunities, registers
 from virtualacademy.services.learning_log import refresh_last_logged
+from virtualacademy.services.overview import tables
 from virtualacademy.services.overview.attendance import attendance
 from virtualacademy.services.overview.cohort import cohort, secondary_born_by
 from virtualacademy.services.overview.common import Period, Spread
 from virtualacademy.services.overview.community import community
+from virtualacademy.services.overview.contact import contact, every_mentor, mentor_page
 from virtualacademy.services.overview.exams import exams
+from virtualacademy.services.overview.lists import LearnerFilter
 from virtualacademy.services.overview.money import money
+from virtualacademy.services.overview.page import overview
 from virtualacademy.services.overview.reviews import reviews
 from virtualacademy.services.overview.roll import roll
 from virtualacademy.services.overview.wellbeing import wellbeing
@@ -294,3 +300,113 @@ def test_community_reach_attendances_and_placements_per_learners_locality(db_ses
     assert (north.learners_attended, north.attendances, north.placements) == (2, 2, 1)
     # an event after the period is not counted
     assert community(Period(day - timedelta(days=60), day - timedelta(days=31))).total().attendances == 0
+
+
+# --- contact ------------------------------------------------------------------------------------------------
+
+
+def contact_made(learner, on: date, made: bool = True) -> None:
+    """A check-in at 10:00 London time on ``on`` (GMT in winter, so 10:00 UTC)."""
+    db.session.add(
+        CheckIn(
+            learner_id=learner.id,
+            occurred_at=datetime(on.year, on.month, on.day, 10, tzinfo=UTC),
+            method=ContactMethod.PHONE,
+            with_whom=ContactWith.BOTH,
+            contact_made=made,
+        )
+    )
+    db.session.flush()
+
+
+def contact_academy(academy):
+    """Mo mentors Ann from 4 January (weekly) and Ben from 25 February; Zed mentors Eve from 20 February, every
+    3 days."""
+    admin = UserFactory(roles=[Role.ADMIN])
+    mo = UserFactory(name="Mo Mentor", roles=[Role.MENTOR])
+    zed = UserFactory(name="Zed Mentor", roles=[Role.MENTOR])
+    ann, ben, eve = academy["ann"], academy["ben"], academy["eve"]
+    contact_made(ann, date(2026, 12, 20))  # before she had a mentor: not counted
+    mentoring.assign(admin, ann, mo, date(2027, 1, 4))
+    contact_made(ann, date(2027, 1, 4))  # due the day Mo started: on time
+    contact_made(ann, date(2027, 1, 15))  # due 11 January: 4 days late
+    contact_made(ann, date(2027, 1, 20))  # due 22 January: on time
+    contact_made(ann, date(2027, 1, 30), made=False)  # an attempt: not a check-in
+    mentoring.assign(admin, ben, mo, date(2027, 2, 25))  # no contact yet: due 25 February
+    mentoring.assign(admin, eve, zed, date(2027, 2, 20))
+    mentoring.set_support(admin, eve, SupportLevel.ENHANCED, 3)
+    contact_made(eve, date(2027, 2, 20))  # on time
+    contact_made(eve, date(2027, 2, 25))  # due 23 February: 2 days late
+    contact_made(eve, date(2027, 3, 1))  # due 28 February: 1 day late; next due 4 March
+    LearnerFactory(locality=academy["south"], legal_name="Gus")  # on roll, no mentor, no contact ever
+    db.session.commit()
+    return mo, zed
+
+
+def test_contact_on_time_overdue_and_without_contact_per_locality(academy):
+    contact_academy(academy)
+    ann, ben, eve = academy["ann"], academy["ben"], academy["eve"]
+    assert (ann.last_contact_on, ann.contact_due_on) == (date(2027, 1, 20), date(2027, 1, 27))
+    assert (ben.last_contact_on, ben.contact_due_on) == (None, date(2027, 2, 25))
+    assert (eve.last_contact_on, eve.contact_due_on) == (date(2027, 3, 1), date(2027, 3, 4))
+    figures = contact(PERIOD, TODAY)
+    north = figures.by_locality[academy["north"].id]
+    south = figures.by_locality[academy["south"].id]
+    # North: Ann's three check-ins, one 4 days late; Ann and Ben overdue; Ann without contact since 20 January
+    assert (north.check_ins, north.on_time, north.late, north.days_late) == (3, 2, 1, 4)
+    assert (north.on_time_percent, north.average_days_late) == (66.7, 4.0)
+    assert (north.mentored, north.overdue, north.without_contact) == (2, 2, 1)
+    # South: Eve's three, two late by 2 and 1 days; nothing overdue; Gus, with no mentor, without contact
+    assert (south.check_ins, south.on_time, south.late, south.average_days_late) == (3, 1, 2, 1.5)
+    assert (south.mentored, south.overdue, south.without_contact) == (1, 0, 1)
+    academy_total = figures.total()
+    assert (academy_total.check_ins, academy_total.on_time_percent, academy_total.overdue) == (6, 50.0, 2)
+    # February alone: only Eve's two in February
+    february = contact(Period(date(2027, 2, 1), date(2027, 2, 28)), TODAY).total()
+    assert (february.check_ins, february.on_time, february.late) == (2, 1, 1)
+
+
+def test_contact_by_mentor_a_page_at_a_time_and_for_a_coordinator(academy):
+    mo, zed = contact_academy(academy)
+    first = mentor_page(PERIOD, TODAY, None, page=1, per_page=1)
+    assert (first.total, first.pages, [row.name for row in first.items]) == (2, 2, ["Mo Mentor"])
+    row = first.items[0].figures
+    assert (row.check_ins, row.on_time, row.mentored, row.overdue, row.without_contact) == (3, 2, 2, 2, 1)
+    second = mentor_page(PERIOD, TODAY, None, page=99, per_page=1)  # past the end: the last page
+    assert second.page == 2 and second.items[0].name == "Zed Mentor"
+    assert second.items[0].figures.average_days_late == 1.5
+    south_only = mentor_page(PERIOD, TODAY, [academy["south"].id])
+    assert [(r.name, r.figures.check_ins, r.figures.mentored) for r in south_only.items] == [("Zed Mentor", 3, 1)]
+    every = {name: figures for name, _limit, figures in every_mentor(PERIOD, TODAY, None)}
+    assert every["Mo Mentor"] == row and every["Zed Mentor"].check_ins == 3
+
+
+def test_the_overview_compares_contact_and_links_to_the_learners(academy):
+    contact_academy(academy)
+    page = overview([academy["north"].id], PERIOD, TODAY)
+    measures = {m.name: m for m in page.comparisons()}
+    on_time = measures["Check-ins made on time (per cent)"]
+    assert (on_time.value, on_time.spread.academy, on_time.spread.lowest, on_time.spread.highest) == (
+        66.7,
+        50.0,
+        33.3,
+        66.7,
+    )
+    overdue = measures["Check-ins overdue today (per cent of learners with a mentor)"]
+    assert (overdue.value, overdue.spread.academy) == (100.0, 66.7)
+    silent = measures["Without contact for more than 14 days"]
+    assert (silent.value, silent.spread.academy) == (1, 2)
+    north = academy["north"].id
+    assert overdue.learners == {"locality": north, "contact_overdue": "yes"}
+    # the learners behind the figures
+    assert listed(LearnerFilter(locality=north, contact_overdue="yes")) == ["Ann", "Ben"]
+    assert listed(LearnerFilter(without_contact="yes")) == ["Ann", "Gus"]
+    assert tables.contact(page)[1][:4] == ["North", 3, 2, 66.7]
+
+
+def listed(found: LearnerFilter) -> list[str]:
+    from sqlalchemy import select
+
+    from virtualacademy.models import Learner
+
+    return sorted(db.session.scalars(found.apply(select(Learner.legal_name), TODAY)))

@@ -154,6 +154,12 @@ class Learner(TimestampMixin, Base):
     #: The last day with logged learning (None: nothing logged). Derived from the learning log and kept in step
     #: with it in the same flush (``services/learning_log.py``), so staff lists can sort by it at national scale.
     last_logged_on: Mapped[date | None]
+    #: The London day of the last contact made with the learner (None: none ever), and, while they have a mentor,
+    #: the day their next check-in is due (None: no mentor). Derived from check-ins, mentor assignments, support
+    #: levels and enrolments, and kept in step in the same flush (``services/mentoring/punctuality.py``), so the
+    #: overview counts overdue check-ins and learners without contact in the database.
+    last_contact_on: Mapped[date | None]
+    contact_due_on: Mapped[date | None] = mapped_column(index=True)
 
     family: Mapped[Family] = relationship(back_populates="learners")
     locality: Mapped[Locality | None] = relationship()

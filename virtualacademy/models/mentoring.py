@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from virtualacademy.models.accounts import User
@@ -155,6 +155,9 @@ class CheckIn(Base):
     wellbeing: Mapped[int | None] = mapped_column(SmallInteger)
     #: Engagement with learning, 1 to 5.
     engagement: Mapped[int | None] = mapped_column(SmallInteger)
+    #: For a contact made while the learner had a mentor: how many days after it was due it was made (0: on time).
+    #: Kept in step with the learner's check-ins, mentor and cadence (``services/mentoring/punctuality.py``).
+    days_late: Mapped[int | None] = mapped_column(Integer)
     #: Staff only: never shown to the family.
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -130,7 +130,7 @@ def oversees_every_locality(user: User) -> bool:
 
 def overseen_localities(user: User) -> list[int] | None:
     """The localities whose learners and figures the academy's reports show ``user`` (the cohort profile, the
-    funding overview, the mentoring report, learners without a mentor): ``None`` for an admin, meaning every
+    funding overview, the overview, learners without a mentor): ``None`` for an admin, meaning every
     locality; otherwise the ones they act as coordinator of (a coordinator runs one locality, so the list is
     short), none for anyone else."""
     if oversees_every_locality(user):

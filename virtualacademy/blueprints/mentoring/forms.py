@@ -173,11 +173,3 @@ class CaseloadLimitForm(Form):
         ],
     )
     save_limit = SubmitField("Save limit", widget=GovSubmitInput())
-
-
-class ReportPeriodForm(Form):
-    class Meta:
-        csrf = False  # a GET form
-
-    start = GovDateField("From", validators=[Optional()], description="For example, 1 9 2026")
-    end = GovDateField("To", validators=[Optional()], description="For example, 30 11 2026")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from virtualacademy.jobs import job
 
@@ -28,3 +29,15 @@ def checkin_reminders(now: datetime | None = None):
     from virtualacademy.services import mentoring
 
     return mentoring.send_reminders(now)
+
+
+@job(
+    "contact-figures",
+    "Every ten minutes: fill in the contact figures (next check-in due, days late) of learners that have none yet",
+    trigger=lambda config: IntervalTrigger(minutes=10),
+    schedule=lambda config: "every 10 minutes",
+)
+def contact_figures(now: datetime | None = None) -> int:
+    from virtualacademy.services import mentoring
+
+    return mentoring.refresh_stale()

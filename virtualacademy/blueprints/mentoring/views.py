@@ -1,6 +1,6 @@
 """Caseloads, check-ins, assignment and contact settings."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -17,10 +17,9 @@ from virtualacademy.blueprints.mentoring.forms import (
     CaseloadLimitForm,
     CheckInForm,
     OtherAdultForm,
-    ReportPeriodForm,
     SupportForm,
 )
-from virtualacademy.errors import DomainError, ValidationError
+from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.inputs import paginate
 from virtualacademy.models import (
@@ -323,15 +322,6 @@ def mentor_limit(user_id: int):
 @bp.route("/mentoring/report")
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def report():
-    form = ReportPeriodForm(request.args)
-    end = clock.today()
-    start = end - timedelta(days=27)
-    if request.args and form.validate():
-        start = form.start.data or start
-        end = form.end.data or end
-    try:
-        result = mentoring.variation_report(start, end, overseen_localities(current_user))
-    except DomainError as error:
-        form.end.errors = [*form.end.errors, error.message]
-        result = None
-    return render_template("mentoring/report.html", form=form, report=result, start=start, end=end)
+    """The variation report is the overview's contact section now: the same period, there."""
+    query = request.query_string.decode("ascii", "ignore")
+    return redirect(url_for("overview.index") + (f"?{query}" if query else "") + "#contact")

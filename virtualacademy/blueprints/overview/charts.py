@@ -92,6 +92,14 @@ def charts_for(page: Overview) -> dict[str, charts.Chart]:
             label_heading="Category",
             empty="Nothing was spent in this period.",
         ),
+        "on_time": _spread_chart(
+            "Check-ins made on time, per cent", comparisons["Check-ins made on time (per cent)"], "percent"
+        ),
+        "overdue": _spread_chart(
+            "Check-ins overdue today, per cent of learners with a mentor",
+            comparisons["Check-ins overdue today (per cent of learners with a mentor)"],
+            "percent",
+        ),
         "hours": _spread_chart(
             "Hours of learning per learner per week", comparisons["Hours of learning per learner per week"], "number"
         ),

@@ -10,11 +10,12 @@ from virtualacademy.blueprints.overview import bp
 from virtualacademy.blueprints.overview.charts import charts_for
 from virtualacademy.blueprints.overview.forms import PeriodForm
 from virtualacademy.errors import DomainError
+from virtualacademy.inputs import to_int
 from virtualacademy.models import Role
 from virtualacademy.policies import requires_roles
 from virtualacademy.policies.relations import overseen_localities
 from virtualacademy.services.learning_log.attendance import Term, term_from_key, term_of
-from virtualacademy.services.overview import tables
+from virtualacademy.services.overview import contact, tables
 from virtualacademy.services.overview.common import Period
 from virtualacademy.services.overview.page import overview
 
@@ -55,7 +56,31 @@ def index():
     return render_template("overview/index.html", form=form, page=page, charts=charts_for(page) if page else {})
 
 
-@bp.route("/<any(comparison, roll, cohort, wellbeing, attendance, reviews, exams, money):table>.csv")
+@bp.route("/mentors")
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def mentors():
+    form = PeriodForm(request.args)
+    period, _ = _period(form)
+    found = None
+    if period is not None:
+        found = contact.mentor_page(
+            period, clock.today(), overseen_localities(current_user), to_int(request.args.get("page")) or 1
+        )
+    return render_template("overview/mentors.html", form=form, period=period, mentors=found)
+
+
+@bp.route("/mentors.csv")
+@requires_roles(Role.ADMIN, Role.COORDINATOR)
+def mentors_csv():
+    form = PeriodForm(request.args)
+    period, _ = _period(form)
+    if period is None:
+        period = Period(term_of(clock.today()).start, clock.today())
+    rows = tables.mentors(contact.every_mentor(period, clock.today(), overseen_localities(current_user)))
+    return csv_export.response(rows, f"overview-mentors-{period.start.isoformat()}-{period.end.isoformat()}.csv")
+
+
+@bp.route("/<any(comparison, roll, cohort, contact, wellbeing, attendance, reviews, exams, money):table>.csv")
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def table_csv(table: str):
     form = PeriodForm(request.args)

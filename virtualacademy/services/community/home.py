@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from virtualacademy import clock
@@ -24,7 +24,6 @@ from virtualacademy.models import (
     Attendance,
     Booking,
     BookingState,
-    CheckIn,
     Enrolment,
     Event,
     EventStatus,
@@ -165,37 +164,19 @@ def locality_home(user: User, locality: Locality) -> LocalityHome:
 
 def _no_contact_rows(today: date):
     """(learner id, locality id, last contact made, current mentor's start) for every learner on roll today who
-    is without contact by the mentoring rule: a select to narrow and count, never rows loaded to be counted."""
+    is without contact by the mentoring rule (``mentoring.without_contact_filter``, on the last contact kept on each
+    learner): a select to narrow and count, never rows loaded to be counted."""
     on_roll = select(Enrolment.learner_id, Enrolment.locality_id).where(on_roll_filter(today)).subquery()
-    last = (
-        select(CheckIn.learner_id, func.max(CheckIn.occurred_at).label("last_at"))
-        .where(CheckIn.contact_made.is_(True), CheckIn.learner_id.in_(select(on_roll.c.learner_id)))
-        .group_by(CheckIn.learner_id)
-        .subquery()
-    )
-    cutoff = mentoring.no_contact_cutoff(today)
-    before = clock.london_midnight(cutoff + timedelta(days=1))  # a contact before this was on or before ``cutoff``
     return (
         select(
             on_roll.c.learner_id,
             on_roll.c.locality_id,
-            last.c.last_at,
+            Learner.last_contact_on.label("last_on"),
             MentorAssignment.starts_on,
         )
-        .outerjoin(last, last.c.learner_id == on_roll.c.learner_id)
-        .outerjoin(
-            MentorAssignment,
-            and_(MentorAssignment.learner_id == on_roll.c.learner_id, MentorAssignment.ends_on.is_(None)),
-        )
-        .where(
-            or_(
-                last.c.last_at < before,
-                and_(
-                    last.c.last_at.is_(None),
-                    or_(MentorAssignment.starts_on.is_(None), MentorAssignment.starts_on <= cutoff),
-                ),
-            )
-        )
+        .join(Learner, Learner.id == on_roll.c.learner_id)
+        .outerjoin(MentorAssignment, mentoring.current_mentor_join())
+        .where(mentoring.without_contact_filter(today))
     )
 
 
@@ -208,8 +189,8 @@ def learners_without_contact(locality_id: int, today: date, shown: int = WITHOUT
     count = db.session.scalar(select(func.count()).select_from(mine.subquery())) or 0
     first = db.session.execute(
         mine.order_by(
-            rows.c.last_at.is_not(None),
-            rows.c.last_at,
+            rows.c.last_on.is_not(None),
+            rows.c.last_on,
             rows.c.starts_on.is_not(None),
             rows.c.starts_on,
             rows.c.learner_id,
@@ -221,7 +202,7 @@ def learners_without_contact(locality_id: int, today: date, shown: int = WITHOUT
     }
     found = []
     for row in first:
-        last_day = clock.london(row.last_at).date() if row.last_at is not None else None
+        last_day = row.last_on
         since = last_day or row.starts_on
         found.append(
             NoContact(

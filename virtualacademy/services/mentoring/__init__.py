@@ -4,7 +4,8 @@ and the reminders and escalations the scheduler sends.
 The package's modules, each importable from here: :mod:`.relations` (a learner's mentor, and who arranges and writes their mentoring),
 :mod:`.cadence`, :mod:`.assignments` (caseloads and assigning a mentor), :mod:`.adults` (other adults),
 :mod:`.check_ins`, :mod:`.contact` (when check-ins are due; a mentor's caseload), :mod:`.reminders` (the
-scheduler's job) and :mod:`.variation` (the variation report).
+scheduler's job), :mod:`.punctuality` (each contact's days late and each learner's next due day, kept in step) and
+:mod:`.variation` (contact figures per locality or mentor, counted in the database).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from virtualacademy.services.mentoring.contact import (
     contact_states,
     family_contact_summary,
 )
+from virtualacademy.services.mentoring.punctuality import refresh_contact, refresh_stale
 from virtualacademy.services.mentoring.relations import (
     HANDOVER_READ_DAYS,
     MANAGES,
@@ -62,11 +64,12 @@ from virtualacademy.services.mentoring.relations import (
 from virtualacademy.services.mentoring.reminders import ReminderReport, send_reminders
 from virtualacademy.services.mentoring.variation import (
     NO_CONTACT_DAYS,
-    VariationReport,
-    VariationRow,
+    ContactFigures,
+    contact_figures,
+    current_mentor_join,
     no_contact_cutoff,
-    variation_report,
     without_contact,
+    without_contact_filter,
 )
 
 __all__ = [
@@ -88,8 +91,7 @@ __all__ = [
     "ReminderReport",
     "STATUS_ORDER",
     "SupportLevel",
-    "VariationReport",
-    "VariationRow",
+    "ContactFigures",
     "WRITES",
     "add_other_adult",
     "assign",
@@ -117,6 +119,10 @@ __all__ = [
     "set_support",
     "support_of",
     "unassigned_learners",
-    "variation_report",
+    "contact_figures",
+    "current_mentor_join",
+    "refresh_contact",
+    "refresh_stale",
+    "without_contact_filter",
     "without_contact",
 ]

@@ -13,9 +13,11 @@ from datetime import date
 from sqlalchemy import Select, select
 
 from virtualacademy.inputs import to_int
-from virtualacademy.models import Enrolment, Learner, LearningPlan
+from virtualacademy.models import Enrolment, Learner, LearningPlan, MentorAssignment
 from virtualacademy.models.families import EHE_REASON_LABELS, SEND_STATUS_LABELS, EheReason, SendStatus
 from virtualacademy.services.localities import on_roll_filter
+from virtualacademy.services.mentoring.variation import current_mentor_join, without_contact_filter
+from virtualacademy.services.mentoring.variation import overdue_filter as contact_overdue_filter
 from virtualacademy.services.overview.attendance import without_learning_filter
 from virtualacademy.services.overview.cohort import secondary_born_by
 from virtualacademy.services.overview.reviews import overdue_filter
@@ -37,6 +39,8 @@ class LearnerFilter:
     phase: str | None = None
     without_learning: str | None = None
     review_overdue: str | None = None
+    contact_overdue: str | None = None
+    without_contact: str | None = None
 
     @classmethod
     def from_args(cls, args) -> LearnerFilter:
@@ -49,6 +53,8 @@ class LearnerFilter:
             phase=_choice(args.get("phase"), PHASE_LABELS),
             without_learning=_choice(args.get("without_learning"), {"yes"}),
             review_overdue=_choice(args.get("review_overdue"), {"yes"}),
+            contact_overdue=_choice(args.get("contact_overdue"), {"yes"}),
+            without_contact=_choice(args.get("without_contact"), {"yes"}),
         )
 
     @property
@@ -76,6 +82,10 @@ class LearnerFilter:
             parts.append("with no learning logged for 14 days")
         if self.review_overdue:
             parts.append("whose plan review is overdue")
+        if self.contact_overdue:
+            parts.append("with a mentor, whose check-in is overdue")
+        if self.without_contact:
+            parts.append("without contact for more than 14 days")
         return ", ".join(parts)
 
     def apply(self, stmt: Select, today: date) -> Select:
@@ -97,6 +107,17 @@ class LearnerFilter:
             stmt = stmt.where(Learner.fsm_eligible.is_(True))
         if self.review_overdue:
             stmt = stmt.where(Learner.id.in_(select(LearningPlan.learner_id).where(overdue_filter(today))))
+        if self.contact_overdue:
+            mentored = select(MentorAssignment.learner_id).where(MentorAssignment.ends_on.is_(None))
+            stmt = stmt.where(Learner.id.in_(mentored), contact_overdue_filter(today))
+        if self.without_contact:
+            silent = (
+                select(Learner.id)
+                .outerjoin(MentorAssignment, current_mentor_join())
+                .where(without_contact_filter(today))
+                .correlate(None)  # its own learners, not the outer list's
+            )
+            stmt = stmt.where(Learner.id.in_(silent))
         if self.phase:
             born_by = secondary_born_by(today)
             stmt = stmt.where(

@@ -12,6 +12,7 @@ from virtualacademy.services.overview.attendance import Attendance, attendance
 from virtualacademy.services.overview.cohort import Cohort, cohort
 from virtualacademy.services.overview.common import Period, Spread, localities, share
 from virtualacademy.services.overview.community import Community, community
+from virtualacademy.services.overview.contact import Contact, contact
 from virtualacademy.services.overview.exams import Exams, exams
 from virtualacademy.services.overview.money import Money, money
 from virtualacademy.services.overview.reviews import Reviews, reviews
@@ -58,6 +59,7 @@ class Overview:
     cohort: Cohort
     attendance: Attendance
     wellbeing: Wellbeing
+    contact: Contact
     exams: Exams
     reviews: Reviews
     money: Money
@@ -114,6 +116,16 @@ class Overview:
     def _wellbeing_fell(self, ids):
         return self.wellbeing.total(ids).fell
 
+    def _on_time(self, ids):
+        return self.contact.total(ids).on_time_percent
+
+    def _contact_overdue(self, ids):
+        row = self.contact.total(ids)
+        return share(row.overdue, row.mentored)
+
+    def _without_contact(self, ids):
+        return self.contact.total(ids).without_contact
+
     def _exam_entries(self, ids):
         return self.exams.total(ids).entries
 
@@ -162,6 +174,19 @@ class Overview:
                 self._cohort_share(lambda r: r.secondary),
                 "percent",
                 {**scope, "phase": "secondary"},
+            ),
+            ("Check-ins made on time (per cent)", self._on_time, "percent", None),
+            (
+                "Check-ins overdue today (per cent of learners with a mentor)",
+                self._contact_overdue,
+                "percent",
+                {**scope, "contact_overdue": "yes"},
+            ),
+            (
+                "Without contact for more than 14 days",
+                self._without_contact,
+                "number",
+                {**scope, "without_contact": "yes"},
             ),
             ("Wellbeing scores of 1 or 2 (per cent of scores recorded)", self._low_wellbeing, "percent", None),
             ("Learners whose wellbeing fell", self._wellbeing_fell, "number", None),
@@ -226,6 +251,7 @@ def overview(locality_ids: list[int] | None, period: Period, today: date) -> Ove
         cohort(min(period.end, today)),
         attendance(period, today),
         wellbeing(period),
+        contact(period, today),
         exams(period),
         reviews(period, today),
         money(period),

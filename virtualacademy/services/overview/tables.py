@@ -96,6 +96,68 @@ def attendance(page: Overview) -> Rows:
     return rows
 
 
+def contact(page: Overview) -> Rows:
+    rows: Rows = [
+        [
+            "locality",
+            "check-ins made",
+            "on time",
+            "on time (per cent)",
+            "late",
+            "days late on average, when late",
+            "learners with a mentor today",
+            "check-in overdue today",
+            "without contact for more than 14 days",
+        ]
+    ]
+    for locality_id, name in _shown(page):
+        row = page.contact.total(None if locality_id is None else [locality_id])
+        rows.append(
+            [
+                name,
+                row.check_ins,
+                row.on_time,
+                row.on_time_percent,
+                row.late,
+                row.average_days_late,
+                row.mentored,
+                row.overdue,
+                row.without_contact,
+            ]
+        )
+    return rows
+
+
+def mentors(rows_of) -> Rows:
+    """Every mentor's figures (``rows_of``: (name, caseload limit, figures) in name order)."""
+    rows: Rows = [
+        [
+            "mentor",
+            "check-ins made",
+            "on time (per cent)",
+            "days late on average, when late",
+            "learners on roll with them today",
+            "caseload limit",
+            "check-in overdue today",
+            "without contact for more than 14 days",
+        ]
+    ]
+    for name, limit, row in rows_of:
+        rows.append(
+            [
+                name,
+                row.check_ins,
+                row.on_time_percent,
+                row.average_days_late,
+                row.mentored,
+                limit,
+                row.overdue,
+                row.without_contact,
+            ]
+        )
+    return rows
+
+
 def wellbeing(page: Overview) -> Rows:
     rows: Rows = [["locality", "score 1", "score 2", "score 3", "score 4", "score 5", "learners whose wellbeing fell"]]
     for locality_id, name in _shown(page):
