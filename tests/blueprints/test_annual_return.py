@@ -71,6 +71,10 @@ def test_the_last_complete_year_is_shown_unless_another_is_chosen(client, academ
     html = response.get_data(as_text=True)
     assert '<option value="2025" selected>2025 to 2026</option>' in html
     assert 'href="/overview/return.csv?year=2025"' in html and 'href="/overview/return.pdf?year=2025"' in html
+    # a year older than the picker offers can be asked for by its address, and the picker shows it
+    response = client.get("/overview/return?year=2003")
+    assert "From 1 September 2003 to 31 August 2004." in text(response)
+    assert '<option value="2003" selected>2003 to 2004</option>' in response.get_data(as_text=True)
 
 
 def test_the_admins_return_for_this_year_to_date(client, academy):

@@ -29,6 +29,8 @@ def _return(form: ReturnYearForm) -> AnnualReturn | None:
     form.year.choices = [(str(y.start_year), y.name) for y in years_offered(today)]
     try:
         year = academic_year(form.year.data, today) if form.year.data else default_year(today)
+        if year.start_year < years_offered(today)[-1].start_year:  # an earlier year asked for by its address
+            form.year.choices.append((str(year.start_year), year.name))
         return annual_return(overseen_localities(current_user), year, today)
     except DomainError as error:
         form.year.errors = [error.message]
