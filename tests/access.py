@@ -573,6 +573,10 @@ ROUTES: list[Route] = [
     roles("overview.table_csv", "/overview/roll.csv", {Role.ADMIN, Role.COORDINATOR}),
     roles("overview.mentors", "/overview/mentors", {Role.ADMIN, Role.COORDINATOR}),
     roles("overview.mentors_csv", "/overview/mentors.csv", {Role.ADMIN, Role.COORDINATOR}),
+    # the yearly return to the local authority: the academy's (admins) or the coordinator's localities'
+    roles("overview.annual_return_page", "/overview/return", {Role.ADMIN, Role.COORDINATOR}),
+    roles("overview.annual_return_csv", "/overview/return.csv", {Role.ADMIN, Role.COORDINATOR}),
+    roles("overview.annual_return_pdf", "/overview/return.pdf", {Role.ADMIN, Role.COORDINATOR}),
     # a learner's exams: the family, their mentor, the exams officer and admins (no coordinator: counts only)
     *[
         scoped_roles(endpoint, path, allowed, {Role.EXAMS_OFFICER, Role.ADMIN}, status, method)

@@ -13,7 +13,8 @@ import pytest
 from tests.factories import LearnerFactory, LocalityFactory, UserFactory
 from tests.world import client_for
 from virtualacademy import csv_export
-from virtualacademy.models import Role, TransferKind
+from virtualacademy.models import LocalityStaff, Role, TransferKind
+from virtualacademy.models.localities import LocalityRole
 from virtualacademy.services import ledger
 
 HOSTILE = ['=HYPERLINK("https://evil.example","x")', "+1+1", "-2+3", "@SUM(A1:A9)", "\tTab", "\rReturn", "  =1"]
@@ -83,8 +84,27 @@ def _overview_csv(app, db_session) -> list[list[str]]:
     LearnerFactory(locality=LocalityFactory(name="+cmd"), enrolled=date(2026, 9, 1))
     db_session.commit()
     client = client_for(app, UserFactory(roles=[Role.ADMIN]))
-    tables = ["comparison", "roll", "cohort", "wellbeing", "attendance", "reviews", "exams", "money"]
+    tables = ["comparison", "roll", "cohort", "contact", "wellbeing", "attendance", "reviews", "exams", "money"]
     return [row for table in tables for row in _rows(client.get(f"/overview/{table}.csv"))]
+
+
+def _annual_return_csv(app, db_session) -> list[list[str]]:
+    locality = LocalityFactory(name="@North")
+    LearnerFactory(locality=locality, enrolled=date(2026, 9, 1))
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    db_session.add(LocalityStaff(user_id=coordinator.id, locality_id=locality.id, role=LocalityRole.COORDINATOR))
+    db_session.commit()
+    return _rows(client_for(app, coordinator).get("/overview/return.csv?year=2026"))
+
+
+def _mentors_csv(app, db_session) -> list[list[str]]:
+    from virtualacademy.services import mentoring
+
+    admin = UserFactory(roles=[Role.ADMIN])
+    learner = LearnerFactory(enrolled=date(2026, 9, 1))
+    mentoring.assign(admin, learner, UserFactory(name="=HYPERLINK(1)", roles=[Role.MENTOR]), date(2026, 9, 1))
+    db_session.commit()
+    return _rows(client_for(app, admin).get("/overview/mentors.csv"))
 
 
 #: Every CSV download of the product, with a way to fill it with hostile text.
@@ -94,6 +114,8 @@ EXPORTS = {
     "exams.entry_list_csv": _entry_list_csv,
     "community.reports_csv": _community_report_csv,
     "overview.table_csv": _overview_csv,
+    "overview.annual_return_csv": _annual_return_csv,
+    "overview.mentors_csv": _mentors_csv,
 }
 
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_check, heading, preload_axe
+from tests.browser.conftest import axe_check, error_summary, heading, preload_axe
 from tests.browser.test_phone_width import PHONE, page_width, sign_in_as
 from virtualacademy import demo
 from virtualacademy.extensions import db
@@ -47,4 +47,29 @@ def test_a_figure_leads_by_keyboard_to_the_learners_it_counts(new_page, demo_aca
     page.keyboard.press("Enter")
     expect(heading(page)).to_have_text("Learners")
     expect(page.get_by_role("main")).to_contain_text("Showing the learners on roll today, in Doncaster North")
+    axe_check(page)
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator.north"])
+def test_the_yearly_return_fits_a_phone_and_passes_axe(new_page, demo_academy, role):
+    page = new_page(**PHONE)
+    preload_axe(page)
+    sign_in_as(page, role)
+    page.goto("/overview/")
+    page.get_by_role("link", name="The yearly return to the local authority").click()
+    expect(heading(page)).to_contain_text("Annual return 2025 to 2026")
+    assert page_width(page) <= 375
+    axe_check(page)
+    # choose this year from the picker
+    page.get_by_label("Academic year").select_option("2026")
+    page.get_by_role("button", name="Show").click()
+    expect(heading(page)).to_contain_text("Annual return 2026 to 2027")
+    expect(page.get_by_role("main")).to_contain_text("the year is not over")
+    assert page_width(page) <= 375, f"the return as {role} is {page_width(page)} px wide"
+    axe_check(page)
+    # a year not yet started is shown as an error on the form
+    page.goto("/overview/return?year=2099")
+    expect(heading(page)).to_have_text("Annual return")
+    expect(error_summary(page)).to_contain_text("has not started yet")
+    assert page_width(page) <= 375
     axe_check(page)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from virtualacademy.extensions import db
-from virtualacademy.models import ExamEntry, Learner
+from virtualacademy.models import AwardingBody, ExamEntry, Learner, Qualification, QualificationType
+from virtualacademy.models.exams import qualification_title
 from virtualacademy.services.exams.reports import LIVE
 from virtualacademy.services.overview.common import Period
 
@@ -76,3 +77,50 @@ def exams(period: Period) -> Exams:
             row(locality_id).learners = learners
             row(locality_id).results = results
     return result
+
+
+@dataclass(frozen=True)
+class QualificationCount:
+    qualification: str
+    #: the grade recorded (None for entries, or a result recorded without a grade)
+    grade: str | None
+    count: int
+
+
+def _by_qualification(condition, locality_ids, with_grade: bool) -> list[QualificationCount]:
+    columns = [Qualification.awarding_body, Qualification.qualification_type, Qualification.subject]
+    columns.append(Qualification.spec_code)
+    grade = [ExamEntry.grade] if with_grade else []
+    stmt = (
+        select(*columns, *grade, func.count())
+        .select_from(ExamEntry)
+        .join(Learner, Learner.id == ExamEntry.learner_id)
+        .join(Qualification, Qualification.id == ExamEntry.qualification_id)
+        .where(LIVE, condition, Learner.locality_id.is_not(None))
+        .group_by(Qualification.id, *columns, *grade)
+        .order_by(Qualification.subject, Qualification.id, *grade)
+    )
+    if locality_ids is not None:
+        stmt = stmt.where(Learner.locality_id.in_(locality_ids))
+    rows = []
+    for row in db.session.execute(stmt):
+        body, kind, subject, code = row[:4]
+        rows.append(
+            QualificationCount(
+                qualification_title(AwardingBody(body), QualificationType(kind), subject, code),
+                row[4] if with_grade else None,
+                row[-1],
+            )
+        )
+    return rows
+
+
+def by_qualification(
+    period: Period, locality_ids: list[int] | None = None
+) -> tuple[list[QualificationCount], list[QualificationCount]]:
+    """The entries :func:`exams` counts in ``period`` by qualification, and the results it counts by qualification
+    and grade (for learners of ``locality_ids``, or every locality): two grouped statements, their rows bounded by
+    the catalogue and the grades, not the entries."""
+    entries = _by_qualification(ExamEntry.entered_on.between(period.start, period.end), locality_ids, False)
+    results = _by_qualification(ExamEntry.result_on.between(period.start, period.end), locality_ids, True)
+    return entries, results

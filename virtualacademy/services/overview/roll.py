@@ -8,8 +8,14 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 
 from virtualacademy.extensions import db
-from virtualacademy.models import Enrolment
-from virtualacademy.models.families import WITHDRAWAL_REASON_LABELS, EnrolmentStatus, WithdrawalReason
+from virtualacademy.models import Enrolment, Learner
+from virtualacademy.models.families import (
+    EHE_REASON_LABELS,
+    WITHDRAWAL_REASON_LABELS,
+    EheReason,
+    EnrolmentStatus,
+    WithdrawalReason,
+)
 from virtualacademy.services.overview.common import Period
 
 
@@ -80,3 +86,19 @@ def roll(period: Period) -> Roll:
     ):
         reasons.setdefault(locality_id, {})[reason] = count
     return Roll(period, ends, on_roll, joiners, leavers, reasons)
+
+
+def joiner_reasons(period: Period, locality_ids: list[int] | None = None) -> list[tuple[str, int]]:
+    """The joiners :func:`roll` counts in ``period`` (enrolments that started in it, in ``locality_ids`` or every
+    locality), by their reason for education other than at school: one grouped statement."""
+    stmt = (
+        select(Learner.reason, func.count())
+        .select_from(Enrolment)
+        .join(Learner, Learner.id == Enrolment.learner_id)
+        .where(Enrolment.status != EnrolmentStatus.APPLIED, Enrolment.start_date.between(period.start, period.end))
+        .group_by(Learner.reason)
+    )
+    if locality_ids is not None:
+        stmt = stmt.where(Enrolment.locality_id.in_(locality_ids))
+    counts = {reason: n for reason, n in db.session.execute(stmt)}
+    return [(EHE_REASON_LABELS[r], counts.get(r, 0)) for r in EheReason]
