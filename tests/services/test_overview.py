@@ -364,6 +364,27 @@ def test_contact_on_time_overdue_and_without_contact_per_locality(academy):
     # February alone: only Eve's two in February
     february = contact(Period(date(2027, 2, 1), date(2027, 2, 28)), TODAY).total()
     assert (february.check_ins, february.on_time, february.late) == (2, 1, 1)
+    assert figures.counted_at is None  # counted live: the summaries have not been counted today
+
+
+def test_the_contact_summary_equals_the_live_count_and_is_read_when_counted_today(academy):
+    contact_academy(academy)
+    live = {period: contact(period, TODAY) for period in (PERIOD, Period(date(2027, 2, 1), date(2027, 2, 28)))}
+    counted_at = datetime(2027, 3, 2, 9, 30, tzinfo=UTC)
+    mentoring.rebuild_contact_summary(TODAY - timedelta(days=1), counted_at)  # counted yesterday: not used
+    assert contact(PERIOD, TODAY).counted_at is None
+    mentoring.rebuild_contact_summary(TODAY, counted_at)
+    db.session.commit()
+    for period, expected in live.items():
+        summed = contact(period, TODAY)
+        assert summed.counted_at == counted_at
+        assert summed.by_locality == expected.by_locality
+    # a check-in made after the count shows at the next count (the page says when it was counted)
+    contact_made(academy["ben"], date(2027, 3, 2))
+    db.session.commit()
+    assert contact(PERIOD, TODAY).total().check_ins == 6
+    mentoring.rebuild_contact_summary(TODAY, counted_at + timedelta(minutes=10))
+    assert contact(PERIOD, TODAY).total().check_ins == 7
 
 
 def test_contact_by_mentor_a_page_at_a_time_and_for_a_coordinator(academy):

@@ -158,6 +158,8 @@ class CheckIn(Base):
     #: For a contact made while the learner had a mentor: how many days after it was due it was made (0: on time).
     #: Kept in step with the learner's check-ins, mentor and cadence (``services/mentoring/punctuality.py``).
     days_late: Mapped[int | None] = mapped_column(Integer)
+    #: For a contact made: its London day (kept with ``days_late``), so figures group by day in the database.
+    contact_on: Mapped[date | None]
     #: Staff only: never shown to the family.
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -165,6 +167,34 @@ class CheckIn(Base):
     learner: Mapped[Learner] = relationship()
     mentor: Mapped[User | None] = relationship()
     actions: Mapped[list[AgreedAction]] = relationship(back_populates="check_in", order_by="AgreedAction.id")
+
+
+class ContactDay(Base):
+    """Contacts made on one London day by learners of one locality (while they had a mentor): a summary of
+    ``check_in`` rebuilt by the ``contact-figures`` job, so the overview adds up days, not check-ins."""
+
+    __tablename__ = "contact_day"
+
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    check_ins: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    late: Mapped[int] = mapped_column(default=0)
+    days_late: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ContactNow(Base):
+    """One locality's learners on roll on ``counted_on``: with a mentor, with a check-in overdue, and without
+    contact for more than 14 days. Rebuilt with :class:`ContactDay`; ``rebuilt_at`` is shown on the page."""
+
+    __tablename__ = "contact_now"
+
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"), primary_key=True)
+    counted_on: Mapped[date]
+    rebuilt_at: Mapped[datetime]
+    mentored: Mapped[int] = mapped_column(default=0)
+    overdue: Mapped[int] = mapped_column(default=0)
+    without_contact: Mapped[int] = mapped_column(default=0)
 
 
 class ActionOwner(enum.StrEnum):

@@ -33,11 +33,16 @@ def checkin_reminders(now: datetime | None = None):
 
 @job(
     "contact-figures",
-    "Every ten minutes: fill in the contact figures (next check-in due, days late) of learners that have none yet",
+    "Every ten minutes: fill in the contact figures (next check-in due, days late) of learners that have none yet, "
+    "and recount the overview's contact summary",
     trigger=lambda config: IntervalTrigger(minutes=10),
     schedule=lambda config: "every 10 minutes",
 )
 def contact_figures(now: datetime | None = None) -> int:
+    from virtualacademy import clock
     from virtualacademy.services import mentoring
 
-    return mentoring.refresh_stale()
+    filled = mentoring.refresh_stale()
+    now = now or clock.now()
+    mentoring.rebuild_contact_summary(clock.london(now).date(), now)
+    return filled

@@ -68,6 +68,7 @@ from virtualacademy.services.mentoring.variation import (
     contact_figures,
     current_mentor_join,
     no_contact_cutoff,
+    rebuild_contact_summary,
     without_contact,
     without_contact_filter,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "unassigned_learners",
     "contact_figures",
     "current_mentor_join",
+    "rebuild_contact_summary",
     "refresh_contact",
     "refresh_stale",
     "without_contact_filter",

@@ -1,5 +1,6 @@
 """Punctuality kept in step: each learner's last contact and next check-in due day (``Learner.last_contact_on``,
-``Learner.contact_due_on``) and each contact's days late (``CheckIn.days_late``), so the overview and the mentor
+``Learner.contact_due_on``) and each contact's days late and London day (``CheckIn.days_late``,
+``CheckIn.contact_on``), so the overview and the mentor
 table count check-ins on time, overdue and learners without contact in the database, however big the academy.
 
 The rules are :func:`.contact.contact_states`' (a learner's next check-in is due one cadence after the last
@@ -79,13 +80,13 @@ def _refresh_batch(connection: Connection, learner_ids: list[int], defaults: dic
             .group_by(Enrolment.learner_id)
         ).all()
     )
-    contacts: dict[int, list[tuple[int, date, int | None]]] = defaultdict(list)
-    for check_in_id, learner_id, occurred_at, days_late in connection.execute(
-        select(_checks.c.id, _checks.c.learner_id, _checks.c.occurred_at, _checks.c.days_late)
+    contacts: dict[int, list[tuple[int, date, tuple]]] = defaultdict(list)
+    for check_in_id, learner_id, occurred_at, days_late, contact_on in connection.execute(
+        select(_checks.c.id, _checks.c.learner_id, _checks.c.occurred_at, _checks.c.days_late, _checks.c.contact_on)
         .where(_checks.c.learner_id.in_(learner_ids), _checks.c.contact_made.is_(True))
         .order_by(_checks.c.learner_id, _checks.c.occurred_at, _checks.c.id)
     ):
-        contacts[learner_id].append((check_in_id, _london_date(occurred_at), days_late))
+        contacts[learner_id].append((check_in_id, _london_date(occurred_at), (days_late, contact_on)))
     current = dict(
         (row.id, (row.last_contact_on, row.contact_due_on))
         for row in connection.execute(
@@ -107,8 +108,8 @@ def _refresh_batch(connection: Connection, learner_ids: list[int], defaults: dic
             if mentor_from is not None:
                 due = last + timedelta(days=cadence) if last is not None and last >= mentor_from else mentor_from
                 late = max((day - due).days, 0)
-            if late != stored:
-                check_in_changes.append({"check_in": check_in_id, "late": late})
+            if (late, day) != stored:
+                check_in_changes.append({"check_in": check_in_id, "late": late, "day": day})
             last = day
         current_from = max((start for start, end in mine if end is None), default=None)
         due_on = None
@@ -120,7 +121,9 @@ def _refresh_batch(connection: Connection, learner_ids: list[int], defaults: dic
             learner_changes.append({"learner": learner_id, "last": last, "due": due_on})
     if check_in_changes:
         connection.execute(
-            update(_checks).where(_checks.c.id == bindparam("check_in")).values(days_late=bindparam("late")),
+            update(_checks)
+            .where(_checks.c.id == bindparam("check_in"))
+            .values(days_late=bindparam("late"), contact_on=bindparam("day")),
             check_in_changes,
         )
     if learner_changes:
@@ -216,4 +219,4 @@ def _keep_in_step(session: Session, _context) -> None:
         if isinstance(obj, Learner) and (_ALL in changed or obj.id in changed):
             session.expire(obj, ["last_contact_on", "contact_due_on"])
         elif isinstance(obj, CheckIn) and (_ALL in changed or obj.learner_id in changed):
-            session.expire(obj, ["days_late"])
+            session.expire(obj, ["days_late", "contact_on"])

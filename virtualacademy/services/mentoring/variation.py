@@ -6,12 +6,12 @@ size of the academy. The overview's contact section and its mentor table read th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Date, delete, func, insert, literal, or_, select
 
 from virtualacademy.extensions import db
-from virtualacademy.models import CheckIn, Enrolment, Learner, MentorAssignment
+from virtualacademy.models import CheckIn, ContactDay, ContactNow, Enrolment, Learner, MentorAssignment
 
 #: "Without contact": no contact made for more than this many days.
 NO_CONTACT_DAYS = 14
@@ -125,9 +125,20 @@ def contact_figures(
         if group is not None:
             result[group] = ContactFigures(count, on_time, late, int(days))
     now_key = Enrolment.locality_id if key is Learner.locality_id else key
-    now = (
+    now = _now_statement(now_key, today)
+    for group, mentored, overdue, silent in db.session.execute(narrowed(now, Enrolment.locality_id)):
+        if group is not None:
+            row = result.setdefault(group, ContactFigures())
+            row.mentored, row.overdue, row.without_contact = mentored, overdue, silent
+    return result
+
+
+def _now_statement(key, today: date):
+    """Per ``key``: learners on roll ``today`` with a mentor, those with a check-in overdue, and those without
+    contact (with a mentor or not)."""
+    return (
         select(
-            now_key,
+            key,
             func.count(func.distinct(MentorAssignment.learner_id)),
             func.count(func.distinct(MentorAssignment.learner_id)).filter(overdue_filter(today)),
             func.count(func.distinct(Learner.id)).filter(without_contact_filter(today)),
@@ -136,10 +147,48 @@ def contact_figures(
         .outerjoin(MentorAssignment, current_mentor_join())
         .join(Enrolment, Enrolment.learner_id == Learner.id)
         .where(_on_roll(today))
-        .group_by(now_key)
+        .group_by(key)
     )
-    for group, mentored, overdue, silent in db.session.execute(narrowed(now, Enrolment.locality_id)):
-        if group is not None:
-            row = result.setdefault(group, ContactFigures())
-            row.mentored, row.overdue, row.without_contact = mentored, overdue, silent
-    return result
+
+
+def rebuild_contact_summary(today: date, now: datetime) -> None:
+    """Recount the summaries the overview reads (:class:`ContactDay`, :class:`ContactNow`) from the check-ins and
+    learners, in the database (two INSERT ... SELECTs, whatever the size of the academy)."""
+    db.session.execute(delete(ContactDay))
+    db.session.execute(
+        insert(ContactDay).from_select(
+            ["locality_id", "day", "check_ins", "on_time", "late", "days_late"],
+            select(
+                Learner.locality_id,
+                CheckIn.contact_on,
+                func.count(),
+                func.count().filter(CheckIn.days_late == 0),
+                func.count().filter(CheckIn.days_late > 0),
+                func.coalesce(func.sum(CheckIn.days_late), 0),
+            )
+            .join(Learner, Learner.id == CheckIn.learner_id)
+            .where(
+                CheckIn.contact_made.is_(True),
+                CheckIn.days_late.is_not(None),
+                CheckIn.contact_on.is_not(None),
+                Learner.locality_id.is_not(None),
+            )
+            .group_by(Learner.locality_id, CheckIn.contact_on),
+        )
+    )
+    db.session.execute(delete(ContactNow))
+    counted = _now_statement(Enrolment.locality_id, today).subquery()
+    db.session.execute(
+        insert(ContactNow).from_select(
+            ["locality_id", "counted_on", "rebuilt_at", "mentored", "overdue", "without_contact"],
+            select(
+                counted.c[0],
+                literal(today, Date),
+                literal(now, ContactNow.__table__.c.rebuilt_at.type),
+                counted.c[1],
+                counted.c[2],
+                counted.c[3],
+            ).where(counted.c[0].is_not(None)),
+        )
+    )
+    db.session.flush()
