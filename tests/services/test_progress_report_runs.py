@@ -316,3 +316,38 @@ def test_in_the_scheduler_process_the_workers_come_from_a_clean_server_process(a
     run = read(app, run_id)
     assert (run.status, run.built, run.error) == (RunStatus.DONE, N, None)
     assert built(academy["folder"]) == sorted(f"{i}.pdf" for i in academy["ids"])
+
+
+def test_two_admins_asking_at_once_make_one_run(app, committed_db):
+    with app.app_context():
+        admins = [UserFactory(roles=[Role.ADMIN]).id for _ in range(2)]
+        db.session.commit()
+    start = threading.Barrier(2)
+    got: list[tuple[int, bool] | str] = []
+    lock = threading.Lock()
+
+    def ask(admin_id: int):
+        with app.app_context():
+            from virtualacademy.models import User
+
+            admin = db.session.get(User, admin_id)
+            db.session.commit()
+            start.wait()
+            try:
+                run, new = runs.queue(admin, SPRING, None)
+                db.session.commit()
+                outcome = (run.id, new)
+            except Exception as error:  # noqa: BLE001 - reported, and the test fails on it
+                db.session.rollback()
+                outcome = f"{type(error).__name__}: {error}"
+            with lock:
+                got.append(outcome)
+            db.session.remove()
+
+    threads = [threading.Thread(target=ask, args=(admin_id,)) for admin_id in admins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(got) == 2 and all(isinstance(outcome, tuple) for outcome in got), got
+    assert len({run_id for run_id, _ in got}) == 1 and sorted(new for _, new in got) == [False, True]

@@ -53,6 +53,7 @@ def caseload():
         is_admin=current_user.has_role(Role.ADMIN),
         runs=runs.recent(term) if current_user.has_role(Role.ADMIN) else [],
         progress_text=runs.progress_text,
+        status_labels=runs.STATUS_LABELS,
     )
 
 
@@ -151,6 +152,7 @@ def run(run_id: int):
         run=found,
         term=term_from_key(found.term_key),
         progress=runs.progress_of(found),
+        status_labels=runs.STATUS_LABELS,
     )
 
 
