@@ -100,6 +100,10 @@ class Config:
     # Scheduler (its own process: `flask --app wsgi scheduler run`)
     SCHEDULER_TIMEZONE = os.environ.get("SCHEDULER_TIMEZONE", "Europe/London")
     MAIL_OUTBOX_INTERVAL_SECONDS = _int("MAIL_OUTBOX_INTERVAL_SECONDS", 60)
+    #: How often the scheduler looks for progress-report builds started from the browser.
+    REPORT_RUN_INTERVAL_SECONDS = _int("REPORT_RUN_INTERVAL_SECONDS", 15)
+    #: Worker processes for such a build (0: one per CPU).
+    REPORT_RUN_WORKERS = _int("REPORT_RUN_WORKERS", 0)
     #: Seconds a SQLite scheduler lock lasts without a heartbeat before another process may take it.
     SCHEDULER_LOCK_TTL = _int("SCHEDULER_LOCK_TTL", 60)
 

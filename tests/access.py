@@ -616,6 +616,12 @@ ROUTES: list[Route] = [
     roles("progress_reports.caseload", "/reports/caseload?term=2027-spring", {Role.MENTOR, Role.ADMIN}),
     roles("progress_reports.publish", "/reports/terms/2027-spring/publish", ADMIN),
     roles("progress_reports.publish", "/reports/terms/2027-spring/publish", ADMIN, 302, method="POST"),
+    # building a term's PDFs from the browser (admin): the form (posted empty: errors on the page, nothing queued),
+    # a build's progress page and its figures as JSON
+    roles("progress_reports.build", "/reports/terms/2027-spring/build", ADMIN),
+    roles("progress_reports.build", "/reports/terms/2027-spring/build", ADMIN, method="POST"),
+    roles("progress_reports.run", "/reports/runs/{report_run}", ADMIN),
+    roles("progress_reports.run_progress", "/reports/runs/{report_run}/progress", ADMIN),
     scoped_roles(
         "progress_reports.comment",
         "/reports/learners/{learner}/terms/2027-spring/comment",

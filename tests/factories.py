@@ -24,7 +24,9 @@ from virtualacademy.models import (
     Locality,
     LocalityDistrict,
     Notification,
+    ReportRun,
     Role,
+    RunStatus,
     User,
     UserRole,
 )
@@ -656,3 +658,23 @@ def fund_exams_budget(pence: int = 100_000, key: str | None = None):
     )
     db.session.commit()
     return account
+
+
+class ReportRunFactory(BaseFactory):
+    """A build of a term's report PDFs, asked for by an admin (queued; nothing built yet)."""
+
+    class Meta:
+        model = ReportRun
+
+    term_key = "2027-spring"
+    requested_by = factory.SubFactory(UserFactory, roles=[Role.ADMIN])
+    requested_at = factory.LazyFunction(utcnow)
+    status = RunStatus.QUEUED
+    active_key = factory.LazyAttribute(
+        lambda run: (
+            f"{run.term_key}:{'academy' if run.locality is None else f'locality-{run.locality.id}'}"
+            if run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+            else None
+        )
+    )
+    locality = None

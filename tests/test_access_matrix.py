@@ -41,6 +41,7 @@ from tests.factories import (
     LogEntryFactory,
     NotificationFactory,
     PlanReviewFactory,
+    ReportRunFactory,
     SafeguardingConcernFactory,
     SpendRequestFactory,
     SubjectAreaFactory,
@@ -125,6 +126,7 @@ def test_access_matrix(who, client, db_session):
         "log_entry": LogEntryFactory(learner=learner).id,
         "evidence": EvidenceFactory(learner=learner).id,
         "exhibition": ExhibitionFactory(learner=learner).id,
+        "report_run": ReportRunFactory(requested_by=other_user).id,
         **exam_objects(learner),
         **access_community.objects(learner, other_user),
     }

@@ -27,6 +27,7 @@ from tests.factories import (
     LogEntryFactory,
     NotificationFactory,
     PlanReviewFactory,
+    ReportRunFactory,
     SafeguardingConcernFactory,
     SpendRequestFactory,
     SubjectAreaFactory,
@@ -95,6 +96,7 @@ def build_world() -> World:
         "log_entry": LogEntryFactory(learner=learner).id,
         "evidence": EvidenceFactory(learner=learner).id,
         "exhibition": ExhibitionFactory(learner=learner).id,
+        "report_run": ReportRunFactory(requested_by=admin).id,
         **exam_objects(learner),
         **access_community.objects(learner, other_user),
     }

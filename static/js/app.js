@@ -44,3 +44,42 @@ if ("ResizeObserver" in window) {
     }
   });
 }
+
+// A build's progress page (templates/progress_reports/run.html) updates itself while the build goes on: it asks
+// for the figures every few seconds and writes them into the page (the status line is a live region, so a screen
+// reader hears the change). When the build's status changes the page is loaded again, to show the outcome.
+// Without JavaScript the page reloads itself instead (a <noscript> refresh).
+const runProgress = document.querySelector("[data-run-progress]");
+if (runProgress && ["queued", "running"].includes(runProgress.dataset.status)) {
+  const numbers = new Intl.NumberFormat("en-GB");
+  const show = (name, value) => {
+    const element = runProgress.querySelector(`[data-field="${name}"]`);
+    if (element && element.textContent !== value) {
+      element.textContent = value;
+    }
+  };
+  const poll = async () => {
+    try {
+      const response = await fetch(runProgress.dataset.url, { headers: { Accept: "application/json" } });
+      if (!response.ok) {
+        return;
+      }
+      const figures = await response.json();
+      if (figures.status !== runProgress.dataset.status) {
+        window.location.reload();
+        return;
+      }
+      show("text", figures.text);
+      if (figures.total) {
+        show("total", numbers.format(figures.total));
+      }
+      ["built", "skipped", "failed"].forEach((name) => show(name, numbers.format(figures[name])));
+      const bar = runProgress.querySelector("progress");
+      bar.value = figures.percent;
+      bar.textContent = `${figures.percent}%`;
+    } catch {
+      // the network dropped a request: the next one tries again
+    }
+  };
+  window.setInterval(poll, 3000);
+}

@@ -73,3 +73,49 @@ def test_the_mentor_writes_a_comment_and_the_family_downloads_the_report(new_pag
     with open(download.value.path(), "rb") as f:
         text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(f.read())).pages)
     assert "Robbie has grown in confidence this term." in " ".join(text.split())
+
+
+def _set_run(app, **values) -> None:
+    """What the scheduler's job writes as the build goes on."""
+    from sqlalchemy import update
+
+    from virtualacademy.models import ReportRun
+
+    with app.app_context():
+        db.session.execute(update(ReportRun).values(**values))
+        db.session.commit()
+
+
+def test_the_admin_starts_a_build_and_watches_its_progress(app, new_page, family):
+    from virtualacademy.models import RunStatus
+
+    admin = new_page(**PHONE)
+    preload_axe(admin)
+    sign_in(admin, family["admin"])
+    admin.goto("/reports/caseload?term=2027-spring")
+    admin.get_by_role("link", name="Build the spring term 2027 reports as PDFs").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Build the spring term 2027 reports")
+    fits(admin)
+    admin.get_by_label("Whose reports to build").select_option(label="Every learner in the academy")
+    admin.get_by_role("button", name="Build the reports").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Building the spring term 2027 reports")
+    status = admin.get_by_role("status")
+    expect(status).to_have_text("Waiting to start")
+    fits(admin)
+    # the scheduler takes it up: the page sees the new status and loads again
+    _set_run(app, status=RunStatus.RUNNING, total=300, built=100, skipped=20)
+    expect(status).to_have_text("120 of 300 reports built")
+    expect(admin.get_by_role("progressbar", name="120 of 300 reports built")).to_have_attribute("value", "40")
+    fits(admin)
+    # more are built: the figures change in place (the status line is a live region)
+    _set_run(app, built=130)
+    expect(status).to_have_text("150 of 300 reports built")
+    expect(admin.locator('[data-field="built"]')).to_have_text("130")
+    _set_run(app, status=RunStatus.DONE, built=280, active_key=None)
+    expect(status).to_have_text("Finished: 300 of 300 reports built")
+    fits(admin)
+    admin.get_by_role("link", name="Back to the term’s reports").click()
+    expect(admin.get_by_role("table", name="Latest builds of the spring term 2027 reports")).to_contain_text(
+        "Finished: 300 of 300 reports built"
+    )
+    fits(admin)

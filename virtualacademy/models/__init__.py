@@ -117,7 +117,7 @@ from virtualacademy.models.mentoring import (
     SupportLevel,
 )
 from virtualacademy.models.notifications import Notification, OutboxMessage, OutboxStatus
-from virtualacademy.models.progress_reports import ProgressReport
+from virtualacademy.models.progress_reports import ProgressReport, ReportRun, RunStatus
 from virtualacademy.models.scheduler import SchedulerLock
 
 __all__ = [
@@ -231,7 +231,9 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "ProgressReport",
+    "ReportRun",
     "Role",
+    "RunStatus",
     "SchedulerLock",
     "SignInThrottle",
     "ThrottleKind",

@@ -30,7 +30,7 @@ navigation.register(
         "progress_reports.caseload",
         roles=(Role.MENTOR, Role.ADMIN),
         order=65,
-        sections=(r"/reports/(caseload|learners/|terms/)",),
+        sections=(r"/reports/(caseload|learners/|terms/|runs/)",),
     )
 )
 dashboards.register(

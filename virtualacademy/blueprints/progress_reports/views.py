@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from virtualacademy import clock
 from virtualacademy.blueprints.progress_reports import bp
-from virtualacademy.blueprints.progress_reports.forms import CommentForm, PublishForm
+from virtualacademy.blueprints.progress_reports.forms import ACADEMY, BuildForm, CommentForm, PublishForm
+from virtualacademy.extensions import db
 from virtualacademy.inputs import paginate
-from virtualacademy.models import Learner, Role
+from virtualacademy.models import Learner, Locality, ReportRun, Role
 from virtualacademy.policies import get_or_404, requires_roles
-from virtualacademy.services import progress_reports
-from virtualacademy.services.learning_log.attendance import term_of
-from virtualacademy.services.progress_reports import lists
+from virtualacademy.services import localities, progress_reports
+from virtualacademy.services.learning_log.attendance import term_from_key, term_of
+from virtualacademy.services.progress_reports import lists, runs
 from virtualacademy.unit_of_work import unit_of_work
 
 PER_PAGE = 25
@@ -50,6 +51,9 @@ def caseload():
         terms=progress_reports.terms_open(),
         reports=lists.reports_of(page.items, term),
         is_admin=current_user.has_role(Role.ADMIN),
+        runs=runs.recent(term) if current_user.has_role(Role.ADMIN) else [],
+        progress_text=runs.progress_text,
+        status_labels=runs.STATUS_LABELS,
     )
 
 
@@ -110,3 +114,50 @@ def publish(term_key: str):
     return render_template(
         "progress_reports/publish.html", form=form, term=term, summary=progress_reports.publish_summary(term)
     )
+
+
+@bp.route("/terms/<term_key>/build", methods=["GET", "POST"])
+@requires_roles(Role.ADMIN)
+def build(term_key: str):
+    """Start building a term's report PDFs (the academy's, or one locality's): the scheduler builds them."""
+    term = _term(term_key)
+    form = BuildForm()
+    form.scope.choices = [(ACADEMY, "Every learner in the academy")] + [
+        (str(locality.id), locality.name) for locality in localities.all_localities(active_only=True)
+    ]
+    if form.validate_on_submit():
+        locality = None if form.scope.data == ACADEMY else db.session.get(Locality, int(form.scope.data))
+        with unit_of_work(form) as work:
+            run, new = runs.queue(current_user, term, locality)
+        if work.ok:
+            if new:
+                flash("The build is queued: it starts within a minute, and this page shows how it goes.", "success")
+            else:
+                flash("These reports are already being built: this is that build’s progress.", "info")
+            return redirect(url_for("progress_reports.run", run_id=run.id))
+    return render_template("progress_reports/build.html", form=form, term=term)
+
+
+def _run(run_id: int) -> ReportRun:
+    return get_or_404(ReportRun, run_id, "view")
+
+
+@bp.route("/runs/<int:run_id>")
+@requires_roles(Role.ADMIN)
+def run(run_id: int):
+    """A build's progress; while it goes on the page updates itself (or, without JavaScript, reloads)."""
+    found = _run(run_id)
+    return render_template(
+        "progress_reports/run.html",
+        run=found,
+        term=term_from_key(found.term_key),
+        progress=runs.progress_of(found),
+        status_labels=runs.STATUS_LABELS,
+    )
+
+
+@bp.route("/runs/<int:run_id>/progress")
+@requires_roles(Role.ADMIN)
+def run_progress(run_id: int):
+    """The build's progress as JSON, for its page to update itself."""
+    return jsonify(runs.progress_of(_run(run_id)))

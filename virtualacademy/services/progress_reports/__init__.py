@@ -9,6 +9,8 @@ events attended, exam entries and results, and their mentor's narrative comment.
 * :mod:`.publishing` - publishing a term's reports to families (each family told once).
 * :mod:`.lists` - the families' and mentors' lists.
 * :mod:`.documents` - the PDF.
+* :mod:`.batch` - building a term's PDFs in worker processes (``flask reports build``).
+* :mod:`.runs` - such a build started from the browser, carried out by the scheduler, with its progress.
 """
 
 from virtualacademy.services.progress_reports.access import may_comment, may_download, may_view

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from flask import current_app
 from sqlalchemy import select
@@ -90,6 +92,25 @@ def build_one(learner_id: int, term_key: str, root: str, today: date) -> int:
 # --- the run -------------------------------------------------------------------------------------------------
 
 
+class Watcher(Protocol):
+    """Told how a build goes (a run started from the browser keeps its progress with it)."""
+
+    def planned(self, to_build: int, skipped: int) -> None:
+        """The reports to build, and those already built (skipped), before any is built."""
+
+    def finished(self, learner_id: int, error: str | None) -> None:
+        """One report built (``error`` None) or failed."""
+
+
+def start_method() -> str:
+    """Fork the workers from a process with one thread (the command); from one with several (the scheduler's job
+    threads) fork a clean server process first, since forking a threaded process can copy a lock held mid-use."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
 @dataclass
 class BuildResult:
     built: list[int] = field(default_factory=list)
@@ -104,9 +125,10 @@ def build(
     locality_id: int | None = None,
     workers: int | None = None,
     progress: Callable[[Iterable, int], Iterable] | None = None,
+    watch: Watcher | None = None,
 ) -> BuildResult:
     """Build every missing report of ``term`` in ``workers`` processes; ``progress`` wraps the stream of finished
-    reports and is told how many there will be (a progress bar)."""
+    reports and is told how many there will be (a progress bar); ``watch`` is told the plan and each report."""
     root = folder()
     result = BuildResult()
     todo = []
@@ -115,6 +137,8 @@ def build(
             result.skipped += 1
         else:
             todo.append(learner_id)
+    if watch is not None:
+        watch.planned(len(todo), result.skipped)
     db.session.remove()  # nothing of the parent's session goes to the workers
     if not todo:
         return result
@@ -124,7 +148,7 @@ def build(
         "SQLALCHEMY_DATABASE_URI": current_app.config["SQLALCHEMY_DATABASE_URI"],
         "PROGRESS_REPORT_FOLDER": str(root),
     }
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = start_method()
     with ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 2,
         mp_context=multiprocessing.get_context(method),
@@ -139,4 +163,6 @@ def build(
                 result.built.append(future.result())
             except Exception as error:  # one report failing does not stop the others; the rerun retries it
                 result.failed[learner_id] = f"{type(error).__name__}: {error}"
+            if watch is not None:
+                watch.finished(learner_id, result.failed.get(learner_id))
     return result
