@@ -1,7 +1,7 @@
 """Progress-report builds started from the browser and carried out by the scheduler, with their progress
 
-Revision ID: 0016_report_runs
-Revises: 0015_progress_reports
+Revision ID: 0017_report_runs
+Revises: 0016_contact_punctuality
 Create Date: 2026-12-03 14:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_report_runs'
-down_revision = '0015_progress_reports'
+revision = '0017_report_runs'
+down_revision = '0016_contact_punctuality'
 branch_labels = None
 depends_on = None
 
