@@ -13,7 +13,6 @@ from pypdf import PdfReader
 from weasyprint import HTML
 
 from virtualacademy import charts
-from virtualacademy.money import pounds
 from virtualacademy.pdf import StaticFilesOnly, static_root
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -45,9 +44,10 @@ def test_labels_read_top_down_in_the_order_given():
 
 
 def test_pounds_and_percentages_read_as_people_write_them():
-    money = charts.bar("Balances", [("North", 123_456), ("South", 99)], format="pounds")
-    assert "£1,234" in texts(money.svg())
-    assert money.rows() == [("North", [pounds(123_456, whole=True)]), ("South", ["£0"])]
+    money = charts.bar("Balances", [("North", 123_456), ("South", 49), ("East", -12_351)], format="pounds")
+    # to the nearest pound, as the pages' captions say
+    assert {"£1,235", "−£124"} <= set(texts(money.svg()))
+    assert money.rows() == [("North", ["£1,235"]), ("South", ["£0"]), ("East", ["−£124"])]
     share = charts.bar("On time", [("North", 75), ("South", 12.5)], format="percent")
     assert {"75%", "12.5%"} <= set(texts(share.svg()))
 
@@ -117,3 +117,17 @@ def test_the_same_chart_draws_into_a_pdf(app):
     assert "Learners by locality" in text
     # the picture is drawn (as vector paths, its labels as text) as well as the table
     assert text.count("North") >= 2
+
+
+def test_a_bar_value_starts_past_its_bar_with_room_kept_for_the_widest():
+    chart = charts.bar("Balances", [("North", 160_000), ("South", 50_000)], format="pounds")
+    root = ET.fromstring(chart.svg())  # noqa: S314
+    values = [t for t in root.iter(f"{SVG}text") if t.get("class") == "value"]
+    assert {t.text for t in values} == {"£1,600", "£500"}
+    assert all(t.get("text-anchor") == "start" for t in values)
+    assert chart._value_room() == 16 + 9 * len("£1,600")
+
+
+def test_counts_step_in_whole_numbers():
+    chart = charts.columns("Joiners and leavers", ["Sep", "Oct"], {"Joiners": [1, 0], "Leavers": [0, 1]})
+    assert not {"0.2", "0.5", "0.8"} & set(texts(chart.svg()))

@@ -26,7 +26,7 @@ from functools import cached_property
 import pygal
 from pygal.style import Style
 
-from virtualacademy.money import pounds
+from virtualacademy.money import pounds, whole_pounds
 
 #: GOV.UK colours, each with at least 4.5:1 contrast on white: blue, orange (dark), green, purple, red.
 COLOURS = ("#1d70b8", "#b14b00", "#00703c", "#4c2c92", "#d4351c")
@@ -42,6 +42,10 @@ sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ 
 FORMATS = ("number", "pounds", "percent")
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
+#: A value printed at the end of a horizontal bar: pygal centres it on the bar's end, half over the bar.
+_BAR_VALUE = re.compile(r'<text text-anchor="middle"( x="[^"]*" y="[^"]*" class="value">)(?=[^<\-\u2212])')
+#: Room for the widest printed value beyond the longest bar (15 px Arial: about 9 px a character).
+_VALUE_CHAR_WIDTH = 9
 
 _STYLE = Style(
     background="white",
@@ -63,11 +67,12 @@ _STYLE = Style(
 
 
 def format_value(value: float | int | None, kind: str = "number") -> str:
-    """A number as the chart and its table show it: ``1,234``, ``£1,234`` (pence given, whole pounds) or ``75%``."""
+    """A number as the chart and its table show it: ``1,234``, ``£1,235`` (pence given, to the nearest pound) or
+    ``75%``."""
     if value is None:
         return "none"
     if kind == "pounds":
-        return pounds(round(value), whole=True)
+        return pounds(whole_pounds(round(value)) * 100, whole=True)
     if kind == "percent":
         return f"{value:g}%"
     if isinstance(value, float) and value.is_integer():
@@ -135,11 +140,13 @@ class Chart:
             width=self.width,
             explicit_size=False,
             margin=16,
-            margin_right=16 if self.kind == "bar" else 48,
+            margin_right=self._value_room() if self.kind == "bar" else 48,
             show_y_guides=self.kind != "bar",
             show_x_guides=False,
             include_x_axis=True,
             no_data_text=self.empty,
+            # counts and money step in whole numbers (no axis of 0.1, 0.2 ... for a handful of joiners)
+            order_min=None if self.format == "percent" else 0,
         )
         if self.kind == "bar":
             height = 60 + 44 * max(len(self.labels), 1) * len(self.series) + (40 if many else 0)
@@ -175,7 +182,17 @@ class Chart:
             chart.x_labels = list(self.labels)
         # pygal always writes a small configuration script for its tooltips: a chart shown as an image runs no
         # script, and a PDF none either, so it goes
-        return _SCRIPT.sub("", chart.render(is_unicode=True))
+        svg = _SCRIPT.sub("", chart.render(is_unicode=True))
+        if self.kind == "bar":
+            # each value starts just past its bar's end, clear of the bar, on white (the room is kept for it); a
+            # negative one stays where pygal puts it, beside the axis
+            svg = _BAR_VALUE.sub(r'<text text-anchor="start"\1', svg)
+        return svg
+
+    def _value_room(self) -> int:
+        """The right margin of a horizontal bar chart: room for its widest printed value."""
+        widest = max((len(self._formatter(self._value(v))) for s in self.series for v in s.values), default=1)
+        return 16 + _VALUE_CHAR_WIDTH * widest
 
     def svg(self) -> str:
         return self._svg

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import event
 
 from tests import community_world as cw
+from tests.chart_pages import chart_on, chart_table, svg_words
 from tests.conftest import sign_in
 from tests.factories import LearnerFactory, LocalityFactory, UserFactory
 from virtualacademy import clock
@@ -117,13 +118,23 @@ def test_every_figure_of_the_report_on_the_page_in_the_table_and_in_the_csv(clie
     # the academy average: over the two active localities (the other has held nothing, and has nobody on roll)
     assert rows["Academy average (per locality)"] == ["1", "5", "3", "2", "66.7%", "1.5 of 2.5", "60%", "£10.00"]
     assert world.other_locality.name not in rows  # a coordinator sees their own locality (and the average)
-    # the chart: each name whole, its value as text
-    chart = _text(
-        re.search(r'<figure class="va-chart" aria-labelledby="attendances-caption">(.*?)</figure>', page, re.S).group(1)
+    # the charts: SVG images saying their figures in words, each value drawn on its bar, and the same as a table
+    alt, svg = chart_on(page, "Attendances (present or late), by locality")
+    assert (
+        alt
+        == f"Attendances (present or late), by locality. {world.locality.name}: 4; Academy average (per locality): 2."
     )
-    assert f"{world.locality.name} 4" in chart and "Academy average (per locality) 2" in chart
-    reached = _text(re.search(r'aria-labelledby="reached-caption">(.*?)</figure>', page, re.S).group(1))
-    assert f"{world.locality.name} 60%" in reached
+    assert {world.locality.name, "4", "Academy average (per locality)", "2"} <= svg_words(svg)
+    assert chart_table(page, "Attendances (present or late), by locality") == {
+        world.locality.name: ["4"],
+        "Academy average (per locality)": ["2"],
+    }
+    alt, svg = chart_on(page, "Learners on roll who came to anything, per cent, by locality")
+    assert alt == (
+        "Learners on roll who came to anything, per cent, by locality. "
+        f"{world.locality.name}: 60%; Academy average (per locality): 60%."
+    )
+    assert "60%" in svg_words(svg)
     # the CSV: the same rows, numbers as numbers, money in pounds
     download = client.get(f"/community/reports.csv?{PERIOD}")
     assert download.status_code == 200 and download.mimetype == "text/csv"

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from tests.chart_pages import chart_on, chart_table, svg_words
 from tests.conftest import banners, post_form, sign_in
 from tests.factories import (
     CentreSeriesCapacityFactory,
@@ -448,6 +449,18 @@ def test_centre_entry_list_csv_results_summary_and_reports(client, officer, trav
     assert "0042" in response.get_data(as_text=True) and "52311A1234567" in response.get_data(as_text=True)
     page = client.get(f"/exams/series/{series.id}/reports").get_data(as_text=True)
     assert "Entries by qualification" in page and "Age at entry" in page and "£160.00" in page
+    # each chart is an SVG image saying its figures in words, with the same numbers as a table
+    place = judgement.learner.locality.name if judgement.learner.locality else "No locality"
+    for caption, label in (
+        ("Entries by qualification", entry.qualification.title),
+        ("Entries by centre", centre.name),
+        ("Entries by locality", place),
+        ("Entries by age at entry", str(entry.age_at_entry)),
+    ):
+        alt, svg = chart_on(page, caption)
+        assert alt == f"{caption}. {label}: 1.", alt
+        assert {label, "1"} <= svg_words(svg)
+        assert chart_table(page, caption) == {label: ["1"]}
     assert "No results recorded yet" in client.get(f"/exams/series/{series.id}/results").get_data(as_text=True)
     page = client.get(f"/exams/series/{series.id}?state=entered&centre={centre.id}").get_data(as_text=True)
     assert judgement.learner.legal_name in page

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from tests.chart_pages import chart_on, chart_table, svg_words
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.factories import LearnerFactory, LocalityFactory, UserFactory, many_learners
 from tests.services.test_reminder_queries import counting
@@ -462,9 +463,21 @@ def test_the_overview_for_admin_and_for_a_coordinator(client, app, db_session, a
         year=year,
     )
     db_session.commit()
-    page = text(client.get(f"/funding/years/{year.id}/overview"))
+    raw = client.get(f"/funding/years/{year.id}/overview").get_data(as_text=True)
+    page = html.unescape(raw)
     assert "Overview of 2025/26" in page and "The whole academy" in page
-    assert "<svg" in page and "Remaining balances, to the nearest pound" in page
+    # the charts: SVG images saying each balance in words, every amount drawn on its bar, and the same as a table
+    alt, svg = chart_on(raw, "Remaining balances, to the nearest pound")
+    assert alt == (
+        "Remaining balances, to the nearest pound. Core provision: £500; Mentor team: £1,000; Exams budget: £0; "
+        "North: locality budget: £1,600; North: learning budgets: £258; South: locality budget: £1,400; "
+        "South: learning budgets: £200."
+    )
+    assert {"North: learning budgets", "£258", "£1,600"} <= svg_words(svg)
+    assert chart_table(raw, "Remaining balances, to the nearest pound")["North: learning budgets"] == ["£258"]
+    alt, svg = chart_on(raw, "Spending by category, to the nearest pound")
+    assert alt == "Spending by category, to the nearest pound. Resources and equipment: £42."
+    assert {"Resources and equipment", "£42"} <= svg_words(svg)
     assert "Brought forward, plus income, less spending, equals the remaining balances" in page
     for figure in ("£5,000.00", "£42.00", "£4,958.00", "Core provision", "South: locality budget"):
         assert figure in page, figure
@@ -475,8 +488,14 @@ def test_the_overview_for_admin_and_for_a_coordinator(client, app, db_session, a
     db_session.commit()
     other = app.test_client()
     sign_in(other, coordinator.email)
-    page = text(other.get(f"/funding/years/{year.id}/overview"))
+    raw = other.get(f"/funding/years/{year.id}/overview").get_data(as_text=True)
+    page = html.unescape(raw)
     assert "Your locality" in page and "North: locality budget" in page and "North: learning budgets" in page
+    alt, _svg = chart_on(raw, "Remaining balances, to the nearest pound")
+    assert (
+        alt
+        == "Remaining balances, to the nearest pound. North: locality budget: £1,600; North: learning budgets: £258."
+    )
     assert "South" not in page and "Core provision" not in page and "Income and allocations" not in page
     assert "£1,600.00" in page and "£42.00" in page
     index = text(other.get("/funding/"))

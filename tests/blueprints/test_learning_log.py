@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from tests.chart_pages import chart_on, chart_table, svg_words
 from tests.conftest import post_form, sign_in
 from tests.factories import (
     EvidenceFactory,
@@ -362,7 +363,16 @@ def test_the_mentor_sees_attendance_as_a_chart_and_table_and_the_gap_tag(app, db
     mentor = client_for(app, f["mentor"])
     page = mentor.get(f"/learning/learners/{f['learner'].id}/attendance").get_data(as_text=True)
     assert "No learning logged for 20 days" in page
-    assert "<svg" in page and "Days with logged learning, week by week" in page and "Week by week" in page
+    assert "Days with logged learning, week by week" in page and "Week by week" in page
+    # the chart: an SVG image saying each week's days in words, each drawn on its bar, and the same as a table
+    alt, svg = chart_on(page, "Days with logged learning, week by week")
+    assert alt == (
+        "Days with logged learning, week by week. Week of 1 Jan (part): 0; Week of 4 Jan: 0; Week of 11 Jan: 0; "
+        "Week of 18 Jan: 0; Week of 25 Jan: 0; Week of 1 Feb: 0; Week of 8 Feb: 1; Week of 15 Feb: 0; "
+        "Week of 22 Feb: 0; Week of 1 Mar (part): 0."
+    )
+    assert {"Week of 1 Jan (part)", "Week of 8 Feb", "1"} <= svg_words(svg)
+    assert chart_table(page, "Days with logged learning, week by week")["Week of 8 Feb"] == ["1"]
     home = mentor.get("/learning/log").get_data(as_text=True)
     assert "Robbie Example" in home and "No learning logged for 20 days" in home
     # A term with a bad key falls back to this term; an earlier term can be chosen.

@@ -16,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from tests.chart_pages import chart_on, chart_table, svg_words
 from tests.conftest import banners, csrf_token, empty_all_tables, post_form, sign_in
 from tests.factories import GuardianFactory, LearnerFactory, LocalityFactory, UserFactory
 from tests.services.test_spending import JPEG, PDF, PNG, ask, fund, held, make_family, stored
@@ -555,6 +556,11 @@ def test_the_coordinator_sees_the_locality_and_records_spending_once(app, client
     shown = page_text(client.get(f"/funding/localities/{locality.id}"))
     assert "£300.00" in shown and "£600.00 (1 request)" in shown and "£10.00 (1 request)" in shown
     assert "Resources and equipment" in shown and "£40.00" in shown and "Museum trip" in shown
+    raw = client.get(f"/funding/localities/{locality.id}").get_data(as_text=True)
+    alt, svg = chart_on(raw, "Spent by category, to the nearest pound")
+    assert alt == "Spent by category, to the nearest pound. Resources and equipment: £40."
+    assert {"Resources and equipment", "£40"} <= svg_words(svg)
+    assert chart_table(raw, "Spent by category, to the nearest pound") == {"Resources and equipment": ["£40"]}
 
     path = f"/funding/localities/{locality.id}/spend"
     form_page = client.get(path).get_data(as_text=True)
@@ -575,7 +581,10 @@ def test_the_coordinator_sees_the_locality_and_records_spending_once(app, client
         client, retry.headers["Location"]
     )
     assert ledger.locality_account(locality).balance_pence == 18_000
-    assert "Events and trips" in page_text(client.get(f"/funding/localities/{locality.id}"))
+    raw = client.get(f"/funding/localities/{locality.id}").get_data(as_text=True)
+    assert "Events and trips" in unescape(raw)
+    alt, _svg = chart_on(raw, "Spent by category, to the nearest pound")
+    assert alt == "Spent by category, to the nearest pound. Resources and equipment: £40; Events and trips: £120."
     # another locality is not theirs
     assert client.get(f"/funding/localities/{LocalityFactory().id}").status_code == 404
 

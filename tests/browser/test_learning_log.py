@@ -194,6 +194,9 @@ def test_a_family_logs_a_week_of_learning_and_attaches_evidence_on_a_phone(app, 
     page.goto(f"/learning/learners/{learner_id}/attendance")
     expect(heading(page)).to_have_text("Attendance in learning")
     expect(page.get_by_role("table", name="Week by week")).to_be_visible()
+    chart = page.get_by_role("img", name=re.compile(r"^Days with logged learning, week by week\. Week of .+: \d"))
+    expect(chart).to_be_visible()
+    assert chart.evaluate("i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().right <= 390")
     check(page)
 
     with app.app_context():

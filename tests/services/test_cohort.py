@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import date
 
+from tests.chart_pages import chart_on, chart_table, svg_words
 from tests.conftest import sign_in
 from tests.factories import LearnerFactory, LocalityFactory, UserFactory
 from virtualacademy.models import EheReason, Enrolment, EnrolmentStatus, LocalityRole, LocalityStaff, Role, SendStatus
@@ -85,7 +86,28 @@ def test_page_and_csv(client, ctx):
     sign_in(client, admin.email)
     page = client.get("/cohort").get_data(as_text=True)
     assert "<strong>3</strong> learners on roll" in page
-    assert "<svg" in page and "Learners by locality as a table" in page
+    assert "Learners by locality as a table" in page
+    # each chart is an SVG image saying its figures in words, each value drawn, with the same numbers as a table
+    on = client.get("/cohort?on=23&on=11&on=2026").get_data(as_text=True)
+    alt, svg = chart_on(on, "Learners by locality")
+    assert alt == "Learners by locality. North: 2; South: 1."
+    assert {"North", "South", "2", "1"} <= svg_words(svg)
+    assert chart_table(on, "Learners by locality") == {"North": ["2"], "South": ["1"]}
+    alt, _svg = chart_on(on, "Learners by reason for education other than at school")
+    assert "Philosophical or preference: 1;" in alt and "Health, including anxiety or medical needs: 2;" in alt
+    alt, _svg = chart_on(on, "Learners by special educational needs status")
+    assert alt == (
+        "Learners by special educational needs status. None: 2; SEN support: 0; "
+        "Education, Health and Care Plan (EHCP): 1."
+    )
+    # joiners and leavers: a bar each, named in a legend, never told apart by colour alone; the table shows open
+    alt, svg = chart_on(on, "Joiners and leavers by month")
+    assert alt.startswith("Joiners and leavers by month. Dec 2025: Joiners 1, Leavers 0; Jan 2026: Joiners 1,")
+    assert alt.endswith("Oct 2026: Joiners 1, Leavers 1; Nov 2026: Joiners 0, Leavers 0.")
+    assert {"Joiners", "Leavers", "Dec 2025", "Oct 2026"} <= svg_words(svg)
+    flows = chart_table(on, "Joiners and leavers by month")
+    assert len(flows) == 12 and flows["Oct 2026"] == ["1", "1"] and flows["Sep 2026"] == ["1", "0"]
+    assert '<details class="govuk-details va-chart__table" open>' in on
     past = client.get("/cohort?on=1&on=1&on=2026").get_data(as_text=True)
     assert "<strong>1</strong> learner on roll on 1 January 2026" in past  # the leaver joined on 10 January
     response = client.get("/cohort.csv?on=23&on=11&on=2026")
@@ -104,3 +126,5 @@ def test_a_coordinator_sees_their_own_locality_only(client, ctx):
     rows = list(csv.reader(io.StringIO(client.get("/cohort.csv?on=23&on=11&on=2026").get_data(as_text=True))))
     assert ["total", "on roll on 2026-11-23", "2"] in rows
     assert not any(r[:2] == ["locality", "South"] for r in rows)
+    page = client.get("/cohort?on=23&on=11&on=2026").get_data(as_text=True)
+    assert chart_on(page, "Learners by locality")[0] == "Learners by locality. North: 2."

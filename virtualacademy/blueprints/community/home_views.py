@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from virtualacademy import clock, csv_export, dashboards, navigation
 from virtualacademy.blueprints.community import bp
 from virtualacademy.blueprints.community.home_forms import ReportPeriodForm
+from virtualacademy.blueprints.community.report_charts import charts_for, shown_lines
 from virtualacademy.errors import DomainError
 from virtualacademy.inputs import int_arg, page_arg, paginate, text_arg
 from virtualacademy.models import Locality, Role
@@ -100,11 +101,15 @@ def _report(form: ReportPeriodForm):
 def _report_page(form: ReportPeriodForm, place: Locality | None, found, status: int = 200):
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
+    lines = ListPage(found.lines, page_arg(), PER_PAGE) if found else None
+    shown = shown_lines(found, lines) if found else []
     return render_template(
         "community/reports/index.html",
         form=form,
         report=found,
-        lines=ListPage(found.lines, page_arg(), PER_PAGE) if found else None,
+        lines=lines,
+        shown=shown,
+        charts=charts_for(shown) if found else {},
         place=place,
         page_args=args,
         choices=home.report_localities(current_user),

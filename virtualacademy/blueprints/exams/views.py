@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from virtualacademy import clock
 from virtualacademy.blueprints.exams import bp
+from virtualacademy.blueprints.exams.charts import charts_for
 from virtualacademy.blueprints.exams.forms import (
     CatalogueImportForm,
     CentreForm,
@@ -276,10 +277,7 @@ def series_reports(series_id: int):
     return render_template(
         "exams/reports.html",
         series=series,
-        by_qualification=reports.entries_by_qualification(series),
-        by_centre=reports.entries_by_centre(series),
-        by_locality=reports.entries_by_locality(series),
-        ages=reports.ages_at_entry(series),
+        charts=charts_for(series),
         candidates=paginate(pages.candidate_entries(series), per_page=PER_PAGE),
         grades=reports.results_by_qualification(series),
         fees=reports.fees_spent(series),

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from virtualacademy import clock, csv_export
 from virtualacademy.blueprints.families import bp
+from virtualacademy.blueprints.families.charts import cohort_charts
 from virtualacademy.blueprints.families.forms import CohortDateForm
 from virtualacademy.models import Role
 from virtualacademy.policies import requires_roles
@@ -30,7 +31,8 @@ def _date(form: CohortDateForm) -> date:
 def cohort_profile():
     form = CohortDateForm(request.args)
     on = _date(form)
-    return render_template("families/cohort.html", profile=cohort.profile(on, _scope()), form=form, on=on)
+    profile = cohort.profile(on, _scope())
+    return render_template("families/cohort.html", profile=profile, charts=cohort_charts(profile), form=form, on=on)
 
 
 @bp.route("/cohort.csv")

@@ -25,6 +25,7 @@ from virtualacademy import clock, csv_export, dashboards, money, uploads
 from virtualacademy.blueprints.fields import date_parts
 from virtualacademy.blueprints.forms_common import flash_linked
 from virtualacademy.blueprints.funding import bp
+from virtualacademy.blueprints.funding.charts import locality_spending_chart
 from virtualacademy.blueprints.funding.spending_forms import (
     ApproveForm,
     DeclineForm,
@@ -408,7 +409,7 @@ def locality_budget(locality_id: int):
         summary=summary,
         waiting=waiting,
         statuses=spending.STATUS_LABELS,
-        chart_rows=[(c.label, money.whole_pounds(c.total)) for c in summary.by_category],
+        chart=locality_spending_chart(summary),
     )
 
 

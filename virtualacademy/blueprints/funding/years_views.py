@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 from virtualacademy import clock, money
 from virtualacademy.blueprints.forms_common import show_domain_error
 from virtualacademy.blueprints.funding import bp
+from virtualacademy.blueprints.funding.charts import overview_charts
 from virtualacademy.blueprints.funding.years_forms import (
     CensusDateForm,
     ConfirmCensusDateForm,
@@ -219,11 +220,12 @@ def year_end(year_id: int):
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def overview(year_id: int):
     year = db.get_or_404(FundingYear, year_id)
-    scope = overseen_localities(current_user)
+    data = funding.overview(year, overseen_localities(current_user))
     return render_template(
         "funding/overview.html",
         year=year,
-        data=funding.overview(year, scope),
+        data=data,
+        charts=overview_charts(data),
         years=funding.years(),
         labels=funding.CENSUS_LABELS,
         category_labels=SPENDING_CATEGORY_LABELS,

@@ -11,6 +11,7 @@ from sqlalchemy import exists, select
 from virtualacademy import clock, navigation, uploads
 from virtualacademy.blueprints.forms_common import flash_linked, show_domain_error
 from virtualacademy.blueprints.learning import bp
+from virtualacademy.blueprints.learning.charts import attendance_chart
 from virtualacademy.blueprints.learning.log_forms import (
     CommentForm,
     ConfirmForm,
@@ -293,6 +294,7 @@ def attendance(learner_id: int):
         "learning/attendance.html",
         learner=learner,
         result=result,
+        chart=attendance_chart(result),
         term=term,
         current_term=learning_log.term_of(today),
         gap=learning_log.gap_of(learner, today),

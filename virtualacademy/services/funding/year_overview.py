@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from virtualacademy import money
 from virtualacademy.extensions import db
 from virtualacademy.models import (
     AccountKind,
@@ -84,13 +83,6 @@ class Overview:
 
     def spending_by_place(self) -> list[tuple[str, int]]:
         return [(place, sum(row.values())) for place, row in self.spending.items() if any(row.values())]
-
-    def balance_chart(self) -> list[tuple[str, int]]:
-        """Each holder's balance in whole pounds (rounded), for the bar chart."""
-        return [(h.label, money.whole_pounds(h.balance_pence)) for h in self.holders]
-
-    def spending_chart(self) -> list[tuple[str, int]]:
-        return [(label, money.whole_pounds(pence)) for label, pence in self.spending_by_category()]
 
     @property
     def reconciles(self) -> bool:
