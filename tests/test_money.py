@@ -38,15 +38,6 @@ def test_whole_pounds_for_charts():
     assert [money.pounds(p, whole=True) for p in (123400, 0, -500)] == ["£1,234", "£0", "\u2212£5"]
 
 
-def test_chart_values_in_pounds(app):
-    with app.app_context():
-        template = app.jinja_env.from_string(
-            "{% from '_macros/charts.html' import chart_value %}"
-            "{{ chart_value(1234, 'pounds') }}|{{ chart_value(-5, 'pounds') }}|{{ chart_value(0, 'pounds') }}"
-        )
-        assert template.render() == "£1,234|\u2212£5|£0"
-
-
 def test_csv_cells_are_numbers():
     assert csv_export.pounds is money.pounds_number
     assert [money.pounds_number(p) for p in (-1250, 0, 5)] == [Decimal("-12.50"), Decimal("0.00"), Decimal("0.05")]

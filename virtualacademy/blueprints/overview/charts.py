@@ -23,10 +23,13 @@ def _spread_chart(caption: str, measure, fmt: str) -> charts.Chart:
 
 
 def charts_for(page: Overview) -> dict[str, charts.Chart]:
+    return {**_roll_and_cohort(page), **_the_rest(page)}
+
+
+def _roll_and_cohort(page: Overview) -> dict[str, charts.Chart]:
     ids = page.locality_ids
     months = [month_label(end) for end in page.roll.month_ends]
     cohort = page.cohort.total(ids)
-    comparisons = {m.name: m for m in page.comparisons()}
     return {
         "on_roll": charts.lines(
             "Learners on roll at the end of each month",
@@ -70,6 +73,13 @@ def charts_for(page: Overview) -> dict[str, charts.Chart]:
             unit="per cent eligible",
             label_heading="Phase",
         ),
+    }
+
+
+def _the_rest(page: Overview) -> dict[str, charts.Chart]:
+    ids = page.locality_ids
+    comparisons = {m.name: m for m in page.comparisons()}
+    return {
         "wellbeing": charts.bar(
             "Wellbeing scores recorded at check-ins (1 very low, 5 very good)",
             [(str(score), n) for score, n in page.wellbeing.total(ids).scores.items()],
