@@ -1,0 +1,93 @@
+"""The ledger's flow summary: money moved each London day, by what its two sides are, kept with every transfer
+for the overview and the funding overview; and indexes for the overview's reports at national size
+
+Revision ID: 0016_ledger_flow
+Revises: 0015_progress_reports
+Create Date: 2026-12-03 14:30:00.000000
+
+"""
+from collections import defaultdict
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0016_ledger_flow'
+down_revision = '0015_progress_reports'
+branch_labels = None
+depends_on = None
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def upgrade():
+    op.create_table('ledger_flow',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('year_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('reversal', sa.Boolean(), nullable=False),
+    sa.Column('from_kind', sa.String(length=24), nullable=False),
+    sa.Column('from_locality_id', sa.Integer(), nullable=True),
+    sa.Column('from_category', sa.String(length=24), nullable=True),
+    sa.Column('to_kind', sa.String(length=24), nullable=False),
+    sa.Column('to_locality_id', sa.Integer(), nullable=True),
+    sa.Column('to_category', sa.String(length=24), nullable=True),
+    sa.Column('transfers', sa.Integer(), nullable=False),
+    sa.Column('amount_pence', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['year_id'], ['funding_year.id'], name=op.f('fk_ledger_flow_year_id_funding_year')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_flow')),
+    sa.UniqueConstraint('key', name=op.f('uq_ledger_flow_key'))
+    )
+    with op.batch_alter_table('ledger_flow', schema=None) as batch_op:
+        batch_op.create_index('ix_ledger_flow_day', ['day'], unique=False)
+        batch_op.create_index('ix_ledger_flow_year_id', ['year_id'], unique=False)
+    _fill()
+
+
+def _fill():
+    """The summary of the transfers already made (as ``ledger.rebuild_flows`` makes it)."""
+    conn = op.get_bind()
+    rows = conn.execute(sa.text(
+        "SELECT t.created_at, t.year_id, t.kind, t.reverses_id IS NOT NULL, s.kind, s.locality_id, s.category, "
+        "d.kind, d.locality_id, d.category, t.amount_pence FROM transfer t "
+        "JOIN account s ON s.id = t.from_account_id JOIN account d ON d.id = t.to_account_id"
+    ))
+    totals = defaultdict(lambda: [0, 0])
+    for at, *parts, pence in rows:
+        if isinstance(at, str):  # SQLite
+            at = datetime.fromisoformat(at)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        parts[2] = bool(parts[2])
+        sums = totals[(at.astimezone(LONDON).date(), *parts)]
+        sums[0] += 1
+        sums[1] += pence
+    table = sa.table(
+        'ledger_flow', *[sa.column(c) for c in (
+            'key', 'day', 'year_id', 'kind', 'reversal', 'from_kind', 'from_locality_id', 'from_category', 'to_kind',
+            'to_locality_id', 'to_category', 'transfers', 'amount_pence',
+        )]
+    )
+    names = ('day', 'year_id', 'kind', 'reversal', 'from_kind', 'from_locality_id', 'from_category', 'to_kind',
+             'to_locality_id', 'to_category')
+    batch = []
+    for parts, (count, pence) in totals.items():
+        key = "|".join("" if v is None else str(int(v) if isinstance(v, bool) else v) for v in parts)
+        batch.append({'key': key, **dict(zip(names, parts)), 'transfers': count, 'amount_pence': pence})
+        if len(batch) == 10_000:
+            op.bulk_insert(table, batch)
+            batch = []
+    if batch:
+        op.bulk_insert(table, batch)
+
+
+def downgrade():
+    with op.batch_alter_table('ledger_flow', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_flow_year_id')
+        batch_op.drop_index('ix_ledger_flow_day')
+    op.drop_table('ledger_flow')
