@@ -1,5 +1,6 @@
-"""The ledger's flow summary: money moved each London day, by what its two sides are, kept with every transfer
-for the overview and the funding overview; and indexes for the overview's reports at national size
+"""The ledger's flow summary (money moved each London day, by what its two sides are) and the learning log's
+(learners who logged learning each day, per locality), kept in step for the overview and the funding overview;
+and indexes for the overview's reports at national size
 
 Revision ID: 0016_ledger_flow
 Revises: 0015_progress_reports
@@ -47,6 +48,50 @@ def upgrade():
         batch_op.create_index('ix_ledger_flow_day', ['day'], unique=False)
         batch_op.create_index('ix_ledger_flow_year_id', ['year_id'], unique=False)
     _fill()
+    with op.batch_alter_table('check_in', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_check_in_wellbeing_time',
+            ['occurred_at', 'learner_id', 'wellbeing'],
+            unique=False,
+            sqlite_where=sa.text('wellbeing IS NOT NULL'),
+            postgresql_where=sa.text('wellbeing IS NOT NULL'),
+        )
+        batch_op.create_index(
+            'ix_check_in_wellbeing',
+            ['learner_id', 'occurred_at', 'id', 'wellbeing'],
+            unique=False,
+            sqlite_where=sa.text('wellbeing IS NOT NULL'),
+            postgresql_where=sa.text('wellbeing IS NOT NULL'),
+        )
+    with op.batch_alter_table('log_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_log_entry_day', ['on_date', 'learner_id', 'minutes'], unique=False)
+    op.create_table('learning_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('locality_id', sa.Integer(), nullable=False),
+    sa.Column('on_date', sa.Date(), nullable=False),
+    sa.Column('learners', sa.Integer(), nullable=False),
+    sa.Column('minutes', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['locality_id'], ['locality.id'], name=op.f('fk_learning_day_locality_id_locality'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_day')),
+    sa.UniqueConstraint('locality_id', 'on_date', name='uq_learning_day_locality_date')
+    )
+    with op.batch_alter_table('learning_day', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_learning_day_on_date'), ['on_date'], unique=False)
+    op.execute(
+        "INSERT INTO learning_day (locality_id, on_date, learners, minutes) "
+        "SELECT learner.locality_id, days.on_date, count(*), sum(days.minutes) FROM ("
+        "SELECT learner_id, on_date, sum(minutes) AS minutes FROM log_entry GROUP BY learner_id, on_date) AS days "
+        "JOIN learner ON learner.id = days.learner_id WHERE learner.locality_id IS NOT NULL "
+        "GROUP BY learner.locality_id, days.on_date"
+    )
+    with op.batch_alter_table('transfer', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_transfer_census',
+            ['year_id', 'idempotency_key', 'amount_pence'],
+            unique=False,
+            sqlite_where=sa.text("idempotency_key LIKE 'census:%'"),
+            postgresql_where=sa.text("idempotency_key LIKE 'census:%'"),
+        )
 
 
 def _fill():
@@ -87,6 +132,16 @@ def _fill():
 
 
 def downgrade():
+    with op.batch_alter_table('learning_day', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_learning_day_on_date'))
+    op.drop_table('learning_day')
+    with op.batch_alter_table('transfer', schema=None) as batch_op:
+        batch_op.drop_index('ix_transfer_census')
+    with op.batch_alter_table('log_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_log_entry_day')
+    with op.batch_alter_table('check_in', schema=None) as batch_op:
+        batch_op.drop_index('ix_check_in_wellbeing')
+        batch_op.drop_index('ix_check_in_wellbeing_time')
     with op.batch_alter_table('ledger_flow', schema=None) as batch_op:
         batch_op.drop_index('ix_ledger_flow_year_id')
         batch_op.drop_index('ix_ledger_flow_day')

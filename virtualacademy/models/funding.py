@@ -176,6 +176,15 @@ class Transfer(Base):
         CheckConstraint("from_account_id <> to_account_id", name="distinct_accounts"),
         Index("ix_transfer_from", "from_account_id", "id"),
         Index("ix_transfer_to", "to_account_id", "id"),
+        # The census transfers of a year (the funding overview's census lines), read from the index alone.
+        Index(
+            "ix_transfer_census",
+            "year_id",
+            "idempotency_key",
+            "amount_pence",
+            sqlite_where=text("idempotency_key LIKE 'census:%'"),
+            postgresql_where=text("idempotency_key LIKE 'census:%'"),
+        ),
         Index(
             "uq_transfer_reverses",
             "reverses_id",

@@ -139,6 +139,25 @@ class CheckIn(Base):
             sqlite_where=text("contact_made IS 1"),
             postgresql_where=text("contact_made IS TRUE"),
         ),
+        # Wellbeing scores by time (the overview's scores in a period) and each learner's scores newest first (the
+        # learners whose wellbeing fell): only the check-ins that recorded one.
+        Index(
+            "ix_check_in_wellbeing_time",
+            "occurred_at",
+            "learner_id",
+            "wellbeing",
+            sqlite_where=text("wellbeing IS NOT NULL"),
+            postgresql_where=text("wellbeing IS NOT NULL"),
+        ),
+        Index(
+            "ix_check_in_wellbeing",
+            "learner_id",
+            "occurred_at",
+            "id",
+            "wellbeing",
+            sqlite_where=text("wellbeing IS NOT NULL"),
+            postgresql_where=text("wellbeing IS NOT NULL"),
+        ),
         CheckConstraint("wellbeing IS NULL OR (wellbeing >= 1 AND wellbeing <= 5)", name="wellbeing_range"),
         CheckConstraint("engagement IS NULL OR (engagement >= 1 AND engagement <= 5)", name="engagement_range"),
     )

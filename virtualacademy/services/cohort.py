@@ -118,9 +118,7 @@ def profile(on: date, locality_ids: list[int] | None = None) -> CohortProfile:
     if locality_ids is not None:
         flow_stmt = flow_stmt.where(Enrolment.locality_id.in_(locality_ids))
     counts = [int(n) for n in db.session.execute(flow_stmt).one()]
-    result.flows = [
-        MonthFlow(m, joiners=counts[i], leavers=counts[len(months) + i]) for i, m in enumerate(months)
-    ]
+    result.flows = [MonthFlow(m, joiners=counts[i], leavers=counts[len(months) + i]) for i, m in enumerate(months)]
     return result
 
 

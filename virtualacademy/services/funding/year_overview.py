@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
 from virtualacademy import money
@@ -261,6 +261,10 @@ _CENSUS_PARTS = {
     "share": "shares_pence",
     "personal": "personal_pence",
 }
+
+
+#: The census transfers, as the partial index ``ix_transfer_census`` names them (a literal, so the planner can match it).
+CENSUS_KEYS = Transfer.idempotency_key.like(literal_column("'census:%'"))
 
 
 def _census_lines(year: FundingYear) -> list[CensusLine]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import case, func, select
 
 from virtualacademy.extensions import db
 from virtualacademy.models import CheckIn, Learner
@@ -65,13 +65,23 @@ def ranked_scores(period: Period):
 
 
 def fell_learner_ids(period: Period):
-    """A select of the learners whose latest score in the period is lower than the score before it."""
+    """A select of the learners whose latest score in the period is lower than the score before it: each learner's
+    latest two scores up to the period's end, read in one pass (``ix_check_in_wellbeing``)."""
     begin, _ = period.bounds()
-    latest, before = ranked_scores(period).alias("latest"), ranked_scores(period).alias("before")
-    return (
-        select(latest.c.learner_id)
-        .join(before, and_(before.c.learner_id == latest.c.learner_id, before.c.n == 2))
-        .where(latest.c.n == 1, latest.c.occurred_at >= begin, latest.c.wellbeing < before.c.wellbeing)
+    ranked = ranked_scores(period)
+    latest = (
+        select(
+            ranked.c.learner_id,
+            func.max(case((ranked.c.n == 1, ranked.c.occurred_at))).label("latest_at"),
+            func.max(case((ranked.c.n == 1, ranked.c.wellbeing))).label("latest"),
+            func.max(case((ranked.c.n == 2, ranked.c.wellbeing))).label("before"),
+        )
+        .where(ranked.c.n <= 2)
+        .group_by(ranked.c.learner_id)
+        .subquery()
+    )
+    return select(latest.c.learner_id).where(
+        latest.c.latest_at >= begin, latest.c.before.is_not(None), latest.c.latest < latest.c.before
     )
 
 
