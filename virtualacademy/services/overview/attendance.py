@@ -14,7 +14,7 @@ from virtualacademy.extensions import db
 from virtualacademy.models import Enrolment, Learner, LearningDay, LogEntry
 from virtualacademy.services.learning_log.common import GAP_DAYS
 from virtualacademy.services.localities import on_roll_filter
-from virtualacademy.services.overview.common import Period
+from virtualacademy.services.overview.common import Period, chosen
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Attendance:
 
     def total(self, locality_ids: list[int] | None = None) -> LocalityAttendance:
         result = LocalityAttendance()
-        for locality_id, row in self.by_locality.items():
+        for locality_id, row in chosen(self.by_locality, locality_ids):
             if locality_ids is None or locality_id in locality_ids:
                 result.on_roll += row.on_roll
                 result.learning_days += row.learning_days

@@ -14,6 +14,7 @@ from virtualacademy.models import Enrolment, Learner
 from virtualacademy.models.families import EheReason, SendStatus
 from virtualacademy.services.cohort import secondary_born_by
 from virtualacademy.services.localities import on_roll_filter
+from virtualacademy.services.overview.common import chosen
 
 
 @dataclass
@@ -50,7 +51,7 @@ class Cohort:
 
     def total(self, locality_ids: list[int] | None = None) -> LocalityCohort:
         result = LocalityCohort()
-        for locality_id, cohort in self.by_locality.items():
+        for locality_id, cohort in chosen(self.by_locality, locality_ids):
             if locality_ids is None or locality_id in locality_ids:
                 result.add(cohort)
         return result

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from virtualacademy.extensions import db
 from virtualacademy.models import Learner, LedgerAccount, LedgerFlow, Transfer
 from virtualacademy.models.funding import AccountKind, SpendingCategory, TransferKind
-from virtualacademy.services.overview.common import Period
+from virtualacademy.services.overview.common import Period, chosen
 
 BUDGETS = (AccountKind.LOCALITY, AccountKind.PERSONAL)
 #: Where allocations come from (and a reversed allocation goes back to).
@@ -48,7 +48,7 @@ class Money:
 
     def total(self, locality_ids=None) -> LocalityMoney:
         result = LocalityMoney()
-        for locality_id, row in self.by_locality.items():
+        for locality_id, row in chosen(self.by_locality, locality_ids):
             if locality_ids is None or locality_id in locality_ids:
                 result.allocated += row.allocated
                 for category, pence in row.spent.items():

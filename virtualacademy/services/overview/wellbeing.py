@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 
 from virtualacademy.extensions import db
 from virtualacademy.models import CheckIn, Learner
-from virtualacademy.services.overview.common import Period
+from virtualacademy.services.overview.common import Period, chosen
 
 SCORES = (1, 2, 3, 4, 5)
 
@@ -38,7 +38,7 @@ class Wellbeing:
 
     def total(self, locality_ids=None) -> LocalityWellbeing:
         result = LocalityWellbeing()
-        for locality_id, row in self.by_locality.items():
+        for locality_id, row in chosen(self.by_locality, locality_ids):
             if locality_ids is None or locality_id in locality_ids:
                 for score, n in row.scores.items():
                     result.scores[score] += n
