@@ -84,6 +84,21 @@ def upgrade():
         "JOIN learner ON learner.id = days.learner_id WHERE learner.locality_id IS NOT NULL "
         "GROUP BY learner.locality_id, days.on_date"
     )
+    op.create_table('latest_wellbeing',
+    sa.Column('learner_id', sa.Integer(), nullable=False),
+    sa.Column('latest_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('latest', sa.SmallInteger(), nullable=False),
+    sa.Column('previous', sa.SmallInteger(), nullable=True),
+    sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], name=op.f('fk_latest_wellbeing_learner_id_learner'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('learner_id', name=op.f('pk_latest_wellbeing'))
+    )
+    op.execute(
+        "INSERT INTO latest_wellbeing (learner_id, latest_at, latest, previous) "
+        "SELECT learner_id, max(CASE WHEN n = 1 THEN occurred_at END), max(CASE WHEN n = 1 THEN wellbeing END), "
+        "max(CASE WHEN n = 2 THEN wellbeing END) FROM (SELECT learner_id, occurred_at, wellbeing, row_number() OVER "
+        "(PARTITION BY learner_id ORDER BY occurred_at DESC, id DESC) AS n FROM check_in WHERE wellbeing IS NOT NULL) "
+        "AS ranked WHERE n <= 2 GROUP BY learner_id"
+    )
     with op.batch_alter_table('transfer', schema=None) as batch_op:
         batch_op.create_index(
             'ix_transfer_census',
@@ -132,6 +147,7 @@ def _fill():
 
 
 def downgrade():
+    op.drop_table('latest_wellbeing')
     with op.batch_alter_table('learning_day', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_learning_day_on_date'))
     op.drop_table('learning_day')

@@ -183,6 +183,19 @@ class CheckIn(Base):
     actions: Mapped[list[AgreedAction]] = relationship(back_populates="check_in", order_by="AgreedAction.id")
 
 
+class LatestWellbeing(Base):
+    """Each learner's latest wellbeing score and the one before it (by check-in time, then id): the overview's
+    learners whose wellbeing fell, for periods that end today, without ranking every check-in. Kept by
+    :mod:`virtualacademy.services.overview.wellbeing` in the same flush as any change to a learner's check-ins."""
+
+    __tablename__ = "latest_wellbeing"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True)
+    latest_at: Mapped[datetime]
+    latest: Mapped[int] = mapped_column(SmallInteger)
+    previous: Mapped[int | None] = mapped_column(SmallInteger)
+
+
 class ActionOwner(enum.StrEnum):
     LEARNER = "learner"
     GUARDIAN = "guardian"

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, event, func, inspect, select
+from sqlalchemy.orm import Session
 
+from virtualacademy.database import chunked
 from virtualacademy.extensions import db
-from virtualacademy.models import CheckIn, Learner
+from virtualacademy.models import CheckIn, LatestWellbeing, Learner
 from virtualacademy.services.overview.common import Period, chosen
 
 SCORES = (1, 2, 3, 4, 5)
@@ -85,6 +87,24 @@ def fell_learner_ids(period: Period):
     )
 
 
+def _ends_after_every_score(period: Period) -> bool:
+    """No score was recorded at or after the period's end (true of a period that ends today), so each learner's
+    latest two scores up to its end are their latest two of all, kept in ``latest_wellbeing``."""
+    _, finish = period.bounds()
+    later = select(CheckIn.id).where(CheckIn.wellbeing.is_not(None), CheckIn.occurred_at >= finish)
+    return not db.session.scalar(select(later.exists()))
+
+
+def _fell_from_latest(period: Period):
+    """:func:`fell_learner_ids` read from each learner's latest two scores as kept (``latest_wellbeing``)."""
+    begin, _ = period.bounds()
+    return select(LatestWellbeing.learner_id).where(
+        LatestWellbeing.latest_at >= begin,
+        LatestWellbeing.previous.is_not(None),
+        LatestWellbeing.latest < LatestWellbeing.previous,
+    )
+
+
 def wellbeing(period: Period) -> Wellbeing:
     """Per locality (the learner's): the scores recorded in the period, and the learners whose wellbeing fell.
     Two grouped statements."""
@@ -102,7 +122,7 @@ def wellbeing(period: Period) -> Wellbeing:
     ):
         if locality_id is not None and score in SCORES:
             row(locality_id).scores[score] = count
-    fell = fell_learner_ids(period).subquery()
+    fell = (_fell_from_latest(period) if _ends_after_every_score(period) else fell_learner_ids(period)).subquery()
     for locality_id, count in db.session.execute(
         select(Learner.locality_id, func.count())
         .join(fell, fell.c.learner_id == Learner.id)
@@ -111,3 +131,71 @@ def wellbeing(period: Period) -> Wellbeing:
         if locality_id is not None:
             row(locality_id).fell = count
     return result
+
+
+# --- each learner's latest two scores, kept in step with their check-ins -------------------------------------
+
+_CHANGED = "overview.latest_wellbeing.learners"
+
+
+def latest_two(learner_ids=None):
+    """A select of each learner's latest score, its time, and the score before it (``learner_ids``: a select or list
+    of ids to narrow it to; every learner when None)."""
+    ranked = select(
+        CheckIn.learner_id,
+        CheckIn.occurred_at,
+        CheckIn.wellbeing,
+        func.row_number()
+        .over(partition_by=CheckIn.learner_id, order_by=(CheckIn.occurred_at.desc(), CheckIn.id.desc()))
+        .label("n"),
+    ).where(CheckIn.wellbeing.is_not(None))
+    if learner_ids is not None:
+        ranked = ranked.where(CheckIn.learner_id.in_(learner_ids))
+    ranked = ranked.subquery()
+    return (
+        select(
+            ranked.c.learner_id,
+            func.max(case((ranked.c.n == 1, ranked.c.occurred_at))),
+            func.max(case((ranked.c.n == 1, ranked.c.wellbeing))),
+            func.max(case((ranked.c.n == 2, ranked.c.wellbeing))),
+        )
+        .where(ranked.c.n <= 2)
+        .group_by(ranked.c.learner_id)
+    )
+
+
+def _columns():
+    return ["learner_id", "latest_at", "latest", "previous"]
+
+
+@event.listens_for(Session, "after_flush")
+def _note_check_ins(session: Session, _context) -> None:
+    changed = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, CheckIn):
+            changed.update(v for v in inspect(obj).attrs.learner_id.history.sum() if v is not None)
+            if obj.learner_id is not None:
+                changed.add(obj.learner_id)
+    if changed:
+        session.info.setdefault(_CHANGED, set()).update(changed)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _keep_latest_wellbeing(session: Session, _context) -> None:
+    """In the same transaction as any flush that adds, changes or deletes check-ins: those learners' latest two
+    scores read again."""
+    learner_ids = session.info.pop(_CHANGED, None)
+    if not learner_ids:
+        return
+    table = LatestWellbeing.__table__
+    connection = session.connection()
+    for some in chunked(sorted(learner_ids)):
+        connection.execute(delete(table).where(table.c.learner_id.in_(some)))
+        connection.execute(table.insert().from_select(_columns(), latest_two(some)))
+
+
+def rebuild_latest_wellbeing() -> None:
+    """Every learner's latest two scores from the check-ins, in the session's transaction (after bulk loads)."""
+    table = LatestWellbeing.__table__
+    db.session.execute(delete(table))
+    db.session.execute(table.insert().from_select(_columns(), latest_two()))
