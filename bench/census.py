@@ -87,7 +87,7 @@ def clear_ledger(year) -> None:
     from sqlalchemy import delete, func, select, update
 
     from virtualacademy.extensions import db
-    from virtualacademy.models import AuditEvent, CensusDate, LedgerAccount, Transfer
+    from virtualacademy.models import AuditEvent, CensusDate, LedgerAccount, LedgerFlow, Transfer
 
     others = db.session.scalar(
         select(func.count()).select_from(Transfer).where(Transfer.idempotency_key.not_like("census:%"))
@@ -95,6 +95,7 @@ def clear_ledger(year) -> None:
     if others:
         raise SystemExit(f"This database's ledger holds {others:,} transfers besides censuses: use another one.")
     db.session.execute(delete(AuditEvent).where(AuditEvent.action.in_(["funding.transfer", "funding.census_recorded"])))
+    db.session.execute(delete(LedgerFlow))
     db.session.execute(delete(Transfer))
     db.session.execute(delete(LedgerAccount))
     db.session.execute(

@@ -90,6 +90,10 @@ def seed_log(progress: bool = True) -> int:
     from virtualacademy.services import learning_log
 
     learning_log.refresh_last_logged()
+    # and the overview's summary of learning days, kept in step by the same kind of session event
+    from virtualacademy.services.overview.attendance import rebuild_learning_days
+
+    rebuild_learning_days()
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -231,13 +231,15 @@ def test_plan_reviews_on_time_and_overdue(academy):
     assert academy["south"].id not in figures.by_locality
 
 
-def test_money_allocated_spent_by_category_and_balances_per_locality(academy):
+def test_money_allocated_spent_by_category_and_balances_per_locality(academy, travel):
     admin = UserFactory(roles=[Role.ADMIN])
     north = academy["north"]
     source = ledger.funding_source()
     income_transfer(500_000)
-    earlier = income_transfer(100_000)
-    earlier.created_at = datetime(2026, 12, 1, 12, tzinfo=UTC)  # before the period
+    now = clock.now()
+    travel(datetime(2026, 12, 1, 12, tzinfo=UTC))
+    income_transfer(100_000)  # before the period
+    travel(now)
     ledger.post(None, source, ledger.locality_account(north), 20_000, TransferKind.ALLOCATION, "Budget", "o:loc")
     ledger.post(None, source, ledger.personal_account(academy["ann"]), 10_000, TransferKind.ALLOCATION, "B", "o:a")
     wrong = ledger.post(

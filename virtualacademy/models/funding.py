@@ -176,6 +176,15 @@ class Transfer(Base):
         CheckConstraint("from_account_id <> to_account_id", name="distinct_accounts"),
         Index("ix_transfer_from", "from_account_id", "id"),
         Index("ix_transfer_to", "to_account_id", "id"),
+        # The census transfers of a year (the funding overview's census lines), read from the index alone.
+        Index(
+            "ix_transfer_census",
+            "year_id",
+            "idempotency_key",
+            "amount_pence",
+            sqlite_where=text("idempotency_key LIKE 'census:%'"),
+            postgresql_where=text("idempotency_key LIKE 'census:%'"),
+        ),
         Index(
             "uq_transfer_reverses",
             "reverses_id",
@@ -202,6 +211,38 @@ class Transfer(Base):
     from_account: Mapped[LedgerAccount] = relationship(foreign_keys=[from_account_id])
     to_account: Mapped[LedgerAccount] = relationship(foreign_keys=[to_account_id])
     created_by: Mapped[User | None] = relationship()
+
+
+class LedgerFlow(Base):
+    """Money moved on one London day, summed by what the two sides are (their kind, locality and spending
+    category), the transfer's kind, whether it reverses another, and its funding year: a summary of the transfer
+    table for the overview and the funding overview, which otherwise sum millions of transfers.
+
+    Kept by :mod:`virtualacademy.services.ledger` in the same transaction as every transfer (as it keeps
+    ``LedgerAccount.balance_pence``), and proven by ``funding verify``: the sums here equal the transfers'. The
+    sides are described by kind, locality and category rather than by account, so a year holds a few hundred
+    rows a day however many learners' budgets there are."""
+
+    __tablename__ = "ledger_flow"
+    __table_args__ = (Index("ix_ledger_flow_day", "day"), Index("ix_ledger_flow_year_id", "year_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Every other column but the sums, joined: one row for each combination (NULLs included).
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    #: The London day the transfers were made.
+    day: Mapped[date]
+    year_id: Mapped[int | None] = mapped_column(ForeignKey("funding_year.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The transfers reverse others (``Transfer.reverses_id`` is set).
+    reversal: Mapped[bool]
+    from_kind: Mapped[str] = mapped_column(String(24))
+    from_locality_id: Mapped[int | None]
+    from_category: Mapped[str | None] = mapped_column(String(24))
+    to_kind: Mapped[str] = mapped_column(String(24))
+    to_locality_id: Mapped[int | None]
+    to_category: Mapped[str | None] = mapped_column(String(24))
+    transfers: Mapped[int]
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
 
 
 class SpendStatus(enum.StrEnum):

@@ -139,6 +139,25 @@ class CheckIn(Base):
             sqlite_where=text("contact_made IS 1"),
             postgresql_where=text("contact_made IS TRUE"),
         ),
+        # Wellbeing scores by time (the overview's scores in a period) and each learner's scores newest first (the
+        # learners whose wellbeing fell): only the check-ins that recorded one.
+        Index(
+            "ix_check_in_wellbeing_time",
+            "occurred_at",
+            "learner_id",
+            "wellbeing",
+            sqlite_where=text("wellbeing IS NOT NULL"),
+            postgresql_where=text("wellbeing IS NOT NULL"),
+        ),
+        Index(
+            "ix_check_in_wellbeing",
+            "learner_id",
+            "occurred_at",
+            "id",
+            "wellbeing",
+            sqlite_where=text("wellbeing IS NOT NULL"),
+            postgresql_where=text("wellbeing IS NOT NULL"),
+        ),
         CheckConstraint("wellbeing IS NULL OR (wellbeing >= 1 AND wellbeing <= 5)", name="wellbeing_range"),
         CheckConstraint("engagement IS NULL OR (engagement >= 1 AND engagement <= 5)", name="engagement_range"),
     )
@@ -195,6 +214,19 @@ class ContactNow(Base):
     mentored: Mapped[int] = mapped_column(default=0)
     overdue: Mapped[int] = mapped_column(default=0)
     without_contact: Mapped[int] = mapped_column(default=0)
+
+
+class LatestWellbeing(Base):
+    """Each learner's latest wellbeing score and the one before it (by check-in time, then id): the overview's
+    learners whose wellbeing fell, for periods that end today, without ranking every check-in. Kept by
+    :mod:`virtualacademy.services.overview.wellbeing` in the same flush as any change to a learner's check-ins."""
+
+    __tablename__ = "latest_wellbeing"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True)
+    latest_at: Mapped[datetime]
+    latest: Mapped[int] = mapped_column(SmallInteger)
+    previous: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class ActionOwner(enum.StrEnum):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 
 from virtualacademy.extensions import db
 from virtualacademy.models import Enrolment, Learner, Locality
@@ -64,26 +64,44 @@ def _months_back(on: date, count: int) -> list[date]:
     return list(reversed(months))
 
 
+def secondary_born_by(on: date) -> date:
+    """The latest birthday of a secondary-age learner on ``on``: aged 11 or over on the 31 August before the
+    academic year containing ``on`` (:func:`phase`, as one comparison the database can make)."""
+    cutoff = date(academic_year_start(on).year, 8, 31)
+    return date(cutoff.year - SECONDARY_FROM_AGE, cutoff.month, cutoff.day)
+
+
+def _counted(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
 def profile(on: date, locality_ids: list[int] | None = None) -> CohortProfile:
-    """The cohort on roll on ``on`` (optionally within some localities), and 12 months of joiners and leavers."""
+    """The cohort on roll on ``on`` (optionally within some localities), and 12 months of joiners and leavers.
+    Three statements, counted in the database (their rows are bounded by the categories, not the learners)."""
+    phase_of = case((Learner.date_of_birth <= secondary_born_by(on), "secondary"), else_="primary")
     stmt = (
-        select(Learner.reason, Learner.send_status, Learner.fsm_eligible, Learner.date_of_birth, Locality.name)
-        .join(Enrolment, Enrolment.learner_id == Learner.id)
+        select(Locality.name, Learner.reason, Learner.send_status, Learner.fsm_eligible, phase_of, func.count())
+        .select_from(Enrolment)
+        .join(Learner, Learner.id == Enrolment.learner_id)
         .join(Locality, Locality.id == Enrolment.locality_id)
         .where(on_roll_filter(on))
+        .group_by(Locality.name, Learner.reason, Learner.send_status, Learner.fsm_eligible, phase_of)
     )
     if locality_ids is not None:
         stmt = stmt.where(Enrolment.locality_id.in_(locality_ids))
-    rows = db.session.execute(stmt).all()
-    result = CohortProfile(on=on, total=len(rows))
-    localities = Counter(r.name for r in rows)
-    reasons = Counter(r.reason for r in rows)
-    send = Counter(r.send_status for r in rows)
+    localities: Counter = Counter()
+    reasons: Counter = Counter()
+    send: Counter = Counter()
     fsm: dict[str, list[int]] = {"primary": [0, 0], "secondary": [0, 0]}
-    for r in rows:
-        counts = fsm[phase(r.date_of_birth, on)]
-        counts[1] += 1
-        counts[0] += 1 if r.fsm_eligible else 0
+    total = 0
+    for name, reason, send_status, eligible, phase_name, count in db.session.execute(stmt):
+        total += count
+        localities[name] += count
+        reasons[reason] += count
+        send[send_status] += count
+        fsm[phase_name][1] += count
+        fsm[phase_name][0] += count if eligible else 0
+    result = CohortProfile(on=on, total=total)
     all_names = [n for (n,) in db.session.execute(select(Locality.name).order_by(Locality.name))]
     result.by_locality = [(n, localities.get(n, 0)) for n in all_names if n in localities or locality_ids is None]
     result.by_reason = [(EHE_REASON_LABELS[r], reasons.get(r, 0)) for r in EheReason]
@@ -91,18 +109,16 @@ def profile(on: date, locality_ids: list[int] | None = None) -> CohortProfile:
     result.fsm = {k: (v[0], v[1]) for k, v in fsm.items()}
 
     months = _months_back(on, 12)
-    first = months[0]
-    flows = {m: MonthFlow(m) for m in months}
-    flow_stmt = select(Enrolment.start_date, Enrolment.end_date)
+    ends = [date(m.year + (m.month == 12), m.month % 12 + 1, 1) - timedelta(days=1) for m in months]
+    spans = [(m, min(last, on)) for m, last in zip(months, ends, strict=True)]
+    flow_stmt = select(
+        *[_counted(Enrolment.start_date.between(first, last)) for first, last in spans],
+        *[_counted(Enrolment.end_date.between(first, last)) for first, last in spans],
+    ).where(or_(Enrolment.start_date.between(months[0], on), Enrolment.end_date.between(months[0], on)))
     if locality_ids is not None:
         flow_stmt = flow_stmt.where(Enrolment.locality_id.in_(locality_ids))
-    flow_stmt = flow_stmt.where(or_(Enrolment.start_date.between(first, on), Enrolment.end_date.between(first, on)))
-    for start, end in db.session.execute(flow_stmt):
-        if first <= start <= on:
-            flows[date(start.year, start.month, 1)].joiners += 1
-        if end is not None and first <= end <= on:
-            flows[date(end.year, end.month, 1)].leavers += 1
-    result.flows = [flows[m] for m in months]
+    counts = [int(n) for n in db.session.execute(flow_stmt).one()]
+    result.flows = [MonthFlow(m, joiners=counts[i], leavers=counts[len(months) + i]) for i, m in enumerate(months)]
     return result
 
 

@@ -41,6 +41,12 @@ from virtualacademy.models import (
 )
 from virtualacademy.models.funding import BUDGET_KINDS, SPENDING_CATEGORY_LABELS
 from virtualacademy.services import audit
+from virtualacademy.services.ledger_flows import (  # the flow summary, kept with every transfer below
+    Flow,
+    count_flows,
+    flow_problems,
+    rebuild_flows,  # noqa: F401 - part of the ledger's interface (after bulk loads)
+)
 
 #: Funding years and posting dates are UK calendar dates.
 LONDON = clock.LONDON
@@ -400,6 +406,19 @@ def _add(transfer: Transfer, source: LedgerAccount, target: LedgerAccount, amoun
             db.session.add(transfer)
             source.balance_pence -= amount_pence
             target.balance_pence += amount_pence
+            count_flows(
+                [
+                    Flow.of(
+                        transfer.created_at,
+                        transfer.year_id,
+                        transfer.kind,
+                        transfer.reverses_id is not None,
+                        source,
+                        target,
+                        amount_pence,
+                    )
+                ]
+            )
     except IntegrityError:
         db.session.expire(source)
         db.session.expire(target)
@@ -453,6 +472,18 @@ def post_many(actor: User | None, movements: Sequence[Movement], *, year: Fundin
             created_at=now,
         )
     ids = _insert_transfers(rows)
+    count_flows(
+        Flow.of(
+            now,
+            row["year_id"],
+            row["kind"],
+            False,
+            accounts[row["from_account_id"]],
+            accounts[row["to_account_id"]],
+            row["amount_pence"],
+        )
+        for row in rows
+    )
     _store_balances(accounts, balances)
     _audit_many(actor, now, rows, accounts)
     return ids
@@ -493,10 +524,19 @@ def _check_keys_unused(keys: list[str]) -> None:
 
 
 def _lock_many(account_ids: list[int]) -> dict[int, Row]:
-    """The accounts (id, key, kind, name, balance) by id, locked in id order in one statement on PostgreSQL."""
+    """The accounts (id, key, kind, name, balance, locality, category) by id, locked in id order in one statement
+    on PostgreSQL."""
     table = LedgerAccount.__table__
     stmt = (
-        select(table.c.id, table.c.key, table.c.kind, table.c.name, table.c.balance_pence)
+        select(
+            table.c.id,
+            table.c.key,
+            table.c.kind,
+            table.c.name,
+            table.c.balance_pence,
+            table.c.locality_id,
+            table.c.category,
+        )
         .where(one_of(table.c.id, account_ids))
         .order_by(table.c.id)
     )
@@ -658,6 +698,7 @@ def verify() -> Verification:
             problems.append(f"Reversal {rid} does not mirror transfer {oid}")
         elif okind == TransferKind.REVERSAL.value or okind == TransferKind.REVERSAL or oreverses is not None:
             problems.append(f"Reversal {rid} reverses another reversal ({oid})")
+    problems += flow_problems()
     transfers = db.session.scalar(select(func.count()).select_from(Transfer)) or 0
     return Verification(problems, transfers, len(accounts))
 

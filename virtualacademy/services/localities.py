@@ -158,6 +158,19 @@ def staff_of(locality: Locality, role: LocalityRole) -> list[User]:
     return sorted((s.user for s in locality.staff if s.role is role), key=lambda u: u.name)
 
 
+def staff_names(role: LocalityRole) -> dict[int, list[str]]:
+    """Each locality's staff in ``role`` by name (locality id -> names, sorted): one statement for every locality,
+    for lists that show them all."""
+    names: dict[int, list[str]] = {}
+    for locality_id, name in db.session.execute(
+        select(LocalityStaff.locality_id, User.name)
+        .join(User, User.id == LocalityStaff.user_id)
+        .where(LocalityStaff.role == role)
+    ):
+        names.setdefault(locality_id, []).append(name)
+    return {locality_id: sorted(each) for locality_id, each in names.items()}
+
+
 def coordinated_by(user: User) -> Select:
     """The ids of the localities ``user`` is attached to as coordinator: a select of ``LocalityStaff.locality_id``
     to use as a subquery (or narrow with ``.where(LocalityStaff.locality_id == ...)``), never a list.

@@ -20,8 +20,7 @@ def index():
         "localities/index.html",
         localities=localities.all_localities(),
         on_roll=localities.numbers_on_roll(clock.today()),
-        staff_of=localities.staff_of,
-        LocalityRole=LocalityRole,
+        coordinators=localities.staff_names(LocalityRole.COORDINATOR),
     )
 
 

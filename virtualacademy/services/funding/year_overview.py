@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
 from virtualacademy.extensions import db
@@ -12,15 +12,14 @@ from virtualacademy.models import (
     AccountKind,
     CensusDate,
     FundingYear,
-    LedgerAccount,
+    LedgerFlow,
     Locality,
     SpendingCategory,
     Transfer,
-    TransferKind,
 )
 from virtualacademy.models.funding import BUDGET_KINDS, SPENDING_CATEGORY_LABELS
 from virtualacademy.services import ledger
-from virtualacademy.services.funding.common import CENTRAL_KINDS, _bounds
+from virtualacademy.services.funding.common import CENTRAL_KINDS
 
 
 @dataclass
@@ -94,48 +93,58 @@ class Overview:
         )
 
 
-def _flows(year: FundingYear, before: bool) -> list[tuple[int, int, TransferKind, int]]:
-    """Net money moved ``(from, to, kind, pence)`` in the year (or in every earlier year). A transfer belongs to
-    its funding year; one posted without a year belongs to the year its date falls in. A reversal counts as
-    minus its original, in the original's direction."""
-    original = aliased(Transfer)
+@dataclass(frozen=True)
+class _Side:
+    """What a holder of money is, as far as the overview cares: the kind of account, its locality and category."""
+
+    kind: AccountKind
+    locality_id: int | None
+    category: SpendingCategory | None
+
+
+def _side(kind: str, locality_id: int | None, category: str | None) -> _Side:
+    return _Side(AccountKind(kind), locality_id, SpendingCategory(category) if category else None)
+
+
+def _flows(year: FundingYear, before: bool) -> list[tuple[_Side, _Side, int]]:
+    """Net money moved ``(from, to, pence)`` in the year (or in every earlier year), between kinds of account. A
+    transfer belongs to its funding year; one posted without a year belongs to the year its London date falls in.
+    A reversal counts as minus its original, in the original's direction (a reversal mirrors its original).
+
+    Summed from the ledger's flow summary (:class:`LedgerFlow`, kept with every transfer), a few hundred rows a
+    day, not from the transfers."""
     posted_in = aliased(FundingYear)
-    start, end = _bounds(year)
     if before:
-        when = or_(posted_in.starts_on < year.starts_on, and_(Transfer.year_id.is_(None), Transfer.created_at < start))
+        when = or_(
+            posted_in.starts_on < year.starts_on, and_(LedgerFlow.year_id.is_(None), LedgerFlow.day < year.starts_on)
+        )
     else:
         when = or_(
-            Transfer.year_id == year.id,
-            and_(Transfer.year_id.is_(None), Transfer.created_at >= start, Transfer.created_at < end),
+            LedgerFlow.year_id == year.id,
+            and_(LedgerFlow.year_id.is_(None), LedgerFlow.day.between(year.starts_on, year.ends_on)),
         )
+    sides = (
+        LedgerFlow.from_kind,
+        LedgerFlow.from_locality_id,
+        LedgerFlow.from_category,
+        LedgerFlow.to_kind,
+        LedgerFlow.to_locality_id,
+        LedgerFlow.to_category,
+        LedgerFlow.reversal,
+    )
     rows = db.session.execute(
-        select(
-            Transfer.from_account_id,
-            Transfer.to_account_id,
-            Transfer.kind,
-            original.from_account_id,
-            original.to_account_id,
-            original.kind,
-            func.sum(Transfer.amount_pence),
-        )
-        .outerjoin(original, Transfer.reverses_id == original.id)
-        .outerjoin(posted_in, Transfer.year_id == posted_in.id)
+        select(*sides, func.sum(LedgerFlow.amount_pence))
+        .outerjoin(posted_in, LedgerFlow.year_id == posted_in.id)
         .where(when)
-        .group_by(
-            Transfer.from_account_id,
-            Transfer.to_account_id,
-            Transfer.kind,
-            original.from_account_id,
-            original.to_account_id,
-            original.kind,
-        )
+        .group_by(*sides)
     ).all()
     flows = []
-    for from_id, to_id, kind, ofrom, oto, okind, total in rows:
-        if ofrom is not None:
-            flows.append((ofrom, oto, TransferKind(okind), -int(total)))
+    for fk, fl, fc, tk, tl, tc, reversal, total in rows:
+        source, target = _side(fk, fl, fc), _side(tk, tl, tc)
+        if reversal:
+            flows.append((target, source, -int(total)))
         else:
-            flows.append((from_id, to_id, TransferKind(kind), int(total)))
+            flows.append((source, target, int(total)))
     return flows
 
 
@@ -163,7 +172,6 @@ class _Holders:
 
     def __init__(self, locality_ids: list[int] | None):
         self.locality_ids = locality_ids
-        self.accounts = {a.id: a for a in db.session.scalars(select(LedgerAccount))}
         self.places = {loc.id: loc for loc in db.session.scalars(select(Locality))}
         self.lines: dict[str, HolderLine] = {}
         if locality_ids is None:
@@ -178,7 +186,7 @@ class _Holders:
                     f"personal:{place.id}", f"{place.name}: learning budgets", place.id
                 )
 
-    def of(self, account: LedgerAccount) -> HolderLine | None:
+    def of(self, account: _Side) -> HolderLine | None:
         if account.kind not in BUDGET_KINDS:
             return None
         if self.locality_ids is not None and account.locality_id not in self.locality_ids:
@@ -201,21 +209,20 @@ class _Holders:
             return "Central"
         return self.places[line.locality_id].name if line.locality_id in self.places else "No locality"
 
-    def bring_forward(self, flows: list[tuple[int, int, TransferKind, int]]) -> None:
+    def bring_forward(self, flows: list[tuple[_Side, _Side, int]]) -> None:
         """What each row held when the year began: every earlier year's net flows."""
-        for from_id, to_id, _kind, pence in flows:
-            giver, taker = self.of(self.accounts[from_id]), self.of(self.accounts[to_id])
+        for source, target, pence in flows:
+            giver, taker = self.of(source), self.of(target)
             if giver:
                 giver.brought_forward_pence -= pence
             if taker:
                 taker.brought_forward_pence += pence
 
 
-def _count_the_year(result: Overview, holders: _Holders, flows: list[tuple[int, int, TransferKind, int]]) -> None:
+def _count_the_year(result: Overview, holders: _Holders, flows: list[tuple[_Side, _Side, int]]) -> None:
     """The year's flows counted as income, spending (by place and category) or money paid on and received."""
     spending: dict[str, dict[SpendingCategory, int]] = {}
-    for from_id, to_id, _kind, pence in flows:
-        source, target = holders.accounts[from_id], holders.accounts[to_id]
+    for source, target, pence in flows:
         giver, taker = holders.of(source), holders.of(target)
         if source.kind is AccountKind.FUNDING_SOURCE and target.kind in BUDGET_KINDS:
             result.income_pence += pence
@@ -248,18 +255,25 @@ _CENSUS_PARTS = {
 }
 
 
+#: The census transfers, as the partial index ``ix_transfer_census`` names them (a literal, so the planner can match it).
+CENSUS_KEYS = Transfer.idempotency_key.like(literal_column("'census:%'"))
+
+
 def _census_lines(year: FundingYear) -> list[CensusLine]:
-    """What each recorded census of the year allocated, in census order, from its transfers' keys."""
+    """What each recorded census of the year allocated, in census order, from its transfers' keys
+    (``census:<id>:<part>`` or ``census:<id>:<part>:...``): summed in the database, one statement."""
     lines = {c.id: CensusLine(c) for c in year.census_dates if c.recorded_at is not None}
-    for key, amount in db.session.execute(
-        select(Transfer.idempotency_key, Transfer.amount_pence).where(
-            Transfer.year_id == year.id, Transfer.idempotency_key.like("census:%")
-        )
-    ):
-        _census, census_id, part, *_rest = key.split(":")
-        line = lines.get(int(census_id))
-        if line is None:
-            continue
-        attribute = _CENSUS_PARTS[part]
-        setattr(line, attribute, getattr(line, attribute) + amount)
+    if not lines:
+        return []
+    key = Transfer.idempotency_key
+    columns = []
+    for census_id in lines:
+        for part in _CENSUS_PARTS:
+            prefix = f"census:{census_id}:{part}"
+            matches = or_(key == prefix, key.like(f"{prefix}:%"))
+            columns.append(func.coalesce(func.sum(case((matches, Transfer.amount_pence), else_=0)), 0))
+    sums = iter(db.session.execute(select(*columns).where(Transfer.year_id == year.id, key.like("census:%"))).one())
+    for line in lines.values():
+        for attribute in _CENSUS_PARTS.values():
+            setattr(line, attribute, getattr(line, attribute) + int(next(sums)))
     return sorted(lines.values(), key=lambda line: line.census.on_date)

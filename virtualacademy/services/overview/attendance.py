@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, event, func, inspect, or_, select
+from sqlalchemy.orm import Session
 
+from virtualacademy.database import chunked
 from virtualacademy.extensions import db
-from virtualacademy.models import Enrolment, Learner, LogEntry
+from virtualacademy.models import Enrolment, Learner, LearningDay, LogEntry
 from virtualacademy.services.learning_log.common import GAP_DAYS
 from virtualacademy.services.localities import on_roll_filter
-from virtualacademy.services.overview.common import Period
+from virtualacademy.services.overview.common import Period, chosen
 
 
 @dataclass
@@ -43,7 +45,7 @@ class Attendance:
 
     def total(self, locality_ids: list[int] | None = None) -> LocalityAttendance:
         result = LocalityAttendance()
-        for locality_id, row in self.by_locality.items():
+        for locality_id, row in chosen(self.by_locality, locality_ids):
             if locality_ids is None or locality_id in locality_ids:
                 result.on_roll += row.on_roll
                 result.learning_days += row.learning_days
@@ -64,7 +66,8 @@ def without_learning_filter(today: date):
 
 def attendance(period: Period, today: date) -> Attendance:
     """Per locality (the learner's): learners on roll at the period's end, days with learning and minutes logged in
-    the period, and learners on roll ``today`` without learning for 14 days. Three grouped statements."""
+    the period (from the summary :class:`LearningDay`, a row per locality a day, kept below), and learners on roll
+    ``today`` without learning for 14 days. Three grouped statements."""
     result = Attendance(period, today)
 
     def row(locality_id: int) -> LocalityAttendance:
@@ -74,21 +77,14 @@ def attendance(period: Period, today: date) -> Attendance:
         select(Enrolment.locality_id, func.count()).where(on_roll_filter(period.end)).group_by(Enrolment.locality_id)
     ):
         row(locality_id).on_roll = count
-    days = (
-        select(LogEntry.learner_id, LogEntry.on_date, func.sum(LogEntry.minutes).label("minutes"))
-        .where(LogEntry.on_date.between(period.start, period.end))
-        .group_by(LogEntry.learner_id, LogEntry.on_date)
-        .subquery()
-    )
     for locality_id, learning_days, minutes in db.session.execute(
-        select(Learner.locality_id, func.count(), func.coalesce(func.sum(days.c.minutes), 0))
-        .join(Learner, Learner.id == days.c.learner_id)
-        .where(days.c.minutes > 0)
-        .group_by(Learner.locality_id)
+        select(LearningDay.locality_id, func.sum(LearningDay.learners), func.sum(LearningDay.minutes))
+        .where(LearningDay.on_date.between(period.start, period.end))
+        .group_by(LearningDay.locality_id)
+        .having(func.sum(LearningDay.learners) > 0)
     ):
-        if locality_id is not None:
-            row(locality_id).learning_days = learning_days
-            row(locality_id).minutes = int(minutes)
+        row(locality_id).learning_days = int(learning_days)
+        row(locality_id).minutes = int(minutes)
     for locality_id, count in db.session.execute(
         select(Enrolment.locality_id, func.count())
         .join(Learner, Learner.id == Enrolment.learner_id)
@@ -97,3 +93,120 @@ def attendance(period: Period, today: date) -> Attendance:
     ):
         row(locality_id).without_learning = count
     return result
+
+
+# --- the summary of learning days, kept in step with the log ---------------------------------------------------
+#
+# Each flush that adds, changes or deletes log entries, or changes (or deletes) a learner whose locality matters,
+# notes those learners before it writes: their learning days (minutes a day) and locality as the database holds
+# them. After the flush the same is read again, and the difference is added to ``learning_day``: the learner's
+# days leave their old locality's rows and join their new one's. The change goes in the same transaction.
+
+_BEFORE = "overview.learning_days.before"
+
+
+def _days_of(connection, learner_ids: set[int]) -> dict[int, tuple[int | None, dict[date, int]]]:
+    """Each learner's locality and minutes logged a day, as the database holds them now."""
+    log, learner = LogEntry.__table__, Learner.__table__
+    found: dict[int, tuple[int | None, dict[date, int]]] = {}
+    for some in chunked(sorted(learner_ids)):
+        for learner_id, locality_id in connection.execute(
+            select(learner.c.id, learner.c.locality_id).where(learner.c.id.in_(some))
+        ):
+            found[learner_id] = (locality_id, {})
+        for learner_id, on_date, minutes in connection.execute(
+            select(log.c.learner_id, log.c.on_date, func.sum(log.c.minutes))
+            .where(log.c.learner_id.in_(some))
+            .group_by(log.c.learner_id, log.c.on_date)
+        ):
+            found.setdefault(learner_id, (None, {}))[1][on_date] = int(minutes)
+    return found
+
+
+@event.listens_for(Session, "before_flush")
+def _note_learners(session: Session, _context, _instances) -> None:
+    learners: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, LogEntry):
+            state = inspect(obj)
+            learners.update(v for v in state.attrs.learner_id.history.sum() if v is not None)
+            learners.update(v.id for v in state.attrs.learner.history.sum() if v is not None and v.id is not None)
+            if obj.learner_id is not None:
+                learners.add(obj.learner_id)
+        elif isinstance(obj, Learner) and obj.id is not None and (obj in session.deleted or _moved(obj)):
+            learners.add(obj.id)
+    # noted afresh for each flush (a flush that failed leaves nothing behind for the next)
+    session.info[_BEFORE] = _days_of(session.connection(), learners) if learners else {}
+
+
+def _moved(learner: Learner) -> bool:
+    attrs = inspect(learner).attrs
+    return attrs.locality_id.history.has_changes() or attrs.locality.history.has_changes()
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _keep_learning_days(session: Session, _context) -> None:
+    before = session.info.pop(_BEFORE, None)
+    if not before:
+        return
+    after = _days_of(session.connection(), set(before))
+    change: dict[tuple[int, date], list[int]] = {}
+    for learner_id, (locality_id, days) in before.items():
+        for on_date, minutes in days.items():
+            if locality_id is not None:
+                sums = change.setdefault((locality_id, on_date), [0, 0])
+                sums[0] -= 1
+                sums[1] -= minutes
+        locality_id, days = after.get(learner_id, (None, {}))
+        for on_date, minutes in days.items():
+            if locality_id is not None:
+                sums = change.setdefault((locality_id, on_date), [0, 0])
+                sums[0] += 1
+                sums[1] += minutes
+    rows = [
+        {"locality_id": locality_id, "on_date": on_date, "learners": n, "minutes": minutes}
+        for (locality_id, on_date), (n, minutes) in sorted(change.items())
+        if n or minutes
+    ]
+    if rows:
+        session.connection().execute(_upsert(), rows)
+
+
+def _upsert():
+    table = LearningDay.__table__
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.locality_id, table.c.on_date],
+        set_={
+            "learners": table.c.learners + stmt.excluded.learners,
+            "minutes": table.c.minutes + stmt.excluded.minutes,
+        },
+    )
+
+
+def learning_days_from_the_log():
+    """A select of the summary's rows worked out from the log: (locality, day, learners, minutes)."""
+    days = (
+        select(LogEntry.learner_id, LogEntry.on_date, func.sum(LogEntry.minutes).label("minutes"))
+        .group_by(LogEntry.learner_id, LogEntry.on_date)
+        .subquery()
+    )
+    return (
+        select(Learner.locality_id, days.c.on_date, func.count(), func.sum(days.c.minutes))
+        .join(Learner, Learner.id == days.c.learner_id)
+        .where(Learner.locality_id.is_not(None))
+        .group_by(Learner.locality_id, days.c.on_date)
+    )
+
+
+def rebuild_learning_days() -> None:
+    """Rebuild the summary from the log, in the session's transaction (after bulk inserts that bypass the ORM)."""
+    table = LearningDay.__table__
+    db.session.execute(table.delete())
+    db.session.execute(
+        table.insert().from_select(["locality_id", "on_date", "learners", "minutes"], learning_days_from_the_log())
+    )

@@ -12,15 +12,9 @@ from sqlalchemy import case, func, select
 from virtualacademy.extensions import db
 from virtualacademy.models import Enrolment, Learner
 from virtualacademy.models.families import EheReason, SendStatus
-from virtualacademy.services.cohort import SECONDARY_FROM_AGE, academic_year_start
+from virtualacademy.services.cohort import secondary_born_by
 from virtualacademy.services.localities import on_roll_filter
-
-
-def secondary_born_by(on: date) -> date:
-    """The latest birthday of a secondary-age learner on ``on``: aged 11 or over on the 31 August before the
-    academic year containing ``on`` (``services.cohort.phase``, as one comparison the database can make)."""
-    cutoff = date(academic_year_start(on).year, 8, 31)
-    return date(cutoff.year - SECONDARY_FROM_AGE, cutoff.month, cutoff.day)
+from virtualacademy.services.overview.common import chosen
 
 
 @dataclass
@@ -57,7 +51,7 @@ class Cohort:
 
     def total(self, locality_ids: list[int] | None = None) -> LocalityCohort:
         result = LocalityCohort()
-        for locality_id, cohort in self.by_locality.items():
+        for locality_id, cohort in chosen(self.by_locality, locality_ids):
             if locality_ids is None or locality_id in locality_ids:
                 result.add(cohort)
         return result

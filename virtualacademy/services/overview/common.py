@@ -70,6 +70,14 @@ def localities(ids: list[int] | None = None) -> list[Locality]:
     return list(db.session.scalars(stmt))
 
 
+def chosen(by_locality: dict, locality_ids) -> list[tuple]:
+    """The ``(locality id, figures)`` pairs of ``by_locality`` for ``locality_ids`` (every one when None), found by
+    key: the page asks for each locality on its own, so this is called a few thousand times a view."""
+    if locality_ids is None:
+        return list(by_locality.items())
+    return [(i, by_locality[i]) for i in set(locality_ids) if i in by_locality]
+
+
 @dataclass(frozen=True)
 class Spread:
     """A measure across every locality: the academy's figure (its total, or its rate over all learners), the

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from virtualacademy.extensions import db
 from virtualacademy.models import Attendance, AttendanceMark, Event, EventStatus, Learner, Placement, PlacementState
-from virtualacademy.services.overview.common import Period
+from virtualacademy.services.overview.common import Period, chosen
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Community:
 
     def total(self, locality_ids=None) -> LocalityCommunity:
         result = LocalityCommunity()
-        for locality_id, row in self.by_locality.items():
+        for locality_id, row in chosen(self.by_locality, locality_ids):
             if locality_ids is None or locality_id in locality_ids:
                 result.learners_attended += row.learners_attended
                 result.attendances += row.attendances

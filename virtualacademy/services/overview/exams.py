@@ -12,7 +12,7 @@ from virtualacademy.extensions import db
 from virtualacademy.models import AwardingBody, ExamEntry, Learner, Qualification, QualificationType
 from virtualacademy.models.exams import qualification_title
 from virtualacademy.services.exams.reports import LIVE
-from virtualacademy.services.overview.common import Period
+from virtualacademy.services.overview.common import Period, chosen
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Exams:
 
     def total(self, locality_ids=None) -> LocalityExams:
         result = LocalityExams()
-        for locality_id, row in self.by_locality.items():
+        for locality_id, row in chosen(self.by_locality, locality_ids):
             if locality_ids is None or locality_id in locality_ids:
                 result.entries += row.entries
                 result.learners += row.learners

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from virtualacademy.extensions import db
 from virtualacademy.models import Enrolment, Learner, LearningPlan, PlanReview
 from virtualacademy.services.localities import on_roll_filter
-from virtualacademy.services.overview.common import Period
+from virtualacademy.services.overview.common import Period, chosen
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Reviews:
 
     def total(self, locality_ids=None) -> LocalityReviews:
         result = LocalityReviews()
-        for locality_id, row in self.by_locality.items():
+        for locality_id, row in chosen(self.by_locality, locality_ids):
             if locality_ids is None or locality_id in locality_ids:
                 result.held += row.held
                 result.with_due_date += row.with_due_date

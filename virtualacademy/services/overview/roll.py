@@ -16,7 +16,7 @@ from virtualacademy.models.families import (
     EnrolmentStatus,
     WithdrawalReason,
 )
-from virtualacademy.services.overview.common import Period
+from virtualacademy.services.overview.common import Period, chosen
 
 
 @dataclass
@@ -33,12 +33,12 @@ class Roll:
 
     def total(self, figures: dict[int, list[int]], locality_ids: list[int] | None = None) -> list[int]:
         """Month by month, the sum over ``locality_ids`` (every locality when None)."""
-        rows = [v for k, v in figures.items() if locality_ids is None or k in locality_ids]
+        rows = [v for _k, v in chosen(figures, locality_ids)]
         return [sum(values) for values in zip(*rows, strict=True)] if rows else [0] * len(self.month_ends)
 
     def reasons_total(self, locality_ids: list[int] | None = None) -> list[tuple[str, int]]:
         counts: dict[WithdrawalReason | None, int] = {}
-        for locality_id, by_reason in self.reasons.items():
+        for locality_id, by_reason in chosen(self.reasons, locality_ids):
             if locality_ids is None or locality_id in locality_ids:
                 for reason, n in by_reason.items():
                     counts[reason] = counts.get(reason, 0) + n

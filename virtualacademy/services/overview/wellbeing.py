@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import case, delete, event, func, inspect, select
+from sqlalchemy.orm import Session
 
+from virtualacademy.database import chunked
 from virtualacademy.extensions import db
-from virtualacademy.models import CheckIn, Learner
-from virtualacademy.services.overview.common import Period
+from virtualacademy.models import CheckIn, LatestWellbeing, Learner
+from virtualacademy.services.overview.common import Period, chosen
 
 SCORES = (1, 2, 3, 4, 5)
 
@@ -38,7 +40,7 @@ class Wellbeing:
 
     def total(self, locality_ids=None) -> LocalityWellbeing:
         result = LocalityWellbeing()
-        for locality_id, row in self.by_locality.items():
+        for locality_id, row in chosen(self.by_locality, locality_ids):
             if locality_ids is None or locality_id in locality_ids:
                 for score, n in row.scores.items():
                     result.scores[score] += n
@@ -65,13 +67,41 @@ def ranked_scores(period: Period):
 
 
 def fell_learner_ids(period: Period):
-    """A select of the learners whose latest score in the period is lower than the score before it."""
+    """A select of the learners whose latest score in the period is lower than the score before it: each learner's
+    latest two scores up to the period's end, read in one pass (``ix_check_in_wellbeing``)."""
     begin, _ = period.bounds()
-    latest, before = ranked_scores(period).alias("latest"), ranked_scores(period).alias("before")
-    return (
-        select(latest.c.learner_id)
-        .join(before, and_(before.c.learner_id == latest.c.learner_id, before.c.n == 2))
-        .where(latest.c.n == 1, latest.c.occurred_at >= begin, latest.c.wellbeing < before.c.wellbeing)
+    ranked = ranked_scores(period)
+    latest = (
+        select(
+            ranked.c.learner_id,
+            func.max(case((ranked.c.n == 1, ranked.c.occurred_at))).label("latest_at"),
+            func.max(case((ranked.c.n == 1, ranked.c.wellbeing))).label("latest"),
+            func.max(case((ranked.c.n == 2, ranked.c.wellbeing))).label("before"),
+        )
+        .where(ranked.c.n <= 2)
+        .group_by(ranked.c.learner_id)
+        .subquery()
+    )
+    return select(latest.c.learner_id).where(
+        latest.c.latest_at >= begin, latest.c.before.is_not(None), latest.c.latest < latest.c.before
+    )
+
+
+def _ends_after_every_score(period: Period) -> bool:
+    """No score was recorded at or after the period's end (true of a period that ends today), so each learner's
+    latest two scores up to its end are their latest two of all, kept in ``latest_wellbeing``."""
+    _, finish = period.bounds()
+    later = select(CheckIn.id).where(CheckIn.wellbeing.is_not(None), CheckIn.occurred_at >= finish)
+    return not db.session.scalar(select(later.exists()))
+
+
+def _fell_from_latest(period: Period):
+    """:func:`fell_learner_ids` read from each learner's latest two scores as kept (``latest_wellbeing``)."""
+    begin, _ = period.bounds()
+    return select(LatestWellbeing.learner_id).where(
+        LatestWellbeing.latest_at >= begin,
+        LatestWellbeing.previous.is_not(None),
+        LatestWellbeing.latest < LatestWellbeing.previous,
     )
 
 
@@ -92,7 +122,7 @@ def wellbeing(period: Period) -> Wellbeing:
     ):
         if locality_id is not None and score in SCORES:
             row(locality_id).scores[score] = count
-    fell = fell_learner_ids(period).subquery()
+    fell = (_fell_from_latest(period) if _ends_after_every_score(period) else fell_learner_ids(period)).subquery()
     for locality_id, count in db.session.execute(
         select(Learner.locality_id, func.count())
         .join(fell, fell.c.learner_id == Learner.id)
@@ -101,3 +131,71 @@ def wellbeing(period: Period) -> Wellbeing:
         if locality_id is not None:
             row(locality_id).fell = count
     return result
+
+
+# --- each learner's latest two scores, kept in step with their check-ins -------------------------------------
+
+_CHANGED = "overview.latest_wellbeing.learners"
+
+
+def latest_two(learner_ids=None):
+    """A select of each learner's latest score, its time, and the score before it (``learner_ids``: a select or list
+    of ids to narrow it to; every learner when None)."""
+    ranked = select(
+        CheckIn.learner_id,
+        CheckIn.occurred_at,
+        CheckIn.wellbeing,
+        func.row_number()
+        .over(partition_by=CheckIn.learner_id, order_by=(CheckIn.occurred_at.desc(), CheckIn.id.desc()))
+        .label("n"),
+    ).where(CheckIn.wellbeing.is_not(None))
+    if learner_ids is not None:
+        ranked = ranked.where(CheckIn.learner_id.in_(learner_ids))
+    ranked = ranked.subquery()
+    return (
+        select(
+            ranked.c.learner_id,
+            func.max(case((ranked.c.n == 1, ranked.c.occurred_at))),
+            func.max(case((ranked.c.n == 1, ranked.c.wellbeing))),
+            func.max(case((ranked.c.n == 2, ranked.c.wellbeing))),
+        )
+        .where(ranked.c.n <= 2)
+        .group_by(ranked.c.learner_id)
+    )
+
+
+def _columns():
+    return ["learner_id", "latest_at", "latest", "previous"]
+
+
+@event.listens_for(Session, "after_flush")
+def _note_check_ins(session: Session, _context) -> None:
+    changed = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, CheckIn):
+            changed.update(v for v in inspect(obj).attrs.learner_id.history.sum() if v is not None)
+            if obj.learner_id is not None:
+                changed.add(obj.learner_id)
+    if changed:
+        session.info.setdefault(_CHANGED, set()).update(changed)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _keep_latest_wellbeing(session: Session, _context) -> None:
+    """In the same transaction as any flush that adds, changes or deletes check-ins: those learners' latest two
+    scores read again."""
+    learner_ids = session.info.pop(_CHANGED, None)
+    if not learner_ids:
+        return
+    table = LatestWellbeing.__table__
+    connection = session.connection()
+    for some in chunked(sorted(learner_ids)):
+        connection.execute(delete(table).where(table.c.learner_id.in_(some)))
+        connection.execute(table.insert().from_select(_columns(), latest_two(some)))
+
+
+def rebuild_latest_wellbeing() -> None:
+    """Every learner's latest two scores from the check-ins, in the session's transaction (after bulk loads)."""
+    table = LatestWellbeing.__table__
+    db.session.execute(delete(table))
+    db.session.execute(table.insert().from_select(_columns(), latest_two()))

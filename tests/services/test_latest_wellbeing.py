@@ -1,0 +1,70 @@
+"""Each learner's latest two wellbeing scores (``latest_wellbeing``), kept in step with their check-ins for the
+overview's learners whose wellbeing fell: always equal to the check-ins ranked afresh."""
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from tests.factories import LearnerFactory, LocalityFactory
+from virtualacademy.extensions import db
+from virtualacademy.models import CheckIn, ContactMethod, ContactWith, LatestWellbeing
+from virtualacademy.services.overview.common import Period
+from virtualacademy.services.overview.wellbeing import (
+    _fell_from_latest,
+    fell_learner_ids,
+    latest_two,
+    rebuild_latest_wellbeing,
+)
+
+
+def kept() -> dict:
+    return {w.learner_id: (w.latest_at, w.latest, w.previous) for w in db.session.scalars(select(LatestWellbeing))}
+
+
+def live() -> dict:
+    rows = db.session.execute(latest_two()).all()
+    return {
+        learner_id: (at if at.tzinfo else at.replace(tzinfo=UTC), latest, previous)
+        for learner_id, at, latest, previous in rows
+    }
+
+
+def test_the_kept_scores_equal_the_check_ins_after_a_random_sequence_of_changes(db_session):
+    rng = random.Random(20270302)
+    place = LocalityFactory(name="North")
+    learners = [LearnerFactory(locality=place) for _ in range(6)]
+    start = datetime(2027, 1, 4, 9, tzinfo=UTC)
+    check_ins: list[CheckIn] = []
+    for step in range(120):
+        roll = rng.random()
+        if roll < 0.55 or not check_ins:
+            check_in = CheckIn(
+                learner_id=rng.choice(learners).id,
+                occurred_at=start + timedelta(hours=rng.randrange(24 * 40)),
+                method=ContactMethod.PHONE,
+                with_whom=ContactWith.BOTH,
+                contact_made=True,
+                wellbeing=rng.choice((None, 1, 2, 3, 4, 5)),
+            )
+            db.session.add(check_in)
+            check_ins.append(check_in)
+        elif roll < 0.8:
+            check_in = rng.choice(check_ins)
+            check_in.wellbeing = rng.choice((None, 1, 3, 5))
+            if rng.random() < 0.3:
+                check_in.occurred_at = start + timedelta(hours=rng.randrange(24 * 40))
+        else:
+            db.session.delete(check_ins.pop(rng.randrange(len(check_ins))))
+        if step % 5 == 0:
+            db.session.flush()
+        db.session.commit()
+        assert kept() == live(), step
+    assert len(kept()) >= 4
+    # for a period that ends after every score, the kept scores and the ranking find the same learners
+    period = Period(date(2027, 1, 20), date(2027, 3, 2))
+    assert set(db.session.scalars(_fell_from_latest(period))) == set(db.session.scalars(fell_learner_ids(period)))
+    db.session.query(LatestWellbeing).delete()
+    rebuild_latest_wellbeing()
+    db.session.commit()
+    assert kept() == live()
