@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from virtualacademy.models import Locality
 from virtualacademy.models.families import SendStatus
@@ -50,20 +51,53 @@ class LocalityRow:
 
 @dataclass
 class Overview:
+    """Each section is counted when first read (a CSV of one section counts only that section; the page and the
+    comparison read them all), once."""
+
     period: Period
     today: date
     #: None: the whole academy (an admin); otherwise the localities the viewer coordinates.
     locality_ids: list[int] | None
-    shown: list[Locality]
-    roll: Roll
-    cohort: Cohort
-    attendance: Attendance
-    wellbeing: Wellbeing
-    contact: Contact
-    exams: Exams
-    reviews: Reviews
-    money: Money
-    community: Community
+
+    @cached_property
+    def shown(self) -> list[Locality]:
+        return localities(self.locality_ids)
+
+    @cached_property
+    def roll(self) -> Roll:
+        return roll(self.period)
+
+    @cached_property
+    def cohort(self) -> Cohort:
+        return cohort(min(self.period.end, self.today))
+
+    @cached_property
+    def attendance(self) -> Attendance:
+        return attendance(self.period, self.today)
+
+    @cached_property
+    def wellbeing(self) -> Wellbeing:
+        return wellbeing(self.period)
+
+    @cached_property
+    def contact(self) -> Contact:
+        return contact(self.period, self.today)
+
+    @cached_property
+    def exams(self) -> Exams:
+        return exams(self.period)
+
+    @cached_property
+    def reviews(self) -> Reviews:
+        return reviews(self.period, self.today)
+
+    @cached_property
+    def money(self) -> Money:
+        return money(self.period)
+
+    @cached_property
+    def community(self) -> Community:
+        return community(self.period)
 
     @property
     def is_academy(self) -> bool:
@@ -241,19 +275,5 @@ class Overview:
 
 def overview(locality_ids: list[int] | None, period: Period, today: date) -> Overview:
     """The figures for the localities ``locality_ids`` (every locality when None) over ``period``; the spread is
-    always across every locality. A handful of grouped statements, whatever the size of the academy."""
-    return Overview(
-        period,
-        today,
-        locality_ids,
-        localities(locality_ids),
-        roll(period),
-        cohort(min(period.end, today)),
-        attendance(period, today),
-        wellbeing(period),
-        contact(period, today),
-        exams(period),
-        reviews(period, today),
-        money(period),
-        community(period),
-    )
+    always across every locality. A handful of grouped statements per section, whatever the size of the academy."""
+    return Overview(period, today, locality_ids)
