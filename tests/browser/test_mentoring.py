@@ -131,6 +131,13 @@ def test_a_coordinator_assigns_a_mentor_who_keeps_in_touch(app, new_page, a_loca
     expect(page.get_by_role("group", name="From").get_by_label("Day")).to_have_value(str(today.day))
     axe_check(page)
 
+    # A national academy has thousands of mentors: a search by name narrows the choice, and stays.
+    page.get_by_label("Find a mentor by name").fill("mo m")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(mentors.locator("label")).to_have_text(["Mo Mentor: 1 of 1 (in this locality) (full)"])
+    expect(page.get_by_label("Find a mentor by name")).to_have_value("mo m")
+    axe_check(page)
+
     # No mentor chosen.
     page.get_by_role("button", name="Assign mentor").click()
     expect(page).to_have_title(re.compile(r"^Error: Assign a mentor to Robbie – "))
@@ -383,6 +390,16 @@ def test_an_admin_sets_cadences_and_a_limit_and_reads_contact_by_mentor(new_page
         [re.compile(r"Amara Mensah\s*2\s*15"), re.compile(r"Ben Carter\s*1\s*15")]
     )
     axe_check(page)
+    page.get_by_label("Find a mentor by name").fill("ben")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(caseloads.get_by_role("caption")).to_have_text(
+        "Mentors' caseloads and limits, names containing “ben”: 1 to 1 of 1, by name"
+    )
+    expect(caseloads.locator("tbody tr")).to_have_text([re.compile(r"Ben Carter\s*1\s*15")])
+    axe_check(page)
+    page.get_by_label("Find a mentor by name").fill("")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(caseloads.locator("tbody tr")).to_have_count(2)
 
     page.get_by_label("Standard: every … days").fill("0")
     page.get_by_label("Enhanced: every … days").fill("")

@@ -111,8 +111,44 @@ def test_suggestions_put_local_mentors_with_space_first(people, ctx):
     ctx.flush()
     mentoring.set_caseload_limit(people["admin"], full, 1)
     mentoring.assign(people["admin"], LearnerFactory(locality=learner.locality), full, MONDAY)
-    names = [o.mentor.name for o in mentoring.mentor_options(learner)]
-    assert names.index("Mo Mentor") < names.index("Full Local") < names.index("Far Away")
+    options, more = mentoring.mentor_options(learner)
+    assert [o.mentor.name for o in options] == ["Mo Mentor", "Full Local", "Far Away"] and not more
+    assert [(o.caseload, o.limit, o.in_locality) for o in options] == [(0, 15, True), (1, 1, True), (0, 15, False)]
+
+
+def test_mentors_are_found_by_name_at_most_a_page_at_a_time(people, ctx):
+    """Searching is by any part of the name, whatever the case; ``%`` and ``_`` are only themselves."""
+    learner = people["learner"]
+    for name in ("Alex Percent%", "Alex Under_score", "Bea Brown", "Inactive Alex"):
+        UserFactory(roles=[Role.MENTOR], name=name, active=not name.startswith("Inactive"))
+    UserFactory(roles=[Role.COORDINATOR], name="Alex Coordinator")
+
+    def names(search, **kw):
+        options, more = mentoring.mentor_options(learner, search, **kw)
+        return [o.mentor.name for o in options], more
+
+    assert names("alex") == (["Alex Percent%", "Alex Under_score"], False)
+    assert names("%") == (["Alex Percent%"], False)
+    assert names("_") == (["Alex Under_score"], False)
+    assert names("  BROWN ") == (["Bea Brown"], False)
+    assert names("x" * 10_000) == ([], False)
+    assert names("alex", limit=1) == (["Alex Percent%"], True)
+    # An active mentor already chosen is offered first, whatever the search.
+    assert names("alex", limit=1, chosen_id=people["mentor"].id) == (["Mo Mentor", "Alex Percent%"], True)
+
+
+def test_the_mentors_settings_list_is_a_query_by_name(people, ctx):
+    for name in ("Zed 100%", "Amy Able"):
+        UserFactory(roles=[Role.MENTOR], name=name)
+    mentoring.assign(people["admin"], people["learner"], people["mentor"], MONDAY)
+    mentors = ctx.scalars(mentoring.mentor_summaries()).all()
+    assert [m.name for m in mentors] == ["Amy Able", "Mo Mentor", "Zed 100%"]
+    assert [(s.mentor.name, s.caseload, s.limit) for s in mentoring.summaries_of(mentors)] == [
+        ("Amy Able", 0, 15),
+        ("Mo Mentor", 1, 15),
+        ("Zed 100%", 0, 15),
+    ]
+    assert [m.name for m in ctx.scalars(mentoring.mentor_summaries("0%"))] == ["Zed 100%"]
 
 
 def test_unassigned_learners_are_listed(people, ctx):
@@ -404,9 +440,12 @@ def test_mentor_choices_and_summaries_cope_with_more_mentors_than_one_statement_
     """At national size there are 8,000 mentors; choosing one once bound every mentor's id into one statement."""
     many_staff(Role.MENTOR, 1_001)
     mentoring.assign(people["admin"], people["learner"], people["mentor"], MONDAY)
-    options = mentoring.mentor_options(people["learner"])
-    assert len(options) == 1_002
-    chosen = next(o for o in options if o.mentor.id == people["mentor"].id)
-    assert (chosen.caseload, chosen.limit) == (1, mentoring.DEFAULT_CASELOAD_LIMIT)
-    summaries = mentoring.mentor_summaries()
-    assert len(summaries) == 1_002 and sum(s.caseload for s in summaries) == 1
+    options, more = mentoring.mentor_options(people["learner"], "mo mentor")
+    assert more is False and [(o.mentor.id, o.caseload) for o in options] == [(people["mentor"].id, 1)]
+    options, more = mentoring.mentor_options(people["learner"])
+    assert len(options) == mentoring.MENTOR_CHOICES and more
+    mentors = ctx.scalars(mentoring.mentor_summaries()).all()
+    assert len(mentors) == 1_002
+    page = mentors[: mentoring.MENTORS_PER_PAGE]  # Mo Mentor among them, before "Staff ..."
+    summaries = mentoring.summaries_of(page)
+    assert len(summaries) == mentoring.MENTORS_PER_PAGE and sum(s.caseload for s in summaries) == 1

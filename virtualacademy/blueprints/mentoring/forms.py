@@ -102,8 +102,12 @@ for _n in range(1, ACTION_SLOTS + 1):
 
 
 class AssignForm(Form):
+    # Any active mentor may be chosen, not only the few the page shows: the view and the service check the id.
     mentor_id = RadioField(
-        "Mentor", coerce=int, widget=GovRadioInput(), validators=[InputRequired(message="Choose a mentor")]
+        "Mentor",
+        widget=GovRadioInput(),
+        validate_choice=False,
+        validators=[InputRequired(message="Choose a mentor")],
     )
     starts_on = GovDateField(
         "From",

@@ -21,7 +21,7 @@ from virtualacademy.blueprints.mentoring.forms import (
 )
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.inputs import paginate
+from virtualacademy.inputs import paginate, text_arg, to_int
 from virtualacademy.models import (
     ActionOwner,
     AgreedAction,
@@ -218,7 +218,7 @@ def add_other_adult(learner_id: int):
 def unassigned():
     today = clock.today()
     stmt = mentoring.unassigned_learners(today, overseen_localities(current_user)).options(
-        selectinload(Learner.enrolments)
+        selectinload(Learner.enrolments), selectinload(Learner.locality)
     )
     page = paginate(stmt, per_page=50)
     return render_template(
@@ -229,12 +229,20 @@ def unassigned():
     )
 
 
+def _search_arg() -> str:
+    """The ``q`` asked for: one line, at most 100 characters, without control characters."""
+    return " ".join((text_arg("q") or "").split())[:100]
+
+
 @bp.route("/mentoring/learners/<int:learner_id>/assign", methods=["GET", "POST"])
 @requires_roles(Role.ADMIN, Role.COORDINATOR)
 def assign(learner_id: int):
     learner = get_or_404(Learner, learner_id, "assign_mentor")
-    options = mentoring.mentor_options(learner)
+    search = _search_arg()
     form = AssignForm(data={"starts_on": clock.today()} if request.method == "GET" else None)
+    # Any active mentor may be chosen, not only those shown; the service decides (checked again there).
+    chosen_id = to_int(form.mentor_id.data) if request.method == "POST" else None
+    options, more = mentoring.mentor_options(learner, search, chosen_id=chosen_id)
     form.mentor_id.choices = [
         SelectChoice(
             o.mentor.id,
@@ -245,7 +253,7 @@ def assign(learner_id: int):
         for o in options
     ]
     if form.validate_on_submit():
-        mentor = db.session.get(User, form.mentor_id.data)
+        mentor = db.session.get(User, chosen_id) if chosen_id is not None else None
         with unit_of_work(form) as work:
             if mentor is None:
                 raise ValidationError("Choose a mentor", field="mentor_id")
@@ -265,6 +273,9 @@ def assign(learner_id: int):
         form=form,
         learner=learner,
         options=options,
+        more=more,
+        search=search,
+        most=mentoring.MENTOR_CHOICES,
         current=mentoring.current_assignment(learner),
     )
 
@@ -292,8 +303,15 @@ def settings():
         if work.ok:
             flash("Cadences saved.", "success")
             return redirect(url_for("mentoring.settings"))
-    mentors = mentoring.mentor_summaries()
-    return render_template("mentoring/settings.html", form=form, mentors=mentors)
+    search = _search_arg()
+    page = paginate(mentoring.mentor_summaries(search), per_page=mentoring.MENTORS_PER_PAGE)
+    return render_template(
+        "mentoring/settings.html",
+        form=form,
+        page=page,
+        mentors=mentoring.summaries_of(page.items),
+        search=search,
+    )
 
 
 @bp.route("/mentoring/mentors/<int:user_id>", methods=["GET", "POST"])

@@ -14,14 +14,18 @@ from virtualacademy.models import SupportLevel
 from virtualacademy.models.mentoring import DEFAULT_CASELOAD_LIMIT
 from virtualacademy.services.mentoring.adults import add_other_adult, other_adults
 from virtualacademy.services.mentoring.assignments import (
+    MENTOR_CHOICES,
+    MENTORS_PER_PAGE,
     MentorOption,
     MentorSummary,
     assign,
     caseload_limit,
     caseload_sizes,
+    caseloads_and_limits,
     mentor_options,
     mentor_summaries,
     set_caseload_limit,
+    summaries_of,
     unassigned_learners,
 )
 from virtualacademy.services.mentoring.cadence import (
@@ -85,6 +89,8 @@ __all__ = [
     "HANDOVER_READ_DAYS",
     "LONDON",
     "MANAGES",
+    "MENTOR_CHOICES",
+    "MENTORS_PER_PAGE",
     "MentorOption",
     "MentorSummary",
     "NO_CONTACT_DAYS",
@@ -101,6 +107,7 @@ __all__ = [
     "caseload",
     "caseload_limit",
     "caseload_sizes",
+    "caseloads_and_limits",
     "chronology",
     "close_action",
     "contact_states",
@@ -118,6 +125,7 @@ __all__ = [
     "set_cadence_defaults",
     "set_caseload_limit",
     "set_support",
+    "summaries_of",
     "support_of",
     "unassigned_learners",
     "contact_figures",

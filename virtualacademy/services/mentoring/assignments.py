@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, exists, func, select
 
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
@@ -54,6 +54,12 @@ def caseload_sizes(mentor_ids: list[int] | None = None) -> dict[int, int]:
     return dict(db.session.execute(stmt.group_by(MentorAssignment.mentor_id)).all())
 
 
+#: The most mentors the assign page offers at once: a search by name finds the others.
+MENTOR_CHOICES = 20
+#: Mentors per page of the settings page's caseloads table.
+MENTORS_PER_PAGE = 50
+
+
 @dataclass
 class MentorOption:
     mentor: User
@@ -66,28 +72,77 @@ class MentorOption:
         return self.limit - self.caseload
 
 
-def mentor_options(learner: Learner) -> list[MentorOption]:
-    """Every active mentor; those in the learner's locality with spare capacity first."""
-    mentors = list(
-        db.session.scalars(
-            select(User).join(UserRole).where(UserRole.role == Role.MENTOR, User.active.is_(True)).order_by(User.name)
+def caseloads_and_limits(mentor_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each of a page of mentors' (caseload, limit) in one grouped statement (``mentor_ids``: the few shown)."""
+    if not mentor_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            User.id,
+            func.count(MentorAssignment.id),
+            func.coalesce(MentorProfile.caseload_limit, DEFAULT_CASELOAD_LIMIT),
         )
+        .outerjoin(MentorProfile, MentorProfile.user_id == User.id)
+        .outerjoin(MentorAssignment, and_(MentorAssignment.mentor_id == User.id, MentorAssignment.ends_on.is_(None)))
+        .where(User.id.in_(mentor_ids))
+        .group_by(User.id, MentorProfile.caseload_limit)
     )
-    # Every mentor's caseload and limit, never a list of every mentor's id (8,000 at national size).
-    sizes = caseload_sizes()
-    limits = {p.user_id: p.caseload_limit for p in db.session.scalars(select(MentorProfile))}
-    local = set(
-        db.session.scalars(
-            select(LocalityStaff.user_id).where(
-                LocalityStaff.locality_id == learner.locality_id, LocalityStaff.role == LocalityRole.MENTOR
-            )
+    return {mentor_id: (caseload, limit) for mentor_id, caseload, limit in rows}
+
+
+def _name_contains(search: str):
+    """Names containing ``search``, whatever the case; ``%`` and ``_`` are the characters themselves."""
+    return User.name.icontains(search, autoescape=True)
+
+
+def mentor_options(
+    learner: Learner, search: str = "", *, limit: int = MENTOR_CHOICES, chosen_id: int | None = None
+) -> tuple[list[MentorOption], bool]:
+    """At most ``limit`` active mentors whose name contains ``search`` (any when empty): those in the learner's
+    locality first, of those the ones with spare capacity first, then by name; and whether more match.
+
+    ``chosen_id``, an active mentor already chosen on the form, is offered first whether or not they match, so
+    re-displaying the form keeps the choice. Three statements, whatever the number of mentors."""
+    search = " ".join((search or "").split())
+    in_locality = (
+        exists()
+        .where(
+            LocalityStaff.user_id == User.id,
+            LocalityStaff.locality_id == learner.locality_id,
+            LocalityStaff.role == LocalityRole.MENTOR,
         )
+        .correlate(User)
     )
-    options = [
-        MentorOption(m, sizes.get(m.id, 0), limits.get(m.id, DEFAULT_CASELOAD_LIMIT), m.id in local) for m in mentors
-    ]
-    options.sort(key=lambda o: (not o.in_locality, o.spare <= 0, -o.spare, o.mentor.name))
-    return options
+    caseload = (
+        select(func.count())
+        .where(MentorAssignment.mentor_id == User.id, MentorAssignment.ends_on.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    # Only a local mentor's caseload is counted to order by (a locality's few, never the academy's thousands).
+    full = case(
+        (in_locality, caseload >= func.coalesce(MentorProfile.caseload_limit, DEFAULT_CASELOAD_LIMIT)), else_=False
+    )
+    stmt = (
+        select(User, in_locality)
+        .join(UserRole, UserRole.user_id == User.id)
+        .outerjoin(MentorProfile, MentorProfile.user_id == User.id)
+        .where(UserRole.role == Role.MENTOR, User.active.is_(True))
+    )
+    matching = stmt.where(_name_contains(search)) if search else stmt
+    if chosen_id is not None:
+        matching = matching.where(User.id != chosen_id)
+    rows = db.session.execute(
+        matching.order_by(case((in_locality, 0), else_=1), case((full, 1), else_=0), User.name, User.id).limit(
+            limit + 1
+        )
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if chosen_id is not None:
+        rows = db.session.execute(stmt.where(User.id == chosen_id)).all() + rows
+    sizes = caseloads_and_limits([user.id for user, _local in rows])
+    return [MentorOption(user, *sizes[user.id], bool(local)) for user, local in rows], more
 
 
 def assign(
@@ -153,12 +208,13 @@ def assign(
 def unassigned_learners(today: date, locality_ids: list[int] | None = None):
     """A query of learners on roll today, or enrolled from a day still to come, without a current primary
     mentor (so a mentor can be arranged before they start)."""
-    has_mentor = select(MentorAssignment.learner_id).where(MentorAssignment.ends_on.is_(None))
+    # An anti-join on the one-open-assignment-per-learner index, never a NOT IN over every assignment.
+    has_mentor = exists().where(MentorAssignment.learner_id == Learner.id, MentorAssignment.ends_on.is_(None))
     stmt = (
         select(Learner)
         .join(Enrolment, Enrolment.learner_id == Learner.id)
-        .where(on_roll_or_starting_filter(today), Learner.id.not_in(has_mentor))
-        .order_by(Enrolment.start_date, Learner.legal_name)
+        .where(on_roll_or_starting_filter(today), ~has_mentor)
+        .order_by(Enrolment.start_date, Learner.legal_name, Learner.id)
     )
     if locality_ids is not None:
         stmt = stmt.where(Enrolment.locality_id.in_(locality_ids))
@@ -172,10 +228,15 @@ class MentorSummary:
     limit: int
 
 
-def mentor_summaries() -> list[MentorSummary]:
-    mentors = list(
-        db.session.scalars(select(User).join(UserRole).where(UserRole.role == Role.MENTOR).order_by(User.name))
-    )
-    sizes = caseload_sizes()  # every mentor's, never a list of every mentor's id
-    limits = {p.user_id: p.caseload_limit for p in db.session.scalars(select(MentorProfile))}
-    return [MentorSummary(m, sizes.get(m.id, 0), limits.get(m.id, DEFAULT_CASELOAD_LIMIT)) for m in mentors]
+def mentor_summaries(search: str = ""):
+    """A query of the people with the mentor role whose name contains ``search`` (every one when empty), by name:
+    to paginate, then :func:`summaries_of` the page."""
+    stmt = select(User).join(UserRole).where(UserRole.role == Role.MENTOR).order_by(User.name, User.id)
+    search = " ".join((search or "").split())
+    return stmt.where(_name_contains(search)) if search else stmt
+
+
+def summaries_of(mentors: list[User]) -> list[MentorSummary]:
+    """A page of mentors with their caseloads and limits (one statement)."""
+    sizes = caseloads_and_limits([m.id for m in mentors])
+    return [MentorSummary(m, *sizes[m.id]) for m in mentors]
