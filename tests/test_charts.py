@@ -131,3 +131,12 @@ def test_a_bar_value_starts_past_its_bar_with_room_kept_for_the_widest():
 def test_counts_step_in_whole_numbers():
     chart = charts.columns("Joiners and leavers", ["Sep", "Oct"], {"Joiners": [1, 0], "Leavers": [0, 1]})
     assert not {"0.2", "0.5", "0.8"} & set(texts(chart.svg()))
+
+
+def test_the_same_figures_are_drawn_once_and_different_figures_afresh():
+    first = charts.bar("Learners by locality", [("North", 3), ("South", 5)])
+    again = charts.bar("Learners by locality", [("North", 3), ("South", 5)])
+    other = charts.bar("Learners by locality", [("North", 3), ("South", 6)])
+    assert first is not again and first == again
+    assert first.svg() is again.svg()  # the picture drawn for the first is reused
+    assert other.svg() != first.svg() and ">6<" in other.svg()

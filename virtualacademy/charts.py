@@ -21,7 +21,7 @@ import base64
 import re
 import sys
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import pygal
 from pygal.style import Style
@@ -125,6 +125,9 @@ class Chart:
 
     @cached_property
     def _svg(self) -> str:
+        return _drawn(self)
+
+    def _draw(self) -> str:
         many = len(self.series) > 1
         common = dict(
             style=_STYLE,
@@ -226,6 +229,13 @@ class Chart:
             (label, [format_value(one.values[n], self.format) for one in self.series])
             for n, label in enumerate(self.labels)
         ]
+
+
+@lru_cache(maxsize=512)
+def _drawn(chart: Chart) -> str:
+    """The chart's SVG, drawn once for the same figures: a page viewed again, or by another viewer with the same
+    figures, reuses the picture (charts are values: same caption, labels and numbers, same picture)."""
+    return chart._draw()
 
 
 def bar(caption: str, rows: list[tuple[str, float | int | None]], **options) -> Chart:

@@ -264,7 +264,12 @@ class Overview:
         return rows
 
     def comparisons(self) -> list[Measure]:
-        """The viewer's figures beside the academy's and the spread across every locality."""
+        """The viewer's figures beside the academy's and the spread across every locality (worked out once: the
+        page's table, its charts and the CSV all read them)."""
+        return self._comparisons
+
+    @cached_property
+    def _comparisons(self) -> list[Measure]:
         mine = None if self.locality_ids is None else set(self.locality_ids)
         each = [{i} for i in sorted(self._all_ids)]
         return [
