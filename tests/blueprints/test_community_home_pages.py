@@ -8,38 +8,22 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import event
 
 from tests import community_world as cw
 from tests.chart_pages import chart_on, chart_table, svg_words
 from tests.conftest import sign_in
 from tests.factories import LearnerFactory, LocalityFactory, UserFactory
+from tests.statements import counting
 from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.models import AttendanceMark, CheckIn, ContactMethod, ContactWith, MentorAssignment, Role
 from virtualacademy.services.community import announcements, bookings, events, opportunities, registers
 
 PERIOD = "from=1&from=3&from=2027&to=31&to=3&to=2027"
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _text(html: str) -> str:
