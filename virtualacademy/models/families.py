@@ -129,6 +129,8 @@ class GuardianInvitation(Base):
 
 class Learner(TimestampMixin, Base):
     __tablename__ = "learner"
+    #: Staff lists of learners are in name order (then id, so pages are stable).
+    __table_args__ = (Index("ix_learner_name", "legal_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)

@@ -6,6 +6,7 @@ from datetime import date
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from virtualacademy import clock
@@ -522,7 +523,11 @@ def learners():
     """Every learner the person may see; narrowed, when an overview figure links here, to the learners it counts."""
     filters = LearnerFilter.from_args(request.args)
     stmt = filters.apply(learner_records(current_user, select(Learner)), clock.today())
-    page = paginate(stmt.order_by(Learner.legal_name, Learner.id), per_page=50)
+    # the family, locality and enrolments each row shows, read for the page at once (not a statement a row)
+    stmt = stmt.options(
+        joinedload(Learner.family), joinedload(Learner.locality), selectinload(Learner.enrolments)
+    ).order_by(Learner.legal_name, Learner.id)
+    page = paginate(stmt, per_page=50)
     locality = db.session.get(Locality, filters.locality) if filters.locality else None
     return render_template(
         "families/learners.html", page=page, filters=filters, described=filters.describe(locality and locality.name)
