@@ -129,7 +129,10 @@ def bench_database(given: str, runs: int) -> bool:
             print(f"  seeded {seeded}", file=sys.stderr)
         year = funding_year()
         admin = db.session.scalar(select(User).join(UserRole).where(UserRole.role == Role.ADMIN).order_by(User.id))
-        admin_id, client = admin.id, signed_in(app, admin.get_id())
+        from virtualacademy.services import sessions
+
+        admin_id, client = admin.id, signed_in(app, sessions.start(admin, "bench"))
+        db.session.commit()
         path = f"/funding/years/{year.id}/census"
         statements = [0]
 

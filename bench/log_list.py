@@ -142,9 +142,13 @@ def bench_database(given: str, runs: int) -> bool:
         mentor = db.session.scalar(
             select(User).where(User.id == select(func.min(MentorAssignment.mentor_id)).scalar_subquery())
         )
+        from virtualacademy.services import sessions
+
         ids = {
-            name: user.get_id() for name, user in (("admin", admin), ("coordinator", coordinator), ("mentor", mentor))
+            name: sessions.start(user, "bench")
+            for name, user in (("admin", admin), ("coordinator", coordinator), ("mentor", mentor))
         }
+        db.session.commit()
         db.session.remove()
 
     results = {

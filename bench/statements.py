@@ -169,7 +169,10 @@ def bench_database(given: str, runs: int) -> bool:
 
         account_id, admin_id = seed()
         admin = db.session.get(User, admin_id)
-        session_id = admin.get_id()
+        from virtualacademy.services import sessions
+
+        session_id = sessions.start(admin, "bench")
+        db.session.commit()
         balance = db.session.get(LedgerAccount, account_id).balance_pence
         db.session.remove()
 
