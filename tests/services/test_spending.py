@@ -473,6 +473,7 @@ def test_a_refund_after_the_year_is_closed_comes_back_in_the_current_year(ctx, d
     paid.year_id = last_year.id
     last_year.closed_at = utcnow()
     db.session.flush()
+    ledger.rebuild_flows()  # the transfer was changed around the ledger: its flow summary follows
     reversal = spending.reverse_payment(admin, request, "The tutor refunded it in October")
     assert (reversal.year_id, reversal.reverses_id) == (this_year.id, paid.id)
     assert balance(learner) == 10_000 and ledger.verify().ok
@@ -616,6 +617,19 @@ def test_the_coordinators_figures(ctx, documents):
         (SpendingCategory.EVENTS, 7_000, 0),
     ]
     assert summary.spent == 11_000
+    # every locality's at once (the list of budgets): the same figures, in a fixed number of statements
+    from tests.statements import counting
+
+    places = [learner.locality, elsewhere.locality, LocalityFactory(name="Empty")]
+    db.session.flush()
+    together = spending.locality_budgets(places)
+    assert together == [spending.locality_budget(place) for place in places]
+    assert together[0] == summary and together[2].spent == 0 and together[2].account is None
+    with counting() as one:
+        spending.locality_budgets(places[:1])
+    with counting() as three:
+        spending.locality_budgets(places)
+    assert len(one) == len(three)
 
 
 # --- statements ----------------------------------------------------------------------------------------------

@@ -392,7 +392,7 @@ def locality_budgets():
         return redirect(url_for("funding.locality_budget", locality_id=localities[0].id))
     return render_template(
         "funding/locality_budgets.html",
-        summaries=[spending.locality_budget(loc) for loc in localities],
+        summaries=spending.locality_budgets(localities),
     )
 
 
