@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import LearnerFactory, LocalityFactory
 from virtualacademy.extensions import db
-from virtualacademy.services.progress_reports import documents
+from virtualacademy.services.progress_reports import batch, documents
 
 N = 4
 
@@ -58,6 +58,9 @@ def test_an_interrupted_run_completes_the_rest_when_run_again(app, academy, monk
         return render(learner, term, today)
 
     monkeypatch.setattr(documents, "render", broken)
+    # the crash is planted in this process, so the workers must be forked from it to carry it (the suite may have
+    # other threads running, which would otherwise make the build start its workers afresh)
+    monkeypatch.setattr(batch, "start_method", lambda: "fork")
     result = run(app, "--locality", str(academy["north"]))
     assert result.exit_code == 1 and f"Built {N - 1}, skipped 0 already built, 1 failed." in result.output
     assert f"learner {failing}: RuntimeError: the worker crashed" in result.output

@@ -61,12 +61,13 @@ def test_every_home_page_offers_todays_work(new_page, academy):
         expect(page).to_have_url(re.compile(r"/dashboard$"))
         expect(page.get_by_role("main")).not_to_contain_text("will appear here")
         axe_check(page)
-    # The admin reaches the mentoring variation report from the dashboard.
+    # The admin reaches contact by locality and mentor (the overview's contact section) from the dashboard.
     page.close()
     admin = new_page()
     sign_in(admin, academy["admin"])
-    admin.get_by_role("link", name="Mentoring variation report").first.click()
-    expect(heading(admin)).to_have_text("Variation report")
+    admin.get_by_role("link", name="Contact by locality and mentor").first.click()
+    expect(heading(admin)).to_have_text("Academy overview")
+    expect(admin.locator("#contact")).to_have_text("Contact")
     axe_check(admin)
 
 
