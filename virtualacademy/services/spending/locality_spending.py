@@ -240,6 +240,39 @@ def locality_budget(locality: Locality, today: date | None = None) -> LocalityBu
     )
 
 
+def _spent_by_locality(personal, locality_of_account: dict[int, int], since: date):
+    """Spent since ``since`` (net of reversals) by (locality, category, from the locality budget?): from the
+    learning budgets in ``personal`` (a subquery of account ids and their learner's locality) and from the
+    locality budgets ``locality_of_account`` (account id -> locality id). Four grouped statements."""
+    start = datetime.combine(since, time(0), clock.LONDON).astimezone(UTC)
+    spending = aliased(LedgerAccount)
+    totals: dict[tuple[int, SpendingCategory, bool], int] = {}
+    for sign, ours_col, spending_col in (
+        (1, Transfer.from_account_id, Transfer.to_account_id),
+        (-1, Transfer.to_account_id, Transfer.from_account_id),
+    ):
+        moved = (
+            select(spending.category, func.sum(Transfer.amount_pence))
+            .join(spending, spending.id == spending_col)
+            .where(spending.kind == AccountKind.SPENDING, Transfer.created_at >= start)
+        )
+        by_learners = moved.add_columns(personal.c.locality_id).join(personal, personal.c.account_id == ours_col)
+        for category, total, locality_id in db.session.execute(
+            by_learners.group_by(spending.category, personal.c.locality_id)
+        ):
+            key = (locality_id, SpendingCategory(category), False)
+            totals[key] = totals.get(key, 0) + sign * int(total or 0)
+        if locality_of_account:
+            for category, total, account_id in db.session.execute(
+                moved.add_columns(ours_col)
+                .where(ours_col.in_(list(locality_of_account)))
+                .group_by(spending.category, ours_col)
+            ):
+                key = (locality_of_account[account_id], SpendingCategory(category), True)
+                totals[key] = totals.get(key, 0) + sign * int(total or 0)
+    return totals
+
+
 def locality_budgets(localities: list[Locality], today: date | None = None) -> list[LocalityBudget]:
     """:func:`locality_budget` for each of ``localities`` (in their order), in a fixed number of grouped
     statements however many localities and learners there are (the list of every locality's budget)."""
@@ -275,33 +308,7 @@ def locality_budgets(localities: list[Locality], today: date | None = None) -> l
         .group_by(Learner.locality_id, SpendRequest.status)
     ):
         waiting[locality_id, status] = (int(n), int(total))
-    start = datetime.combine(since, time(0), clock.LONDON).astimezone(UTC)
-    spending = aliased(LedgerAccount)
-    locality_of_account = {a.id: i for i, a in accounts.items()}
-    totals: dict[tuple[int, SpendingCategory, bool], int] = {}
-    for sign, ours_col, spending_col in (
-        (1, Transfer.from_account_id, Transfer.to_account_id),
-        (-1, Transfer.to_account_id, Transfer.from_account_id),
-    ):
-        moved = (
-            select(spending.category, func.sum(Transfer.amount_pence))
-            .join(spending, spending.id == spending_col)
-            .where(spending.kind == AccountKind.SPENDING, Transfer.created_at >= start)
-        )
-        by_learners = moved.add_columns(personal.c.locality_id).join(personal, personal.c.account_id == ours_col)
-        for category, total, locality_id in db.session.execute(
-            by_learners.group_by(spending.category, personal.c.locality_id)
-        ):
-            key = (locality_id, SpendingCategory(category), False)
-            totals[key] = totals.get(key, 0) + sign * int(total or 0)
-        if locality_of_account:
-            for category, total, account_id in db.session.execute(
-                moved.add_columns(ours_col)
-                .where(ours_col.in_(list(locality_of_account)))
-                .group_by(spending.category, ours_col)
-            ):
-                key = (locality_of_account[account_id], SpendingCategory(category), True)
-                totals[key] = totals.get(key, 0) + sign * int(total or 0)
+    totals = _spent_by_locality(personal, {a.id: i for i, a in accounts.items()}, since)
     result = []
     for locality in localities:
         i, account = locality.id, accounts.get(locality.id)
