@@ -1,12 +1,10 @@
 """Exam reminders, on a frozen clock: level-triggered (each asks what is due on the day it runs), idempotent (a
 second run sends nothing), in a fixed number of statements however many learners."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.factories import (
     CentreSeriesCapacityFactory,
@@ -19,6 +17,7 @@ from tests.factories import (
     UserFactory,
     fund_exams_budget,
 )
+from tests.statements import counting
 from virtualacademy import clock
 from virtualacademy.extensions import db
 from virtualacademy.jobs import JOBS
@@ -40,21 +39,6 @@ from virtualacademy.services.exams import arrangements, entries, reminders
 
 def at(day: date, hour: int = 8) -> datetime:
     return datetime(day.year, day.month, day.day, hour, 0, tzinfo=clock.LONDON)
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = db.session.connection().engine
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

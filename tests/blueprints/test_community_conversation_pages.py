@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import io
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tests import community_world as cw
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.factories import LearnerFactory, UserFactory
+from tests.statements import counting
 from virtualacademy import clock, mail
 from virtualacademy.extensions import db
 from virtualacademy.models import (
@@ -204,20 +204,6 @@ def test_others_cannot_read_threads_or_files(app, world):
         assert client.get(f"/community/learners/{world.learner.id}/conversations/new").status_code == 404
     coordinator = client_for(app, world.coordinator)
     assert coordinator.get(f"/community/attachments/{attachment.id}").status_code == 200
-
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _threads(app, world, how_many: int) -> None:

@@ -1,11 +1,7 @@
 """The exams officer's pages run the same number of statements for 2 candidates as for 12: lists are paginated
 and eager-loaded, counts are made in the database, nothing is queried per row."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from tests.conftest import sign_in
 from tests.factories import (
@@ -16,6 +12,7 @@ from tests.factories import (
     UserFactory,
     fund_exams_budget,
 )
+from tests.statements import counting
 from virtualacademy.extensions import db
 from virtualacademy.models import ArrangementEvidence, ArrangementType, Role
 from virtualacademy.services.exams import arrangements, entries
@@ -30,21 +27,6 @@ PAGES = [
     "/exams/series/{series}/results",
     "/exams/localities",
 ]
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = db.engine
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _academy(candidates: int) -> tuple[object, int]:

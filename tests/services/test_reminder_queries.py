@@ -2,34 +2,16 @@
 are (its speed at national scale is measured in bench/reminders.py, not here), and its bulk writes
 stay exact when two runs overlap."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, event, false, func, select, update
+from sqlalchemy import delete, false, func, select, update
 
 from tests.factories import LearnerFactory, LocalityFactory, UserFactory
-from virtualacademy.extensions import db
+from tests.statements import counting
 from virtualacademy.models import LocalityRole, LocalityStaff, MentorAssignment, Notification, OutboxMessage, Role
 from virtualacademy.services import mentoring, notifications
 
 MONDAY = date(2026, 11, 23)
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    """Every statement sent to the database meanwhile."""
-    statements: list[str] = []
-    engine = db.session.connection().engine
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def caseloads(ctx, mentors: int, learners_each: int) -> list[int]:
