@@ -161,6 +161,10 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite:///test.sqlite")
+    #: Never the machine's REDIS_URL: tests that use Redis start their own server and hand it to the app (or to
+    #: a server process they start, as TEST_REDIS_URL).
+    REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     MAIL_BACKEND = "smtp"
     MAIL_PORT = _int("MAIL_PORT", 8025)  # a test may point a scheduler subprocess at its own server
     MAIL_MAX_ATTEMPTS = 5

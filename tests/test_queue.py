@@ -131,7 +131,7 @@ def test_the_worker_command_runs_queued_jobs_in_its_own_process(app, committed_d
     env.update(
         APP_ENV="test",
         TEST_DATABASE_URL=url,
-        REDIS_URL=app.config["REDIS_URL"],
+        TEST_REDIS_URL=app.config["REDIS_URL"],
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=str(smtp_server.port),
         FLASK_SKIP_DOTENV="1",
