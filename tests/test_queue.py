@@ -20,11 +20,17 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.registry import FailedJobRegistry, FinishedJobRegistry
 
 from tests.conftest import free_port
+from tests.services import test_progress_report_runs
+from tests.services.test_progress_report_runs import N, built, read
+from tests.services.test_progress_report_runs import queue as ask_for_reports
 from tests.test_scheduler import ROOT, queue_and_commit, statuses, wait_until
 from virtualacademy import work_queue
 from virtualacademy.jobs import JOBS, Job
-from virtualacademy.models import OutboxStatus
+from virtualacademy.models import OutboxStatus, RunStatus
 from virtualacademy.scheduler import dispatch, run_forever
+
+#: The report-build tests' committed academy (learners in two localities, an admin), as a fixture here too.
+academy = test_progress_report_runs.academy
 
 
 @pytest.fixture
@@ -79,6 +85,20 @@ def test_the_scheduler_only_enqueues_and_a_worker_runs_the_jobs(app, committed_d
     assert statuses(app) == {"ada@example.com": (OutboxStatus.SENT, 1)}
     assert FinishedJobRegistry(queue=queued).count == len(JOBS)
     assert FailedJobRegistry(queue=queued).count == 0
+
+
+def test_a_report_build_asked_for_on_the_reports_page_is_carried_out_by_a_worker(app, academy, queued):
+    run_id = ask_for_reports(app, academy)
+    dispatch(app, JOBS["build-progress-reports"])  # the scheduler's tick
+    assert read(app, run_id).status is RunStatus.QUEUED
+    (waiting,) = queued.jobs
+    assert waiting.timeout == 24 * 60 * 60  # a long build is not cut off at the hour other jobs get
+    assert work_queue.enqueue(app, "deliver-mail").timeout == app.config["QUEUE_JOB_TIMEOUT"]
+
+    work_until_empty(app)
+    run = read(app, run_id)
+    assert (run.status, run.built, run.failed, run.error) == (RunStatus.DONE, N, 0, None)
+    assert built(academy["folder"]) == sorted(f"{i}.pdf" for i in academy["ids"])
 
 
 def test_a_job_is_queued_once_while_a_run_of_it_waits_or_runs(app, committed_db, queued, monkeypatch):
