@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -126,6 +127,34 @@ def test_a_job_is_queued_once_while_a_run_of_it_waits_or_runs(app, committed_db,
     assert again is not None and again.id != first.id
     work_until_empty(app)
     assert len(runs) == 2
+
+
+def test_a_running_job_keeps_its_name_and_one_lost_with_its_worker_frees_it(app, committed_db, queued, monkeypatch):
+    monkeypatch.setattr(work_queue, "HEARTBEAT_SECONDS", 0.5)  # a run not heard of for 2 seconds is lost
+    seen: list[object] = []
+
+    def outlives_the_heartbeat(now: datetime | None = None):
+        time.sleep(3)  # longer than the heartbeat's lifetime: the worker keeps renewing it
+        seen.append(work_queue.enqueue(app, "slow"))
+
+    probe(monkeypatch, "slow", outlives_the_heartbeat)
+    work_queue.enqueue(app, "slow")
+    work_until_empty(app)
+    assert seen == [None]  # still running, so nothing more was queued
+
+    # A worker takes a run and is lost (the machine stops): nothing renews the run's heartbeat.
+    lost = work_queue.enqueue(app, "slow")
+    worker = work_queue.worker_for(app)
+    job, queue = worker.dequeue_job_and_maintain_ttl(timeout=1)
+    worker.prepare_execution(job)
+    worker.prepare_job_execution(job)
+    assert work_queue.under_way(queued, "slow").id == lost.id
+    assert work_queue.enqueue(app, "slow") is None
+    time.sleep(2.5)
+    # Past its heartbeat the run is moved to the failed registry, and the job is queued afresh.
+    fresh = work_queue.enqueue(app, "slow")
+    assert fresh is not None and fresh.id != lost.id
+    assert lost.id in FailedJobRegistry(queue=queued).get_job_ids()
 
 
 def test_a_failed_run_is_kept_and_does_not_hold_the_job_back(app, committed_db, queued, monkeypatch, caplog):

@@ -16,6 +16,7 @@ stopped, is made good by the next.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 
 from flask import Flask, current_app
@@ -97,17 +98,43 @@ def perform(name: str):
     return run_job(current_app._get_current_object(), JOBS[name])
 
 
+#: A worker running a job says so this often; a run not heard of for four times as long was lost with its worker.
+HEARTBEAT_SECONDS = 30.0
+
+
 class AppWorker(SimpleWorker):
     """An RQ worker that runs each job in this process (no fork: the job's database connections are its own) with
-    the app's context pushed, so :func:`perform` finds the app."""
+    the app's context pushed, so :func:`perform` finds the app.
+
+    RQ's forking worker renews the running job's heartbeat from the parent process; a simple worker runs the job
+    in its only thread, so RQ would mark the run as alive for its whole timeout (a day, for a report build) and a
+    worker lost mid-run would hold the job's name that long. Here a thread renews the heartbeat while the job
+    runs, and a lost run is freed within minutes."""
 
     def __init__(self, *args, app: Flask, **kwargs):
         super().__init__(*args, **kwargs)
         self.app = app
 
+    def get_heartbeat_ttl(self, job) -> int:
+        return max(2, int(HEARTBEAT_SECONDS * 4))
+
     def perform_job(self, job, queue):
-        with self.app.app_context():
-            return super().perform_job(job, queue)
+        stop = threading.Event()
+        beating = threading.Thread(target=self._beat, args=(job, stop), name="rq-heartbeat", daemon=True)
+        beating.start()
+        try:
+            with self.app.app_context():
+                return super().perform_job(job, queue)
+        finally:
+            stop.set()
+            beating.join()
+
+    def _beat(self, job, stop: threading.Event) -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                self.maintain_heartbeats(job)  # updates only entries still there: harmless once the run has ended
+            except Exception:
+                log.warning("Could not renew the heartbeat of %s", job.id, exc_info=True)
 
 
 def worker_for(app: Flask, name: str | None = None) -> AppWorker:
