@@ -332,9 +332,10 @@ _redis_unavailable_key = pytest.StashKey[str]()
 
 
 def redis_server_path() -> str | None:
-    return shutil.which("redis-server") or next(
-        (p for p in ("/usr/bin/redis-server", "/usr/local/bin/redis-server") if os.access(p, os.X_OK)), None
-    )
+    """``REDIS_SERVER_PATH`` if set (and only that), else ``redis-server`` on the PATH or in /usr/bin."""
+    explicit = os.environ.get("REDIS_SERVER_PATH")
+    candidates = [explicit] if explicit else [shutil.which("redis-server"), "/usr/bin/redis-server"]
+    return next((c for c in candidates if c and os.path.isfile(c) and os.access(c, os.X_OK)), None)
 
 
 def redis_required() -> bool:
