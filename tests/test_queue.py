@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,11 +23,11 @@ from tests.conftest import free_port
 from tests.services import test_progress_report_runs
 from tests.services.test_progress_report_runs import N, built, read
 from tests.services.test_progress_report_runs import queue as ask_for_reports
-from tests.test_scheduler import ROOT, queue_and_commit, statuses, wait_until
+from tests.test_scheduler import ROOT, queue_and_commit, scheduler_in_a_thread, statuses, wait_until
 from virtualacademy import work_queue
 from virtualacademy.jobs import JOBS, Job
 from virtualacademy.models import OutboxStatus, RunStatus
-from virtualacademy.scheduler import dispatch, run_forever
+from virtualacademy.scheduler import dispatch
 
 #: The report-build tests' committed academy (learners in two localities, an admin), as a fixture here too.
 academy = test_progress_report_runs.academy
@@ -65,16 +64,9 @@ def probe(monkeypatch, name: str, func) -> None:
 
 def test_the_scheduler_only_enqueues_and_a_worker_runs_the_jobs(app, committed_db, smtp_server, queued):
     queue_and_commit(app, "ada@example.com")
-    said: list[str] = []
-    stop = threading.Event()
-    thread = threading.Thread(target=run_forever, args=(app,), kwargs={"echo": said.append, "stop": stop}, daemon=True)
-    thread.start()
-    try:
+    with scheduler_in_a_thread(app) as said:
         # Every job is due when the scheduler starts: each is queued once.
         wait_until(lambda: queued.count == len(JOBS), 15, "the scheduler to queue every job", lambda: "\n".join(said))
-    finally:
-        stop.set()
-        thread.join(10)
     assert any("Jobs are queued on Redis" in line for line in said)
     assert smtp_server.messages == []  # the scheduler ran nothing itself
     assert statuses(app) == {"ada@example.com": (OutboxStatus.PENDING, 0)}
