@@ -216,3 +216,28 @@ def test_failed_sign_ins_on_both_servers_count_as_one(app, two_servers):
         assert row.failures > free
         assert row.not_before is not None and row.not_before > row.last_failure_at
         db.session.remove()
+
+
+def test_with_redis_down_the_servers_carry_on_and_each_counts_its_own_limits(app, two_servers, _redis_process):
+    a, b = two_servers
+    with app.app_context():
+        UserFactory(email="ada@example.com")
+        db.session.commit()
+        db.session.remove()
+    _redis_process.stop()
+    try:
+        browser = Browser()
+        # Sessions are in the database: signing in on one server and reading on the other go on as before.
+        assert browser.sign_in(a, "ada@example.com").status == 302
+        assert browser.open(f"{b}/dashboard").status == 200
+        anonymous = Browser()
+        answers = {a: [], b: []}
+        for server in (a, a, a, a, b):
+            form = {"email": "x@example.com"}
+            answers[server].append(
+                anonymous.submit(f"{server}/forgotten-password", f"{server}/forgotten-password", form).status
+            )
+        # The flood limit still holds, counted in each server's memory until Redis is back.
+        assert answers == {a: [200] * RESET_LIMIT + [429], b: [200]}
+    finally:
+        _redis_process.start()
