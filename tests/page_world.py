@@ -311,3 +311,14 @@ def statements_small_and_large(app, world: PageWorld, pages: dict[str, list[str]
             }
         )
     return found[0], found[1]
+
+
+def growing(small: dict, large: dict) -> dict[tuple[str, str], tuple[int, int]]:
+    """The pages whose counts differ between :func:`statements_small_and_large`'s two answers: {(role, path):
+    (small, large)} (empty when none grows)."""
+    return {
+        (role, path): (count, large[role][path])
+        for role, counts in small.items()
+        for path, count in counts.items()
+        if large[role][path] != count
+    }

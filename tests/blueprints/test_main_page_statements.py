@@ -6,7 +6,7 @@ and events). The staff's pages are in test_main_page_statements_staff.py and _le
 
 import re
 
-from tests.page_world import build, statements_small_and_large
+from tests.page_world import build, growing, statements_small_and_large
 
 GUARDIAN = [
     "/dashboard",
@@ -49,7 +49,7 @@ GUARDIAN_COMMUNITY = [
 def test_a_familys_pages_send_as_many_statements_for_2_of_everything_as_for_12(app, db_session):
     world = build()
     small, large = statements_small_and_large(app, world, {"guardian": GUARDIAN + GUARDIAN_COMMUNITY})
-    assert large == small
+    assert not growing(small, large)
 
     # The large world's rows are on the pages: 13 children, 12 log entries this week, 12 more bookings.
     from tests.conftest import sign_in
