@@ -282,6 +282,6 @@ class SpendRequest(TimestampMixin, Base):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     #: Why an admin reversed the payment (the family sees it). The ledger's memo names only the request.
     reversal_reason: Mapped[str | None] = mapped_column(Text)
-    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"), index=True)
 
     learner: Mapped[Learner] = relationship()

@@ -250,7 +250,7 @@ class AgreedAction(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
-    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id", ondelete="SET NULL"))
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id", ondelete="SET NULL"), index=True)
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[ActionOwner] = mapped_column(enum_type(ActionOwner, "action_owner", 16))
     due_on: Mapped[date | None]
