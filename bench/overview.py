@@ -165,8 +165,8 @@ def _seed_spending(year_id: int) -> int:
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE transfer"))
-            conn.execute(text("VACUUM ANALYZE account"))
+            for table in ("transfer", "account", "ledger_flow", "ledger_flow_month"):
+                conn.execute(text(f"VACUUM ANALYZE {table}"))
     else:
         db.session.execute(text("ANALYZE"))
         db.session.commit()

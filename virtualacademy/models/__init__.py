@@ -71,6 +71,7 @@ from virtualacademy.models.funding import (
     FundingYear,
     LedgerAccount,
     LedgerFlow,
+    LedgerFlowMonth,
     SpendingCategory,
     SpendRequest,
     SpendStatus,
@@ -118,6 +119,7 @@ from virtualacademy.models.mentoring import (
     OtherAdultRole,
     SafeguardingConcern,
     SupportLevel,
+    WellbeingDay,
 )
 from virtualacademy.models.notifications import Notification, OutboxMessage, OutboxStatus
 from virtualacademy.models.progress_reports import ProgressReport, ReportRun, RunStatus
@@ -192,6 +194,7 @@ __all__ = [
     "SpendRequest",
     "SpendStatus",
     "LedgerFlow",
+    "LedgerFlowMonth",
     "Transfer",
     "TransferKind",
     "YearEndPolicy",
@@ -207,6 +210,7 @@ __all__ = [
     "ContactMethod",
     "ContactWith",
     "LatestWellbeing",
+    "WellbeingDay",
     "LearnerSupport",
     "MentorAssignment",
     "MentorProfile",

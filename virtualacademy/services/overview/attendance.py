@@ -64,18 +64,30 @@ def without_learning_filter(today: date):
     )
 
 
-def attendance(period: Period, today: date) -> Attendance:
+def attendance(
+    period: Period,
+    today: date,
+    on_roll: dict[int, int] | None = None,
+    without_learning: dict[int, int] | None = None,
+) -> Attendance:
     """Per locality (the learner's): learners on roll at the period's end, days with learning and minutes logged in
     the period (from the summary :class:`LearningDay`, a row per locality a day, kept below), and learners on roll
-    ``today`` without learning for 14 days. Three grouped statements."""
+    ``today`` without learning for 14 days. ``on_roll`` and ``without_learning``, when the caller has counted them
+    already (the roll and the cohort do), are used as given. One to three grouped statements."""
     result = Attendance(period, today)
 
     def row(locality_id: int) -> LocalityAttendance:
         return result.by_locality.setdefault(locality_id, LocalityAttendance())
 
-    for locality_id, count in db.session.execute(
-        select(Enrolment.locality_id, func.count()).where(on_roll_filter(period.end)).group_by(Enrolment.locality_id)
-    ):
+    if on_roll is None:
+        on_roll = dict(
+            db.session.execute(
+                select(Enrolment.locality_id, func.count())
+                .where(on_roll_filter(period.end))
+                .group_by(Enrolment.locality_id)
+            ).all()
+        )
+    for locality_id, count in on_roll.items():
         row(locality_id).on_roll = count
     for locality_id, learning_days, minutes in db.session.execute(
         select(LearningDay.locality_id, func.sum(LearningDay.learners), func.sum(LearningDay.minutes))
@@ -85,12 +97,16 @@ def attendance(period: Period, today: date) -> Attendance:
     ):
         row(locality_id).learning_days = int(learning_days)
         row(locality_id).minutes = int(minutes)
-    for locality_id, count in db.session.execute(
-        select(Enrolment.locality_id, func.count())
-        .join(Learner, Learner.id == Enrolment.learner_id)
-        .where(on_roll_filter(today), without_learning_filter(today))
-        .group_by(Enrolment.locality_id)
-    ):
+    if without_learning is None:
+        without_learning = dict(
+            db.session.execute(
+                select(Enrolment.locality_id, func.count())
+                .join(Learner, Learner.id == Enrolment.learner_id)
+                .where(on_roll_filter(today), without_learning_filter(today))
+                .group_by(Enrolment.locality_id)
+            ).all()
+        )
+    for locality_id, count in without_learning.items():
         row(locality_id).without_learning = count
     return result
 

@@ -3,17 +3,17 @@ free-school-meals eligibility, and primary or secondary age."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, literal, select
 
 from virtualacademy.extensions import db
 from virtualacademy.models import Enrolment, Learner
 from virtualacademy.models.families import EheReason, SendStatus
 from virtualacademy.services.cohort import secondary_born_by
 from virtualacademy.services.localities import on_roll_filter
+from virtualacademy.services.overview.attendance import without_learning_filter
 from virtualacademy.services.overview.common import chosen
 
 
@@ -48,6 +48,9 @@ class LocalityCohort:
 class Cohort:
     on: date
     by_locality: dict[int, LocalityCohort]
+    #: locality id -> learners on roll with no learning logged for 14 days on ``on``, when asked for (the
+    #: attendance section's figure for today, counted in the same pass over the learners on roll)
+    without_learning: dict[int, int] | None = None
 
     def total(self, locality_ids: list[int] | None = None) -> LocalityCohort:
         result = LocalityCohort()
@@ -57,22 +60,42 @@ class Cohort:
         return result
 
 
-def cohort(on: date) -> Cohort:
+def _counted(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def cohort(on: date, *, with_gaps: bool = False) -> Cohort:
     """Every locality's learners on roll on ``on`` counted by reason, SEND status, free-school-meals eligibility
-    and phase: one grouped statement (its rows are bounded by the categories, not the learners)."""
-    phase = case((Learner.date_of_birth <= secondary_born_by(on), "secondary"), else_="primary")
+    and phase: one statement grouped by locality, a column per category (so its rows are the localities, and the
+    database aggregates as it reads). ``with_gaps`` (``on`` being today) also counts, in the same pass, those with
+    no learning logged for 14 days."""
+    secondary = Learner.date_of_birth <= secondary_born_by(on)
+    fsm = Learner.fsm_eligible.is_(True)
     stmt = (
-        select(Enrolment.locality_id, Learner.reason, Learner.send_status, Learner.fsm_eligible, phase, func.count())
+        select(
+            Enrolment.locality_id,
+            func.count(),
+            *(_counted(Learner.reason == r) for r in EheReason),
+            *(_counted(Learner.send_status == s) for s in SendStatus),
+            _counted(secondary),
+            _counted(and_(fsm, ~secondary)),
+            _counted(and_(fsm, secondary)),
+            _counted(without_learning_filter(on)) if with_gaps else literal(0),
+        )
         .join(Learner, Learner.id == Enrolment.learner_id)
         .where(on_roll_filter(on))
-        .group_by(Enrolment.locality_id, Learner.reason, Learner.send_status, Learner.fsm_eligible, phase)
+        .group_by(Enrolment.locality_id)
     )
-    by_locality: dict[int, LocalityCohort] = defaultdict(LocalityCohort)
-    for locality_id, reason, send, fsm, phase_name, count in db.session.execute(stmt):
-        row = by_locality[locality_id]
-        row.on_roll += count
-        row.reasons[reason] += count
-        row.send[send] += count
-        row.fsm[phase_name][1] += count
-        row.fsm[phase_name][0] += count if fsm else 0
-    return Cohort(on, dict(by_locality))
+    by_locality: dict[int, LocalityCohort] = {}
+    without_learning: dict[int, int] = {}
+    reasons, statuses = len(EheReason), len(SendStatus)
+    for locality_id, on_roll, *counts in db.session.execute(stmt):
+        counts = [int(n) for n in counts]
+        row = by_locality[locality_id] = LocalityCohort(on_roll)
+        row.reasons = dict(zip(EheReason, counts[:reasons], strict=True))
+        row.send = dict(zip(SendStatus, counts[reasons : reasons + statuses], strict=True))
+        older, primary_fsm, secondary_fsm, gaps = counts[reasons + statuses :]
+        row.fsm = {"primary": [primary_fsm, on_roll - older], "secondary": [secondary_fsm, older]}
+        if gaps:
+            without_learning[locality_id] = gaps
+    return Cohort(on, by_locality, without_learning if with_gaps else None)
