@@ -46,21 +46,14 @@ def live_flows() -> dict[tuple, tuple[int, int]]:
     return {k: (n, pence) for k, (n, pence) in sums.items()}
 
 
-def kept_flows() -> dict[tuple, tuple[int, int]]:
+def kept_flows(model=LedgerFlow) -> dict[tuple, tuple[int, int]]:
+    """The summary's rows (by day, or by month for :class:`LedgerFlowMonth`), keyed as :func:`live_flows`."""
+    first = LedgerFlow.day if model is LedgerFlow else LedgerFlowMonth.month
+    columns = [getattr(model, name) for name in ("year_id", "kind", "reversal", "from_kind", "from_locality_id")]
+    columns += [getattr(model, name) for name in ("from_category", "to_kind", "to_locality_id", "to_category")]
     return {
-        (
-            f.day,
-            f.year_id,
-            f.kind,
-            f.reversal,
-            f.from_kind,
-            f.from_locality_id,
-            f.from_category,
-            f.to_kind,
-            f.to_locality_id,
-            f.to_category,
-        ): (f.transfers, f.amount_pence)
-        for f in db.session.scalars(select(LedgerFlow))
+        (row[0], *row[1:-2]): (row[-2], row[-1])
+        for row in db.session.execute(select(first, *columns, model.transfers, model.amount_pence))
     }
 
 
@@ -75,21 +68,7 @@ def by_month(flows: dict[tuple, tuple[int, int]]) -> dict[tuple, tuple[int, int]
 
 
 def kept_months() -> dict[tuple, tuple[int, int]]:
-    return {
-        (
-            f.month,
-            f.year_id,
-            f.kind,
-            f.reversal,
-            f.from_kind,
-            f.from_locality_id,
-            f.from_category,
-            f.to_kind,
-            f.to_locality_id,
-            f.to_category,
-        ): (f.transfers, f.amount_pence)
-        for f in db.session.scalars(select(LedgerFlowMonth))
-    }
+    return kept_flows(LedgerFlowMonth)
 
 
 def test_the_summary_equals_the_live_sums_after_a_random_sequence_of_postings(db_session, travel):

@@ -139,11 +139,13 @@ def _days_of(connection, learner_ids: set[int]) -> dict[int, tuple[int | None, d
     return found
 
 
-@event.listens_for(Session, "before_flush")
-def _note_learners(session: Session, _context, _instances) -> None:
+def learners_changing(session: Session, kind: type) -> set[int]:
+    """The learners a flush is about to change rows of ``kind`` (anything with ``learner_id`` and ``learner``) for,
+    before and after the change, and the learners it moves to another locality or deletes: whose figures in a
+    summary per locality must be noted before the flush and read again after it."""
     learners: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, LogEntry):
+        if isinstance(obj, kind):
             state = inspect(obj)
             learners.update(v for v in state.attrs.learner_id.history.sum() if v is not None)
             learners.update(v.id for v in state.attrs.learner.history.sum() if v is not None and v.id is not None)
@@ -151,6 +153,12 @@ def _note_learners(session: Session, _context, _instances) -> None:
                 learners.add(obj.learner_id)
         elif isinstance(obj, Learner) and obj.id is not None and (obj in session.deleted or _moved(obj)):
             learners.add(obj.id)
+    return learners
+
+
+@event.listens_for(Session, "before_flush")
+def _note_learners(session: Session, _context, _instances) -> None:
+    learners = learners_changing(session, LogEntry)
     # noted afresh for each flush (a flush that failed leaves nothing behind for the next)
     session.info[_BEFORE] = _days_of(session.connection(), learners) if learners else {}
 

@@ -13,6 +13,7 @@ from virtualacademy import clock
 from virtualacademy.database import chunked
 from virtualacademy.extensions import db
 from virtualacademy.models import CheckIn, LatestWellbeing, Learner, WellbeingDay
+from virtualacademy.services.overview.attendance import learners_changing
 from virtualacademy.services.overview.common import Period, chosen
 
 SCORES = (1, 2, 3, 4, 5)
@@ -230,22 +231,8 @@ def _scores_of(connection, learner_ids: set[int]) -> dict[int, tuple[int | None,
 
 @event.listens_for(Session, "before_flush")
 def _note_scores(session: Session, _context, _instances) -> None:
-    learners: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, CheckIn):
-            state = inspect(obj)
-            learners.update(v for v in state.attrs.learner_id.history.sum() if v is not None)
-            learners.update(v.id for v in state.attrs.learner.history.sum() if v is not None and v.id is not None)
-            if obj.learner_id is not None:
-                learners.add(obj.learner_id)
-        elif isinstance(obj, Learner) and obj.id is not None and (obj in session.deleted or _moved(obj)):
-            learners.add(obj.id)
+    learners = learners_changing(session, CheckIn)
     session.info[_SCORES_BEFORE] = _scores_of(session.connection(), learners) if learners else {}
-
-
-def _moved(learner: Learner) -> bool:
-    attrs = inspect(learner).attrs
-    return attrs.locality_id.history.has_changes() or attrs.locality.history.has_changes()
 
 
 @event.listens_for(Session, "after_flush_postexec")
