@@ -282,6 +282,10 @@ def bench_database(given: str, runs: int) -> bool:
         if mentoring.refresh_stale(limit=10**9):
             print(f"  filled in contact figures in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         mentoring.rebuild_contact_summary(TODAY.date(), TODAY)
+        # The cohort on roll today: the overview-figures job's work.
+        from virtualacademy.services.overview.cohort import recount_cohort
+
+        recount_cohort(TODAY.date(), TODAY)
         db.session.commit()
         entries = db.session.scalar(select(func.count()).select_from(LogEntry))
         transfers = db.session.scalar(select(func.count()).select_from(Transfer))
