@@ -1,8 +1,8 @@
 """Wellbeing scores recorded each London day per locality and score, kept in step with the check-ins for the
 overview's wellbeing over long periods
 
-Revision ID: 0021_wellbeing_day
-Revises: 0020_ledger_flow_month
+Revision ID: 0022_wellbeing_day
+Revises: 0021_ledger_flow_month
 Create Date: 2026-12-03 17:50:00.000000
 
 """
@@ -15,8 +15,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0021_wellbeing_day'
-down_revision = '0020_ledger_flow_month'
+revision = '0022_wellbeing_day'
+down_revision = '0021_ledger_flow_month'
 branch_labels = None
 depends_on = None
 

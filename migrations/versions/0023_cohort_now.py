@@ -1,7 +1,7 @@
 """The cohort on roll today per locality and category, recounted every 10 minutes for the overview
 
-Revision ID: 0022_cohort_now
-Revises: 0021_wellbeing_day
+Revision ID: 0023_cohort_now
+Revises: 0022_wellbeing_day
 Create Date: 2026-12-03 18:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0022_cohort_now'
-down_revision = '0021_wellbeing_day'
+revision = '0023_cohort_now'
+down_revision = '0022_wellbeing_day'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The ledger's flow summary by month, beside its daily rows, for the overview's money over long periods
 
-Revision ID: 0020_ledger_flow_month
-Revises: 0019_learner_name_index
+Revision ID: 0021_ledger_flow_month
+Revises: 0020_foreign_key_indexes
 Create Date: 2026-12-03 17:45:00.000000
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0020_ledger_flow_month'
-down_revision = '0019_learner_name_index'
+revision = '0021_ledger_flow_month'
+down_revision = '0020_foreign_key_indexes'
 branch_labels = None
 depends_on = None
 
