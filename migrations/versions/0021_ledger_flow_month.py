@@ -44,6 +44,7 @@ def upgrade():
     )
     with op.batch_alter_table('ledger_flow_month', schema=None) as batch_op:
         batch_op.create_index('ix_ledger_flow_month_month', ['month'], unique=False)
+        batch_op.create_index('ix_ledger_flow_month_year_id', ['year_id'], unique=False)
     _fill()
 
 
@@ -72,5 +73,6 @@ def _fill():
 
 def downgrade():
     with op.batch_alter_table('ledger_flow_month', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_flow_month_year_id')
         batch_op.drop_index('ix_ledger_flow_month_month')
     op.drop_table('ledger_flow_month')

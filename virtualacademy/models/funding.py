@@ -257,7 +257,7 @@ class LedgerFlowMonth(FlowSides, Base):
     (:mod:`virtualacademy.services.ledger_flows`), and proven equal to them by ``funding verify``."""
 
     __tablename__ = "ledger_flow_month"
-    __table_args__ = (Index("ix_ledger_flow_month_month", "month"),)
+    __table_args__ = (Index("ix_ledger_flow_month_month", "month"), Index("ix_ledger_flow_month_year_id", "year_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Every other column but the sums, joined (as :attr:`LedgerFlow.key`, with the month's first day).
