@@ -64,6 +64,7 @@ from virtualacademy.services.funding.common import (
     year_label,
 )
 from virtualacademy.services.funding.transfers import (
+    TRANSFER_ORDER,
     MoveResult,
     account_by_key,
     balance_of,
@@ -161,6 +162,7 @@ __all__ = [
     "reverse_transfer",
     "set_census_date",
     "suggested_start_year",
+    "TRANSFER_ORDER",
     "transfers_query",
     "update_year",
     "why_not_reversible",

@@ -7,10 +7,12 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import FundingYear, LedgerAccount, Locality, SpendRequest, Transfer, TransferKind, User
+from virtualacademy.paging import Key, ordering
 from virtualacademy.services import audit, ledger
 from virtualacademy.services.funding.common import CENTRAL_KINDS, _lock
 
@@ -116,11 +118,20 @@ def move_money(
 # --- the journal ------------------------------------------------------------------------------------------
 
 
+#: The journal's order, newest first: transfers are numbered as they are posted (a keyset order, one unique key).
+TRANSFER_ORDER = (Key(Transfer.id, descending=True),)
+
+
 def transfers_query(
     year: FundingYear | None = None, kind: TransferKind | None = None, account: LedgerAccount | None = None
 ):
-    """Every transfer, newest first, narrowed by year, kind or account (either side)."""
-    stmt = select(Transfer).order_by(Transfer.id.desc())
+    """Every transfer, newest first (:data:`TRANSFER_ORDER`), narrowed by year, kind or account (either side), with
+    both accounts of each loaded in the same statement."""
+    stmt = (
+        select(Transfer)
+        .options(joinedload(Transfer.from_account), joinedload(Transfer.to_account))
+        .order_by(*ordering(TRANSFER_ORDER))
+    )
     if year is not None:
         stmt = stmt.where(Transfer.year_id == year.id)
     if kind is not None:
