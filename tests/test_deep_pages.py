@@ -239,6 +239,16 @@ def test_a_cursor_the_app_did_not_write_is_a_400_page_back_to_the_first_page(app
         assert f'href="{path}?kind=income">Go to the first page of the list' in page
 
 
+def test_the_way_back_from_a_bad_cursor_keeps_the_other_arguments_whatever_they_are(app, db_session):
+    client = signed_in_admin(app)
+    query = {"after": "bad", "_scheme": "javascript", "endpoint": "x", "_external": "1", "kind": "a&b"}
+    response = client.get("/funding/transfers", query_string=query)
+    assert response.status_code == 400
+    assert 'href="/funding/transfers?_scheme=javascript&amp;endpoint=x&amp;_external=1&amp;kind=a%26b"' in (
+        response.get_data(as_text=True)
+    )
+
+
 def test_a_well_made_cursor_past_the_end_or_both_directions_at_once(app, db_session):
     client = signed_in_admin(app)
     many_transfers(2)

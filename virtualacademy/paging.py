@@ -18,8 +18,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NoReturn
+from urllib.parse import urlencode
 
-from flask import abort, make_response, render_template, request, url_for
+from flask import abort, make_response, render_template, request
 from sqlalchemy import and_, literal, or_, true, tuple_
 
 from virtualacademy.extensions import db
@@ -296,12 +297,13 @@ def keyset_paginate(stmt, keys: Sequence[Key], *, per_page: int = PER_PAGE) -> K
 def _refuse() -> NoReturn:
     """A 400 page for a cursor this module did not write, with a link to the list's first page (the same address
     and filters, without the cursor)."""
-    args = {k: v for k, v in request.args.items() if k not in ("after", "before")}
+    # the address as it came, less the cursor (not url_for: the other arguments are as untrusted as the cursor)
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("after", "before")]
     page = render_template(
         "errors/error.html",
         code=400,
         title="This link to a page of the list is not valid",
         message="It may have been cut short or changed. Start again from the list's first page.",
-        first_page=url_for(request.endpoint, **(request.view_args or {}), **args),
+        first_page=request.path + (f"?{urlencode(kept)}" if kept else ""),
     )
     abort(make_response(page, 400))
