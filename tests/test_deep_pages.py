@@ -48,19 +48,23 @@ def tied_learners(count: int) -> list[int]:
     return ids
 
 
-def walk(keys, per_page: int, *, backwards: bool = False) -> list[int]:
+def walk(keys, per_page: int, *, backwards: bool = False, parts=None) -> list[int]:
     """Every id the pages show, from the first page to the last (or from the last back to the first)."""
     stmt = select(Learner.id)
-    page = keyset_page(stmt, keys, per_page=per_page)
+
+    def read(**cursor):
+        return keyset_page(stmt, keys, per_page=per_page, parts=parts, **cursor)
+
+    page = read()
     while backwards and page.has_next:
-        page = keyset_page(stmt, keys, per_page=per_page, after=decode_cursor(keys, page.next_cursor))
+        page = read(after=decode_cursor(keys, page.next_cursor))
     seen = list(page.items)
     while (page.has_prev if backwards else page.has_next) and len(seen) < 1_000:
         if backwards:
-            page = keyset_page(stmt, keys, per_page=per_page, before=decode_cursor(keys, page.prev_cursor))
+            page = read(before=decode_cursor(keys, page.prev_cursor))
             seen = list(page.items) + seen
         else:
-            page = keyset_page(stmt, keys, per_page=per_page, after=decode_cursor(keys, page.next_cursor))
+            page = read(after=decode_cursor(keys, page.next_cursor))
             seen += page.items
         assert page.items and len(page.items) <= per_page
     return seen
@@ -74,6 +78,20 @@ def test_pages_show_every_row_once_in_order_across_ties_forwards_and_backwards(d
     for per_page in (1, 2, 3, 4, 7, 25, 50):
         assert walk(keys, per_page) == expected, per_page
         assert walk(keys, per_page, backwards=True) == expected, per_page
+
+
+@pytest.mark.parametrize(
+    "keys", [ORDERS["newest first"], ORDERS["NULLs last, newest day first"]], ids=["newest first", "NULLs last"]
+)
+def test_a_list_read_in_parts_is_merged_into_one_order(db_session, keys):
+    tied_learners(25)
+    expected = list(db.session.scalars(select(Learner.id).order_by(*ordering(keys))))
+    parts = [Learner.id % 3 == 0, Learner.id % 3 != 0]
+    for per_page in (1, 2, 4, 7, 25):
+        assert walk(keys, per_page, parts=parts) == expected, per_page
+        assert walk(keys, per_page, backwards=True, parts=parts) == expected, per_page
+    with pytest.raises(ValueError, match="collation"):
+        keyset_page(select(Learner.id), learning_log.LOG_LIST_ORDER, parts=parts)
 
 
 def test_the_total_is_known_only_when_the_whole_list_is_on_its_first_page(db_session):
@@ -121,21 +139,21 @@ def follow(client, path: str, pattern: str) -> tuple[list[int], list[int], list[
     return forwards, backwards, visited
 
 
-def many_transfers(count: int) -> list[int]:
-    """``count`` transfers from the funding source to the central core account, inserted in bulk (the journal
-    lists them; the balances they would have made do not matter here)."""
-    source, core = ledger.funding_source(), ledger.central(AccountKind.CENTRAL_CORE)
+def many_transfers(count: int, kind: AccountKind = AccountKind.CENTRAL_CORE, *, both_ways: bool = False) -> list[int]:
+    """``count`` transfers from the funding source to a central account (or, ``both_ways``, every other one
+    back), inserted in bulk (the journal lists them; the balances they would have made do not matter here)."""
+    source, other = ledger.funding_source(), ledger.central(kind)
     at = datetime(2026, 9, 1, 9, tzinfo=UTC)
     ids = db.session.scalars(
         insert(Transfer).returning(Transfer.id, sort_by_parameter_order=True),
         [
             {
-                "from_account_id": source.id,
-                "to_account_id": core.id,
+                "from_account_id": other.id if both_ways and n % 2 else source.id,
+                "to_account_id": source.id if both_ways and n % 2 else other.id,
                 "amount_pence": 100 + n,
                 "kind": TransferKind.INCOME,
                 "memo": f"Grant {n}",
-                "idempotency_key": f"deep-pages:{n}:{count}",
+                "idempotency_key": f"deep-pages:{kind.value}:{n}:{count}:{both_ways}",
                 "created_at": at,
             }
             for n in range(count)
@@ -161,6 +179,19 @@ def test_the_transfers_journal_pages_newest_first_without_counting(app, db_sessi
     assert set(counts.values()) == {small}, counts
     # the filters are kept from page to page
     assert "kind=income" in pagination_link(client.get("/funding/transfers?kind=income").get_data(as_text=True), "next")
+
+
+def test_an_accounts_transfers_in_and_out_are_paged_as_one_list(app, db_session):
+    client = signed_in_admin(app)
+    core = many_transfers(61, both_ways=True)
+    many_transfers(30, AccountKind.CENTRAL_MENTOR)  # another account's, between the core account's
+    core += many_transfers(60, both_ways=True)
+    path = f"/funding/transfers?account={ledger.central(AccountKind.CENTRAL_CORE).key}"
+    forwards, backwards, visited = follow(client, path, r'href="/funding/transfers/(\d+)"')
+    assert forwards == backwards == sorted(core, reverse=True)
+    assert len(visited) == 2
+    counts = statements_per_page(client, [path, *visited])
+    assert len(set(counts.values())) == 1, counts
 
 
 def test_the_learning_log_list_pages_by_keyset_with_a_fixed_number_of_statements(app, db_session):

@@ -250,19 +250,31 @@ class KeysetPage:
         return len(self.items) if not (self.has_next or self.has_prev or self.cursor_given) else None
 
 
-def keyset_page(stmt, keys: Sequence[Key], *, per_page: int = PER_PAGE, after=None, before=None) -> KeysetPage:
+def keyset_page(
+    stmt, keys: Sequence[Key], *, per_page: int = PER_PAGE, after=None, before=None, parts: Sequence | None = None
+) -> KeysetPage:
     """One page of ``stmt`` in the order of ``keys`` (whatever order it had is replaced): the first page, or the
     page after the cursor ``after`` or before the cursor ``before`` (already decoded). One statement (two when the
-    first key holds NULLs). Items are each row's first column (an entity or an id)."""
+    first key holds NULLs). Items are each row's first column (an entity or an id).
+
+    ``parts``: conditions whose rows together are the list and that share none (an account's transfers out and
+    in), each read through its own index instead of one ``OR`` that no index answers in order: a statement for
+    each, their pages merged here (so their keys must sort in Python as in the database: numbers and dates)."""
     if any(key.nullable for key in keys[1:]):
         raise ValueError("only the first key of a keyset order may hold NULLs")
+    if parts and any(key.kind is str for key in keys):
+        raise ValueError("text keys sort by the database's collation: they cannot be merged in Python")
     backwards = before is not None
     cursor = before if backwards else after
     query = stmt.add_columns(*(key.column for key in keys)).order_by(None)
     query = query.order_by(*(key.read_as(backwards) for key in keys)).limit(per_page + 1)
     rows = []
     for which, beyond in _runs(keys, cursor, backwards):
-        rows += db.session.execute(query.where(which, beyond)).all()
+        if not parts:
+            rows += db.session.execute(query.where(which, beyond)).all()
+            continue
+        found = [row for part in parts for row in db.session.execute(query.where(which, beyond, part)).all()]
+        rows += _merged(keys, found, backwards)[: per_page + 1]
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:
@@ -279,7 +291,21 @@ def keyset_page(stmt, keys: Sequence[Key], *, per_page: int = PER_PAGE, after=No
     )
 
 
-def keyset_paginate(stmt, keys: Sequence[Key], *, per_page: int = PER_PAGE) -> KeysetPage:
+def _merged(keys: Sequence[Key], rows: list, backwards: bool) -> list:
+    """``rows`` (each ending with its keys) in the order of ``keys`` read forwards or backwards: sorted by the last
+    key, then (stably) by each before it. A key that is NULL in every row (a run of NULLs) is left out."""
+    rows = list(rows)
+    for position in range(len(keys) - 1, -1, -1):
+        at = position - len(keys)
+        if all(row[at] is None for row in rows):
+            continue
+        rows.sort(key=lambda row, at=at: row[at], reverse=keys[position].descending != backwards)
+    return rows
+
+
+def keyset_paginate(
+    stmt, keys: Sequence[Key], *, per_page: int = PER_PAGE, parts: Sequence | None = None
+) -> KeysetPage:
     """:func:`keyset_page` with the cursor read from the request (``?after=`` or ``?before=``). A cursor that is
     not one this module wrote (or both at once) answers a 400 page that leads back to the list's first page."""
     after, before = request.args.get("after"), request.args.get("before")
@@ -290,8 +316,8 @@ def keyset_paginate(stmt, keys: Sequence[Key], *, per_page: int = PER_PAGE) -> K
     if given is not None and values is None:
         _refuse()
     if before is not None:
-        return keyset_page(stmt, keys, per_page=per_page, before=values)
-    return keyset_page(stmt, keys, per_page=per_page, after=values)
+        return keyset_page(stmt, keys, per_page=per_page, before=values, parts=parts)
+    return keyset_page(stmt, keys, per_page=per_page, after=values, parts=parts)
 
 
 def _refuse() -> NoReturn:

@@ -291,7 +291,9 @@ def transfers():
     kind = request.args.get("kind")
     kind = TransferKind(kind) if kind in {k.value for k in TransferKind} else None
     account = funding.account_by_key(text_arg("account"))
-    page = keyset_paginate(funding.transfers_query(year, kind, account), funding.TRANSFER_ORDER, per_page=50)
+    page = keyset_paginate(
+        funding.transfers_query(year, kind), funding.TRANSFER_ORDER, per_page=50, parts=funding.account_sides(account)
+    )
     return render_template(
         "funding/transfers.html",
         page=page,
