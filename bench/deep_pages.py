@@ -8,7 +8,8 @@ The journal uses the ledger of ``bench/verify.py`` (2,000,000 transfers in the s
 ``<name>_verify``, seeded with COPY if missing); the learners list the national data set of
 ``bench/seed_national.py`` (seeded if missing). Through the Flask test client, as an admin, it requests the
 journal's first page, the page 20,000 pages deep (the 1,000,001st newest transfer on: a keyset cursor, as the
-"Next" links write it, made once for that row), its last page and a first page filtered by kind and by account;
+"Next" links write it, made once for that row), its last page; the first page of a rare kind (income, 140 transfers) and page 1,000 of reversals; the first page of a learner's budget; and
+the first page and page 2,000 of the busiest account (a spending account, 181,461 transfers);
 and the learners list's pages 1, 500 and 2,000 (page numbers: only ids are paged, through ``ix_learner_name``),
 each ``--runs`` times after a warm-up, and reports the medians. For comparison it also times the statements the
 journal used to send for its page 20,000 (a count of every transfer, then OFFSET 999,950). Targets: every page
@@ -26,6 +27,7 @@ from bench import database_url, main_for, shown, time_requests
 TARGET_MS = 300.0
 FIRST_PAGE_TARGET_MS = 50.0
 DEEP = 1_000_000
+BUSY_ACCOUNT = "spending:resources"
 
 
 def cursor_at(stmt, keys, position: int) -> str:
@@ -87,7 +89,7 @@ def journal(given: str, runs: int) -> dict[str, list[float]]:
     app = app_for(url)
     app.config["RATELIMIT_ENABLED"] = False
     with app.app_context():
-        from sqlalchemy import func, select
+        from sqlalchemy import func, or_, select
 
         from virtualacademy.extensions import db
         from virtualacademy.models import Transfer
@@ -97,6 +99,13 @@ def journal(given: str, runs: int) -> dict[str, list[float]]:
         total = db.session.scalar(select(func.count()).select_from(Transfer))
         deep = cursor_at(select(Transfer.id), funding.TRANSFER_ORDER, DEEP)
         last = cursor_at(select(Transfer.id), funding.TRANSFER_ORDER, total - 50)
+        # the busiest account (a spending account: every payment in one category) and its page 2,000
+        account = funding.account_by_key(BUSY_ACCOUNT)
+        busy = select(Transfer.id).where(or_(*funding.account_sides(account)))
+        busy_total = db.session.scalar(select(func.count()).select_from(busy.subquery()))
+        busy_deep = cursor_at(busy, funding.TRANSFER_ORDER, 99_950)
+        reversals = select(Transfer.id).where(Transfer.kind == "reversal")
+        reversal_deep = cursor_at(reversals, funding.TRANSFER_ORDER, 49_950)
         db.session.remove()
     client = signed_in(app, admin_session(app))
     print(f"  {total:,} transfers", flush=True)
@@ -104,11 +113,20 @@ def journal(given: str, runs: int) -> dict[str, list[float]]:
         "journal, first page": time_requests(client, "/funding/transfers", runs, "Transfers, newest first"),
         "journal, page 20,000": time_requests(client, f"/funding/transfers?after={deep}", runs, "Previous"),
         "journal, last page": time_requests(client, f"/funding/transfers?after={last}", runs, "Previous"),
-        "journal, kind = reversal, first page": time_requests(
-            client, "/funding/transfers?kind=reversal", runs, "Transfers"
+        "journal, kind = income (a rare kind), first page": time_requests(
+            client, "/funding/transfers?kind=income", runs, "Transfers"
+        ),
+        "journal, kind = reversal, page 1,000": time_requests(
+            client, f"/funding/transfers?kind=reversal&after={reversal_deep}", runs, "Previous"
         ),
         "journal, one learner's budget, first page": time_requests(
             client, "/funding/transfers?account=bench-personal:7", runs, "Transfers"
+        ),
+        f"journal, the busiest account ({busy_total:,} transfers), first page": time_requests(
+            client, f"/funding/transfers?account={BUSY_ACCOUNT}", runs, "Transfers"
+        ),
+        "journal, the busiest account, page 2,000": time_requests(
+            client, f"/funding/transfers?account={BUSY_ACCOUNT}&after={busy_deep}", runs, "Previous"
         ),
         "journal, page 20,000 as it was (SQL only: count + OFFSET)": _old_journal_page(app, runs),
     }
