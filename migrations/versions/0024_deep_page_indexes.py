@@ -1,8 +1,8 @@
 """Indexes for deep pages: the learning log's list of learners (last logged day, then name and id), and the
 transfers journal narrowed by year or by kind (newest first)
 
-Revision ID: 0020_deep_page_indexes
-Revises: 0019_learner_name_index
+Revision ID: 0024_deep_page_indexes
+Revises: 0023_cohort_now
 Create Date: 2026-12-03 17:40:00.000000
 
 """
@@ -10,7 +10,7 @@ Create Date: 2026-12-03 17:40:00.000000
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0020_deep_page_indexes"
+revision = "0024_deep_page_indexes"
 down_revision = "0019_learner_name_index"
 branch_labels = None
 depends_on = None
