@@ -129,8 +129,12 @@ class GuardianInvitation(Base):
 
 class Learner(TimestampMixin, Base):
     __tablename__ = "learner"
-    #: Staff lists of learners are in name order (then id, so pages are stable).
-    __table_args__ = (Index("ix_learner_name", "legal_name", "id"),)
+    #: Staff lists of learners are in name order (then id, so pages are stable); the learning log's list is by
+    #: last logged day (its never-logged learners read as a run of their own, ``paging.keyset_page``).
+    __table_args__ = (
+        Index("ix_learner_name", "legal_name", "id"),
+        Index("ix_learner_log_order", "last_logged_on", "legal_name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)

@@ -176,6 +176,9 @@ class Transfer(Base):
         CheckConstraint("from_account_id <> to_account_id", name="distinct_accounts"),
         Index("ix_transfer_from", "from_account_id", "id"),
         Index("ix_transfer_to", "to_account_id", "id"),
+        # The journal narrowed by year or by kind, newest first: a page is a range of one of these.
+        Index("ix_transfer_year_id", "year_id", "id"),
+        Index("ix_transfer_kind", "kind", "id"),
         # The census transfers of a year (the funding overview's census lines), read from the index alone.
         Index(
             "ix_transfer_census",
@@ -204,7 +207,7 @@ class Transfer(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     #: For a reversal, the transfer it undoes (each transfer can be reversed once).
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"))
-    year_id: Mapped[int | None] = mapped_column(ForeignKey("funding_year.id"), index=True)
+    year_id: Mapped[int | None] = mapped_column(ForeignKey("funding_year.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

@@ -522,12 +522,14 @@ def decline_application(application_id: int):
 def learners():
     """Every learner the person may see; narrowed, when an overview figure links here, to the learners it counts."""
     filters = LearnerFilter.from_args(request.args)
-    stmt = filters.apply(learner_records(current_user, select(Learner)), clock.today())
-    # the family, locality and enrolments each row shows, read for the page at once (not a statement a row)
-    stmt = stmt.options(
-        joinedload(Learner.family), joinedload(Learner.locality), selectinload(Learner.enrolments)
-    ).order_by(Learner.legal_name, Learner.id)
-    page = paginate(stmt, per_page=50)
+    # Only ids are sorted and paged (through ix_learner_name: a deep page skips index entries, not joined rows);
+    # then the page's learners are read with the family, locality and enrolments each row shows, at once.
+    ids = filters.apply(learner_records(current_user, select(Learner.id)), clock.today())
+    page = paginate(ids.order_by(Learner.legal_name, Learner.id), per_page=50)
+    shown = select(Learner).where(Learner.id.in_(page.items))
+    shown = shown.options(joinedload(Learner.family), joinedload(Learner.locality), selectinload(Learner.enrolments))
+    loaded = {learner.id: learner for learner in db.session.scalars(shown)}
+    page.items = [loaded[learner_id] for learner_id in page.items]
     locality = db.session.get(Locality, filters.locality) if filters.locality else None
     return render_template(
         "families/learners.html", page=page, filters=filters, described=filters.describe(locality and locality.name)

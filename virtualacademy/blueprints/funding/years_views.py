@@ -23,10 +23,10 @@ from virtualacademy.blueprints.funding.years_forms import (
 )
 from virtualacademy.errors import DomainError, ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.inputs import int_arg, paginate, text_arg
+from virtualacademy.inputs import int_arg, text_arg
 from virtualacademy.models import FundingYear, Role, Transfer, TransferKind
 from virtualacademy.models.funding import SPENDING_CATEGORY_LABELS
-from virtualacademy.paging import PER_PAGE, ListPage
+from virtualacademy.paging import PER_PAGE, ListPage, keyset_paginate
 from virtualacademy.policies import get_or_404, requires_roles
 from virtualacademy.policies.relations import overseen_localities, oversees_every_locality
 from virtualacademy.services import funding, spending
@@ -291,7 +291,9 @@ def transfers():
     kind = request.args.get("kind")
     kind = TransferKind(kind) if kind in {k.value for k in TransferKind} else None
     account = funding.account_by_key(text_arg("account"))
-    page = paginate(funding.transfers_query(year, kind, account), per_page=50)
+    page = keyset_paginate(
+        funding.transfers_query(year, kind), funding.TRANSFER_ORDER, per_page=50, parts=funding.account_sides(account)
+    )
     return render_template(
         "funding/transfers.html",
         page=page,

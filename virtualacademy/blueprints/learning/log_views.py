@@ -26,7 +26,7 @@ from virtualacademy.blueprints.learning.log_forms import (
 )
 from virtualacademy.errors import DomainError, ValidationError
 from virtualacademy.extensions import db
-from virtualacademy.inputs import paginate, to_int
+from virtualacademy.inputs import to_int
 from virtualacademy.models import (
     ActivityType,
     Enrolment,
@@ -40,6 +40,7 @@ from virtualacademy.models import (
     Role,
 )
 from virtualacademy.models.learning import ACTIVITY_TYPE_LABELS, GOAL_STATUS_LABELS
+from virtualacademy.paging import keyset_paginate
 from virtualacademy.policies import can, get_or_404, requires_roles, scoped
 from virtualacademy.services import achievement, evidence, exhibitions, families, learning_log
 from virtualacademy.services.localities import on_roll_filter
@@ -97,13 +98,9 @@ def log_home():
     if is_staff:
         # Sorted by each learner's stored last logged day (kept in step with the log), never by aggregating the
         # whole log; learners reached through the scope's indexes, then checked to be on roll. Only ids are
-        # sorted and paged; the page's 50 learners are loaded after (a deep page then sorts narrow rows).
-        stmt = (
-            select(Learner.id)
-            .where(exists().where(Enrolment.learner_id == Learner.id, on_roll_filter(today)))
-            .order_by(Learner.last_logged_on.asc().nulls_first(), Learner.legal_name, Learner.id)
-        )
-        page = paginate(scoped(current_user, stmt, Learner), per_page=50)
+        # paged, by keyset (a deep page starts where the one before ended); the page's learners are loaded after.
+        stmt = select(Learner.id).where(exists().where(Enrolment.learner_id == Learner.id, on_roll_filter(today)))
+        page = keyset_paginate(scoped(current_user, stmt, Learner), learning_log.LOG_LIST_ORDER, per_page=50)
         loaded = {lr.id: lr for lr in db.session.scalars(select(Learner).where(Learner.id.in_(page.items)))}
         page.items = [loaded[learner_id] for learner_id in page.items]
         gaps = learning_log.gaps(list(loaded), today)

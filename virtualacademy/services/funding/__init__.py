@@ -64,8 +64,10 @@ from virtualacademy.services.funding.common import (
     year_label,
 )
 from virtualacademy.services.funding.transfers import (
+    TRANSFER_ORDER,
     MoveResult,
     account_by_key,
+    account_sides,
     balance_of,
     movable_account,
     movable_accounts,
@@ -131,6 +133,7 @@ __all__ = [
     "YearEndResult",
     "YearSettings",
     "account_by_key",
+    "account_sides",
     "balance_of",
     "census_due",
     "census_of",
@@ -161,6 +164,7 @@ __all__ = [
     "reverse_transfer",
     "set_census_date",
     "suggested_start_year",
+    "TRANSFER_ORDER",
     "transfers_query",
     "update_year",
     "why_not_reversible",

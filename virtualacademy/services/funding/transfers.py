@@ -6,11 +6,13 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import FundingYear, LedgerAccount, Locality, SpendRequest, Transfer, TransferKind, User
+from virtualacademy.paging import Key, ordering
 from virtualacademy.services import audit, ledger
 from virtualacademy.services.funding.common import CENTRAL_KINDS, _lock
 
@@ -116,18 +118,32 @@ def move_money(
 # --- the journal ------------------------------------------------------------------------------------------
 
 
-def transfers_query(
-    year: FundingYear | None = None, kind: TransferKind | None = None, account: LedgerAccount | None = None
-):
-    """Every transfer, newest first, narrowed by year, kind or account (either side)."""
-    stmt = select(Transfer).order_by(Transfer.id.desc())
+#: The journal's order, newest first: transfers are numbered as they are posted (a keyset order, one unique key).
+TRANSFER_ORDER = (Key(Transfer.id, descending=True),)
+
+
+def transfers_query(year: FundingYear | None = None, kind: TransferKind | None = None):
+    """Every transfer, newest first (:data:`TRANSFER_ORDER`), narrowed by year or kind (each read through its
+    index, ``ix_transfer_year_id`` or ``ix_transfer_kind``), with both accounts of each loaded in the same
+    statement."""
+    stmt = (
+        select(Transfer)
+        .options(joinedload(Transfer.from_account), joinedload(Transfer.to_account))
+        .order_by(*ordering(TRANSFER_ORDER))
+    )
     if year is not None:
         stmt = stmt.where(Transfer.year_id == year.id)
     if kind is not None:
         stmt = stmt.where(Transfer.kind == kind)
-    if account is not None:
-        stmt = stmt.where(or_(Transfer.from_account_id == account.id, Transfer.to_account_id == account.id))
     return stmt
+
+
+def account_sides(account: LedgerAccount | None) -> list | None:
+    """An account's transfers as its two sides, money out and money in, for a keyset page to read each through
+    its own index (``ix_transfer_from``, ``ix_transfer_to``) and merge; None for every account."""
+    if account is None:
+        return None
+    return [Transfer.from_account_id == account.id, Transfer.to_account_id == account.id]
 
 
 def account_by_key(key: str | None) -> LedgerAccount | None:

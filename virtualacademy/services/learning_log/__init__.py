@@ -78,6 +78,7 @@ from virtualacademy.services.learning_log.entries import (
     update_entry,
 )
 from virtualacademy.services.learning_log.last_logged import (
+    LOG_LIST_ORDER,
     last_logged_on_column,
     refresh_last_logged,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "CORRECTS",
     "DAY_MINUTES",
     "DESCRIPTION_MAX",
+    "LOG_LIST_ORDER",
     "EDIT_WINDOW_DAYS",
     "FAMILY",
     "GAP_DAYS",

@@ -4,6 +4,7 @@ the same transaction as any flush that changes log entries, and refreshed after 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
@@ -11,6 +12,15 @@ from sqlalchemy.orm import Session
 from virtualacademy.database import chunked
 from virtualacademy.extensions import db
 from virtualacademy.models import Learner, LogEntry
+from virtualacademy.paging import Key
+
+#: Staff's list of learners (**Learning log**): the longest without logged learning first (those who have logged
+#: nothing before everyone), then by name and id. A keyset order, read through ``ix_learner_log_order``.
+LOG_LIST_ORDER = (
+    Key(Learner.last_logged_on, kind=date, nullable=True, nulls_first=True),
+    Key(Learner.legal_name, kind=str, max_length=200),
+    Key(Learner.id),
+)
 
 # --- each learner's last logged day, kept in step with the log ---------------------------------------------
 
