@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0024_deep_page_indexes"
-down_revision = "0019_learner_name_index"
+down_revision = "0023_cohort_now"
 branch_labels = None
 depends_on = None
 
