@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from tests.factories import LearnerFactory, LocalityFactory
+from tests.factories import LearnerFactory, LocalityFactory, UserFactory
 from virtualacademy.extensions import db
-from virtualacademy.models import CheckIn, ContactMethod, ContactWith, LatestWellbeing, Learner
+from virtualacademy.models import CheckIn, ContactMethod, ContactWith, LatestWellbeing, Learner, Role
+from virtualacademy.models.families import WithdrawalReason
+from virtualacademy.services import families
 from virtualacademy.services.overview.common import Period
 from virtualacademy.services.overview.wellbeing import (
     _fell_by_locality,
@@ -18,6 +20,7 @@ from virtualacademy.services.overview.wellbeing import (
     fell_learner_ids,
     latest_two,
     rebuild_latest_wellbeing,
+    wellbeing,
 )
 
 
@@ -85,3 +88,28 @@ def test_the_kept_scores_equal_the_check_ins_after_a_random_sequence_of_changes(
     rebuild_latest_wellbeing()
     db.session.commit()
     assert kept() == live()
+
+
+def test_a_learner_re_enrolled_in_another_locality_takes_their_fall_with_them(db_session):
+    north, south = LocalityFactory(name="North"), LocalityFactory(name="South")
+    learner = LearnerFactory(locality=north, enrolled=date(2026, 9, 1))
+    for day, score in ((5, 4), (12, 2)):
+        db.session.add(
+            CheckIn(
+                learner_id=learner.id,
+                occurred_at=datetime(2027, 1, day, 10, tzinfo=UTC),
+                method=ContactMethod.PHONE,
+                with_whom=ContactWith.BOTH,
+                contact_made=True,
+                wellbeing=score,
+            )
+        )
+    db.session.commit()
+    period = Period(date(2027, 1, 1), date(2027, 3, 2))
+    assert {i: row.fell for i, row in wellbeing(period).by_locality.items()} == {north.id: 1}
+    admin = UserFactory(roles=[Role.ADMIN])
+    families.withdraw(admin, learner, date(2027, 1, 20), WithdrawalReason.MOVED_OUT_OF_AREA)
+    families.re_enrol(admin, learner, date(2027, 2, 1), south)
+    db.session.commit()
+    assert db.session.get(LatestWellbeing, learner.id).locality_id == south.id
+    assert {i: row.fell for i, row in wellbeing(period).by_locality.items()} == {south.id: 1}
