@@ -1,8 +1,8 @@
 """The locality beside each learner's latest wellbeing scores, the learners whose wellbeing fell indexed, and the
 budgets' balances covered by an index by kind and locality
 
-Revision ID: 0024_wellbeing_locality
-Revises: 0023_cohort_now
+Revision ID: 0025_wellbeing_locality
+Revises: 0024_deep_page_indexes
 Create Date: 2026-12-03 18:30:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0024_wellbeing_locality'
-down_revision = '0023_cohort_now'
+revision = '0025_wellbeing_locality'
+down_revision = '0024_deep_page_indexes'
 branch_labels = None
 depends_on = None
 
