@@ -6,15 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
 import pytest
 
 from tests.conftest import sign_in
 from tests.exams_objects import exam_objects
-from tests.factories import LearningPlanFactory, PlanReviewFactory, UserFactory, income_transfer
-from tests.overview_world import small_academy
+from tests.factories import LearnerFactory, LearningPlanFactory, PlanReviewFactory, UserFactory, income_transfer
+from tests.overview_world import TODAY, small_academy
 from virtualacademy.extensions import db
 from virtualacademy.jobs import JOBS
 from virtualacademy.models import CheckIn, ContactMethod, ContactWith, LocalityStaff, Role
@@ -257,3 +257,24 @@ def test_the_cohort_counted_by_the_job_is_read_and_the_page_says_when(client, ac
     # the same figures either way
     for name in ("North", "With an EHCP (per cent)", "Eligible for free school meals (per cent)"):
         assert row_of(counted, name) == row_of(live, name)
+
+
+def test_the_attendance_csv_on_its_own_reads_the_learners_without_learning_as_counted_by_the_job(client, academy):
+    sign_in(client, academy["admin"].email)
+
+    def without_learning() -> str:
+        rows = list(csv.reader(io.StringIO(client.get("/overview/attendance.csv").get_data(as_text=True))))
+        assert rows[0][6] == "no learning for 14 days"
+        return next(row for row in rows if row[0] == "North")[6]
+
+    live = without_learning()
+    JOBS["overview-figures"].func()
+    db.session.commit()
+    assert without_learning() == live
+    # a learner on roll for a month with nothing logged: not in the figures until the next count
+    LearnerFactory(locality=academy["north"], enrolled=TODAY - timedelta(days=30))
+    db.session.commit()
+    assert without_learning() == live
+    JOBS["overview-figures"].func()
+    db.session.commit()
+    assert int(without_learning()) == int(live) + 1

@@ -139,6 +139,8 @@ class LedgerAccount(Base):
     __tablename__ = "account"
     __table_args__ = (
         CheckConstraint("balance_pence >= 0 OR kind IN ('funding_source', 'spending')", name="budget_not_negative"),
+        # the budgets' balances summed by kind and locality (the overview's money) from the index alone
+        Index("ix_account_kind_locality_id", "kind", "locality_id", postgresql_include=["balance_pence"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -223,10 +223,23 @@ class LatestWellbeing(Base):
 
     __tablename__ = "latest_wellbeing"
 
+    __table_args__ = (
+        # the learners whose wellbeing fell since a time, counted by locality from the index alone
+        Index(
+            "ix_latest_wellbeing_fell",
+            "latest_at",
+            "locality_id",
+            postgresql_where=text("latest < previous"),
+            sqlite_where=text("latest < previous"),
+        ),
+    )
+
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True)
     latest_at: Mapped[datetime]
     latest: Mapped[int] = mapped_column(SmallInteger)
     previous: Mapped[int | None] = mapped_column(SmallInteger)
+    #: The learner's locality now (kept with it when the learner moves), so the page counts by it without a join.
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id", ondelete="SET NULL"), index=True)
 
 
 class WellbeingDay(Base):

@@ -151,7 +151,7 @@ def learners_changing(session: Session, kind: type) -> set[int]:
             learners.update(v.id for v in state.attrs.learner.history.sum() if v is not None and v.id is not None)
             if obj.learner_id is not None:
                 learners.add(obj.learner_id)
-        elif isinstance(obj, Learner) and obj.id is not None and (obj in session.deleted or _moved(obj)):
+        elif isinstance(obj, Learner) and obj.id is not None and (obj in session.deleted or moved(obj)):
             learners.add(obj.id)
     return learners
 
@@ -163,7 +163,7 @@ def _note_learners(session: Session, _context, _instances) -> None:
     session.info[_BEFORE] = _days_of(session.connection(), learners) if learners else {}
 
 
-def _moved(learner: Learner) -> bool:
+def moved(learner: Learner) -> bool:
     attrs = inspect(learner).attrs
     return attrs.locality_id.history.has_changes() or attrs.locality.history.has_changes()
 

@@ -73,7 +73,7 @@ def cohort(on: date, *, with_gaps: bool = False) -> Cohort:
     no learning logged for 14 days; and then the summary recounted every 10 minutes (:class:`CohortNow`) is read
     instead when it was counted on ``on``."""
     if with_gaps:
-        counted = _from_summary(on)
+        counted = counted_cohort(on)
         if counted is not None:
             return counted
     secondary = Learner.date_of_birth <= secondary_born_by(on)
@@ -161,7 +161,7 @@ def recount_cohort(today: date, now: datetime) -> None:
     db.session.flush()
 
 
-def _from_summary(on: date) -> Cohort | None:
+def counted_cohort(on: date) -> Cohort | None:
     """The cohort on ``on`` from :class:`CohortNow` if it was counted on that day, else None: one statement over at
     most a row per locality and category, summed by locality with a column per category as :func:`cohort` counts."""
     c = CohortNow

@@ -229,6 +229,7 @@ def money(period: Period) -> Money:
     for locality_id, category, pence in [*spendings, *more_spendings]:
         if category is not None:
             row(locality_id).spent[SpendingCategory(category)] += int(pence)
+    # the budgets named by locality, summed from the index on (kind, locality) that holds their balances
     account, learner = aliased(LedgerAccount), aliased(Learner)
     placed = select(account.locality_id, account.kind, func.sum(account.balance_pence)).where(
         account.kind.in_(BUDGETS), account.locality_id.is_not(None)
@@ -239,7 +240,7 @@ def money(period: Period) -> Money:
         .where(account.kind.in_(BUDGETS), account.locality_id.is_(None))
     )
     balances = [
-        *db.session.execute(placed.group_by(account.locality_id, account.kind)),
+        *db.session.execute(placed.group_by(account.kind, account.locality_id)),
         *db.session.execute(unplaced.group_by(learner.locality_id, account.kind)),
     ]
     for locality_id, kind, pence in balances:

@@ -10,7 +10,7 @@ from functools import cached_property
 from virtualacademy.models import Locality
 from virtualacademy.models.families import SendStatus
 from virtualacademy.services.overview.attendance import Attendance, attendance
-from virtualacademy.services.overview.cohort import Cohort, cohort
+from virtualacademy.services.overview.cohort import Cohort, cohort, counted_cohort
 from virtualacademy.services.overview.common import Period, Spread, localities, share
 from virtualacademy.services.overview.community import Community, community
 from virtualacademy.services.overview.contact import Contact, contact
@@ -76,8 +76,13 @@ class Overview:
     @cached_property
     def attendance(self) -> Attendance:
         # The roll and the cohort, when already counted, hold each locality's learners on roll at the period's end
-        # and those without learning for 14 days today: shared rather than counted again.
+        # and those without learning for 14 days today: shared rather than counted again. Asked for on its own (the
+        # attendance CSV), the cohort is read as the page reads it when the summary was counted today.
         roll, cohort = self.__dict__.get("roll"), self.__dict__.get("cohort")
+        if cohort is None and min(self.period.end, self.today) == self.today:
+            cohort = counted_cohort(self.today)
+            if cohort is not None:
+                self.__dict__["cohort"] = cohort
         on_roll = None if roll is None else {i: months[-1] for i, months in roll.on_roll.items() if months[-1]}
         gaps = None if cohort is None else cohort.without_learning
         return attendance(self.period, self.today, on_roll=on_roll, without_learning=gaps)

@@ -13,7 +13,7 @@ from virtualacademy import clock
 from virtualacademy.database import chunked
 from virtualacademy.extensions import db
 from virtualacademy.models import CheckIn, LatestWellbeing, Learner, WellbeingDay
-from virtualacademy.services.overview.attendance import learners_changing
+from virtualacademy.services.overview.attendance import learners_changing, moved
 from virtualacademy.services.overview.common import Period, chosen
 
 SCORES = (1, 2, 3, 4, 5)
@@ -98,13 +98,30 @@ def _ends_after_every_score(period: Period) -> bool:
     return not db.session.scalar(select(later.exists()))
 
 
-def _fell_from_latest(period: Period):
-    """:func:`fell_learner_ids` read from each learner's latest two scores as kept (``latest_wellbeing``)."""
+def _fell_from_latest(period: Period, *columns):
+    """:func:`fell_learner_ids` read from each learner's latest two scores as kept (``latest_wellbeing``; its
+    partial index ``ix_latest_wellbeing_fell`` holds just these rows, by time and locality). ``columns``: what to
+    select instead of the learner."""
     begin, _ = period.bounds()
-    return select(LatestWellbeing.learner_id).where(
+    return select(*(columns or (LatestWellbeing.learner_id,))).where(
         LatestWellbeing.latest_at >= begin,
         LatestWellbeing.previous.is_not(None),
         LatestWellbeing.latest < LatestWellbeing.previous,
+    )
+
+
+def _fell_by_locality(period: Period):
+    """The learners whose wellbeing fell, counted by their locality now: from ``latest_wellbeing``, which keeps the
+    locality beside the scores, when the period ends after every score; else ranked from the check-ins."""
+    if _ends_after_every_score(period):
+        kept = LatestWellbeing.locality_id
+        return _fell_from_latest(period, kept, func.count()).where(kept.is_not(None)).group_by(kept)
+    fell = fell_learner_ids(period).subquery()
+    return (
+        select(Learner.locality_id, func.count())
+        .join(fell, fell.c.learner_id == Learner.id)
+        .where(Learner.locality_id.is_not(None))
+        .group_by(Learner.locality_id)
     )
 
 
@@ -123,14 +140,8 @@ def wellbeing(period: Period) -> Wellbeing:
     ):
         if score in SCORES and count:
             row(locality_id).scores[score] = int(count)
-    fell = (_fell_from_latest(period) if _ends_after_every_score(period) else fell_learner_ids(period)).subquery()
-    for locality_id, count in db.session.execute(
-        select(Learner.locality_id, func.count())
-        .join(fell, fell.c.learner_id == Learner.id)
-        .group_by(Learner.locality_id)
-    ):
-        if locality_id is not None:
-            row(locality_id).fell = count
+    for locality_id, count in db.session.execute(_fell_by_locality(period)):
+        row(locality_id).fell = count
     return result
 
 
@@ -140,8 +151,8 @@ _CHANGED = "overview.latest_wellbeing.learners"
 
 
 def latest_two(learner_ids=None):
-    """A select of each learner's latest score, its time, and the score before it (``learner_ids``: a select or list
-    of ids to narrow it to; every learner when None)."""
+    """A select of each learner's latest score, its time, the score before it and the learner's locality
+    (``learner_ids``: a select or list of ids to narrow it to; every learner when None)."""
     ranked = select(
         CheckIn.learner_id,
         CheckIn.occurred_at,
@@ -153,38 +164,45 @@ def latest_two(learner_ids=None):
     if learner_ids is not None:
         ranked = ranked.where(CheckIn.learner_id.in_(learner_ids))
     ranked = ranked.subquery()
+    learner = Learner.__table__
     return (
         select(
             ranked.c.learner_id,
             func.max(case((ranked.c.n == 1, ranked.c.occurred_at))),
             func.max(case((ranked.c.n == 1, ranked.c.wellbeing))),
             func.max(case((ranked.c.n == 2, ranked.c.wellbeing))),
+            learner.c.locality_id,
         )
+        .join(learner, learner.c.id == ranked.c.learner_id)
         .where(ranked.c.n <= 2)
-        .group_by(ranked.c.learner_id)
+        .group_by(ranked.c.learner_id, learner.c.locality_id)
     )
 
 
 def _columns():
-    return ["learner_id", "latest_at", "latest", "previous"]
+    return ["learner_id", "latest_at", "latest", "previous", "locality_id"]
 
 
 @event.listens_for(Session, "after_flush")
 def _note_check_ins(session: Session, _context) -> None:
+    """Notes the learners whose check-ins the flush changed, and those it moved to another locality (whose kept
+    locality changes with them)."""
     changed = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, CheckIn):
             changed.update(v for v in inspect(obj).attrs.learner_id.history.sum() if v is not None)
             if obj.learner_id is not None:
                 changed.add(obj.learner_id)
+        elif isinstance(obj, Learner) and obj.id is not None and obj not in session.deleted and moved(obj):
+            changed.add(obj.id)
     if changed:
         session.info.setdefault(_CHANGED, set()).update(changed)
 
 
 @event.listens_for(Session, "after_flush_postexec")
 def _keep_latest_wellbeing(session: Session, _context) -> None:
-    """In the same transaction as any flush that adds, changes or deletes check-ins: those learners' latest two
-    scores read again."""
+    """In the same transaction as any flush that adds, changes or deletes check-ins, or moves a learner: those
+    learners' latest two scores and locality read again."""
     learner_ids = session.info.pop(_CHANGED, None)
     if not learner_ids:
         return
