@@ -32,6 +32,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -299,7 +300,7 @@ def load(port: int, main: list[Page], users: int, seconds: float) -> dict:
     """``users`` threads, each its own signed-in session of a role (in turn), requesting the role's main pages in
     a loop for ``seconds``. Returns every request's (milliseconds, status, whether a main page)."""
     roles = sorted({p.role for p in main})
-    results: list[tuple[float, int]] = []
+    results: list[tuple[float, int, str]] = []
     lock = threading.Lock()
     clients = []
     for n in range(users):
@@ -314,8 +315,9 @@ def load(port: int, main: list[Page], users: int, seconds: float) -> dict:
         start_gate.wait()
         n, done = 0, []
         while time.perf_counter() < stop_at[0]:
-            status, ms = fetch(client, mine[n % len(mine)])
-            done.append((ms, status))
+            page = mine[n % len(mine)]
+            status, ms = fetch(client, page)
+            done.append((ms, status, f"{page.role}: {page.name}"))
             n += 1
         with lock:
             results.extend(done)
@@ -329,8 +331,10 @@ def load(port: int, main: list[Page], users: int, seconds: float) -> dict:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    times = [ms for ms, _status in results]
+    times = [ms for ms, _status, _page in results]
+    by_page = {name: sorted(ms for ms, _status, page in results if page == name) for name in {r[2] for r in results}}
     return {
+        "pages": {name: (len(t), _percentile(t, 50), _percentile(t, 95)) for name, t in sorted(by_page.items())},
         "users": users,
         "seconds": elapsed,
         "requests": len(results),
@@ -338,8 +342,8 @@ def load(port: int, main: list[Page], users: int, seconds: float) -> dict:
         "p50": _percentile(times, 50),
         "p95": _percentile(times, 95),
         "p99": _percentile(times, 99),
-        "5xx": sum(1 for _ms, status in results if status >= 500 or status == NO_ANSWER),
-        "other": sorted({status for _ms, status in results if status != 200}),
+        "5xx": sum(1 for _ms, status, _page in results if status >= 500 or status == NO_ANSWER),
+        "other": sorted({status for _ms, status, _page in results if status != 200}),
     }
 
 
@@ -349,7 +353,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
+def start_server(url: str, port: int, workers: int, log) -> subprocess.Popen:
+    """gunicorn on the loopback ``port``, its log written to the file ``log``."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -363,13 +368,12 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=log,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"gunicorn stopped: {server.stderr.read()[-2000:]}")
+            raise SystemExit(f"gunicorn stopped; its log is {log.name}")
         try:
             if Client(port).get("/healthz/floor")[0] == 200:
                 return server
@@ -400,6 +404,10 @@ def report(floor: tuple[float, float], timings: list[Timing], loaded: dict, runs
         f"{loaded['p99']:.1f} | {loaded['5xx']} | {', '.join(map(str, loaded['other'])) or 'none'} | "
         f"{'met' if loaded['p95'] < LOAD_P95_MS else 'MISSED'} (< {LOAD_P95_MS:.0f} ms) |"
     )
+    print("\n| under load | requests | p50 ms | p95 ms |")
+    print("|---|---:|---:|---:|")
+    for name, (count, p50, p95) in loaded["pages"].items():
+        print(f"| {name} | {count} | {p50:.1f} | {p95:.1f} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -418,7 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     ids = objects(url)
     listed = pages(ids)
     port = free_port()
-    server = start_server(url, port, args.workers)
+    log = tempfile.NamedTemporaryFile(prefix="bench-pages-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    print(f"gunicorn's log: {log.name}", file=sys.stderr)
+    server = start_server(url, port, args.workers, log)
     try:
         clients = {role: Client(port) for role in ACCOUNTS}
         for role, client in clients.items():
