@@ -89,4 +89,3 @@ def test_the_floor_reports_503_when_the_database_is_unreachable(tmp_path):
     response = broken.test_client().get("/healthz/floor")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error"}
-
