@@ -70,9 +70,24 @@ class Config:
     LOGIN_FAILURES_FORGET_AFTER = _int("LOGIN_FAILURES_FORGET_AFTER", 24 * 60 * 60)
     LOGIN_FAILURES_PER_IP_FORGET_AFTER = _int("LOGIN_FAILURES_PER_IP_FORGET_AFTER", 60 * 60)
 
-    # Rate limits against floods and mass emailing (Flask-Limiter); storage is memory (one count per worker)
-    # unless RATELIMIT_STORAGE_URI names a shared store.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis: the work queue (docs/architecture.md, "The work queue") and the rate limits' counts, shared by every
+    # web server and worker. Empty (the SQLite demo): the scheduler runs the jobs itself and each process counts
+    # its own rate limits.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    #: The RQ queue the scheduler fills and `flask --app wsgi worker` empties.
+    QUEUE_NAME = os.environ.get("QUEUE_NAME", "virtualacademy")
+    #: A queued job still running after this many seconds is stopped (a job may set its own).
+    QUEUE_JOB_TIMEOUT = _int("QUEUE_JOB_TIMEOUT", 60 * 60)
+    #: Finished and failed jobs are kept this long in Redis, for `rq info` and the failed-job registry.
+    QUEUE_RESULT_TTL = _int("QUEUE_RESULT_TTL", 24 * 60 * 60)
+    QUEUE_FAILURE_TTL = _int("QUEUE_FAILURE_TTL", 7 * 24 * 60 * 60)
+
+    # Rate limits against floods and mass emailing (Flask-Limiter). Counted in Redis when REDIS_URL is set (every
+    # server sees one count), or in RATELIMIT_STORAGE_URI if that names another store; otherwise in memory, one
+    # count per process. While the store cannot be reached each process counts in its own memory instead.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "virtualacademy"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
@@ -97,7 +112,8 @@ class Config:
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 10)
     MAIL_BATCH_SIZE = _int("MAIL_BATCH_SIZE", 100)
 
-    # Scheduler (its own process: `flask --app wsgi scheduler run`)
+    # Scheduler (its own process: `flask --app wsgi scheduler run`; with REDIS_URL set it only enqueues the jobs,
+    # and `flask --app wsgi worker` processes run them)
     SCHEDULER_TIMEZONE = os.environ.get("SCHEDULER_TIMEZONE", "Europe/London")
     MAIL_OUTBOX_INTERVAL_SECONDS = _int("MAIL_OUTBOX_INTERVAL_SECONDS", 60)
     #: How often the scheduler looks for progress-report builds started from the browser.
@@ -145,6 +161,10 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite:///test.sqlite")
+    #: Never the machine's REDIS_URL: tests that use Redis start their own server and hand it to the app (or to
+    #: a server process they start, as TEST_REDIS_URL).
+    REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     MAIL_BACKEND = "smtp"
     MAIL_PORT = _int("MAIL_PORT", 8025)  # a test may point a scheduler subprocess at its own server
     MAIL_MAX_ATTEMPTS = 5

@@ -349,10 +349,12 @@ def seed(scale: Scale, today: date = BENCH_DAY, *, progress: bool = True) -> See
                         f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"
                     )
                 )
-    # Bulk inserts bypass the session events that keep each learner's latest wellbeing scores: set them here.
-    from virtualacademy.services.overview.wellbeing import rebuild_latest_wellbeing
+    # Bulk inserts bypass the session events that keep each learner's latest wellbeing scores and the scores a day
+    # per locality: set them here.
+    from virtualacademy.services.overview.wellbeing import rebuild_latest_wellbeing, rebuild_wellbeing_days
 
     rebuild_latest_wellbeing()
+    rebuild_wellbeing_days()
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -573,13 +575,16 @@ def _first_admin_id() -> int:
 
 
 def _contact_figures() -> None:
-    """Fill in contact figures the bulk load left stale, and count today's summaries (the contact-figures job)."""
+    """Fill in contact figures the bulk load left stale, and count today's summaries: the contact-figures and
+    overview-figures jobs' work."""
     from virtualacademy import clock
     from virtualacademy.extensions import db
     from virtualacademy.services import mentoring
+    from virtualacademy.services.overview.cohort import recount_cohort
 
     mentoring.refresh_stale(limit=10**9)
     mentoring.rebuild_contact_summary(clock.today(), clock.now())
+    recount_cohort(clock.today(), clock.now())
     db.session.commit()
 
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -321,6 +324,116 @@ def smtp_server(app) -> Iterator[SMTPServer]:
     finally:
         server.stop()
         app.config.update(MAIL_SERVER=old[0], MAIL_PORT=old[1])
+
+
+# --- a real Redis server -------------------------------------------------------------
+
+_redis_unavailable_key = pytest.StashKey[str]()
+
+
+def redis_server_path() -> str | None:
+    """``REDIS_SERVER_PATH`` if set (and only that), else ``redis-server`` on the PATH or in /usr/bin."""
+    explicit = os.environ.get("REDIS_SERVER_PATH")
+    candidates = [explicit] if explicit else [shutil.which("redis-server"), "/usr/bin/redis-server"]
+    return next((c for c in candidates if c and os.path.isfile(c) and os.access(c, os.X_OK)), None)
+
+
+def redis_required() -> bool:
+    """CI (and anyone with REQUIRE_BROWSER=1 or REQUIRE_REDIS=1) must run the Redis tests: a missing server fails."""
+    truthy = {"1", "true", "yes", "on"}
+    return any(
+        os.environ.get(name, "").strip().lower() in truthy for name in ("REQUIRE_REDIS", "REQUIRE_BROWSER", "CI")
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without ``redis-server`` the tests that need it are deselected and the summary says so, unless required."""
+    ours = [item for item in items if "redis_server" in getattr(item, "fixturenames", ())]
+    if not ours or redis_server_path() is not None or redis_required():
+        return
+    config.stash[_redis_unavailable_key] = (
+        f"{len(ours)} Redis test(s) deselected: redis-server was not found (install Debian's `redis-server`)."
+    )
+    config.hook.pytest_deselected(items=ours)
+    items[:] = [item for item in items if item not in ours]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    message = config.stash.get(_redis_unavailable_key, None)
+    if message:
+        terminalreporter.section("Redis tests did not run", sep="=", yellow=True, bold=True)
+        terminalreporter.write_line(message)
+        terminalreporter.write_line("Set REQUIRE_REDIS=1 (CI does) to make a missing redis-server fail the run.")
+
+
+class RedisServer:
+    """``redis-server`` of its own on a free local port, keeping nothing on disk: the suite never uses the
+    machine's shared Redis."""
+
+    def __init__(self, directory):
+        self.port = free_port()
+        self.directory = directory
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self):
+        from redis import Redis
+
+        return Redis.from_url(self.url)
+
+    def start(self) -> None:
+        path = redis_server_path()
+        if path is None:
+            pytest.fail("redis-server was not found (install Debian's `redis-server`).", pytrace=False)
+        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.proc = subprocess.Popen(
+            [path, *args, "--dir", str(self.directory), "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        with self.client() as client:
+            while True:
+                try:
+                    client.ping()
+                    return
+                except Exception:
+                    if self.proc.poll() is not None or time.monotonic() > deadline:
+                        self.stop()
+                        pytest.fail(f"redis-server did not start on port {self.port}", pytrace=False)
+                    time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+    def flush(self) -> None:
+        with self.client() as client:
+            client.flushall()
+
+
+@pytest.fixture(scope="session")
+def _redis_process(tmp_path_factory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_server(_redis_process) -> Iterator[RedisServer]:
+    """The suite's Redis, emptied before and after the test."""
+    _redis_process.flush()
+    yield _redis_process
+    _redis_process.flush()
 
 
 # --- signing in ---------------------------------------------------------------------

@@ -261,22 +261,29 @@ def _postgresql_lock_dies_with_its_session(app):
 # --- the scheduler itself -------------------------------------------------------------
 
 
-def test_run_forever_delivers_mail_and_releases_the_lock_when_stopped(app, committed_db, smtp_server):
-    """In a thread (no signal handlers there): the job runs at start, and a stop releases the lock."""
-    queue_and_commit(app, "ada@example.com")
+@contextmanager
+def scheduler_in_a_thread(app) -> Iterator[list[str]]:
+    """``run_forever`` in a thread (no signal handlers there), stopped when the block ends; yields what it says."""
     said: list[str] = []
     stop = threading.Event()
     thread = threading.Thread(target=run_forever, args=(app,), kwargs={"echo": said.append, "stop": stop}, daemon=True)
     thread.start()
     try:
+        yield said
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive(), "\n".join(said)
+
+
+def test_run_forever_delivers_mail_and_releases_the_lock_when_stopped(app, committed_db, smtp_server):
+    """The job runs at start, and a stop releases the lock."""
+    queue_and_commit(app, "ada@example.com")
+    with scheduler_in_a_thread(app) as said:
         wait_until(lambda: len(smtp_server.messages) == 1, 10, "the scheduler to deliver", lambda: "\n".join(said))
         assert any("Scheduler lock taken" in line for line in said)
         with leader_locks(app, 60) as (other,):
             assert not other.try_acquire()
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
     assert said[-1] == "Scheduler stopped and lock released."
     with leader_locks(app, 60) as (other,):
         assert other.try_acquire()

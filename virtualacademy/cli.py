@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_families_command)
     app.cli.add_command(invite_guardians_command)
     app.cli.add_command(erase_due_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(scheduler_group)
     app.cli.add_command(funding_group)
 
@@ -404,3 +405,25 @@ def funding_year_end(year: str, preview: bool):
             return
         result = funding.close_year(None, found)
     click.echo(result.message + ".")
+
+
+# --- the work queue's worker -----------------------------------------------------------------------------
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--burst", is_flag=True, help="Run the jobs queued now, then stop (for tests and one-off runs).")
+@click.option("--name", default=None, help="The worker's name in Redis (default: host and process id).")
+def worker_command(burst: bool, name: str | None):
+    """Run the jobs the scheduler queued on Redis (REDIS_URL); start as many as you like, on any machine."""
+    from virtualacademy import work_queue
+
+    app = current_app._get_current_object()
+    if not work_queue.enabled(app):
+        raise click.ClickException(
+            "REDIS_URL is not set: there is no work queue, and `flask --app wsgi scheduler run` runs the jobs itself."
+        )
+    click.echo(
+        f"Worker taking jobs from queue {app.config['QUEUE_NAME']!r}" + (" until it is empty." if burst else ".")
+    )
+    work_queue.work(app, burst=burst, name=name)

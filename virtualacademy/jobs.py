@@ -10,6 +10,7 @@ the mail outbox and sweeping half-written uploads, live here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +19,12 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
 
 from virtualacademy import mail
+from virtualacademy.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class Job:
     trigger: Callable[[dict], BaseTrigger]
     #: Says, from the same config, when the job runs ("every 10 seconds", "weekdays at 07:30").
     schedule: Callable[[dict], str]
+    #: Seconds a queued run may take before the worker stops it (None: QUEUE_JOB_TIMEOUT).
+    timeout: int | None = None
 
     def schedule_for(self, config) -> str:
         return self.schedule(config)
@@ -52,12 +59,34 @@ def daily_at(time: str):
     return lambda config: f"daily at {time} ({config['SCHEDULER_TIMEZONE']})"
 
 
-def job(name: str, description: str, trigger: Callable[[dict], BaseTrigger], schedule: Callable[[dict], str]):
+def job(
+    name: str,
+    description: str,
+    trigger: Callable[[dict], BaseTrigger],
+    schedule: Callable[[dict], str],
+    timeout: int | None = None,
+):
     def decorator(func):
-        JOBS[name] = Job(name, description, func, trigger, schedule)
+        JOBS[name] = Job(name, description, func, trigger, schedule, timeout)
         return func
 
     return decorator
+
+
+def run_job(app: Flask, job: Job, now: datetime | None = None):
+    """Run one job in an app context, committing on success and rolling back on failure: the same wherever it runs
+    (the scheduler's process without a queue, a queue worker, ``scheduler run-once``)."""
+    with app.app_context():
+        try:
+            result = job.func(now=now)
+            db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            log.exception("Job %s failed", job.name)
+            raise
+        finally:
+            db.session.remove()
 
 
 @job(

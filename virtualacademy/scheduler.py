@@ -1,8 +1,9 @@
 """The scheduler process: ``flask --app wsgi scheduler run``.
 
-It never runs inside web workers. Only one scheduler acts at a time: a process first
-takes the leader lock (a PostgreSQL advisory lock held on its own connection; on
-SQLite a row in ``scheduler_lock`` renewed by a heartbeat) and a second process waits
+It never runs inside web workers. With ``REDIS_URL`` set it only enqueues each job when it is due
+(:mod:`virtualacademy.work_queue`) and worker processes run them; without it, it runs them itself.
+Only one scheduler acts at a time: a process first takes the leader lock (a PostgreSQL advisory lock held on
+its own connection; on SQLite a row in ``scheduler_lock`` renewed by a heartbeat) and a second process waits
 until the first stops.
 """
 
@@ -27,9 +28,9 @@ from flask import Flask
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from virtualacademy import clock
+from virtualacademy import clock, work_queue
 from virtualacademy.extensions import db
-from virtualacademy.jobs import JOBS, Job
+from virtualacademy.jobs import JOBS, Job, run_job
 
 log = logging.getLogger(__name__)
 
@@ -180,19 +181,17 @@ def _iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def run_job(app: Flask, job: Job, now: datetime | None = None):
-    """Run one job in an app context, committing on success and rolling back on failure."""
-    with app.app_context():
-        try:
-            result = job.func(now=now)
-            db.session.commit()
-            return result
-        except Exception:
-            db.session.rollback()
-            log.exception("Job %s failed", job.name)
-            raise
-        finally:
-            db.session.remove()
+def dispatch(app: Flask, job: Job) -> None:
+    """What the scheduler does when a job is due: with a work queue (REDIS_URL), only enqueue it for a worker;
+    without one, run it here."""
+    if not work_queue.enabled(app):
+        run_job(app, job)
+        return
+    try:
+        work_queue.enqueue(app, job.name)
+    except Exception:
+        log.exception("Could not queue job %s; it is queued again at its next time", job.name)
+        raise
 
 
 def lock_for(app: Flask) -> LeaderLock:
@@ -246,9 +245,9 @@ def _run(app: Flask, echo, stop: threading.Event) -> None:
 
         def safe(job: Job):
             def runner():
-                # run_job logs a failure; the scheduler itself keeps going.
+                # dispatch logs a failure; the scheduler itself keeps going.
                 with contextlib.suppress(Exception):
-                    run_job(app, job)
+                    dispatch(app, job)
 
             return runner
 
@@ -289,6 +288,10 @@ def _run(app: Flask, echo, stop: threading.Event) -> None:
             lambda _event: threading.Thread(target=watch_for_stop, name="scheduler-stop", daemon=True).start(),
             EVENT_SCHEDULER_STARTED,
         )
+        if work_queue.enabled(app):
+            echo(f"Jobs are queued on Redis (queue {app.config['QUEUE_NAME']!r}) for `flask --app wsgi worker`.")
+        else:
+            echo("Jobs run in this process (REDIS_URL is not set).")
         for job in JOBS.values():
             echo(f"  {job.name}: {job.schedule_for(app.config)}")
         scheduler.start()

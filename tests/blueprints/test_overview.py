@@ -16,6 +16,7 @@ from tests.exams_objects import exam_objects
 from tests.factories import LearningPlanFactory, PlanReviewFactory, UserFactory, income_transfer
 from tests.overview_world import small_academy
 from virtualacademy.extensions import db
+from virtualacademy.jobs import JOBS
 from virtualacademy.models import CheckIn, ContactMethod, ContactWith, LocalityStaff, Role
 from virtualacademy.models.funding import SpendingCategory, TransferKind
 from virtualacademy.models.localities import LocalityRole
@@ -243,3 +244,16 @@ def test_money_on_the_page_and_as_csv(client, academy):
     rows = list(csv.reader(io.StringIO(client.get("/overview/money.csv").get_data(as_text=True))))
     assert rows[1][:3] == ["North", "10000", "4000"]
     assert rows[-1][0] == "Academy"
+
+
+def test_the_cohort_counted_by_the_job_is_read_and_the_page_says_when(client, academy):
+    sign_in(client, academy["admin"].email)
+    live = client.get("/overview/")
+    assert "Cohort figures (and the learners with no learning logged for 14 days) counted at" not in text(live)
+    JOBS["overview-figures"].func()
+    db.session.commit()
+    counted = client.get("/overview/")
+    assert "Cohort figures (and the learners with no learning logged for 14 days) counted at" in text(counted)
+    # the same figures either way
+    for name in ("North", "With an EHCP (per cent)", "Eligible for free school meals (per cent)"):
+        assert row_of(counted, name) == row_of(live, name)

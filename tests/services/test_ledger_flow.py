@@ -10,7 +10,16 @@ from sqlalchemy import select, update
 from tests.factories import FundingYearFactory, LearnerFactory, LocalityFactory, UserFactory
 from virtualacademy import clock
 from virtualacademy.extensions import db
-from virtualacademy.models import AccountKind, LedgerAccount, LedgerFlow, Role, SpendingCategory, Transfer, TransferKind
+from virtualacademy.models import (
+    AccountKind,
+    LedgerAccount,
+    LedgerFlow,
+    LedgerFlowMonth,
+    Role,
+    SpendingCategory,
+    Transfer,
+    TransferKind,
+)
 from virtualacademy.services import ledger
 
 
@@ -37,22 +46,29 @@ def live_flows() -> dict[tuple, tuple[int, int]]:
     return {k: (n, pence) for k, (n, pence) in sums.items()}
 
 
-def kept_flows() -> dict[tuple, tuple[int, int]]:
+def kept_flows(model=LedgerFlow) -> dict[tuple, tuple[int, int]]:
+    """The summary's rows (by day, or by month for :class:`LedgerFlowMonth`), keyed as :func:`live_flows`."""
+    first = LedgerFlow.day if model is LedgerFlow else LedgerFlowMonth.month
+    columns = [getattr(model, name) for name in ("year_id", "kind", "reversal", "from_kind", "from_locality_id")]
+    columns += [getattr(model, name) for name in ("from_category", "to_kind", "to_locality_id", "to_category")]
     return {
-        (
-            f.day,
-            f.year_id,
-            f.kind,
-            f.reversal,
-            f.from_kind,
-            f.from_locality_id,
-            f.from_category,
-            f.to_kind,
-            f.to_locality_id,
-            f.to_category,
-        ): (f.transfers, f.amount_pence)
-        for f in db.session.scalars(select(LedgerFlow))
+        (row[0], *row[1:-2]): (row[-2], row[-1])
+        for row in db.session.execute(select(first, *columns, model.transfers, model.amount_pence))
     }
+
+
+def by_month(flows: dict[tuple, tuple[int, int]]) -> dict[tuple, tuple[int, int]]:
+    """Daily sums (keyed by day first) summed by the month of the day."""
+    sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for (day, *rest), (n, pence) in flows.items():
+        key = (day.replace(day=1), *rest)
+        sums[key][0] += n
+        sums[key][1] += pence
+    return {k: (n, pence) for k, (n, pence) in sums.items()}
+
+
+def kept_months() -> dict[tuple, tuple[int, int]]:
+    return kept_flows(LedgerFlowMonth)
 
 
 def test_the_summary_equals_the_live_sums_after_a_random_sequence_of_postings(db_session, travel):
@@ -116,6 +132,9 @@ def test_the_summary_equals_the_live_sums_after_a_random_sequence_of_postings(db
     # some were made late in the evening in summer: a London day that is not their UTC day
     assert any(t.created_at.astimezone(clock.LONDON).date() != t.created_at.date() for t in made)
     assert kept_flows() == live_flows()
+    # the summary by month too, and the postings spanned several months (the clocks went forward in one)
+    assert kept_months() == by_month(live_flows())
+    assert len({key[0] for key in kept_months()}) >= 2
     assert ledger.flow_problems() == []
     assert ledger.verify().ok
 
@@ -134,3 +153,20 @@ def test_verify_finds_a_summary_that_differs_and_rebuilding_mends_it(db_session)
     db.session.commit()
     assert ledger.verify().ok
     assert kept_flows() == live_flows()
+    assert kept_months() == by_month(live_flows())
+
+
+def test_verify_finds_a_summary_by_month_that_differs_from_the_days(db_session):
+    FundingYearFactory(starts_on=date(2025, 9, 1))
+    ledger.post(
+        None, ledger.funding_source(), ledger.central(AccountKind.CENTRAL_CORE), 9_000, TransferKind.INCOME, "In", "k"
+    )
+    db.session.commit()
+    assert kept_months() == by_month(live_flows())
+    db.session.execute(update(LedgerFlowMonth).values(transfers=LedgerFlowMonth.transfers + 1))
+    result = ledger.verify()
+    assert not result.ok
+    assert any("flow summary by month" in problem for problem in result.problems)
+    ledger.rebuild_flows()
+    db.session.commit()
+    assert ledger.verify().ok

@@ -71,6 +71,7 @@ from virtualacademy.models.funding import (
     FundingYear,
     LedgerAccount,
     LedgerFlow,
+    LedgerFlowMonth,
     SpendingCategory,
     SpendRequest,
     SpendStatus,
@@ -103,6 +104,7 @@ from virtualacademy.models.mentoring import (
     AgreedAction,
     CadenceDefault,
     CheckIn,
+    CohortNow,
     ConcernEntry,
     ConcernEntryKind,
     ConcernStatus,
@@ -118,6 +120,7 @@ from virtualacademy.models.mentoring import (
     OtherAdultRole,
     SafeguardingConcern,
     SupportLevel,
+    WellbeingDay,
 )
 from virtualacademy.models.notifications import Notification, OutboxMessage, OutboxStatus
 from virtualacademy.models.progress_reports import ProgressReport, ReportRun, RunStatus
@@ -192,6 +195,7 @@ __all__ = [
     "SpendRequest",
     "SpendStatus",
     "LedgerFlow",
+    "LedgerFlowMonth",
     "Transfer",
     "TransferKind",
     "YearEndPolicy",
@@ -199,6 +203,7 @@ __all__ = [
     "AgreedAction",
     "CadenceDefault",
     "CheckIn",
+    "CohortNow",
     "ContactDay",
     "ContactNow",
     "ConcernEntry",
@@ -207,6 +212,7 @@ __all__ = [
     "ContactMethod",
     "ContactWith",
     "LatestWellbeing",
+    "WellbeingDay",
     "LearnerSupport",
     "MentorAssignment",
     "MentorProfile",

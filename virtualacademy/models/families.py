@@ -221,7 +221,7 @@ class Enrolment(TimestampMixin, Base):
     end_date: Mapped[date | None]
     withdrawal_reason: Mapped[WithdrawalReason | None] = mapped_column(enum_type(WithdrawalReason, "withdrawal_reason"))
     withdrawal_note: Mapped[str | None] = mapped_column(Text)
-    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"), index=True)
 
     learner: Mapped[Learner] = relationship(back_populates="enrolments")
     locality: Mapped[Locality] = relationship()
@@ -261,14 +261,14 @@ class Application(TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     #: Everything typed so far: guardian, address, second guardian, children, consents.
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"))
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"), index=True)
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     decline_reason: Mapped[str | None] = mapped_column(Text)
     #: The guardian account created from the confirmation email's link.
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    family_id: Mapped[int | None] = mapped_column(ForeignKey("family.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("family.id", ondelete="SET NULL"), index=True)
 
     locality: Mapped[Locality | None] = relationship()
     messages: Mapped[list[ApplicationMessage]] = relationship(

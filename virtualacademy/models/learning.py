@@ -149,7 +149,7 @@ class GoalReview(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("plan_review.id", ondelete="CASCADE"), index=True)
-    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"))
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), index=True)
     progress: Mapped[str | None] = mapped_column(Text)
     next_steps: Mapped[str | None] = mapped_column(Text)
     status: Mapped[GoalStatus] = mapped_column(enum_type(GoalStatus, "goal_status", 16))
@@ -220,7 +220,7 @@ class LogEntry(TimestampMixin, Base):
     minutes: Mapped[int]
     activity: Mapped[ActivityType] = mapped_column(enum_type(ActivityType, "activity_type", 24))
     description: Mapped[str] = mapped_column(Text)
-    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goal.id", ondelete="SET NULL"))
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goal.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     #: A mentor's correction after the 14-day edit window (who and when).
     corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -242,8 +242,8 @@ class Evidence(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
-    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goal.id", ondelete="SET NULL"))
-    log_entry_id: Mapped[int | None] = mapped_column(ForeignKey("log_entry.id", ondelete="SET NULL"))
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goal.id", ondelete="SET NULL"), index=True)
+    log_entry_id: Mapped[int | None] = mapped_column(ForeignKey("log_entry.id", ondelete="SET NULL"), index=True)
     kind: Mapped[EvidenceKind] = mapped_column(enum_type(EvidenceKind, "evidence_kind", 8))
     title: Mapped[str] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(String(2000))
@@ -287,7 +287,7 @@ exhibition_item = Table(
     "exhibition_item",
     Base.metadata,
     Column("exhibition_id", ForeignKey("exhibition.id", ondelete="CASCADE"), primary_key=True),
-    Column("evidence_id", ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True),
+    Column("evidence_id", ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 

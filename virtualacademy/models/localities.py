@@ -68,7 +68,9 @@ class LocalityStaff(Base):
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"), primary_key=True)
+    locality_id: Mapped[int] = mapped_column(
+        ForeignKey("locality.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     role: Mapped[LocalityRole] = mapped_column(enum_type(LocalityRole, "locality_role", 16), primary_key=True)
 
     user: Mapped[User] = relationship()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from virtualacademy.models.accounts import User
@@ -229,6 +229,44 @@ class LatestWellbeing(Base):
     previous: Mapped[int | None] = mapped_column(SmallInteger)
 
 
+class WellbeingDay(Base):
+    """Wellbeing scores recorded at check-ins on one London day by the learners of one locality (by each learner's
+    locality now), counted per score: the overview's wellbeing over long periods without reading every check-in.
+    Kept by :mod:`virtualacademy.services.overview.wellbeing` in the same flush as any change to a learner's
+    check-ins or locality, and equal to the check-ins (its tests prove it)."""
+
+    __tablename__ = "wellbeing_day"
+    __table_args__ = (UniqueConstraint("locality_id", "on_date", "score", name="uq_wellbeing_day_locality_date_score"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"))
+    on_date: Mapped[date] = mapped_column(index=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    check_ins: Mapped[int]
+
+
+class CohortNow(Base):
+    """The learners on roll on ``counted_on`` of one locality with one reason, SEND status, free-school-meals
+    eligibility and phase, and how many of them had no learning logged for 14 days: the overview's cohort for today
+    without joining every enrolment to its learner. Recounted every 10 minutes by the ``overview-figures`` job
+    (:func:`virtualacademy.services.overview.cohort.recount_cohort`); read only when counted today, and the page
+    says when."""
+
+    __tablename__ = "cohort_now"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"), index=True)
+    counted_on: Mapped[date]
+    counted_at: Mapped[datetime]
+    #: ``EheReason`` and ``SendStatus`` values.
+    reason: Mapped[str] = mapped_column(String(32))
+    send_status: Mapped[str] = mapped_column(String(16))
+    fsm_eligible: Mapped[bool]
+    secondary: Mapped[bool]
+    learners: Mapped[int]
+    without_learning: Mapped[int]
+
+
 class ActionOwner(enum.StrEnum):
     LEARNER = "learner"
     GUARDIAN = "guardian"
@@ -250,7 +288,7 @@ class AgreedAction(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
-    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id", ondelete="SET NULL"))
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id", ondelete="SET NULL"), index=True)
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[ActionOwner] = mapped_column(enum_type(ActionOwner, "action_owner", 16))
     due_on: Mapped[date | None]

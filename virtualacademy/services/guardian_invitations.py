@@ -39,13 +39,19 @@ def _stamp(moment: datetime) -> int:
 
 def pending(family: Family) -> list[GuardianInvitation]:
     """The family's invitations not accepted yet, oldest first."""
-    return list(
-        db.session.scalars(
-            select(GuardianInvitation)
-            .where(GuardianInvitation.family_id == family.id, GuardianInvitation.accepted_at.is_(None))
-            .order_by(GuardianInvitation.id)
-        )
-    )
+    return pending_by_family([family])[family.id]
+
+
+def pending_by_family(families: list[Family]) -> dict[int, list[GuardianInvitation]]:
+    """Each family's invitations not accepted yet, oldest first, by family id (one statement)."""
+    found: dict[int, list[GuardianInvitation]] = {family.id: [] for family in families}
+    for invitation in db.session.scalars(
+        select(GuardianInvitation)
+        .where(GuardianInvitation.family_id.in_(list(found)), GuardianInvitation.accepted_at.is_(None))
+        .order_by(GuardianInvitation.id)
+    ):
+        found[invitation.family_id].append(invitation)
+    return found
 
 
 def invite(

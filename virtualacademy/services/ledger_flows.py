@@ -5,14 +5,14 @@ around the ledger (the benchmarks' bulk transfers) is summed afresh by :func:`re
 
 from __future__ import annotations
 
-from dataclasses import asdict, astuple, dataclass
+from dataclasses import asdict, astuple, dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, select
 
 from virtualacademy import clock
 from virtualacademy.extensions import db
-from virtualacademy.models import LedgerAccount, LedgerFlow, Transfer
+from virtualacademy.models import LedgerAccount, LedgerFlow, LedgerFlowMonth, Transfer
 
 
 def _text(value) -> str | None:
@@ -57,17 +57,30 @@ class Flow:
         return "|".join("" if v is None else str(int(v) if isinstance(v, bool) else v) for v in astuple(self))
 
 
-def count_flows(flows) -> None:
-    """Add transfers (``(Flow, pence)`` pairs) to the flow summary, in the caller's transaction: one upsert, its rows
-    in key order (so two transactions adding to the same rows take their locks in the same order)."""
-    totals: dict[Flow, list[int]] = {}
-    for flow, pence in flows:
-        sums = totals.setdefault(flow, [0, 0])
-        sums[0] += 1
-        sums[1] += pence
-    if not totals:
-        return
-    table = LedgerFlow.__table__
+def _month_rows(rows: list[dict]) -> list[dict]:
+    """Daily summary rows (as written to :class:`LedgerFlow`) summed into rows of :class:`LedgerFlowMonth`."""
+    months: dict[Flow, dict] = {}
+    for row in rows:
+        flow = Flow(**{name: row[name] for name in Flow.__dataclass_fields__})
+        flow = replace(flow, day=flow.day.replace(day=1))
+        if flow in months:
+            months[flow]["transfers"] += row["transfers"]
+            months[flow]["amount_pence"] += row["amount_pence"]
+        else:
+            fields = asdict(flow)
+            months[flow] = {
+                "key": flow.key,
+                "month": fields.pop("day"),
+                **fields,
+                "transfers": row["transfers"],
+                "amount_pence": row["amount_pence"],
+            }
+    return list(months.values())
+
+
+def _add_to(table, rows: list[dict]) -> None:
+    """Add ``rows`` to a flow summary ``table``: one upsert, its rows in key order (so two transactions adding to the
+    same rows take their locks in the same order)."""
     if db.engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -80,11 +93,39 @@ def count_flows(flows) -> None:
             "amount_pence": table.c.amount_pence + stmt.excluded.amount_pence,
         },
     )
+    db.session.execute(stmt, sorted(rows, key=lambda row: row["key"]))
+
+
+def count_flows(flows) -> None:
+    """Add transfers (``(Flow, pence)`` pairs) to the flow summary, by day and by month, in the caller's
+    transaction: one upsert into each."""
+    totals: dict[Flow, list[int]] = {}
+    for flow, pence in flows:
+        sums = totals.setdefault(flow, [0, 0])
+        sums[0] += 1
+        sums[1] += pence
+    if not totals:
+        return
     rows = [
         {"key": flow.key, **asdict(flow), "transfers": count, "amount_pence": pence}
         for flow, (count, pence) in totals.items()
     ]
-    db.session.execute(stmt, sorted(rows, key=lambda row: row["key"]))
+    _add_to(LedgerFlow.__table__, rows)
+    _add_to(LedgerFlowMonth.__table__, _month_rows(rows))
+
+
+#: The summary's columns besides the day (or month) and the sums.
+_SUMMED_BY = (
+    "year_id",
+    "kind",
+    "reversal",
+    "from_kind",
+    "from_locality_id",
+    "from_category",
+    "to_kind",
+    "to_locality_id",
+    "to_category",
+)
 
 
 def _flow_columns(source, target, transfer):
@@ -121,9 +162,10 @@ class _Side:
 
 
 def rebuild_flows() -> int:
-    """Rebuild the flow summary from the transfers, in the session's transaction (for data written around the
-    ledger, such as the benchmarks' bulk-loaded transfers). Returns the rows written."""
+    """Rebuild the flow summary (by day and by month) from the transfers, in the session's transaction (for data
+    written around the ledger, such as the benchmarks' bulk-loaded transfers). Returns the daily rows written."""
     db.session.execute(LedgerFlow.__table__.delete())
+    db.session.execute(LedgerFlowMonth.__table__.delete())
     totals: dict[Flow, list[int]] = {}
     result = db.session.execute(_transfer_flows().execution_options(yield_per=50_000))
     for at, year_id, kind, reversal, fk, fl, fc, tk, tl, tc, pence in result:
@@ -135,8 +177,9 @@ def rebuild_flows() -> int:
         {"key": flow.key, **asdict(flow), "transfers": count, "amount_pence": pence}
         for flow, (count, pence) in totals.items()
     ]
-    for start in range(0, len(rows), 10_000):
-        db.session.execute(LedgerFlow.__table__.insert(), rows[start : start + 10_000])
+    for table, written in ((LedgerFlow.__table__, rows), (LedgerFlowMonth.__table__, _month_rows(rows))):
+        for start in range(0, len(written), 10_000):
+            db.session.execute(table.insert(), written[start : start + 10_000])
     return len(rows)
 
 
@@ -156,17 +199,7 @@ def flow_problems() -> list[str]:
     }
     live = {(k[0], k[1], bool(k[2]), *k[3:]): v for k, v in live.items()}
     f = LedgerFlow.__table__.c
-    kept_columns = (
-        f.year_id,
-        f.kind,
-        f.reversal,
-        f.from_kind,
-        f.from_locality_id,
-        f.from_category,
-        f.to_kind,
-        f.to_locality_id,
-        f.to_category,
-    )
+    kept_columns = tuple(f[name] for name in _SUMMED_BY)
     kept = {
         (row[0], row[1], bool(row[2]), *row[3:-2]): (int(row[-2]), int(row[-1]))
         for row in db.session.execute(
@@ -174,9 +207,41 @@ def flow_problems() -> list[str]:
         )
     }
     differ = {k for k in live.keys() | kept.keys() if live.get(k, (0, 0)) != kept.get(k, (0, 0))}
-    if not differ:
-        return []
-    return [
-        f"The flow summary differs from the transfers in {len(differ)} of its groups "
-        "(rebuild it with ledger.rebuild_flows after loading transfers around the ledger)"
-    ]
+    problems = []
+    if differ:
+        problems.append(
+            f"The flow summary differs from the transfers in {len(differ)} of its groups "
+            "(rebuild it with ledger.rebuild_flows after loading transfers around the ledger)"
+        )
+    months = _months_differing()
+    if months:
+        problems.append(
+            f"The flow summary by month differs from its daily rows in {months} of its groups "
+            "(rebuild it with ledger.rebuild_flows)"
+        )
+    return problems
+
+
+def _month_of(day):
+    """The first day of ``day``'s month, in SQL."""
+    if db.engine.dialect.name == "postgresql":
+        return func.cast(func.date_trunc("month", day), Date)
+    return func.date(day, "start of month")
+
+
+def _months_differing() -> int:
+    """How many groups of the summary by month differ from the daily rows summed by month (both summed in the
+    database, a row per month and combination)."""
+    daily, monthly = LedgerFlow.__table__.c, LedgerFlowMonth.__table__.c
+
+    def sums(table, month):
+        columns = [month, *(table[name] for name in _SUMMED_BY)]
+        return {
+            (str(row[0])[:10], *row[1:-2]): (int(row[-2]), int(row[-1]))
+            for row in db.session.execute(
+                select(*columns, func.sum(table.transfers), func.sum(table.amount_pence)).group_by(*columns)
+            )
+        }
+
+    by_day, by_month = sums(daily, _month_of(daily.day)), sums(monthly, monthly.month)
+    return sum(1 for k in by_day.keys() | by_month.keys() if by_day.get(k, (0, 0)) != by_month.get(k, (0, 0)))

@@ -33,8 +33,9 @@ def _guardian_panel(user) -> dict:
     from virtualacademy.services import families
 
     mine = families.families_of(user)
+    cards = families.child_cards(mine)
     return {
-        "cards": [card for family in mine for card in families.child_cards(family)],
+        "cards": [card for family in mine for card in cards[family.id]],
         "applications": families.open_applications_of(user),
     }
 

@@ -618,8 +618,8 @@ def family_home():
         invite_form=invite_form,
         form=invite_form,
         families=mine,
-        invitations=guardian_invitations.pending,
-        cards=families.child_cards,
+        invitations=guardian_invitations.pending_by_family(mine),
+        cards=families.child_cards(mine),
         applications=open_applications,
         labels=LABELS,
     )

@@ -144,7 +144,7 @@ def week(learner_id: int):
         next_week=shown.start + timedelta(days=7) if shown.start < learning_log.monday_of(today) else None,
         can_write=can_write,
         loggable_days={d.on for d in shown.days if can_write and learning_log.may_log_on(d.on, today)},
-        may_edit={e.id: learning_log.may_edit(current_user, e, today) for d in shown.days for e in d.entries},
+        may_edit=learning_log.may_edit_each(current_user, learner, [e for d in shown.days for e in d.entries], today),
         locked={e.id: learning_log.is_locked(e, today) for d in shown.days for e in d.entries},
         evidence_counts=counts,
         goals={goal.id: goal.title for goal in learning_log.current_goals(learner)},

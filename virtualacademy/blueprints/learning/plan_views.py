@@ -113,7 +113,7 @@ def share_plan(learner_id: int):
 
 
 def _plan_page(learner: Learner, share_form: SharePlanForm):
-    plan = learning_plans.plan_of(learner)
+    plan = learning_plans.plan_of(learner, with_goals=True)
     review_list = learning_plans.reviews(plan)
     last = learning_plans.version(plan, plan.version) if plan and plan.version else None
     return render_template(

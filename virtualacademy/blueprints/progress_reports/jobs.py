@@ -18,6 +18,8 @@ from virtualacademy.jobs import every, job
     "by a stopped process",
     trigger=lambda config: IntervalTrigger(seconds=config["REPORT_RUN_INTERVAL_SECONDS"]),
     schedule=lambda config: every(config["REPORT_RUN_INTERVAL_SECONDS"]) + " (REPORT_RUN_INTERVAL_SECONDS)",
+    # A whole academy's term of reports takes hours; on a queue worker the run is given a day, not the hour others get.
+    timeout=24 * 60 * 60,
 )
 def build_progress_reports(now: datetime | None = None) -> list[int]:
     """Queue again the runs a stopped process left, then carry out every queued run, one at a time; returns the

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from virtualacademy import clock
 from virtualacademy.errors import NotAllowed, ValidationError
@@ -63,9 +64,17 @@ def coordinator_summary(user: User) -> list[LocalitySummary]:
 
 
 def families_of(user: User) -> list[Family]:
+    """The user's families, with their guardians and learners (and the learners' enrolments and localities)."""
     return list(
         db.session.scalars(
-            select(Family).join(Guardian).where(Guardian.user_id == user.id).order_by(Family.id)
+            select(Family)
+            .join(Guardian)
+            .where(Guardian.user_id == user.id)
+            .order_by(Family.id)
+            .options(
+                selectinload(Family.guardians),
+                selectinload(Family.learners).options(selectinload(Learner.enrolments), selectinload(Learner.locality)),
+            )
         ).unique()
     )
 
@@ -163,14 +172,18 @@ def starts_on(learner: Learner, today: date) -> date | None:
     return enrolment.start_date if enrolment is not None and enrolment.start_date > today else None
 
 
-def child_cards(family: Family) -> list[ChildCard]:
+def child_cards(families: list[Family]) -> dict[int, list[ChildCard]]:
+    """A card for each child of each family, by family id; the mentors' names are read for all of them at once."""
     from virtualacademy.services import mentoring
 
     today = clock.today()
-    cards = []
-    for learner in family.learners:
-        mentor = mentoring.current_mentor(learner)
-        cards.append(
-            ChildCard(learner, learner.current_enrolment, mentor.name if mentor else None, starts_on(learner, today))
-        )
-    return cards
+    mentors = mentoring.current_mentor_names(
+        select(Learner.id).where(Learner.family_id.in_([family.id for family in families]))
+    )
+    return {
+        family.id: [
+            ChildCard(learner, learner.current_enrolment, mentors.get(learner.id), starts_on(learner, today))
+            for learner in family.learners
+        ]
+        for family in families
+    }

@@ -52,6 +52,19 @@ def may_edit(user: User, entry: LogEntry, today: date) -> bool:
     return may_correct(user, learner) if is_locked(entry, today) else may_write(user, learner)
 
 
+def may_edit_each(user: User, learner: Learner, entries: list[LogEntry], today: date) -> dict[int, bool]:
+    """:func:`may_edit` for each of ``learner``'s ``entries``, by entry id: each relation is asked once, however
+    many entries there are."""
+    answers: dict[bool, bool] = {}
+
+    def allowed(locked: bool) -> bool:
+        if locked not in answers:
+            answers[locked] = may_correct(user, learner) if locked else may_write(user, learner)
+        return answers[locked]
+
+    return {entry.id: allowed(is_locked(entry, today)) for entry in entries}
+
+
 def active_subjects() -> list[SubjectArea]:
     return list(
         db.session.scalars(select(SubjectArea).where(SubjectArea.active.is_(True)).order_by(SubjectArea.position))

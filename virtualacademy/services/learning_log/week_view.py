@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from virtualacademy.extensions import db
 from virtualacademy.models import Evidence, Learner, LogEntry
@@ -49,6 +50,7 @@ def entries_between(learner: Learner, start: date, end: date) -> list[LogEntry]:
     return list(
         db.session.scalars(
             select(LogEntry)
+            .options(selectinload(LogEntry.subjects))
             .where(LogEntry.learner_id == learner.id, LogEntry.on_date >= start, LogEntry.on_date <= end)
             .order_by(LogEntry.on_date, LogEntry.id)
         )

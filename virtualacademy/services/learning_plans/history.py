@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from virtualacademy.errors import ValidationError
 from virtualacademy.extensions import db
@@ -18,8 +19,12 @@ from virtualacademy.services.learning_plans.common import DEFAULT_REVIEW_WEEKS, 
 # --- the plan and its versions --------------------------------------------------------------------
 
 
-def plan_of(learner: Learner) -> LearningPlan | None:
-    return db.session.scalar(select(LearningPlan).where(LearningPlan.learner_id == learner.id))
+def plan_of(learner: Learner, *, with_goals: bool = False) -> LearningPlan | None:
+    """The learner's plan; ``with_goals``: with its goals and their subject areas read at once (for a page)."""
+    query = select(LearningPlan).where(LearningPlan.learner_id == learner.id)
+    if with_goals:
+        query = query.options(selectinload(LearningPlan.goals).selectinload(Goal.subjects))
+    return db.session.scalar(query)
 
 
 def current_goals(plan: LearningPlan | None) -> list[Goal]:

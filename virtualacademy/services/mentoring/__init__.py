@@ -64,6 +64,7 @@ from virtualacademy.services.mentoring.relations import (
     WRITES,
     current_assignment,
     current_mentor,
+    current_mentor_names,
 )
 from virtualacademy.services.mentoring.reminders import ReminderReport, send_reminders
 from virtualacademy.services.mentoring.variation import (
@@ -113,6 +114,7 @@ __all__ = [
     "contact_states",
     "current_assignment",
     "current_mentor",
+    "current_mentor_names",
     "family_contact_summary",
     "last_wellbeing",
     "mentor_options",

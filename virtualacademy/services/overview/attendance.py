@@ -64,18 +64,30 @@ def without_learning_filter(today: date):
     )
 
 
-def attendance(period: Period, today: date) -> Attendance:
+def attendance(
+    period: Period,
+    today: date,
+    on_roll: dict[int, int] | None = None,
+    without_learning: dict[int, int] | None = None,
+) -> Attendance:
     """Per locality (the learner's): learners on roll at the period's end, days with learning and minutes logged in
     the period (from the summary :class:`LearningDay`, a row per locality a day, kept below), and learners on roll
-    ``today`` without learning for 14 days. Three grouped statements."""
+    ``today`` without learning for 14 days. ``on_roll`` and ``without_learning``, when the caller has counted them
+    already (the roll and the cohort do), are used as given. One to three grouped statements."""
     result = Attendance(period, today)
 
     def row(locality_id: int) -> LocalityAttendance:
         return result.by_locality.setdefault(locality_id, LocalityAttendance())
 
-    for locality_id, count in db.session.execute(
-        select(Enrolment.locality_id, func.count()).where(on_roll_filter(period.end)).group_by(Enrolment.locality_id)
-    ):
+    if on_roll is None:
+        on_roll = dict(
+            db.session.execute(
+                select(Enrolment.locality_id, func.count())
+                .where(on_roll_filter(period.end))
+                .group_by(Enrolment.locality_id)
+            ).all()
+        )
+    for locality_id, count in on_roll.items():
         row(locality_id).on_roll = count
     for locality_id, learning_days, minutes in db.session.execute(
         select(LearningDay.locality_id, func.sum(LearningDay.learners), func.sum(LearningDay.minutes))
@@ -85,12 +97,16 @@ def attendance(period: Period, today: date) -> Attendance:
     ):
         row(locality_id).learning_days = int(learning_days)
         row(locality_id).minutes = int(minutes)
-    for locality_id, count in db.session.execute(
-        select(Enrolment.locality_id, func.count())
-        .join(Learner, Learner.id == Enrolment.learner_id)
-        .where(on_roll_filter(today), without_learning_filter(today))
-        .group_by(Enrolment.locality_id)
-    ):
+    if without_learning is None:
+        without_learning = dict(
+            db.session.execute(
+                select(Enrolment.locality_id, func.count())
+                .join(Learner, Learner.id == Enrolment.learner_id)
+                .where(on_roll_filter(today), without_learning_filter(today))
+                .group_by(Enrolment.locality_id)
+            ).all()
+        )
+    for locality_id, count in without_learning.items():
         row(locality_id).without_learning = count
     return result
 
@@ -123,11 +139,13 @@ def _days_of(connection, learner_ids: set[int]) -> dict[int, tuple[int | None, d
     return found
 
 
-@event.listens_for(Session, "before_flush")
-def _note_learners(session: Session, _context, _instances) -> None:
+def learners_changing(session: Session, kind: type) -> set[int]:
+    """The learners a flush is about to change rows of ``kind`` (anything with ``learner_id`` and ``learner``) for,
+    before and after the change, and the learners it moves to another locality or deletes: whose figures in a
+    summary per locality must be noted before the flush and read again after it."""
     learners: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, LogEntry):
+        if isinstance(obj, kind):
             state = inspect(obj)
             learners.update(v for v in state.attrs.learner_id.history.sum() if v is not None)
             learners.update(v.id for v in state.attrs.learner.history.sum() if v is not None and v.id is not None)
@@ -135,6 +153,12 @@ def _note_learners(session: Session, _context, _instances) -> None:
                 learners.add(obj.learner_id)
         elif isinstance(obj, Learner) and obj.id is not None and (obj in session.deleted or _moved(obj)):
             learners.add(obj.id)
+    return learners
+
+
+@event.listens_for(Session, "before_flush")
+def _note_learners(session: Session, _context, _instances) -> None:
+    learners = learners_changing(session, LogEntry)
     # noted afresh for each flush (a flush that failed leaves nothing behind for the next)
     session.info[_BEFORE] = _days_of(session.connection(), learners) if learners else {}
 

@@ -8,12 +8,14 @@ them in the same transaction as each transfer), summed per locality."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import aliased
 
+from virtualacademy import clock
 from virtualacademy.extensions import db
-from virtualacademy.models import Learner, LedgerAccount, LedgerFlow, Transfer
+from virtualacademy.models import Learner, LedgerAccount, LedgerFlow, LedgerFlowMonth, Transfer
 from virtualacademy.models.funding import AccountKind, SpendingCategory, TransferKind
 from virtualacademy.services.overview.common import Period, chosen
 
@@ -67,46 +69,79 @@ def _kinds(kinds) -> list[str]:
     return [k.value for k in kinds]
 
 
+_SIDES = ("kind", "from_kind", "from_locality_id", "from_category", "to_kind", "to_locality_id", "to_category")
+
+
+def _flows(period: Period):
+    """The flow summary's rows that make up the period, with the sign each is counted with: a whole month from the
+    summary by month; a part month either from its daily rows, or from the month's row less the daily rows of its
+    days outside the period (whichever reads fewer days). As a subquery of
+    ``_SIDES`` and ``pence``."""
+    today = clock.today()
+    whole, inside, outside = [], [], []
+    for first, last in period.months():
+        month_start = first.replace(day=1)
+        month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        before, after = (month_start, first - timedelta(days=1)), (last + timedelta(days=1), month_end)
+        # days after today are counted as nothing to read (usually they hold nothing; they are still subtracted)
+        days_outside = sum(max(0, (min(b, today) - a).days + 1) for a, b in (before, after))
+        if days_outside < (last - first).days + 1:
+            whole.append(month_start)
+            outside += [(a, b) for a, b in (before, after) if a <= b]
+        else:
+            inside.append((first, last))
+    daily, monthly = LedgerFlow.__table__.c, LedgerFlowMonth.__table__.c
+
+    def rows(table, sign, *where):
+        return select(*(table[name] for name in _SIDES), (sign * table.amount_pence).label("pence")).where(*where)
+
+    parts = [rows(daily, 1, or_(*(daily.day.between(a, b) for a, b in inside)))] if inside else []
+    if whole:
+        parts.append(rows(monthly, 1, monthly.month.in_(whole)))
+    if outside:
+        parts.append(rows(daily, -1, or_(*(daily.day.between(a, b) for a, b in outside))))
+    return union_all(*parts).subquery()
+
+
 def _from_summary(period: Period):
     """Income, allocations and spending per locality from the ledger's flow summary (:class:`LedgerFlow`, kept with
-    every transfer, summed by London day and by the kind, locality and category of each side): budgets whose
-    account names its locality. Three grouped statements over a few hundred rows a day."""
-    f = LedgerFlow
-    in_period = f.day.between(period.start, period.end)
-    income = db.session.scalar(
-        select(func.coalesce(func.sum(f.amount_pence), 0)).where(
-            in_period, f.kind == TransferKind.INCOME.value, f.from_kind == AccountKind.FUNDING_SOURCE.value
-        )
-    )
-    budgets, funders = _kinds(BUDGETS), _kinds(FUNDERS)
-    allocated = union_all(
-        select(f.to_locality_id.label("locality_id"), f.amount_pence.label("pence")).where(
-            in_period, f.kind == TransferKind.ALLOCATION.value, f.to_kind.in_(budgets), f.from_kind.in_(funders)
-        ),
-        select(f.from_locality_id, -f.amount_pence).where(
-            in_period, f.kind == TransferKind.REVERSAL.value, f.from_kind.in_(budgets), f.to_kind.in_(funders)
-        ),
-    ).subquery()
-    allocations = db.session.execute(
-        select(allocated.c.locality_id, func.sum(allocated.c.pence))
-        .where(allocated.c.locality_id.is_not(None))
-        .group_by(allocated.c.locality_id)
-    ).all()
-    spending = AccountKind.SPENDING.value
-    spent = union_all(
+    every transfer, summed by London day and by month, and by the kind, locality and category of each side): budgets
+    whose account names its locality. One statement: each row making up the period (:func:`_flows`) is read once,
+    given its measure, locality, category and sign, and summed by those (a row per measure, locality and
+    category)."""
+    f = _flows(period).c
+    budgets, funders, spending = _kinds(BUDGETS), _kinds(FUNDERS), AccountKind.SPENDING.value
+    income = and_(f.kind == TransferKind.INCOME.value, f.from_kind == AccountKind.FUNDING_SOURCE.value)
+    allocated = and_(f.kind == TransferKind.ALLOCATION.value, f.to_kind.in_(budgets), f.from_kind.in_(funders))
+    unallocated = and_(f.kind == TransferKind.REVERSAL.value, f.from_kind.in_(budgets), f.to_kind.in_(funders))
+    spent = and_(f.from_kind.in_(budgets), f.to_kind == spending)
+    refunded = and_(f.to_kind.in_(budgets), f.from_kind == spending)
+    measure = case((income, "income"), (or_(allocated, unallocated), "allocated"), else_="spent")
+    locality = case((or_(allocated, refunded), f.to_locality_id), else_=f.from_locality_id)
+    category = case((spent, f.to_category), (refunded, f.from_category), else_=None)
+    pence = case((or_(unallocated, refunded), -f.pence), else_=f.pence)
+    found = (
         select(
-            f.from_locality_id.label("locality_id"), f.to_category.label("category"), f.amount_pence.label("pence")
-        ).where(in_period, f.from_kind.in_(budgets), f.to_kind == spending),
-        select(f.to_locality_id, f.from_category, -f.amount_pence).where(
-            in_period, f.to_kind.in_(budgets), f.from_kind == spending
-        ),
-    ).subquery()
-    spendings = db.session.execute(
-        select(spent.c.locality_id, spent.c.category, func.sum(spent.c.pence))
-        .where(spent.c.locality_id.is_not(None))
-        .group_by(spent.c.locality_id, spent.c.category)
-    ).all()
-    return int(income or 0), allocations, spendings
+            measure.label("measure"), locality.label("locality_id"), category.label("category"), pence.label("pence")
+        )
+        .where(or_(income, allocated, unallocated, spent, refunded))
+        .subquery()
+    )
+    income_pence, allocations, spendings = 0, [], []
+    for what, locality_id, category_name, total in db.session.execute(
+        select(found.c.measure, found.c.locality_id, found.c.category, func.sum(found.c.pence)).group_by(
+            found.c.measure, found.c.locality_id, found.c.category
+        )
+    ):
+        if what == "income":
+            income_pence += int(total)
+        elif locality_id is None:
+            continue
+        elif what == "allocated":
+            allocations.append((locality_id, total))
+        else:
+            spendings.append((locality_id, category_name, total))
+    return income_pence, allocations, spendings
 
 
 def _without_locality(period: Period):

@@ -69,11 +69,18 @@ class Overview:
 
     @cached_property
     def cohort(self) -> Cohort:
-        return cohort(min(self.period.end, self.today))
+        on = min(self.period.end, self.today)
+        # On today, the same pass over the learners on roll counts the attendance section's gaps in learning.
+        return cohort(on, with_gaps=on == self.today)
 
     @cached_property
     def attendance(self) -> Attendance:
-        return attendance(self.period, self.today)
+        # The roll and the cohort, when already counted, hold each locality's learners on roll at the period's end
+        # and those without learning for 14 days today: shared rather than counted again.
+        roll, cohort = self.__dict__.get("roll"), self.__dict__.get("cohort")
+        on_roll = None if roll is None else {i: months[-1] for i, months in roll.on_roll.items() if months[-1]}
+        gaps = None if cohort is None else cohort.without_learning
+        return attendance(self.period, self.today, on_roll=on_roll, without_learning=gaps)
 
     @cached_property
     def wellbeing(self) -> Wellbeing:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, literal, select, union_all
 
 from virtualacademy.extensions import db
 from virtualacademy.models import Enrolment, Learner
@@ -16,6 +16,7 @@ from virtualacademy.models.families import (
     EnrolmentStatus,
     WithdrawalReason,
 )
+from virtualacademy.services.localities import on_roll_filter
 from virtualacademy.services.overview.common import Period, chosen
 
 
@@ -48,36 +49,54 @@ class Roll:
         return named
 
 
-def _counted(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+def _month_of(column, ends: list[date]):
+    """SQL: the index of the month of the period (by its last days ``ends``) that the day in ``column`` falls in."""
+    if len(ends) == 1:
+        return literal(0)
+    return case(*((column <= end, n) for n, end in enumerate(ends[:-1])), else_=len(ends) - 1)
 
 
 def roll(period: Period) -> Roll:
     """Every locality's roll at each month's end, its joiners and leavers each month, and why leavers left: three
-    grouped statements, whatever the number of learners."""
+    grouped statements, whatever the number of learners. The roll at each month's end is the roll the day before the
+    period (one pass over the enrolments, one condition each) plus the joiners and less the leavers since, which are
+    counted from the enrolments that start or end in the period only."""
     ends = period.month_ends()
-    months = period.months()
-    enrolled = Enrolment.status != EnrolmentStatus.APPLIED
-    on_roll_columns = [
-        _counted(and_(Enrolment.start_date <= end, or_(Enrolment.end_date.is_(None), Enrolment.end_date > end)))
-        for end in ends
-    ]
-    joiner_columns = [_counted(Enrolment.start_date.between(first, last)) for first, last in months]
-    leaver_columns = [_counted(Enrolment.end_date.between(first, last)) for first, last in months]
-    on_roll: dict[int, list[int]] = {}
-    joiners: dict[int, list[int]] = {}
-    leavers: dict[int, list[int]] = {}
-    stmt = (
-        select(Enrolment.locality_id, *on_roll_columns, *joiner_columns, *leaver_columns)
-        .where(enrolled, Enrolment.start_date <= period.end)
-        .group_by(Enrolment.locality_id)
-    )
     n = len(ends)
-    for row in db.session.execute(stmt):
-        values = [int(v) for v in row[1:]]
-        on_roll[row[0]] = values[:n]
-        joiners[row[0]] = values[n : 2 * n]
-        leavers[row[0]] = values[2 * n :]
+    enrolled = Enrolment.status != EnrolmentStatus.APPLIED
+    before = dict(
+        db.session.execute(
+            select(Enrolment.locality_id, func.count())
+            .where(on_roll_filter(period.start - timedelta(days=1)))
+            .group_by(Enrolment.locality_id)
+        ).all()
+    )
+    joiners: dict[int, list[int]] = {i: [0] * n for i in before}
+    leavers: dict[int, list[int]] = {i: [0] * n for i in before}
+    changes = union_all(
+        select(
+            Enrolment.locality_id.label("locality_id"),
+            _month_of(Enrolment.start_date, ends).label("month"),
+            literal(0).label("leaving"),
+        ).where(enrolled, Enrolment.start_date.between(period.start, period.end)),
+        select(Enrolment.locality_id, _month_of(Enrolment.end_date, ends), literal(1)).where(
+            enrolled, Enrolment.end_date.between(period.start, period.end)
+        ),
+    ).subquery()
+    for locality_id, month, leaving, count in db.session.execute(
+        select(changes.c.locality_id, changes.c.month, changes.c.leaving, func.count()).group_by(
+            changes.c.locality_id, changes.c.month, changes.c.leaving
+        )
+    ):
+        (leavers if leaving else joiners).setdefault(locality_id, [0] * n)[month] += count
+        (joiners if leaving else leavers).setdefault(locality_id, [0] * n)
+    on_roll: dict[int, list[int]] = {}
+    for locality_id, joined in joiners.items():
+        count, months = before.get(locality_id, 0), []
+        for joined_in, left_in in zip(joined, leavers[locality_id], strict=True):
+            count += joined_in - left_in
+            months.append(count)
+        on_roll[locality_id] = months
     reasons: dict[int, dict[WithdrawalReason | None, int]] = {}
     for locality_id, reason, count in db.session.execute(
         select(Enrolment.locality_id, Enrolment.withdrawal_reason, func.count())

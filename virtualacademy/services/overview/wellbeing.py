@@ -3,14 +3,17 @@ recorded in a period are spread, and the learners whose latest score in the peri
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
+from virtualacademy import clock
 from virtualacademy.database import chunked
 from virtualacademy.extensions import db
-from virtualacademy.models import CheckIn, LatestWellbeing, Learner
+from virtualacademy.models import CheckIn, LatestWellbeing, Learner, WellbeingDay
+from virtualacademy.services.overview.attendance import learners_changing
 from virtualacademy.services.overview.common import Period, chosen
 
 SCORES = (1, 2, 3, 4, 5)
@@ -106,22 +109,20 @@ def _fell_from_latest(period: Period):
 
 
 def wellbeing(period: Period) -> Wellbeing:
-    """Per locality (the learner's): the scores recorded in the period, and the learners whose wellbeing fell.
-    Two grouped statements."""
-    begin, finish = period.bounds()
+    """Per locality (the learner's): the scores recorded in the period (from the summary :class:`WellbeingDay`, a
+    row per locality, day and score, kept below), and the learners whose wellbeing fell. Two grouped statements."""
     result = Wellbeing(period)
 
     def row(locality_id: int) -> LocalityWellbeing:
         return result.by_locality.setdefault(locality_id, LocalityWellbeing())
 
     for locality_id, score, count in db.session.execute(
-        select(Learner.locality_id, CheckIn.wellbeing, func.count())
-        .join(Learner, Learner.id == CheckIn.learner_id)
-        .where(CheckIn.wellbeing.is_not(None), CheckIn.occurred_at >= begin, CheckIn.occurred_at < finish)
-        .group_by(Learner.locality_id, CheckIn.wellbeing)
+        select(WellbeingDay.locality_id, WellbeingDay.score, func.sum(WellbeingDay.check_ins))
+        .where(WellbeingDay.on_date.between(period.start, period.end))
+        .group_by(WellbeingDay.locality_id, WellbeingDay.score)
     ):
-        if locality_id is not None and score in SCORES:
-            row(locality_id).scores[score] = count
+        if score in SCORES and count:
+            row(locality_id).scores[score] = int(count)
     fell = (_fell_from_latest(period) if _ends_after_every_score(period) else fell_learner_ids(period)).subquery()
     for locality_id, count in db.session.execute(
         select(Learner.locality_id, func.count())
@@ -199,3 +200,97 @@ def rebuild_latest_wellbeing() -> None:
     table = LatestWellbeing.__table__
     db.session.execute(delete(table))
     db.session.execute(table.insert().from_select(_columns(), latest_two()))
+
+
+# --- scores a day per locality, kept in step with the check-ins ------------------------------------------------
+#
+# As ``learning_day`` (:mod:`virtualacademy.services.overview.attendance`): each flush that adds, changes or deletes
+# check-ins, or moves (or deletes) a learner, notes those learners' scores a London day and their locality before it
+# writes, reads them again after, and adds the difference to ``wellbeing_day`` in the same transaction.
+
+_SCORES_BEFORE = "overview.wellbeing_days.before"
+
+
+def _scores_of(connection, learner_ids: set[int]) -> dict[int, tuple[int | None, Counter]]:
+    """Each learner's locality and their scores counted by London day and score, as the database holds them now."""
+    check_in, learner = CheckIn.__table__, Learner.__table__
+    found: dict[int, tuple[int | None, Counter]] = {}
+    for some in chunked(sorted(learner_ids)):
+        for learner_id, locality_id in connection.execute(
+            select(learner.c.id, learner.c.locality_id).where(learner.c.id.in_(some))
+        ):
+            found[learner_id] = (locality_id, Counter())
+        for learner_id, at, score in connection.execute(
+            select(check_in.c.learner_id, check_in.c.occurred_at, check_in.c.wellbeing).where(
+                check_in.c.learner_id.in_(some), check_in.c.wellbeing.is_not(None)
+            )
+        ):
+            found.setdefault(learner_id, (None, Counter()))[1][(clock.today(at), score)] += 1
+    return found
+
+
+@event.listens_for(Session, "before_flush")
+def _note_scores(session: Session, _context, _instances) -> None:
+    learners = learners_changing(session, CheckIn)
+    session.info[_SCORES_BEFORE] = _scores_of(session.connection(), learners) if learners else {}
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _keep_wellbeing_days(session: Session, _context) -> None:
+    before = session.info.pop(_SCORES_BEFORE, None)
+    if not before:
+        return
+    after = _scores_of(session.connection(), set(before))
+    change: Counter = Counter()
+    for learner_id, (locality_id, scores) in before.items():
+        if locality_id is not None:
+            change.subtract({(locality_id, *key): n for key, n in scores.items()})
+        locality_id, scores = after.get(learner_id, (None, Counter()))
+        if locality_id is not None:
+            change.update({(locality_id, *key): n for key, n in scores.items()})
+    rows = [
+        {"locality_id": locality_id, "on_date": on_date, "score": score, "check_ins": n}
+        for (locality_id, on_date, score), n in sorted(change.items())
+        if n
+    ]
+    if rows:
+        session.connection().execute(_add_scores(), rows)
+
+
+def _add_scores():
+    table = WellbeingDay.__table__
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.locality_id, table.c.on_date, table.c.score],
+        set_={"check_ins": table.c.check_ins + stmt.excluded.check_ins},
+    )
+
+
+def wellbeing_days_from_the_check_ins() -> Counter:
+    """The summary's rows worked out from the check-ins: (locality, London day, score) -> check-ins."""
+    counts: Counter = Counter()
+    for locality_id, at, score in db.session.execute(
+        select(Learner.locality_id, CheckIn.occurred_at, CheckIn.wellbeing)
+        .join(Learner, Learner.id == CheckIn.learner_id)
+        .where(CheckIn.wellbeing.is_not(None), Learner.locality_id.is_not(None))
+        .execution_options(yield_per=50_000)
+    ):
+        counts[(locality_id, clock.today(at), score)] += 1
+    return counts
+
+
+def rebuild_wellbeing_days() -> None:
+    """Count the summary afresh from the check-ins, in the session's transaction (after bulk loads that bypass the
+    ORM)."""
+    table = WellbeingDay.__table__
+    db.session.execute(delete(table))
+    rows = [
+        {"locality_id": locality_id, "on_date": on_date, "score": score, "check_ins": n}
+        for (locality_id, on_date, score), n in wellbeing_days_from_the_check_ins().items()
+    ]
+    for start in range(0, len(rows), 10_000):
+        db.session.execute(table.insert(), rows[start : start + 10_000])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from virtualacademy.extensions import db
 from virtualacademy.models import AccountKind, Learner, LedgerAccount, Role, SpendRequest, SpendStatus, Transfer, User
@@ -109,8 +110,12 @@ def visible_accounts(user: User | None, stmt: Select) -> Select:
 
 
 def decider_queue(user: User, statuses: tuple[SpendStatus, ...] | None) -> Select:
-    """Requests ``user`` may see, newest first, narrowed to ``statuses``."""
-    stmt = select(SpendRequest).order_by(SpendRequest.created_at.desc(), SpendRequest.id.desc())
+    """Requests ``user`` may see, newest first, narrowed to ``statuses``, each with its learner (lists show them)."""
+    stmt = (
+        select(SpendRequest)
+        .options(selectinload(SpendRequest.learner))
+        .order_by(SpendRequest.created_at.desc(), SpendRequest.id.desc())
+    )
     if statuses:
         stmt = stmt.where(SpendRequest.status.in_(statuses))
     return visible_requests(user, stmt)

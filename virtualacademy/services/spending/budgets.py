@@ -20,22 +20,6 @@ def _personal_account(learner: Learner) -> LedgerAccount | None:
     return db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == f"personal:{learner.id}"))
 
 
-def _spent_from(account_ids) -> int:
-    """Net money moved from the accounts to spending accounts (payments less their reversals)."""
-    spending = select(LedgerAccount.id).where(LedgerAccount.kind == AccountKind.SPENDING)
-    out = db.session.scalar(
-        select(func.coalesce(func.sum(Transfer.amount_pence), 0)).where(
-            Transfer.from_account_id.in_(account_ids), Transfer.to_account_id.in_(spending)
-        )
-    )
-    back = db.session.scalar(
-        select(func.coalesce(func.sum(Transfer.amount_pence), 0)).where(
-            Transfer.to_account_id.in_(account_ids), Transfer.from_account_id.in_(spending)
-        )
-    )
-    return int(out or 0) - int(back or 0)
-
-
 @dataclass
 class Budget:
     """A learner's learning budget as the family sees it."""
@@ -65,38 +49,94 @@ class Budget:
 
 
 def budget(learner: Learner, *, with_requests: bool = True) -> Budget:
-    account = _personal_account(learner)
-    count, pending = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(SpendRequest.amount_pence), 0)).where(
-            SpendRequest.learner_id == learner.id, SpendRequest.status.in_(OPEN_STATUSES)
-        )
-    ).one()
-    requests = []
-    if with_requests:
-        requests = list(
-            db.session.scalars(
-                select(SpendRequest)
-                .where(SpendRequest.learner_id == learner.id, SpendRequest.status != SpendStatus.DRAFT)
-                .order_by(SpendRequest.created_at.desc(), SpendRequest.id.desc())
-            )
-        )
-    return Budget(
-        learner=learner,
-        account=account,
-        balance=account.balance_pence if account else 0,
-        pending_count=int(count),
-        pending=int(pending),
-        spent=_spent_from([account.id]) if account else 0,
-        requests=requests,
-    )
+    return _budgets([learner], [learner.id], None if with_requests else 0)[0]
+
+
+#: How many of each child's latest requests the family's page of budgets shows.
+FAMILY_REQUESTS = 5
 
 
 def family_budgets(user: User, *, with_requests: bool = True) -> list[Budget]:
-    """Each child of the guardian's families (or the learner's own budget), oldest family first."""
+    """Each child of the guardian's families (or the learner's own budget), oldest family first, each with its
+    latest :data:`FAMILY_REQUESTS` requests (``with_requests``): the same few statements however many children."""
+    ids = related_learner_ids(user, FAMILY)
     learners = db.session.scalars(
         select(Learner)
         .join(Family, Family.id == Learner.family_id)
-        .where(Learner.id.in_(related_learner_ids(user, FAMILY)))
+        .where(Learner.id.in_(ids))
         .order_by(Learner.family_id, Learner.id)
-    )
-    return [budget(learner, with_requests=with_requests) for learner in learners]
+    ).all()
+    return _budgets(list(learners), ids, FAMILY_REQUESTS if with_requests else 0) if learners else []
+
+
+def _budgets(learners: list[Learner], ids, requests: int | None) -> list[Budget]:
+    """The budgets of ``learners`` (whose ids ``ids`` selects or lists), with each one's latest ``requests``
+    requests (None: all of them), read together."""
+    accounts = {
+        account.learner_id: account
+        for account in db.session.scalars(
+            select(LedgerAccount).where(LedgerAccount.kind == AccountKind.PERSONAL, LedgerAccount.learner_id.in_(ids))
+        )
+    }
+    open_requests = {
+        learner_id: (int(count), int(pending))
+        for learner_id, count, pending in db.session.execute(
+            select(SpendRequest.learner_id, func.count(), func.coalesce(func.sum(SpendRequest.amount_pence), 0))
+            .where(SpendRequest.learner_id.in_(ids), SpendRequest.status.in_(OPEN_STATUSES))
+            .group_by(SpendRequest.learner_id)
+        )
+    }
+    latest = _latest_requests(ids, requests) if requests != 0 else {}
+    spent = _spent_by_account([account.id for account in accounts.values()])
+    budgets = []
+    for learner in learners:
+        account = accounts.get(learner.id)
+        count, pending = open_requests.get(learner.id, (0, 0))
+        budgets.append(
+            Budget(
+                learner=learner,
+                account=account,
+                balance=account.balance_pence if account else 0,
+                pending_count=count,
+                pending=pending,
+                spent=spent.get(account.id, 0) if account else 0,
+                requests=latest.get(learner.id, []),
+            )
+        )
+    return budgets
+
+
+def _latest_requests(ids, limit: int | None) -> dict[int, list[SpendRequest]]:
+    """Each learner's requests but drafts, newest first (at most ``limit`` each), by learner id."""
+    newest_first = (SpendRequest.created_at.desc(), SpendRequest.id.desc())
+    wanted = select(SpendRequest.id).where(SpendRequest.learner_id.in_(ids), SpendRequest.status != SpendStatus.DRAFT)
+    if limit is not None:
+        ranked = wanted.add_columns(
+            func.row_number().over(partition_by=SpendRequest.learner_id, order_by=newest_first).label("place")
+        ).subquery()
+        wanted = select(ranked.c.id).where(ranked.c.place <= limit)
+    found: dict[int, list[SpendRequest]] = {}
+    for request in db.session.scalars(select(SpendRequest).where(SpendRequest.id.in_(wanted)).order_by(*newest_first)):
+        found.setdefault(request.learner_id, []).append(request)
+    return found
+
+
+def _spent_by_account(account_ids: list[int]) -> dict[int, int]:
+    """Net money moved from each account to spending accounts (payments less their reversals), by account id."""
+    if not account_ids:
+        return {}
+    spending = select(LedgerAccount.id).where(LedgerAccount.kind == AccountKind.SPENDING)
+    out = db.session.execute(
+        select(Transfer.from_account_id, func.sum(Transfer.amount_pence))
+        .where(Transfer.from_account_id.in_(account_ids), Transfer.to_account_id.in_(spending))
+        .group_by(Transfer.from_account_id)
+    ).all()
+    back = db.session.execute(
+        select(Transfer.to_account_id, func.sum(Transfer.amount_pence))
+        .where(Transfer.to_account_id.in_(account_ids), Transfer.from_account_id.in_(spending))
+        .group_by(Transfer.to_account_id)
+    ).all()
+    spent = {account_id: int(total) for account_id, total in out}
+    for account_id, total in back:
+        spent[account_id] = spent.get(account_id, 0) - int(total)
+    return spent
