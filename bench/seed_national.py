@@ -23,7 +23,7 @@ import argparse
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -515,6 +515,77 @@ def ensure_seeded(scale: Scale, *, progress: bool = True) -> SeedReport | None:
             f"This database holds a bench seed of {have:,} learners, not {scale.learners:,}: use another database."
         )
     return seed(scale, progress=progress)
+
+
+@dataclass
+class ScaleReport:
+    """What :func:`build` wrote: the national data set, the learning log and the money."""
+
+    national: SeedReport | None = None
+    log_entries: int = 0
+    transfers: int = 0
+    steps: list[str] | None = None
+
+
+def build(
+    scale: Scale, *, progress: bool = True, echo=print, between: tuple[str, Callable] | None = None
+) -> ScaleReport:
+    """The whole national data set the page benchmarks read, in the app's database: learners, staff and check-ins
+    (:func:`seed`), a term of learning log (``bench/log_list.py``), then ``between()`` (the CLI adds the demo
+    academy there: after the log, which is only seeded into a log with nothing in it, and before the money, so
+    the demo learners are counted in the censuses), then a funding year with its two censuses and the learners'
+    spending (``bench/overview.py``), and the contact figures for today. ``between()`` runs with the clock at the
+    benchmark's day and the money at its own times. Needs an app context; the clock is left as it was."""
+    from virtualacademy import clock
+
+    report = ScaleReport(steps=[])
+
+    def timed(label: str, work):
+        started = time.perf_counter()
+        result = work()
+        report.steps.append(f"{label} in {time.perf_counter() - started:.1f} s")
+        echo(report.steps[-1])
+        return result
+
+    from bench.log_list import seed_log
+    from bench.overview import seed_money
+
+    report.national = seed(scale, progress=progress)
+    echo(f"Seeded {report.national}")
+    report.log_entries = timed("Learning log", lambda: seed_log(progress=progress))
+    offset = clock.offset()
+    try:
+        clock.travel_to(job_time())  # the same data set whatever day it is built on
+        if between is not None:
+            timed(*between)
+        _year_id, report.transfers = timed("Money", lambda: seed_money(_first_admin_id()))
+    finally:
+        clock.set_offset(offset)
+    timed("Contact figures", _contact_figures)
+    return report
+
+
+def _first_admin_id() -> int:
+    from sqlalchemy import select
+
+    from virtualacademy.extensions import db
+    from virtualacademy.models import Role, User, UserRole
+
+    return db.session.scalar(select(User.id).join(UserRole).where(UserRole.role == Role.ADMIN).order_by(User.id))
+
+
+def _contact_figures() -> None:
+    """Fill in contact figures the bulk load left stale, and count today's summaries: the contact-figures and
+    overview-figures jobs' work."""
+    from virtualacademy import clock
+    from virtualacademy.extensions import db
+    from virtualacademy.services import mentoring
+    from virtualacademy.services.overview.cohort import recount_cohort
+
+    mentoring.refresh_stale(limit=10**9)
+    mentoring.rebuild_contact_summary(clock.today(), clock.now())
+    recount_cohort(clock.today(), clock.now())
+    db.session.commit()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -103,6 +103,7 @@ ROUTES: list[Route] = [
     public("main.privacy", "/privacy"),
     public("main.accessibility", "/accessibility"),
     public("main.healthz", "/healthz"),
+    public("main.healthz_floor", "/healthz/floor"),
     signed_in("main.dashboard", "/dashboard"),
     # auth
     public("auth.sign_in", "/sign-in", 200, signed_in=302),

@@ -15,6 +15,7 @@ from virtualacademy.unit_of_work import unit_of_work
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_scale)
     app.cli.add_command(create_admin)
     app.cli.add_command(import_families_command)
     app.cli.add_command(invite_guardians_command)
@@ -24,16 +25,26 @@ def register(app: Flask) -> None:
     app.cli.add_command(funding_group)
 
 
+def _refuse_in_production(command: str) -> None:
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException(
+            f"{command} refuses to run in production: it creates accounts with a known password."
+        )
+
+
+def _demo_seeded():
+    from virtualacademy import demo
+
+    with unit_of_work(raise_as=click.ClickException):
+        return demo.seed()
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
     """Create (or refresh) a small demo academy and print its accounts."""
-    if current_app.config.get("ENV_NAME") == "production":
-        raise click.ClickException("seed-demo refuses to run in production: it creates accounts with a known password.")
-    from virtualacademy import demo
-
-    with unit_of_work(raise_as=click.ClickException):
-        result = demo.seed()
+    _refuse_in_production("seed-demo")
+    result = _demo_seeded()
     headings = {
         "added": "Added:",
         "kept": "Already there, changed since (kept as it is now):",
@@ -47,10 +58,57 @@ def seed_demo():
                 click.echo(f"  {line}")
     if not result.lines("added"):
         click.echo("Nothing new to add: the demo academy is already there.")
+    _echo_demo_accounts(result)
+
+
+def _echo_demo_accounts(result) -> None:
     click.echo("Demo accounts (all share one password):")
     width = max(len(roles) for roles, _e, _p in result.accounts)
     for roles, email, password in result.accounts:
         click.echo(f"  {roles:<{width}}  {email:<44} {password}")
+
+
+# --- seed-scale: the national data set for the page benchmarks (bench/pages.py) ---------------------------------
+
+
+@click.command("seed-scale")
+@with_appcontext
+@click.option(
+    "--learners",
+    type=click.IntRange(min=1),
+    default=115_000,
+    show_default=True,
+    help="Learners to seed; mentors and localities scale with them (about 14 and 770 a learner).",
+)
+def seed_scale(learners: int):
+    """Build the national data set in this database for the benchmarks, then add the demo academy.
+
+    The learners, families, staff and five weeks of check-ins of bench/seed_national.py, a term of learning log,
+    the funding year 2026/27 with its censuses and the learners' spending, and the demo accounts, so every role
+    can sign in with the demo password. Refuses a database that already holds bench data.
+    """
+    _refuse_in_production("seed-scale")
+    try:
+        from bench.seed_national import Scale, build
+    except ImportError as exc:  # bench/ is beside the package in a checkout, not in an installed copy
+        raise click.ClickException("seed-scale needs the bench/ folder of a checkout: run it from there.") from exc
+    from flask_migrate import upgrade
+
+    upgrade()
+    demo = []
+    report = build(
+        Scale.for_learners(learners),
+        echo=click.echo,
+        between=("Demo academy", lambda: demo.append(_demo_seeded())),
+    )
+    click.echo(
+        f"Built {report.national.learners:,} learners, {report.log_entries:,} log entries and "
+        f"{report.transfers:,} transfers."
+    )
+    _echo_demo_accounts(demo[0])
+
+
+# --- end of seed-scale ---------------------------------------------------------------------------------------------
 
 
 @click.command("create-admin")

@@ -34,3 +34,10 @@ def healthz():
     ok = health.database_ok()
     body = {"status": "ok" if ok else "error", "database": "ok" if ok else "unreachable"}
     return jsonify(body), 200 if ok else 503
+
+
+@bp.route("/healthz/floor")
+def healthz_floor():
+    """The page benchmarks' floor: the app with one indexed query. Says only whether it answered."""
+    ok = health.floor_ok()
+    return jsonify({"status": "ok" if ok else "error"}), 200 if ok else 503
