@@ -567,7 +567,7 @@ def _decider_panel(user) -> dict:
 def _coordinator_panel(user) -> dict:
     return {
         "waiting": spending.waiting_for(user),
-        "summaries": [spending.locality_budget(loc) for loc in spending.managed_localities(user)],
+        "summaries": spending.locality_budgets(spending.managed_localities(user)),
     }
 
 

@@ -8,16 +8,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, and_, cast, func, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from virtualacademy import clock, money
+from virtualacademy.database import one_of
 from virtualacademy.errors import NotAllowed, ValidationError
 from virtualacademy.extensions import db
 from virtualacademy.models import (
     AccountKind,
     Learner,
     LedgerAccount,
+    LedgerFlowMonth,
     SpendingCategory,
     SpendRequest,
     SpendStatus,
@@ -182,119 +184,130 @@ class LocalityBudget:
 
 def locality_budget(locality: Locality, today: date | None = None) -> LocalityBudget:
     """The locality's budget, what is waiting and committed, and what has been spent this funding year (from
-    the locality budget and from its learners' learning budgets) by category, net of reversals."""
-    since = funding_year_start(today or clock.today())
-    account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == f"locality:{locality.id}"))
-    learners = select(Learner.id).where(Learner.locality_id == locality.id)
-    personal_ids = select(LedgerAccount.id).where(
-        LedgerAccount.kind == AccountKind.PERSONAL, LedgerAccount.learner_id.in_(learners)
-    )
-    personal_balance = db.session.scalar(
-        select(func.coalesce(func.sum(LedgerAccount.balance_pence), 0)).where(LedgerAccount.id.in_(personal_ids))
-    )
-    waiting = dict(
-        (status, (int(n), int(total)))
-        for status, n, total in db.session.execute(
-            select(SpendRequest.status, func.count(), func.coalesce(func.sum(SpendRequest.amount_pence), 0))
-            .where(SpendRequest.learner_id.in_(learners), SpendRequest.status.in_(OPEN_STATUSES))
-            .group_by(SpendRequest.status)
-        )
-    )
-    start = datetime.combine(since, time(0), clock.LONDON).astimezone(UTC)
-    spending = aliased(LedgerAccount)
-    totals: dict[tuple[SpendingCategory, bool], int] = {}
-    for sign, ours_col, spending_col in (
-        (1, Transfer.from_account_id, Transfer.to_account_id),
-        (-1, Transfer.to_account_id, Transfer.from_account_id),
+    the locality budget and from its learners' learning budgets) by category, net of reversals: as
+    :func:`locality_budgets` gives it (the same statements, for one locality)."""
+    return locality_budgets([locality], today)[0]
+
+
+_OURS = (AccountKind.PERSONAL.value, AccountKind.LOCALITY.value)
+_FLOW_SIDES = (
+    LedgerFlowMonth.from_kind,
+    LedgerFlowMonth.from_locality_id,
+    LedgerFlowMonth.from_category,
+    LedgerFlowMonth.to_kind,
+    LedgerFlowMonth.to_locality_id,
+    LedgerFlowMonth.to_category,
+)
+
+
+def _add(totals: dict, key: tuple[int, SpendingCategory, bool], pence: int) -> None:
+    totals[key] = totals.get(key, 0) + pence
+
+
+def _spent_from_summary(ids: list[int], since: date, totals: dict) -> None:
+    """Spending from the ledger's flow summary by month (``since`` is the first of a month): the budgets counted
+    under the locality their account was made with (a learning budget's ``locality_id``). One statement over a
+    few thousand rows, never the transfers."""
+    f = LedgerFlowMonth
+    spending_kind = AccountKind.SPENDING.value
+    spent = and_(f.from_kind.in_(_OURS), f.to_kind == spending_kind, f.from_locality_id.in_(ids))
+    refunded = and_(f.from_kind == spending_kind, f.to_kind.in_(_OURS), f.to_locality_id.in_(ids))
+    for from_kind, from_locality, from_category, to_kind, to_locality, to_category, total in db.session.execute(
+        select(*_FLOW_SIDES, func.sum(f.amount_pence))
+        .where(f.month >= since, or_(spent, refunded))
+        .group_by(*_FLOW_SIDES)
     ):
-        is_locality = ours_col == (account.id if account else -1)
-        rows = db.session.execute(
-            select(spending.category, is_locality, func.sum(Transfer.amount_pence))
-            .join(spending, spending.id == spending_col)
-            .where(
-                spending.kind == AccountKind.SPENDING,
-                or_(ours_col.in_(personal_ids), is_locality),
-                Transfer.created_at >= start,
-            )
-            .group_by(spending.category, is_locality)
-        )
-        for category, from_locality, total in rows:
-            key = (SpendingCategory(category), bool(from_locality))
-            totals[key] = totals.get(key, 0) + sign * int(total or 0)
-    by_category = [
-        CategorySpend(c, totals.get((c, True), 0), totals.get((c, False), 0))
-        for c in SpendingCategory
-        if totals.get((c, True), 0) or totals.get((c, False), 0)
-    ]
-    return LocalityBudget(
-        locality=locality,
-        account=account,
-        balance=account.balance_pence if account else 0,
-        personal_balance=int(personal_balance or 0),
-        pending_count=waiting.get(SpendStatus.PENDING, (0, 0))[0],
-        pending=waiting.get(SpendStatus.PENDING, (0, 0))[1],
-        committed_count=waiting.get(SpendStatus.AWAITING_SECOND_APPROVAL, (0, 0))[0],
-        committed=waiting.get(SpendStatus.AWAITING_SECOND_APPROVAL, (0, 0))[1],
-        since=since,
-        by_category=by_category,
+        if to_kind == spending_kind:
+            key = (from_locality, SpendingCategory(to_category), from_kind == AccountKind.LOCALITY.value)
+            _add(totals, key, int(total))
+        else:
+            key = (to_locality, SpendingCategory(from_category), to_kind == AccountKind.LOCALITY.value)
+            _add(totals, key, -int(total))
+
+
+#: Up to this many localities (a coordinator's), the budgets that moved are found through the indexes on locality.
+_FEW_LOCALITIES = 10
+
+
+@dataclass(frozen=True)
+class _Moved:
+    """A learning budget whose learner is no longer in the locality the account was made with (or has gone)."""
+
+    made_in: int | None
+    now_in: int | None
+    balance: int
+
+
+def _balances(ids: list[int]) -> tuple[dict[int, int], dict[int, _Moved]]:
+    """The learning budgets' balances by their learner's locality now, and the budgets that have moved (by
+    account id). One statement: the balances by the locality each account was made with, summed from the index
+    on (kind, locality) that holds them, and beside them the few budgets whose learner has moved since."""
+    wanted = set(ids)
+    account, learner = aliased(LedgerAccount), aliased(Learner)
+    personal, moved = account.kind == AccountKind.PERSONAL, account.locality_id.is_distinct_from(learner.locality_id)
+    none = cast(null(), Integer)
+    placed = (
+        select(account.locality_id, none, none, func.sum(account.balance_pence))
+        .where(personal, account.locality_id.in_(ids))
+        .group_by(account.locality_id)
     )
+    each = select(account.locality_id, account.id, learner.locality_id, account.balance_pence)
+    if len(ids) <= _FEW_LOCALITIES:  # each side found through its index on locality
+        here = each.join(learner, learner.id == account.learner_id).where(personal, moved, learner.locality_id.in_(ids))
+        away = each.outerjoin(learner, learner.id == account.learner_id).where(
+            personal, moved, account.locality_id.in_(ids)
+        )
+        rows = union_all(placed, here, away)
+    else:  # most of the academy: one pass over the budgets and learners rather than two
+        near = or_(account.locality_id.in_(ids), learner.locality_id.in_(ids))
+        rows = union_all(placed, each.outerjoin(learner, learner.id == account.learner_id).where(personal, moved, near))
+    balances: dict[int, int] = {}
+    budgets: dict[int, _Moved] = {}
+    for made_in, account_id, now_in, pence in db.session.execute(rows):
+        if account_id is None:
+            balances[made_in] = balances.get(made_in, 0) + int(pence or 0)
+        else:
+            budgets[account_id] = _Moved(made_in, now_in, int(pence))
+    for budget in budgets.values():
+        if budget.made_in in wanted:
+            balances[budget.made_in] -= budget.balance
+        if budget.now_in in wanted:
+            balances[budget.now_in] = balances.get(budget.now_in, 0) + budget.balance
+    return balances, budgets
 
 
-def _spent_by_locality(personal, locality_of_account: dict[int, int], since: date):
-    """Spent since ``since`` (net of reversals) by (locality, category, from the locality budget?): from the
-    learning budgets in ``personal`` (a subquery of account ids and their learner's locality) and from the
-    locality budgets ``locality_of_account`` (account id -> locality id). Four grouped statements."""
+def _spent_by_moved(moved: dict[int, _Moved], ids: list[int], since: date, totals: dict) -> None:
+    """Moves the spending of the learning budgets in ``moved`` from the locality each was made with to its
+    learner's locality now, summed from their transfers. One statement (sent even when none has moved, so a page
+    sends as many whatever its data): each side's index finds them (a UNION ALL of the two sides, never an
+    ``OR``)."""
     start = datetime.combine(since, time(0), clock.LONDON).astimezone(UTC)
-    spending = aliased(LedgerAccount)
-    totals: dict[tuple[int, SpendingCategory, bool], int] = {}
-    for sign, ours_col, spending_col in (
-        (1, Transfer.from_account_id, Transfer.to_account_id),
-        (-1, Transfer.to_account_id, Transfer.from_account_id),
+    wanted, spending, account_ids = set(ids), aliased(LedgerAccount), list(moved)
+    sides = union_all(
+        select(
+            Transfer.from_account_id.label("ours"),
+            Transfer.to_account_id.label("other"),
+            Transfer.amount_pence.label("pence"),
+        ).where(one_of(Transfer.from_account_id, account_ids), Transfer.created_at >= start),
+        select(Transfer.to_account_id, Transfer.from_account_id, -Transfer.amount_pence).where(
+            one_of(Transfer.to_account_id, account_ids), Transfer.created_at >= start
+        ),
+    ).subquery()
+    for account_id, category, total in db.session.execute(
+        select(sides.c.ours, spending.category, func.sum(sides.c.pence))
+        .join(spending, spending.id == sides.c.other)
+        .where(spending.kind == AccountKind.SPENDING)
+        .group_by(sides.c.ours, spending.category)
     ):
-        moved = (
-            select(spending.category, func.sum(Transfer.amount_pence))
-            .join(spending, spending.id == spending_col)
-            .where(spending.kind == AccountKind.SPENDING, Transfer.created_at >= start)
-        )
-        by_learners = moved.add_columns(personal.c.locality_id).join(personal, personal.c.account_id == ours_col)
-        for category, total, locality_id in db.session.execute(
-            by_learners.group_by(spending.category, personal.c.locality_id)
-        ):
-            key = (locality_id, SpendingCategory(category), False)
-            totals[key] = totals.get(key, 0) + sign * int(total or 0)
-        if locality_of_account:
-            for category, total, account_id in db.session.execute(
-                moved.add_columns(ours_col)
-                .where(ours_col.in_(list(locality_of_account)))
-                .group_by(spending.category, ours_col)
-            ):
-                key = (locality_of_account[account_id], SpendingCategory(category), True)
-                totals[key] = totals.get(key, 0) + sign * int(total or 0)
-    return totals
+        budget, category = moved[account_id], SpendingCategory(category)
+        if budget.made_in in wanted:
+            _add(totals, (budget.made_in, category, False), -int(total))
+        if budget.now_in in wanted:
+            _add(totals, (budget.now_in, category, False), int(total))
 
 
-def locality_budgets(localities: list[Locality], today: date | None = None) -> list[LocalityBudget]:
-    """:func:`locality_budget` for each of ``localities`` (in their order), in a fixed number of grouped
-    statements however many localities and learners there are (the list of every locality's budget)."""
-    if not localities:
-        return []
-    since = funding_year_start(today or clock.today())
-    ids = [locality.id for locality in localities]  # the localities shown: bounded (150 at national size)
-    keys = {f"locality:{i}": i for i in ids}
-    accounts = {keys[a.key]: a for a in db.session.scalars(select(LedgerAccount).where(LedgerAccount.key.in_(keys)))}
-    personal = (
-        select(LedgerAccount.id.label("account_id"), Learner.locality_id.label("locality_id"))
-        .join(Learner, Learner.id == LedgerAccount.learner_id)
-        .where(LedgerAccount.kind == AccountKind.PERSONAL, Learner.locality_id.in_(ids))
-        .subquery()
-    )
-    balances = dict(
-        db.session.execute(
-            select(personal.c.locality_id, func.coalesce(func.sum(LedgerAccount.balance_pence), 0))
-            .join(personal, personal.c.account_id == LedgerAccount.id)
-            .group_by(personal.c.locality_id)
-        ).all()
-    )
+def _waiting(ids: list[int]) -> dict[tuple[int, SpendStatus], tuple[int, int]]:
+    """Requests waiting for a decision, by the learner's locality and status: (how many, pence)."""
     waiting: dict[tuple[int, SpendStatus], tuple[int, int]] = {}
     for locality_id, status, n, total in db.session.execute(
         select(
@@ -308,7 +321,26 @@ def locality_budgets(localities: list[Locality], today: date | None = None) -> l
         .group_by(Learner.locality_id, SpendRequest.status)
     ):
         waiting[locality_id, status] = (int(n), int(total))
-    totals = _spent_by_locality(personal, {a.id: i for i, a in accounts.items()}, since)
+    return waiting
+
+
+def locality_budgets(localities: list[Locality], today: date | None = None) -> list[LocalityBudget]:
+    """:func:`locality_budget` for each of ``localities`` (in their order), in five statements however many
+    localities, learners and transfers there are (the list of every locality's budget), none of them over the
+    transfers of the academy: spending comes from the ledger's flow summary by month, which counts a learning
+    budget under the locality its account was made with, and is moved for the few budgets whose learner has
+    changed locality since (a learner's budget counts under the learner's locality today)."""
+    if not localities:
+        return []
+    since = funding_year_start(today or clock.today())
+    ids = [locality.id for locality in localities]  # the localities shown: bounded (150 at national size)
+    keys = {f"locality:{i}": i for i in ids}
+    accounts = {keys[a.key]: a for a in db.session.scalars(select(LedgerAccount).where(LedgerAccount.key.in_(keys)))}
+    balances, moved = _balances(ids)
+    waiting = _waiting(ids)
+    totals: dict[tuple[int, SpendingCategory, bool], int] = {}
+    _spent_from_summary(ids, since, totals)
+    _spent_by_moved(moved, ids, since, totals)
     result = []
     for locality in localities:
         i, account = locality.id, accounts.get(locality.id)
@@ -319,7 +351,7 @@ def locality_budgets(localities: list[Locality], today: date | None = None) -> l
                 locality=locality,
                 account=account,
                 balance=account.balance_pence if account else 0,
-                personal_balance=int(balances.get(i, 0) or 0),
+                personal_balance=balances.get(i, 0),
                 pending_count=pending[0],
                 pending=pending[1],
                 committed_count=committed[0],
