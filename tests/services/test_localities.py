@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import LocalityFactory, UserFactory, many_staff
 from virtualacademy.errors import ValidationError
@@ -12,6 +13,7 @@ from virtualacademy.models import (
     EnrolmentStatus,
     Family,
     Learner,
+    Locality,
     LocalityRole,
     Role,
     WithdrawalReason,
@@ -157,3 +159,9 @@ def test_numbers_on_roll_come_from_enrolment_dates(ctx):
     assert localities.numbers_on_roll(date(2026, 12, 31)) == {north.id: 2}
     assert localities.numbers_on_roll(date(2027, 1, 1)) == {north.id: 1}
     assert localities.numbers_on_roll(date(2027, 3, 1)) == {north.id: 1, south.id: 1}
+    # Only the localities asked about, by their ids or by a select of them
+    assert localities.numbers_on_roll(date(2027, 3, 1), within=[south.id]) == {south.id: 1}
+    assert localities.numbers_on_roll(date(2027, 3, 1), within=select(Locality.id).where(Locality.id == north.id)) == {
+        north.id: 1
+    }
+    assert localities.numbers_on_roll(date(2027, 3, 1), within=[]) == {}

@@ -207,13 +207,14 @@ def on_roll_or_starting_filter(on: date):
     )
 
 
-def numbers_on_roll(on: date) -> dict[int, int]:
-    """Learners on roll per locality id on a date, counted from enrolment dates."""
-    rows = db.session.execute(
-        select(Enrolment.locality_id, func.count(func.distinct(Enrolment.learner_id)))
-        .where(on_roll_filter(on))
-        .group_by(Enrolment.locality_id)
-    ).all()
+def numbers_on_roll(on: date, within: Select | list[int] | None = None) -> dict[int, int]:
+    """Learners on roll per locality id on a date, counted from enrolment dates: of every locality, or only of the
+    localities ``within`` (their ids, or a select of them), which reads those localities' enrolments by
+    ``ix_enrolment_dates`` rather than the academy's."""
+    stmt = select(Enrolment.locality_id, func.count(func.distinct(Enrolment.learner_id))).where(on_roll_filter(on))
+    if within is not None:
+        stmt = stmt.where(Enrolment.locality_id.in_(within))
+    rows = db.session.execute(stmt.group_by(Enrolment.locality_id)).all()
     return {locality_id: count for locality_id, count in rows}
 
 

@@ -50,7 +50,7 @@ def detail(locality_id: int):
         return render_template(
             "localities/detail.html",
             locality=locality,
-            on_roll=localities.numbers_on_roll(clock.today()).get(locality.id, 0),
+            on_roll=localities.numbers_on_roll(clock.today(), within=[locality.id]).get(locality.id, 0),
             coordinators=localities.staff_of(locality, LocalityRole.COORDINATOR),
             mentors=localities.staff_of(locality, LocalityRole.MENTOR),
         )

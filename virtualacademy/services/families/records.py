@@ -56,7 +56,7 @@ class LocalitySummary:
 
 def coordinator_summary(user: User) -> list[LocalitySummary]:
     """The localities ``user`` acts as coordinator of, with the number of learners on roll in each today."""
-    counts = localities.numbers_on_roll(clock.today())
+    counts = localities.numbers_on_roll(clock.today(), within=coordinated_localities(user))
     places = db.session.scalars(
         select(Locality).where(Locality.id.in_(coordinated_localities(user))).order_by(Locality.name)
     )
