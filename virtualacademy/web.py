@@ -158,6 +158,34 @@ def _add_error_pages(app: Flask) -> None:
         return render_template("errors/error.html", code=500, title=title, message=message), 500
 
 
+class _UnreadNotifications:
+    """The signed-in user's unread notifications, counted when a template first shows them (the page's layout),
+    so the panels a dashboard renders on their own never count them."""
+
+    def __init__(self) -> None:
+        self._count: int | None = None
+
+    def __int__(self) -> int:
+        if self._count is None:
+            self._count = 0
+            if current_user and current_user.is_authenticated:
+                from virtualacademy.services.notifications import unread_count
+
+                self._count = unread_count(current_user)
+        return self._count
+
+    def __bool__(self) -> bool:
+        return int(self) > 0
+
+    def __str__(self) -> str:
+        return str(int(self))
+
+    def __eq__(self, other: object) -> bool:
+        return int(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def _add_template_helpers(app: Flask) -> None:
     """Template filters (London dates and times, money) and the globals every page uses."""
     app.add_template_filter(clock.local_datetime, "local_datetime")
@@ -179,13 +207,8 @@ def _add_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _template_globals():
-        unread = 0
-        if current_user and current_user.is_authenticated:
-            from virtualacademy.services.notifications import unread_count
-
-            unread = unread_count(current_user)
         return {
-            "unread_notifications": unread,
+            "unread_notifications": _UnreadNotifications(),
             "academy_name": app.config["ACADEMY_NAME"],
             "cspNonce": g.get("csp_nonce"),
             "navigation": navigation.items_for(current_user),

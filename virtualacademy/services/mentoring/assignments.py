@@ -104,29 +104,30 @@ def mentor_options(
     ``chosen_id``, an active mentor already chosen on the form, is offered first whether or not they match, so
     re-displaying the form keeps the choice. Three statements, whatever the number of mentors."""
     search = " ".join((search or "").split())
-    in_locality = (
-        exists()
-        .where(
-            LocalityStaff.user_id == User.id,
-            LocalityStaff.locality_id == learner.locality_id,
-            LocalityStaff.role == LocalityRole.MENTOR,
-        )
-        .correlate(User)
+    local = (
+        select(LocalityStaff.user_id)
+        .where(LocalityStaff.locality_id == learner.locality_id, LocalityStaff.role == LocalityRole.MENTOR)
+        .subquery()
     )
-    caseload = (
-        select(func.count())
-        .where(MentorAssignment.mentor_id == User.id, MentorAssignment.ends_on.is_(None))
-        .correlate(User)
-        .scalar_subquery()
+    # Only the locality's few mentors' caseloads are counted (grouped on the mentor index), never the academy's
+    # thousands: a correlated count per mentor made the planner expect thousands of counts (and compile the plan).
+    local_caseloads = (
+        select(MentorAssignment.mentor_id, func.count().label("size"))
+        .where(MentorAssignment.ends_on.is_(None), MentorAssignment.mentor_id.in_(select(local.c.user_id)))
+        .group_by(MentorAssignment.mentor_id)
+        .subquery()
     )
-    # Only a local mentor's caseload is counted to order by (a locality's few, never the academy's thousands).
-    full = case(
-        (in_locality, caseload >= func.coalesce(MentorProfile.caseload_limit, DEFAULT_CASELOAD_LIMIT)), else_=False
+    in_locality = local.c.user_id.is_not(None)
+    full = and_(
+        in_locality,
+        func.coalesce(local_caseloads.c.size, 0) >= func.coalesce(MentorProfile.caseload_limit, DEFAULT_CASELOAD_LIMIT),
     )
     stmt = (
         select(User, in_locality)
         .join(UserRole, UserRole.user_id == User.id)
         .outerjoin(MentorProfile, MentorProfile.user_id == User.id)
+        .outerjoin(local, local.c.user_id == User.id)
+        .outerjoin(local_caseloads, local_caseloads.c.mentor_id == User.id)
         .where(UserRole.role == Role.MENTOR, User.active.is_(True))
     )
     matching = stmt.where(_name_contains(search)) if search else stmt
@@ -141,8 +142,8 @@ def mentor_options(
     rows = rows[:limit]
     if chosen_id is not None:
         rows = db.session.execute(stmt.where(User.id == chosen_id)).all() + rows
-    sizes = caseloads_and_limits([user.id for user, _local in rows])
-    return [MentorOption(user, *sizes[user.id], bool(local)) for user, local in rows], more
+    sizes = caseloads_and_limits([user.id for user, _is_local in rows])
+    return [MentorOption(user, *sizes[user.id], bool(is_local)) for user, is_local in rows], more
 
 
 def assign(

@@ -103,12 +103,19 @@ def contact_states(
     there has been no contact since; for a learner whose enrolment starts after ``today``, nothing is due
     before that day.
     """
-    starting = (
-        select(Enrolment.learner_id, func.max(Enrolment.start_date).label("start_date"))
-        .where(Enrolment.status == EnrolmentStatus.ENROLLED)
-        .group_by(Enrolment.learner_id)
-        .subquery()
+    # The learners asked about (the mentors' current caseloads, or the learners named).
+    assigned = select(MentorAssignment.learner_id).where(MentorAssignment.ends_on.is_(None))
+    if mentor_ids is not None:
+        assigned = assigned.where(MentorAssignment.mentor_id.in_(mentor_ids))
+    if learner_ids is not None:
+        assigned = assigned.where(MentorAssignment.learner_id.in_(learner_ids))
+    starting = select(Enrolment.learner_id, func.max(Enrolment.start_date).label("start_date")).where(
+        Enrolment.status == EnrolmentStatus.ENROLLED
     )
+    if mentor_ids is not None or learner_ids is not None:
+        # A caseload's few learners' enrolments, never every enrolment grouped before the join.
+        starting = starting.where(Enrolment.learner_id.in_(assigned))
+    starting = starting.group_by(Enrolment.learner_id).subquery()
     stmt = (
         select(
             MentorAssignment.learner_id,
@@ -134,12 +141,7 @@ def contact_states(
     )
     if mentor_ids is not None or learner_ids is not None:
         # The same learners as ``rows``, read by the database (never a list of their ids).
-        narrowed = select(MentorAssignment.learner_id).where(MentorAssignment.ends_on.is_(None))
-        if mentor_ids is not None:
-            narrowed = narrowed.where(MentorAssignment.mentor_id.in_(mentor_ids))
-        if learner_ids is not None:
-            narrowed = narrowed.where(MentorAssignment.learner_id.in_(learner_ids))
-        last_stmt = last_stmt.where(CheckIn.learner_id.in_(narrowed))
+        last_stmt = last_stmt.where(CheckIn.learner_id.in_(assigned))
     last = {lid: at for lid, at in db.session.execute(last_stmt)}
     defaults = cadence_defaults()
     states = []
