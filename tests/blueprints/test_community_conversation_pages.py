@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -78,7 +78,8 @@ def _header(page: str) -> str:
     return re.sub(r"<[^>]+>", "", found.group(1)).split()
 
 
-def test_a_parent_starts_a_thread_with_a_pdf_and_the_mentor_reads_and_replies(app, world, smtp_server):
+def test_a_parent_starts_a_thread_with_a_pdf_and_the_mentor_reads_and_replies(app, world, smtp_server, travel):
+    travel(datetime(2027, 3, 2, 10, 0, tzinfo=clock.LONDON))  # the message's time is shown: fixed, not the run's
     parent = client_for(app, world.family(0).guardian)
     response = _start(parent, world.learner, files=[("plan.pdf", PDF)])
     assert response.status_code == 302
