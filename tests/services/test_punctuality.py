@@ -12,8 +12,17 @@ from sqlalchemy import select, update
 from tests.factories import LearnerFactory, UserFactory
 from virtualacademy import clock
 from virtualacademy.blueprints.mentoring.jobs import contact_figures
-from virtualacademy.models import CheckIn, ContactMethod, ContactWith, Learner, MentorAssignment, Role, SupportLevel
-from virtualacademy.services import mentoring
+from virtualacademy.models import (
+    CheckIn,
+    ContactMethod,
+    ContactWith,
+    Learner,
+    MentorAssignment,
+    Role,
+    SupportLevel,
+    WithdrawalReason,
+)
+from virtualacademy.services import families, mentoring
 from virtualacademy.services.mentoring.punctuality import stale_learners
 
 TODAY = date(2026, 11, 23)
@@ -114,6 +123,8 @@ def test_kept_in_step_through_a_random_sequence_of_changes(ctx):
         done.append(action)
         for someone in learners:
             assert stored(ctx, someone) == recount(ctx, someone), (step, action)
+            # the learners without a mentor are found by their missing due day (``unassigned_learners``)
+            assert (stored(ctx, someone)[1] is None) == (mentoring.current_assignment(someone) is None), (step, action)
     assert {"check_in", "assign", "support", "cadence", "delete", "move"} <= set(done)
     assert any(stored(ctx, someone)[1] is not None for someone in learners)
     assert any(v for someone in learners for v in stored(ctx, someone)[2].values())  # some were late
@@ -143,3 +154,22 @@ def test_the_scheduled_job_fills_in_figures_missing_after_a_bulk_change(ctx):
     assert contact_figures() == 1
     assert stored(ctx, learner) == expected
     assert contact_figures() == 0  # level-triggered: nothing left to fill in
+
+
+def test_no_due_day_is_kept_exactly_while_a_learner_has_no_mentor(ctx):
+    """What ``unassigned_learners`` reads: a learner whose mentor's assignment ends (on leaving) has no due day,
+    and is waiting for a mentor again when re-enrolled."""
+    admin, mentor = UserFactory(roles=[Role.ADMIN]), UserFactory(roles=[Role.MENTOR])
+    learner = LearnerFactory(enrolled=date(2026, 9, 1))
+    waiting = set(ctx.scalars(mentoring.unassigned_learners(TODAY)))
+    assert learner in waiting and learner.contact_due_on is None
+    mentoring.assign(admin, learner, mentor, date(2026, 9, 1))
+    ctx.commit()
+    assert stored(ctx, learner)[1] == date(2026, 9, 1)
+    assert learner not in set(ctx.scalars(mentoring.unassigned_learners(TODAY)))
+    families.withdraw(admin, learner, date(2026, 10, 1), WithdrawalReason.RETURNED_TO_SCHOOL)
+    ctx.commit()
+    assert stored(ctx, learner)[1] is None and mentoring.current_assignment(learner) is None
+    families.re_enrol(admin, learner, date(2026, 11, 2), learner.locality)
+    ctx.commit()
+    assert learner in set(ctx.scalars(mentoring.unassigned_learners(TODAY)))

@@ -209,12 +209,14 @@ def assign(
 def unassigned_learners(today: date, locality_ids: list[int] | None = None):
     """A query of learners on roll today, or enrolled from a day still to come, without a current primary
     mentor (so a mentor can be arranged before they start)."""
-    # An anti-join on the one-open-assignment-per-learner index, never a NOT IN over every assignment.
+    # A learner without an open assignment has no next check-in due (``contact_due_on``, kept in step with the
+    # assignments by ``punctuality``), so the few learners without a due day, read by its index, are the only
+    # ones to check against the one-open-assignment-per-learner index: never an anti-join of everyone on roll.
     has_mentor = exists().where(MentorAssignment.learner_id == Learner.id, MentorAssignment.ends_on.is_(None))
     stmt = (
         select(Learner)
         .join(Enrolment, Enrolment.learner_id == Learner.id)
-        .where(on_roll_or_starting_filter(today), ~has_mentor)
+        .where(on_roll_or_starting_filter(today), Learner.contact_due_on.is_(None), ~has_mentor)
         .order_by(Enrolment.start_date, Learner.legal_name, Learner.id)
     )
     if locality_ids is not None:
