@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import re
 import secrets
 import socket
@@ -296,9 +297,11 @@ def verdict(timing: Timing, floor: float) -> str:
     return f"{'met' if ok else 'MISSED'} ({limit})"
 
 
-def load(port: int, main: list[Page], users: int, seconds: float) -> dict:
+def load(port: int, main: list[Page], users: int, seconds: float, think: float = 0.0) -> dict:
     """``users`` threads, each its own signed-in session of a role (in turn), requesting the role's main pages in
-    a loop for ``seconds``. Returns every request's (milliseconds, status, whether a main page)."""
+    a loop for ``seconds``, pausing between pages for a time drawn evenly between none and twice ``think`` (as a
+    person reads a page; none: the next request the moment an answer arrives). Returns every request's
+    (milliseconds, status, whether a main page)."""
     roles = sorted({p.role for p in main})
     results: list[tuple[float, int, str]] = []
     lock = threading.Lock()
@@ -311,18 +314,22 @@ def load(port: int, main: list[Page], users: int, seconds: float) -> dict:
     start_gate = threading.Barrier(users + 1)
     stop_at = [0.0]
 
-    def user(client: Client, mine: list[Page]) -> None:
+    def user(client: Client, mine: list[Page], pause: random.Random) -> None:
         start_gate.wait()
+        if think:  # people arrive at different moments, not all in the same millisecond
+            time.sleep(pause.uniform(0, 2 * think))
         n, done = 0, []
         while time.perf_counter() < stop_at[0]:
             page = mine[n % len(mine)]
             status, ms = fetch(client, page)
             done.append((ms, status, f"{page.role}: {page.name}"))
             n += 1
+            if think:
+                time.sleep(min(pause.uniform(0, 2 * think), max(stop_at[0] - time.perf_counter(), 0)))
         with lock:
             results.extend(done)
 
-    threads = [threading.Thread(target=user, args=c, daemon=True) for c in clients]
+    threads = [threading.Thread(target=user, args=(*c, random.Random(n)), daemon=True) for n, c in enumerate(clients)]
     for thread in threads:
         thread.start()
     stop_at[0] = time.perf_counter() + seconds
@@ -336,6 +343,7 @@ def load(port: int, main: list[Page], users: int, seconds: float) -> dict:
     return {
         "pages": {name: (len(t), _percentile(t, 50), _percentile(t, 95)) for name, t in sorted(by_page.items())},
         "users": users,
+        "think": think,
         "seconds": elapsed,
         "requests": len(results),
         "throughput": len(results) / elapsed,
@@ -393,9 +401,10 @@ def report(floor: tuple[float, float], timings: list[Timing], loaded: dict, runs
             f"{t.median / floor[0]:.1f} | {', '.join(map(str, sorted(t.statuses)))} | {len(t.times)} | "
             f"{verdict(t, floor[0])} |"
         )
+    pausing = f"pausing {loaded['think']:g} s on average between pages" if loaded["think"] else "with no pause"
     print(
         f"\n{loaded['users']} signed-in users for {loaded['seconds']:.0f} s, each requesting its role's main pages "
-        f"in a loop:\n"
+        f"in a loop, {pausing}:\n"
     )
     print("| requests | per second | p50 ms | p95 ms | p99 ms | 5xx | other statuses | p95 target |")
     print("|---:|---:|---:|---:|---:|---:|---|---|")
@@ -418,6 +427,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the load test lasts")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--page-seconds", type=float, default=20.0, help="time budget of one page's timed runs")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean pause (seconds) between a user's pages under load (0: none)"
+    )
+    parser.add_argument("--load-only", action="store_true", help="skip timing each page; only the load test")
     args = parser.parse_args(argv)
     url = args.database or postgres_url().rsplit("/", 1)[0] + "/va_scale"
     if url == "sqlite" or url.startswith("sqlite"):
@@ -434,9 +447,9 @@ def main(argv: list[str] | None = None) -> int:
         for role, client in clients.items():
             client.sign_in(ACCOUNTS[role])
         floor, floor_p95, timings = time_pages(
-            clients, Client(port), listed, args.runs, args.workers, args.page_seconds
+            clients, Client(port), [] if args.load_only else listed, args.runs, args.workers, args.page_seconds
         )
-        loaded = load(port, [p for p in listed if p.kind == "main"], args.users, args.seconds)
+        loaded = load(port, [p for p in listed if p.kind == "main"], args.users, args.seconds, args.think)
     finally:
         server.terminate()
         server.wait(timeout=30)
